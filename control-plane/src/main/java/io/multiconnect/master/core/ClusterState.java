@@ -1,0 +1,233 @@
+package io.multiconnect.master.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The replicated state of the cluster at one Raft index: an immutable value. {@link #apply} is the
+ * only way to get a new one, and it is deterministic: the same commands in the same order give the
+ * same state on every master, at replay and after a snapshot.
+ *
+ * @param version Raft index of the last applied entry (0 before any)
+ * @param shardCount one of {@link #ALLOWED_SHARD_COUNTS}
+ * @param lastEpoch the highest epoch ever handed out; the next assignment gets {@code lastEpoch +
+ *     1}, so an epoch is never reused
+ * @param assignments shard to its primary; a shard missing here has no primary
+ * @param coreapps the registry, by id
+ * @param revocations assignments taken away and not yet known to be over
+ * @param settings the replicated settings
+ * @param leaseBoundInterval the longest {@code unhealthy_interval} under which a lease may still be
+ *     outstanding: at least {@code settings.unhealthyInterval()}, larger after a decrease until the
+ *     leader settles it
+ */
+public record ClusterState(
+    long version,
+    int shardCount,
+    long lastEpoch,
+    NavigableMap<Integer, Assignment> assignments,
+    NavigableMap<String, Coreapp> coreapps,
+    List<Revocation> revocations,
+    Settings settings,
+    Duration leaseBoundInterval) {
+
+  public static final Set<Integer> ALLOWED_SHARD_COUNTS = Set.of(1, 2, 4, 8, 16, 32);
+
+  public static final ClusterState INITIAL =
+      new ClusterState(
+          0,
+          1,
+          0,
+          new TreeMap<>(),
+          new TreeMap<>(),
+          List.of(),
+          Settings.DEFAULTS,
+          Settings.DEFAULTS.unhealthyInterval());
+
+  public ClusterState {
+    assignments = Collections.unmodifiableNavigableMap(new TreeMap<>(assignments));
+    coreapps = Collections.unmodifiableNavigableMap(new TreeMap<>(coreapps));
+    revocations = List.copyOf(revocations);
+  }
+
+  /** The shard {@code coreappId} is primary of, if any. */
+  public Optional<Assignment> assignmentOf(String coreappId) {
+    return assignments.values().stream().filter(a -> a.coreappId().equals(coreappId)).findFirst();
+  }
+
+  /** Revoked epochs {@code coreappId} has not yet confirmed or outlived. */
+  public List<Revocation> revocationsOf(String coreappId) {
+    return revocations.stream().filter(r -> r.coreappId().equals(coreappId)).toList();
+  }
+
+  /** Whether the coreapp is free to take a shard: registered, no shard, nothing left to release. */
+  public boolean isSpare(String coreappId) {
+    return coreapps.containsKey(coreappId)
+        && assignmentOf(coreappId).isEmpty()
+        && revocationsOf(coreappId).isEmpty();
+  }
+
+  /**
+   * Checks a command against this state before it is proposed, so that an invalid command never
+   * reaches the log. Returns the reason naming the field, or empty.
+   */
+  public Optional<Rejection> validate(Command command) {
+    if (command instanceof Command.RegisterCoreapp c) {
+      return validateRegister(c);
+    } else if (command instanceof Command.SetShardCount c) {
+      return ALLOWED_SHARD_COUNTS.contains(c.shardCount())
+          ? Optional.empty()
+          : reject(
+              "shard_count",
+              "must be one of 1, 2, 4, 8, 16, 32, got " + Integer.toUnsignedString(c.shardCount()));
+    } else if (command instanceof Command.AssignPrimary c) {
+      return validateAssign(c);
+    } else if (command instanceof Command.RemovePrimary c) {
+      return validateExpectedEpoch(c.shard(), c.expectedEpoch());
+    } else if (command instanceof Command.UpdateSettings c) {
+      return new Settings(c.heartbeatInterval(), c.unhealthyInterval()).validate();
+    }
+    return Optional.empty();
+  }
+
+  private Optional<Rejection> validateRegister(Command.RegisterCoreapp c) {
+    if (c.coreappId() == null || c.coreappId().isBlank() || c.coreappId().length() > 128) {
+      return reject("coreapp_id", "must be 1-128 characters");
+    }
+    if (!c.address().matches("[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}")) {
+      return reject("address", "must be host:port, got '" + c.address() + "'");
+    }
+    return Optional.empty();
+  }
+
+  private Optional<Rejection> validateAssign(Command.AssignPrimary c) {
+    if (!coreapps.containsKey(c.coreappId())) {
+      return reject("coreapp_id", "unknown coreapp '" + c.coreappId() + "'");
+    }
+    Optional<Assignment> held = assignmentOf(c.coreappId());
+    if (held.isPresent() && held.get().shard() != c.shard()) {
+      return reject(
+          "coreapp_id",
+          "coreapp '" + c.coreappId() + "' is already primary of shard " + held.get().shard());
+    }
+    if (!revocationsOf(c.coreappId()).isEmpty()) {
+      return reject("coreapp_id", "coreapp '" + c.coreappId() + "' has not released its old shard");
+    }
+    for (Revocation r : revocations) {
+      if (r.overlaps(c.shard(), shardCount)) {
+        return reject(
+            "shard",
+            "shard " + c.shard() + " overlaps epoch " + r.epoch() + " that is not yet released");
+      }
+    }
+    return validateExpectedEpoch(c.shard(), c.expectedEpoch());
+  }
+
+  private Optional<Rejection> validateExpectedEpoch(int shard, long expectedEpoch) {
+    if (shard < 0 || shard >= shardCount) {
+      return reject("shard", "must be in [0, " + shardCount + "), got " + shard);
+    }
+    long current = assignments.containsKey(shard) ? assignments.get(shard).epoch() : 0;
+    if (current != expectedEpoch) {
+      return reject(
+          "expected_epoch",
+          "shard " + shard + " is at epoch " + current + ", not " + expectedEpoch);
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Rejection> reject(String field, String message) {
+    return Optional.of(new Rejection(field, message));
+  }
+
+  /**
+   * Applies a committed command at Raft index {@code index}. A command that is no longer valid (the
+   * state moved on since the leader checked it) changes nothing but the version: apply never fails,
+   * so every master stays identical.
+   */
+  public ClusterState apply(Command command, long index) {
+    if (validate(command).isPresent()) {
+      return withVersion(index);
+    }
+    Builder b = new Builder(this, index);
+    if (command instanceof Command.RegisterCoreapp c) {
+      b.coreapps.put(c.coreappId(), new Coreapp(c.coreappId(), c.address()));
+    } else if (command instanceof Command.SetShardCount c && c.shardCount() != shardCount) {
+      for (Assignment a : assignments.values()) {
+        b.revocations.add(new Revocation(a.coreappId(), a.shard(), shardCount, a.epoch()));
+      }
+      b.assignments.clear();
+      b.shardCount = c.shardCount();
+    } else if (command instanceof Command.AssignPrimary c) {
+      b.lastEpoch = lastEpoch + 1;
+      b.assignments.put(c.shard(), new Assignment(c.shard(), c.coreappId(), b.lastEpoch));
+    } else if (command instanceof Command.RemovePrimary c) {
+      b.assignments.remove(c.shard());
+    } else if (command instanceof Command.ConfirmRelease c) {
+      b.assignments
+          .values()
+          .removeIf(a -> a.coreappId().equals(c.coreappId()) && a.epoch() == c.epoch());
+      b.removeRevocation(c.coreappId(), c.epoch());
+    } else if (command instanceof Command.ExpireRevocation c) {
+      b.removeRevocation(c.coreappId(), c.epoch());
+    } else if (command instanceof Command.UpdateSettings c) {
+      b.settings = new Settings(c.heartbeatInterval(), c.unhealthyInterval());
+      b.leaseBoundInterval = max(leaseBoundInterval, c.unhealthyInterval());
+    } else if (command instanceof Command.SettleSettings) {
+      b.leaseBoundInterval = settings.unhealthyInterval();
+    }
+    return b.build();
+  }
+
+  private ClusterState withVersion(long index) {
+    return new Builder(this, index).build();
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  /** Mutable working copy used only inside {@link #apply}. */
+  private static final class Builder {
+    private final long version;
+    private int shardCount;
+    private long lastEpoch;
+    private final TreeMap<Integer, Assignment> assignments;
+    private final TreeMap<String, Coreapp> coreapps;
+    private final List<Revocation> revocations;
+    private Settings settings;
+    private Duration leaseBoundInterval;
+
+    Builder(ClusterState s, long version) {
+      this.version = version;
+      this.shardCount = s.shardCount;
+      this.lastEpoch = s.lastEpoch;
+      this.assignments = new TreeMap<>(s.assignments);
+      this.coreapps = new TreeMap<>(s.coreapps);
+      this.revocations = new ArrayList<>(s.revocations);
+      this.settings = s.settings;
+      this.leaseBoundInterval = s.leaseBoundInterval;
+    }
+
+    void removeRevocation(String coreappId, long epoch) {
+      revocations.removeIf(r -> r.coreappId().equals(coreappId) && r.epoch() == epoch);
+    }
+
+    ClusterState build() {
+      return new ClusterState(
+          version,
+          shardCount,
+          lastEpoch,
+          assignments,
+          coreapps,
+          revocations,
+          settings,
+          leaseBoundInterval);
+    }
+  }
+}

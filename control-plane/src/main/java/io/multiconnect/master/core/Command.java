@@ -1,0 +1,50 @@
+package io.multiconnect.master.core;
+
+import java.time.Duration;
+
+/**
+ * A change to the replicated state: one Raft log entry. Only the leader creates commands; every
+ * master applies the committed ones with {@link ClusterState#apply}, in log order.
+ */
+public sealed interface Command {
+
+  /** Adds a coreapp to the registry, or updates its address. */
+  record RegisterCoreapp(String coreappId, String address) implements Command {}
+
+  /**
+   * Changes the shard count. Every current assignment is revoked, because the recipients each
+   * primary serves change; new primaries are placed once the old ones released or their leases ran
+   * out.
+   */
+  record SetShardCount(int shardCount) implements Command {}
+
+  /**
+   * Makes {@code coreappId} the primary of {@code shard} with the next epoch. {@code expectedEpoch}
+   * is the shard's epoch when the leader decided (0: none); a stale decision applies as a no-op.
+   * Replacing a live primary this way is only correct once its lease has surely expired: the
+   * planner issues it after {@code unhealthy_interval} of silence.
+   */
+  record AssignPrimary(int shard, String coreappId, long expectedEpoch) implements Command {}
+
+  /** Leaves {@code shard} without a primary (its primary is dead and no spare is healthy). */
+  record RemovePrimary(int shard, long expectedEpoch) implements Command {}
+
+  /**
+   * The coreapp confirms it stopped acting on {@code epoch} (it disconnected first). Clears the
+   * assignment or the revocation with that epoch.
+   */
+  record ConfirmRelease(String coreappId, long epoch) implements Command {}
+
+  /** The leader knows the holder's lease for a revoked epoch has run out. */
+  record ExpireRevocation(String coreappId, long epoch) implements Command {}
+
+  /** Changes the replicated settings. */
+  record UpdateSettings(Duration heartbeatInterval, Duration unhealthyInterval)
+      implements Command {}
+
+  /**
+   * Every lease granted under an older, longer {@code unhealthy_interval} has run out: failure
+   * detection may use the current one.
+   */
+  record SettleSettings() implements Command {}
+}

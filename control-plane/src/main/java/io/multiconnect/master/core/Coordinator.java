@@ -1,0 +1,195 @@
+package io.multiconnect.master.core;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import java.util.stream.LongStream;
+
+/**
+ * The leader's decision engine: answers heartbeats with lease grants, and turns the replicated
+ * state plus its own view of time into commands to propose. Pure logic over an injected monotonic
+ * clock; the Ratis adapter and the simulation drive the same code.
+ *
+ * <p>Thread-safe: every method is synchronized, so a heartbeat answer and a planning round never
+ * interleave. The caller must only ask for a {@link #answer} after confirming its leadership at a
+ * moment later than the heartbeat's receipt, and must propose the commands from {@link #poll} one
+ * round at a time, reporting failures with {@link #proposalFailed}.
+ */
+public final class Coordinator {
+
+  private final LongSupplier nanoClock;
+  private final FailureDetector detector = new FailureDetector();
+
+  /** Epochs this leader decided to take away; no lease is granted on them any more. */
+  private final Set<Long> withheldEpochs = new HashSet<>();
+
+  private boolean leading;
+
+  public Coordinator(LongSupplier nanoClock) {
+    this.nanoClock = nanoClock;
+  }
+
+  /** This node became leader and has applied every earlier entry of the log. */
+  public synchronized void becameLeader(ClusterState state) {
+    long now = nanoClock.getAsLong();
+    leading = true;
+    detector.becameLeader(now);
+    withheldEpochs.clear();
+    detector.observe(state, now);
+  }
+
+  public synchronized void steppedDown() {
+    leading = false;
+    withheldEpochs.clear();
+  }
+
+  public synchronized boolean isLeading() {
+    return leading;
+  }
+
+  /** Called after every applied entry (leader or not): notes revocations and settings changes. */
+  public synchronized void applied(ClusterState state) {
+    detector.observe(state, nanoClock.getAsLong());
+    withheldEpochs.removeIf(
+        epoch -> state.assignments().values().stream().noneMatch(a -> a.epoch() == epoch));
+  }
+
+  /** Records a heartbeat at its receipt, before any other processing. */
+  public synchronized void heard(String coreappId, long receivedAtNanos) {
+    detector.heard(coreappId, receivedAtNanos);
+  }
+
+  /** Computes the answer to a heartbeat from {@code state}, the newest applied state. */
+  public synchronized HeartbeatDecision answer(ClusterState state, String coreappId) {
+    if (!state.coreapps().containsKey(coreappId)) {
+      return new HeartbeatDecision(true, Optional.empty(), Duration.ZERO, List.of(), state);
+    }
+    Optional<Assignment> primary = state.assignmentOf(coreappId);
+    Duration lease =
+        primary.isPresent() && leading && !withheldEpochs.contains(primary.get().epoch())
+            ? LeaseRules.leaseDuration(state.settings().unhealthyInterval())
+            : Duration.ZERO;
+    List<Long> release = state.revocationsOf(coreappId).stream().map(Revocation::epoch).toList();
+    return new HeartbeatDecision(false, primary, lease, release, state);
+  }
+
+  /**
+   * One planning round at the current time. Withholds leases on every epoch the plan takes away,
+   * from this moment on, before the commands are proposed.
+   */
+  public synchronized List<Command> poll(ClusterState state) {
+    if (!leading) {
+      return List.of();
+    }
+    long now = nanoClock.getAsLong();
+    detector.observe(state, now);
+    List<Command> commands = Planner.plan(state, liveness(state, now));
+    for (Command c : commands) {
+      epochTakenAway(c).ifPresent(withheldEpochs::add);
+    }
+    return commands;
+  }
+
+  /** A proposed command did not commit: its epoch may be leased again. */
+  public synchronized void proposalFailed(Command command) {
+    epochTakenAway(command).ifPresent(withheldEpochs::remove);
+  }
+
+  private static OptionalLong epochTakenAway(Command c) {
+    if (c instanceof Command.AssignPrimary a && a.expectedEpoch() != 0) {
+      return OptionalLong.of(a.expectedEpoch());
+    } else if (c instanceof Command.RemovePrimary r) {
+      return OptionalLong.of(r.expectedEpoch());
+    }
+    return OptionalLong.empty();
+  }
+
+  /**
+   * When the next planning round could change something, on the clock of this coordinator; empty
+   * when nothing is time-dependent. Events (heartbeats, applied entries) may make an earlier round
+   * useful too.
+   */
+  public synchronized OptionalLong nextCheckTimeNanos(ClusterState state) {
+    if (!leading) {
+      return OptionalLong.empty();
+    }
+    Duration window = state.leaseBoundInterval();
+    LongStream dead =
+        state.assignments().values().stream()
+            .mapToLong(a -> detector.deadAtNanos(a.coreappId(), window));
+    LongStream revoked =
+        state.revocations().stream()
+            .mapToLong(r -> detector.revocationExpiresAtNanos(r.epoch(), window));
+    LongStream settle = detector.leaseBoundSettlesAtNanos(window).stream();
+    return LongStream.concat(LongStream.concat(dead, revoked), settle).min();
+  }
+
+  /** Refuses a shard count that the healthy coreapps could not cover. */
+  public synchronized Optional<Rejection> checkShardCount(ClusterState state, int shardCount) {
+    Optional<Rejection> invalid = state.validate(new Command.SetShardCount(shardCount));
+    if (invalid.isPresent()) {
+      return invalid;
+    }
+    long now = nanoClock.getAsLong();
+    long healthy =
+        state.coreapps().keySet().stream()
+            .filter(id -> detector.isHealthy(id, now, state.settings().unhealthyInterval()))
+            .count();
+    if (healthy < shardCount) {
+      return Optional.of(
+          new Rejection(
+              "shard_count",
+              shardCount
+                  + " shards need at least "
+                  + shardCount
+                  + " healthy coreapps, but only "
+                  + healthy
+                  + " are healthy"));
+    }
+    return Optional.empty();
+  }
+
+  /** Nanoseconds since the leader last heard the coreapp in this leadership, if it has. */
+  public synchronized OptionalLong heartbeatAgeNanos(String coreappId) {
+    OptionalLong heard = detector.lastHeardNanos(coreappId);
+    return heard.isPresent()
+        ? OptionalLong.of(nanoClock.getAsLong() - heard.getAsLong())
+        : OptionalLong.empty();
+  }
+
+  public synchronized boolean isHealthy(ClusterState state, String coreappId) {
+    return detector.isHealthy(
+        coreappId, nanoClock.getAsLong(), state.settings().unhealthyInterval());
+  }
+
+  private Planner.Liveness liveness(ClusterState state, long now) {
+    Duration healthyWindow = state.settings().unhealthyInterval();
+    Duration leaseWindow = state.leaseBoundInterval();
+    return new Planner.Liveness() {
+      @Override
+      public boolean isHealthy(String coreappId) {
+        return detector.isHealthy(coreappId, now, healthyWindow);
+      }
+
+      @Override
+      public boolean isDead(String coreappId) {
+        return now >= detector.deadAtNanos(coreappId, leaseWindow);
+      }
+
+      @Override
+      public boolean isExpired(Revocation revocation) {
+        return now >= detector.revocationExpiresAtNanos(revocation.epoch(), leaseWindow);
+      }
+
+      @Override
+      public boolean isLeaseBoundSettled() {
+        OptionalLong at = detector.leaseBoundSettlesAtNanos(leaseWindow);
+        return at.isPresent() && now >= at.getAsLong();
+      }
+    };
+  }
+}
