@@ -1,0 +1,114 @@
+package io.multiconnect.master.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ClusterStateTest {
+
+  private static ClusterState applyAll(List<Command> commands) {
+    ClusterState s = ClusterState.INITIAL;
+    long index = 0;
+    for (Command c : commands) {
+      s = s.apply(c, ++index);
+    }
+    return s;
+  }
+
+  /** A random but valid-looking mix of every command kind, some of them stale or invalid. */
+  private static List<Command> randomCommands(long seed, int count) {
+    Random r = new Random(seed);
+    int[] counts = {1, 2, 4, 8, 3};
+    List<Command> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String id = "c" + r.nextInt(6);
+      out.add(
+          switch (r.nextInt(7)) {
+            case 0 -> new Command.RegisterCoreapp(id, "127.0.0.1:" + (7000 + r.nextInt(6)));
+            case 1 -> new Command.SetShardCount(counts[r.nextInt(counts.length)]);
+            case 2 -> new Command.AssignPrimary(r.nextInt(8), id, r.nextInt(4));
+            case 3 -> new Command.RemovePrimary(r.nextInt(8), r.nextInt(4));
+            case 4 -> new Command.ConfirmRelease(id, r.nextInt(6));
+            case 5 -> new Command.ExpireRevocation(id, r.nextInt(6));
+            default ->
+                new Command.UpdateSettings(
+                    Duration.ofMillis(100 + r.nextInt(900)), Duration.ofSeconds(1 + r.nextInt(8)));
+          });
+    }
+    return out;
+  }
+
+  @Test
+  void theSameCommandsAlwaysGiveTheSameState() {
+    for (long seed = 0; seed < 200; seed++) {
+      List<Command> commands = randomCommands(seed, 300);
+      assertEquals(applyAll(commands), applyAll(commands), "seed " + seed);
+    }
+  }
+
+  @Test
+  void epochsStrictlyIncreaseAndAreNeverReused() {
+    for (long seed = 0; seed < 200; seed++) {
+      ClusterState s = ClusterState.INITIAL;
+      long index = 0;
+      List<Long> handedOut = new ArrayList<>();
+      for (Command c : randomCommands(seed, 300)) {
+        ClusterState next = s.apply(c, ++index);
+        assertTrue(next.lastEpoch() >= s.lastEpoch(), "lastEpoch never goes back");
+        for (Assignment a : next.assignments().values()) {
+          if (!s.assignments().containsValue(a)) {
+            assertTrue(a.epoch() > s.lastEpoch(), "a new assignment gets a fresh epoch");
+            assertTrue(!handedOut.contains(a.epoch()), "epoch " + a.epoch() + " reused");
+            handedOut.add(a.epoch());
+          }
+        }
+        s = next;
+      }
+    }
+  }
+
+  @Test
+  void anInvalidCommandChangesNothingButTheVersion() {
+    ClusterState s = applyAll(List.of(new Command.RegisterCoreapp("a", "127.0.0.1:7001")));
+    ClusterState after = s.apply(new Command.AssignPrimary(3, "a", 0), 2);
+    assertEquals(2, after.version());
+    assertEquals(s.assignments(), after.assignments());
+    assertEquals(s.lastEpoch(), after.lastEpoch());
+  }
+
+  @Test
+  void validationNamesTheField() {
+    ClusterState s = ClusterState.INITIAL;
+    assertEquals("shard_count", s.validate(new Command.SetShardCount(3)).orElseThrow().field());
+    assertEquals("shard_count", s.validate(new Command.SetShardCount(-1)).orElseThrow().field());
+    assertEquals(
+        "coreapp_id", s.validate(new Command.AssignPrimary(0, "nobody", 0)).orElseThrow().field());
+    assertEquals(
+        "address", s.validate(new Command.RegisterCoreapp("a", "no-port")).orElseThrow().field());
+    assertEquals(
+        "unhealthy_interval",
+        s.validate(new Command.UpdateSettings(Duration.ofSeconds(1), Duration.ofSeconds(2)))
+            .orElseThrow()
+            .field());
+    assertEquals(
+        "heartbeat_interval",
+        s.validate(new Command.UpdateSettings(Duration.ofMillis(10), Duration.ofSeconds(2)))
+            .orElseThrow()
+            .field());
+  }
+
+  @Test
+  void growingTheShardCountOnlySplitsShards() {
+    Revocation shard1Of2 = new Revocation("a", 1, 2, 7);
+    assertTrue(shard1Of2.overlaps(1, 4));
+    assertTrue(shard1Of2.overlaps(3, 4));
+    assertTrue(!shard1Of2.overlaps(0, 4));
+    assertTrue(!shard1Of2.overlaps(2, 4));
+    assertTrue(shard1Of2.overlaps(0, 1));
+  }
+}

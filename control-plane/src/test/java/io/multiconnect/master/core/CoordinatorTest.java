@@ -1,0 +1,184 @@
+package io.multiconnect.master.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CoordinatorTest {
+  private static final Duration U = Settings.DEFAULT_UNHEALTHY_INTERVAL;
+  private static final Duration MS = Duration.ofMillis(1);
+
+  private final FakeClock clock = new FakeClock(1_000_000_000L);
+  private final Coordinator coordinator = new Coordinator(clock);
+  private ClusterState state = ClusterState.INITIAL;
+  private long index;
+
+  @BeforeEach
+  void registerTwoCoreapps() {
+    apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"));
+    apply(new Command.RegisterCoreapp("b", "127.0.0.1:7002"));
+    coordinator.becameLeader(state);
+  }
+
+  private void apply(Command c) {
+    state = state.apply(c, ++index);
+    coordinator.applied(state);
+  }
+
+  private void applyAll(List<Command> commands) {
+    commands.forEach(this::apply);
+  }
+
+  private void heard(String... ids) {
+    for (String id : ids) {
+      coordinator.heard(id, clock.getAsLong());
+    }
+  }
+
+  @Test
+  void assignsAHealthySpareToAShardWithoutPrimary() {
+    assertEquals(List.of(), coordinator.poll(state), "nobody heard yet: nothing to assign");
+    heard("b", "a");
+    assertEquals(List.of(new Command.AssignPrimary(0, "a", 0)), coordinator.poll(state));
+  }
+
+  @Test
+  void detectsADeadPrimaryAfterExactlyUnhealthyInterval() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    long epoch = state.assignments().get(0).epoch();
+    long lastHeardA = clock.getAsLong();
+    assertEquals(OptionalLong.of(lastHeardA + U.toNanos()), coordinator.nextCheckTimeNanos(state));
+
+    // b keeps heartbeating, a goes silent.
+    for (int i = 0; i < 4; i++) {
+      clock.advance(Duration.ofSeconds(1));
+      heard("b");
+    }
+    clock.set(lastHeardA + U.toNanos() - 1);
+    heard("b");
+    assertEquals(List.of(), coordinator.poll(state), "one nanosecond early");
+    clock.set(lastHeardA + U.toNanos());
+    assertEquals(List.of(new Command.AssignPrimary(0, "b", epoch)), coordinator.poll(state));
+  }
+
+  @Test
+  void noReassignmentDuringANewLeadersGracePeriod() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    clock.advance(Duration.ofSeconds(30));
+
+    // A new leadership: everything heard before it is forgotten, silences count from now.
+    coordinator.becameLeader(state);
+    long electedAt = clock.getAsLong();
+    clock.set(electedAt + U.toNanos() - 1);
+    heard("b");
+    assertEquals(List.of(), coordinator.poll(state), "a stays primary during the grace period");
+    clock.set(electedAt + U.toNanos());
+    assertEquals(1, coordinator.poll(state).size(), "a is replaced once the grace period is over");
+  }
+
+  @Test
+  void aShardAboutToMoveGetsNoLease() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    assertEquals(LeaseRules.leaseDuration(U), coordinator.answer(state, "a").lease());
+
+    clock.advance(U);
+    heard("b");
+    List<Command> plan = coordinator.poll(state);
+    assertEquals(1, plan.size());
+    // The decision is not applied yet, but a late heartbeat from a must not renew its lease.
+    heard("a");
+    assertEquals(Duration.ZERO, coordinator.answer(state, "a").lease());
+
+    coordinator.proposalFailed(plan.get(0));
+    assertEquals(LeaseRules.leaseDuration(U), coordinator.answer(state, "a").lease());
+  }
+
+  @Test
+  void followersGrantNoLease() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    coordinator.steppedDown();
+    assertEquals(Duration.ZERO, coordinator.answer(state, "a").lease());
+    assertEquals(List.of(), coordinator.poll(state));
+  }
+
+  @Test
+  void unknownCoreappIsToldToRegister() {
+    assertTrue(coordinator.answer(state, "zz").unknownCoreapp());
+  }
+
+  @Test
+  void shardCountChangeWaitsForReleaseBeforeReassigning() {
+    apply(new Command.RegisterCoreapp("c", "127.0.0.1:7003"));
+    heard("a", "b", "c");
+    applyAll(coordinator.poll(state));
+    long oldEpoch = state.assignments().get(0).epoch();
+
+    assertTrue(coordinator.checkShardCount(state, 2).isEmpty());
+    apply(new Command.SetShardCount(2));
+    assertEquals(List.of(oldEpoch), coordinator.answer(state, "a").releaseEpochs());
+    assertEquals(
+        List.of(), coordinator.poll(state), "both new shards overlap the revoked shard 0 of 1");
+
+    apply(new Command.ConfirmRelease("a", oldEpoch));
+    assertEquals(
+        List.of(new Command.AssignPrimary(0, "a", 0), new Command.AssignPrimary(1, "b", 0)),
+        coordinator.poll(state));
+  }
+
+  @Test
+  void revocationOfASilentHolderExpiresAfterTheLeaseBound() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    long oldEpoch = state.assignments().get(0).epoch();
+    apply(new Command.SetShardCount(2));
+    long revokedAt = clock.getAsLong();
+
+    clock.set(revokedAt + U.toNanos() - 1);
+    heard("b");
+    assertEquals(List.of(), coordinator.poll(state));
+    clock.set(revokedAt + U.toNanos());
+    heard("b");
+    List<Command> round = coordinator.poll(state);
+    assertEquals(List.of(new Command.ExpireRevocation("a", oldEpoch)), round);
+    applyAll(round);
+    assertEquals(List.of(new Command.AssignPrimary(0, "b", 0)), coordinator.poll(state));
+  }
+
+  @Test
+  void refusesAShardCountTheHealthyCoreappsCannotCover() {
+    heard("a", "b");
+    Rejection r = coordinator.checkShardCount(state, 4).orElseThrow();
+    assertEquals("shard_count", r.field());
+    assertTrue(r.message().contains("only 2 are healthy"), r.message());
+    assertEquals("shard_count", coordinator.checkShardCount(state, 3).orElseThrow().field());
+  }
+
+  @Test
+  void aDecreasedUnhealthyIntervalIsUsedOnlyOnceOldLeasesAreOver() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    apply(new Command.UpdateSettings(Duration.ofMillis(200), Duration.ofSeconds(1)));
+    long changedAt = clock.getAsLong();
+    assertEquals(U, state.leaseBoundInterval());
+
+    clock.set(changedAt + Duration.ofSeconds(2).toNanos());
+    heard("b");
+    assertEquals(List.of(), coordinator.poll(state), "a may still hold a 4 s lease from before");
+
+    clock.set(changedAt + U.toNanos());
+    heard("b");
+    List<Command> round = coordinator.poll(state);
+    assertEquals(new Command.SettleSettings(), round.get(0));
+    apply(round.get(0));
+    assertEquals(Duration.ofSeconds(1), state.leaseBoundInterval());
+  }
+}
