@@ -1,0 +1,465 @@
+package io.multiconnect.master.core;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Queue;
+import java.util.Random;
+
+/**
+ * A seeded, single-threaded simulation of the control plane's decision code (Kafka's
+ * RaftEventSimulationTest idea). Several masters each run a real {@link Coordinator} on its own
+ * drifting clock; coreapps run a real {@link CoreappLease} on theirs; a stand-in for Raft commits
+ * the leaders' commands to one log; a message router delays, drops, reorders and partitions
+ * traffic; leaders are deposed and elected, coreapps crash and pause, settings and the shard count
+ * change. After every event the invariant is checked: no two coreapps hold a valid lease on
+ * overlapping recipients at the same instant of real time.
+ *
+ * <p>Only time the simulation models directly is "real" time ({@link #now}); every node reads its
+ * own clock as {@code offset + rate * now}.
+ */
+final class LeaseSimulation {
+
+  record Config(
+      int masters,
+      int coreapps,
+      double maxClockRateError,
+      Duration heartbeatInterval,
+      Duration unhealthyInterval,
+      Duration length,
+      double dropProbability,
+      Duration maxDelay) {
+    static Config defaults() {
+      return new Config(
+          3,
+          4,
+          0.05,
+          Duration.ofMillis(100),
+          Duration.ofMillis(500),
+          Duration.ofSeconds(20),
+          0.05,
+          Duration.ofMillis(60));
+    }
+  }
+
+  record Result(long seed, Optional<String> violation, int assignments, long leaseSamples) {}
+
+  private record Event(long at, long seq, Runnable action) {}
+
+  private final long seed;
+  private final Config cfg;
+  private final Random random;
+  private final PriorityQueue<Event> queue =
+      new PriorityQueue<>(
+          (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
+  private long eventSeq;
+
+  /** Real time in nanoseconds. */
+  private long now;
+
+  // The Raft stand-in: the committed log, its states by index, the true leader and term.
+  private final List<ClusterState> statesByIndex = new ArrayList<>();
+  private final Map<Long, Integer> shardCountByEpoch = new HashMap<>();
+  private int leader = -1;
+  private long term;
+  private final List<Command> survivingProposals = new ArrayList<>();
+
+  private final List<Master> masters = new ArrayList<>();
+  private final List<Coreapp> coreapps = new ArrayList<>();
+  private Optional<String> violation = Optional.empty();
+  private long leaseSamples;
+
+  LeaseSimulation(long seed, Config cfg) {
+    this.seed = seed;
+    this.cfg = cfg;
+    this.random = new Random(seed);
+  }
+
+  /** A node's view of time: a fixed offset plus real time at a slightly wrong rate. */
+  private abstract class Node {
+    final double rate = 1 + (random.nextDouble() * 2 - 1) * cfg.maxClockRateError;
+    final long offset = random.nextLong() >>> 8;
+
+    long local() {
+      return offset + (long) (now * rate);
+    }
+
+    long realDelay(Duration localDuration) {
+      return (long) (localDuration.toNanos() / rate);
+    }
+  }
+
+  private final class Master extends Node {
+    final int id;
+    final Coordinator coordinator = new Coordinator(this::local);
+    ClusterState applied = ClusterState.INITIAL;
+    boolean believesLeader;
+    boolean proposing;
+
+    Master(int id) {
+      this.id = id;
+    }
+  }
+
+  private final class Coreapp extends Node {
+    final String id;
+    CoreappLease lease = new CoreappLease();
+    boolean up = true;
+    boolean paused;
+    int preferredMaster;
+    final Queue<Runnable> heldWhilePaused = new ArrayDeque<>();
+
+    Coreapp(String id) {
+      this.id = id;
+    }
+  }
+
+  Result run() {
+    for (int i = 0; i < cfg.masters(); i++) {
+      masters.add(new Master(i));
+    }
+    statesByIndex.add(ClusterState.INITIAL);
+    for (int i = 0; i < cfg.coreapps(); i++) {
+      Coreapp c = new Coreapp("c" + i);
+      coreapps.add(c);
+      commit(new Command.RegisterCoreapp(c.id, "127.0.0.1:" + (7000 + i)));
+      at(random.nextInt(100) * 1_000_000L, () -> heartbeatLoop(c));
+    }
+    elect(0);
+    scheduleFaults();
+    long end = cfg.length().toNanos();
+    while (!queue.isEmpty() && violation.isEmpty()) {
+      Event e = queue.poll();
+      if (e.at > end) {
+        break;
+      }
+      now = e.at;
+      e.action.run();
+      checkInvariant();
+    }
+    return new Result(
+        seed,
+        violation,
+        statesByIndex.get(statesByIndex.size() - 1).lastEpoch() > 0
+            ? (int) statesByIndex.get(statesByIndex.size() - 1).lastEpoch()
+            : 0,
+        leaseSamples);
+  }
+
+  private void at(long when, Runnable action) {
+    queue.add(new Event(when, eventSeq++, action));
+  }
+
+  private void after(long delayNanos, Runnable action) {
+    at(now + Math.max(0, delayNanos), action);
+  }
+
+  private long millis(double ms) {
+    return (long) (ms * 1_000_000);
+  }
+
+  // ---------------------------------------------------------------- Raft stand-in
+
+  private ClusterState committed() {
+    return statesByIndex.get(statesByIndex.size() - 1);
+  }
+
+  private void commit(Command c) {
+    long index = statesByIndex.size();
+    ClusterState next = committed().apply(c, index);
+    for (Assignment a : next.assignments().values()) {
+      shardCountByEpoch.putIfAbsent(a.epoch(), next.shardCount());
+    }
+    statesByIndex.add(next);
+    for (Master m : masters) {
+      after(millis(random.nextDouble() * 30), () -> catchUp(m, (int) index));
+    }
+  }
+
+  /** A master applies entries up to {@code index}, in order. */
+  private void catchUp(Master m, int index) {
+    if (m.applied.version() < index) {
+      m.applied = statesByIndex.get(index);
+      m.coordinator.applied(m.applied);
+    }
+  }
+
+  private void elect(int m) {
+    for (Command c : survivingProposals) {
+      commit(c); // entries the old leader replicated to a majority before it was deposed
+    }
+    survivingProposals.clear();
+    term++;
+    leader = m;
+    Master master = masters.get(m);
+    catchUp(master, statesByIndex.size() - 1);
+    master.believesLeader = true;
+    master.proposing = false;
+    master.coordinator.becameLeader(master.applied);
+    pollLoop(master, term);
+  }
+
+  private void depose() {
+    if (leader < 0) {
+      return;
+    }
+    Master old = masters.get(leader);
+    long oldTerm = term;
+    leader = -1;
+    // The old leader learns of it late; until then it believes it leads.
+    after(
+        millis(random.nextDouble() * 2 * cfg.unhealthyInterval().toMillis()),
+        () -> {
+          if (term == oldTerm || leader != old.id) {
+            old.believesLeader = false;
+            old.coordinator.steppedDown();
+          }
+        });
+    int next = random.nextInt(cfg.masters());
+    after(millis(50 + random.nextInt(250)), () -> elect(next));
+  }
+
+  private void pollLoop(Master m, long myTerm) {
+    if (leader != m.id || term != myTerm) {
+      return;
+    }
+    if (!m.proposing) {
+      List<Command> round = m.coordinator.poll(m.applied);
+      propose(m, myTerm, round);
+    }
+    after(millis(10), () -> pollLoop(m, myTerm));
+  }
+
+  /** Proposes one round of commands; the next round waits until they committed or failed. */
+  private void propose(Master m, long myTerm, List<Command> round) {
+    List<Command> valid = new ArrayList<>();
+    for (Command c : round) {
+      if (m.applied.validate(c).isPresent()) {
+        m.coordinator.proposalFailed(c); // rejected in startTransaction: never logged
+      } else {
+        valid.add(c);
+      }
+    }
+    if (valid.isEmpty()) {
+      return;
+    }
+    m.proposing = true;
+    after(
+        millis(1 + random.nextInt(20)),
+        () -> {
+          m.proposing = false;
+          for (Command c : valid) {
+            if (leader == m.id && term == myTerm) {
+              commit(c);
+            } else {
+              if (random.nextBoolean()) {
+                survivingProposals.add(c);
+              }
+              m.coordinator.proposalFailed(c);
+            }
+          }
+        });
+  }
+
+  // ---------------------------------------------------------------- network
+
+  private final Map<String, Long> cutUntil = new HashMap<>();
+
+  private boolean linkUp(String a, String b) {
+    Long until = cutUntil.get(a + ">" + b);
+    return until == null || now >= until;
+  }
+
+  /** Delivers after a random delay unless dropped or cut; a few messages are very late. */
+  private void send(String from, String to, Runnable deliver) {
+    if (!linkUp(from, to) || random.nextDouble() < cfg.dropProbability()) {
+      return;
+    }
+    long delay =
+        random.nextDouble() < 0.01
+            ? millis(random.nextDouble() * 2 * cfg.unhealthyInterval().toMillis())
+            : millis(random.nextDouble() * cfg.maxDelay().toMillis());
+    after(delay, deliver);
+  }
+
+  // ---------------------------------------------------------------- coreapps
+
+  private void heartbeatLoop(Coreapp c) {
+    if (c.up && !c.paused) {
+      long seq = c.lease.beforeSend(c.local());
+      Master m = masters.get(c.preferredMaster);
+      CoreappLease leaseAtSend = c.lease;
+      send(c.id, "m" + m.id, () -> masterReceives(m, c, seq, leaseAtSend, false));
+    }
+    Duration h = committed().settings().heartbeatInterval();
+    after(c.realDelay(h), () -> heartbeatLoop(c));
+  }
+
+  private void masterReceives(Master m, Coreapp c, long seq, CoreappLease lease, boolean relayed) {
+    if (m.believesLeader) {
+      m.coordinator.heard(c.id, m.local());
+      long receivedTerm = term;
+      // Leadership is confirmed (ReadIndex) at a moment after receipt, then the answer is computed.
+      after(
+          millis(random.nextDouble() * 5),
+          () -> {
+            if (leader != m.id || term != receivedTerm || !m.believesLeader) {
+              return;
+            }
+            HeartbeatDecision d = m.coordinator.answer(m.applied, c.id);
+            send("m" + m.id, c.id, () -> coreappReceives(c, lease, seq, d));
+          });
+    } else if (!relayed && leader >= 0) {
+      Master target = masters.get(leader);
+      send("m" + m.id, "m" + target.id, () -> masterReceives(target, c, seq, lease, true));
+    } else {
+      c.preferredMaster = random.nextInt(cfg.masters());
+    }
+  }
+
+  private void coreappReceives(Coreapp c, CoreappLease lease, long seq, HeartbeatDecision d) {
+    if (!c.up || c.lease != lease) {
+      return; // crashed since, or a restarted process that never sent this heartbeat
+    }
+    if (c.paused) {
+      c.heldWhilePaused.add(() -> coreappReceives(c, lease, seq, d));
+      return;
+    }
+    List<Long> release = c.lease.onAnswer(seq, d.primary(), d.lease(), d.releaseEpochs());
+    for (long epoch : release) {
+      Master m = masters.get(c.preferredMaster);
+      send(
+          c.id,
+          "m" + m.id,
+          () -> {
+            if (m.believesLeader && leader == m.id) {
+              propose(m, term, List.of(new Command.ConfirmRelease(c.id, epoch)));
+            }
+          });
+    }
+  }
+
+  // ---------------------------------------------------------------- faults and admin
+
+  private void scheduleFaults() {
+    long end = cfg.length().toNanos();
+    long u = cfg.unhealthyInterval().toNanos();
+    for (long t = u; t < end; t += (long) (u * (0.3 + random.nextDouble()))) {
+      int kind = random.nextInt(7);
+      at(t, () -> fault(kind));
+    }
+  }
+
+  private void fault(int kind) {
+    long u = cfg.unhealthyInterval().toNanos();
+    Coreapp c = coreapps.get(random.nextInt(coreapps.size()));
+    switch (kind) {
+      case 0 -> depose();
+      case 1 -> {
+        c.up = false;
+        after(
+            (long) (u * (0.5 + 3 * random.nextDouble())),
+            () -> {
+              c.lease = new CoreappLease(); // a restarted process remembers nothing
+              c.up = true;
+            });
+      }
+      case 2 -> {
+        c.paused = true;
+        after(
+            (long) (u * (0.2 + 3 * random.nextDouble())),
+            () -> {
+              c.paused = false;
+              while (!c.heldWhilePaused.isEmpty()) {
+                c.heldWhilePaused.poll().run();
+              }
+            });
+      }
+      case 3 -> {
+        long until = now + (long) (u * (0.5 + 4 * random.nextDouble()));
+        boolean oneWay = random.nextBoolean();
+        for (Master m : masters) {
+          if (random.nextInt(3) > 0) {
+            cutUntil.put(c.id + ">m" + m.id, until);
+            if (!oneWay) {
+              cutUntil.put("m" + m.id + ">" + c.id, until);
+            }
+          }
+        }
+      }
+      case 4 -> adminWrite(new Command.SetShardCount(1 << random.nextInt(3)));
+      case 5 -> {
+        long uMs = 300 + random.nextInt(500);
+        adminWrite(new Command.UpdateSettings(Duration.ofMillis(uMs / 5), Duration.ofMillis(uMs)));
+      }
+      default -> {
+        // A master-to-master partition: the leader loses one follower for a while.
+        if (leader >= 0) {
+          int other = (leader + 1 + random.nextInt(cfg.masters() - 1)) % cfg.masters();
+          long until = now + (long) (u * random.nextDouble());
+          cutUntil.put("m" + leader + ">m" + other, until);
+          cutUntil.put("m" + other + ">m" + leader, until);
+        }
+      }
+    }
+  }
+
+  private void adminWrite(Command c) {
+    if (leader < 0) {
+      return;
+    }
+    Master m = masters.get(leader);
+    if (c instanceof Command.SetShardCount s
+        && m.coordinator.checkShardCount(m.applied, s.shardCount()).isPresent()) {
+      return;
+    }
+    propose(m, term, List.of(c));
+  }
+
+  // ---------------------------------------------------------------- the invariant
+
+  private void checkInvariant() {
+    List<Coreapp> acting = new ArrayList<>();
+    List<Assignment> held = new ArrayList<>();
+    for (Coreapp c : coreapps) {
+      if (c.up && !c.paused) {
+        Optional<Assignment> a = c.lease.active(c.local());
+        if (a.isPresent()) {
+          acting.add(c);
+          held.add(a.get());
+          leaseSamples++;
+        }
+      }
+    }
+    for (int i = 0; i < held.size(); i++) {
+      for (int j = i + 1; j < held.size(); j++) {
+        Assignment a = held.get(i);
+        Assignment b = held.get(j);
+        int countA = shardCountByEpoch.get(a.epoch());
+        int countB = shardCountByEpoch.get(b.epoch());
+        if (new Revocation(a.coreappId(), a.shard(), countA, a.epoch())
+            .overlaps(b.shard(), countB)) {
+          violation =
+              Optional.of(
+                  String.format(
+                      "at %.3f s: %s holds shard %d/%d epoch %d while %s holds shard %d/%d epoch %d",
+                      now / 1e9,
+                      acting.get(i).id,
+                      a.shard(),
+                      countA,
+                      a.epoch(),
+                      acting.get(j).id,
+                      b.shard(),
+                      countB,
+                      b.epoch()));
+          return;
+        }
+      }
+    }
+  }
+}
