@@ -177,7 +177,10 @@ public record ClusterState(
       b.removeRevocation(c.coreappId(), c.epoch());
     } else if (command instanceof Command.UpdateSettings c) {
       b.settings = new Settings(c.heartbeatInterval(), c.unhealthyInterval());
-      b.leaseBoundInterval = max(leaseBoundInterval, c.unhealthyInterval());
+      // With no primary and nothing revoked, no lease can be outstanding: nothing to wait out.
+      boolean noLeases = assignments.isEmpty() && revocations.isEmpty();
+      b.leaseBoundInterval =
+          noLeases ? c.unhealthyInterval() : max(leaseBoundInterval, c.unhealthyInterval());
     } else if (command instanceof Command.SettleSettings) {
       b.leaseBoundInterval = settings.unhealthyInterval();
     }

@@ -163,10 +163,17 @@ class CoordinatorTest {
   }
 
   @Test
+  void aDecreaseTakesEffectAtOnceWhenNoLeaseIsOutstanding() {
+    apply(new Command.UpdateSettings(Duration.ofMillis(200), Duration.ofSeconds(1)));
+    assertEquals(Duration.ofSeconds(1), state.leaseBoundInterval());
+  }
+
+  @Test
   void aDecreasedUnhealthyIntervalIsUsedOnlyOnceOldLeasesAreOver() {
     heard("a", "b");
     applyAll(coordinator.poll(state));
     apply(new Command.UpdateSettings(Duration.ofMillis(200), Duration.ofSeconds(1)));
+    assertEquals(U, state.leaseBoundInterval(), "a holds a lease granted under 5 s");
     long changedAt = clock.getAsLong();
     assertEquals(U, state.leaseBoundInterval());
 

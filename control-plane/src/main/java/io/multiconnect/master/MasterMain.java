@@ -1,0 +1,53 @@
+package io.multiconnect.master;
+
+import io.multiconnect.master.config.ConfigException;
+import io.multiconnect.master.config.MasterConfig;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Starts one master: {@code MasterMain [--config FILE]}. Every setting can also come from the
+ * environment (see {@link MasterConfig}). Stops cleanly on SIGTERM/SIGINT.
+ */
+public final class MasterMain {
+  private MasterMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Path configFile = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        configFile = Path.of(args[++i]);
+      } else if (args[i].equals("--help")) {
+        System.out.println(
+            "usage: master [--config FILE]\n"
+                + "keys (env override): node.id (MC_NODE_ID), peers (MC_PEERS, comma-separated"
+                + " id:host:raftPort:apiPort), data.dir (MC_DATA_DIR), group.id (MC_GROUP_ID),"
+                + " snapshot.threshold (MC_SNAPSHOT_THRESHOLD), log.segment.bytes"
+                + " (MC_LOG_SEGMENT_BYTES)");
+        return;
+      } else {
+        System.err.println("unknown argument '" + args[i] + "'; try --help");
+        System.exit(2);
+      }
+    }
+    MasterConfig config;
+    try {
+      config = MasterConfig.load(configFile, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    MasterNode node = new MasterNode(config).start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  node.close();
+                  stopped.countDown();
+                },
+                "shutdown"));
+    stopped.await();
+  }
+}

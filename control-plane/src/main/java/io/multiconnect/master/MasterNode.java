@@ -1,0 +1,239 @@
+package io.multiconnect.master;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.multiconnect.master.config.MasterConfig;
+import io.multiconnect.master.config.PeerAddress;
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.Command;
+import io.multiconnect.master.core.Coordinator;
+import io.multiconnect.master.grpc.AdminService;
+import io.multiconnect.master.grpc.ControlPlaneService;
+import io.multiconnect.master.grpc.LeaderChannels;
+import io.multiconnect.master.grpc.WatchHub;
+import io.multiconnect.master.raft.CommandCodec;
+import io.multiconnect.master.raft.MasterStateMachine;
+import io.multiconnect.master.raft.Proposal;
+import io.multiconnect.master.raft.RaftAccess;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One master: a Ratis server with the {@link MasterStateMachine}, the gRPC API (ControlPlane,
+ * Admin, health, reflection), and the control loop that runs the {@link Coordinator} while this
+ * master leads.
+ *
+ * <p>Threads: Ratis's own; gRPC's executor for calls; one control thread that plans and proposes,
+ * one round at a time, waking at the coordinator's next check time or when an event (applied entry,
+ * leadership change, first heartbeat of a coreapp) may make a round useful. Lifecycle: new ->
+ * started -> closed, guarded by compare-and-set.
+ */
+public final class MasterNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MasterNode.class);
+
+  /** Upper bound on the control loop's sleep, so a missed wake-up costs at most this much. */
+  private static final Duration MAX_IDLE = Duration.ofMillis(200);
+
+  private enum Lifecycle {
+    NEW,
+    STARTED,
+    CLOSED
+  }
+
+  private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
+  private final MasterConfig config;
+  private final MasterStateMachine stateMachine = new MasterStateMachine();
+  private final Coordinator coordinator = new Coordinator(System::nanoTime);
+  private final RaftAccess raft;
+  private final WatchHub watchHub = new WatchHub();
+  private final LeaderChannels leaderChannels;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final Server grpcServer;
+  private final Semaphore wakeups = new Semaphore(0);
+  private final Thread controlThread;
+
+  /** Term of the leadership the coordinator runs under; -1 while not leading. */
+  private volatile long leaderTerm = -1;
+
+  public MasterNode(MasterConfig config) throws IOException {
+    this.config = config;
+    this.raft = new RaftAccess(config, stateMachine);
+    this.leaderChannels = new LeaderChannels(config.peers());
+    stateMachine.setListener(new StateListener());
+    PeerAddress self = config.self();
+    this.grpcServer =
+        NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.apiPort()))
+            .addService(new ControlPlaneService(this, watchHub, leaderChannels))
+            .addService(new AdminService(this))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .build();
+    this.controlThread = new Thread(this::controlLoop, "control-" + config.nodeId());
+    this.controlThread.setDaemon(true);
+  }
+
+  public MasterNode start() throws IOException {
+    if (!lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.STARTED)) {
+      throw new IllegalStateException("already " + lifecycle.get());
+    }
+    raft.start();
+    watchHub.publish(stateMachine.state());
+    grpcServer.start();
+    controlThread.start();
+    LOG.info(
+        "master {} started: raft {}, api {}, data {}",
+        config.nodeId(),
+        config.self().raftAddress(),
+        config.self().apiAddress(),
+        config.dataDir());
+    return this;
+  }
+
+  @Override
+  public void close() {
+    if (lifecycle.getAndSet(Lifecycle.CLOSED) != Lifecycle.STARTED) {
+      return;
+    }
+    health.enterTerminalState();
+    controlThread.interrupt();
+    grpcServer.shutdownNow();
+    watchHub.close();
+    leaderChannels.close();
+    raft.close();
+    try {
+      grpcServer.awaitTermination(5, TimeUnit.SECONDS);
+      controlThread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    LOG.info("master {} stopped", config.nodeId());
+  }
+
+  public MasterConfig config() {
+    return config;
+  }
+
+  public ClusterState state() {
+    return stateMachine.state();
+  }
+
+  public Coordinator coordinator() {
+    return coordinator;
+  }
+
+  public RaftAccess raft() {
+    return raft;
+  }
+
+  /** True while the coordinator runs under a leadership this master has proven ready. */
+  public boolean isLeading() {
+    return leaderTerm >= 0 && coordinator.isLeading();
+  }
+
+  public long leaderTerm() {
+    return leaderTerm;
+  }
+
+  /** The API address of the leader this master knows of, if any and if it is not itself. */
+  public Optional<PeerAddress> leaderHint() {
+    return raft.leaderId()
+        .flatMap(id -> config.peers().stream().filter(p -> p.id().equals(id)).findFirst());
+  }
+
+  /** Proposes a command through this master only (never redirected: see RaftAccess). */
+  public Proposal propose(Command command) {
+    Proposal p = raft.propose(CommandCodec.encode(command));
+    if (p instanceof Proposal.NotLeader n && n.leaderId().isEmpty()) {
+      return new Proposal.NotLeader(raft.leaderId());
+    }
+    return p;
+  }
+
+  /** Asks the control loop for a planning round soon. */
+  public void wake() {
+    wakeups.release();
+  }
+
+  private void controlLoop() {
+    while (lifecycle.get() == Lifecycle.STARTED) {
+      try {
+        runRound();
+        long waitNanos = MAX_IDLE.toNanos();
+        OptionalLong next = coordinator.nextCheckTimeNanos(state());
+        if (next.isPresent()) {
+          waitNanos = Math.max(0, Math.min(waitNanos, next.getAsLong() - System.nanoTime()));
+        }
+        if (wakeups.tryAcquire(waitNanos, TimeUnit.NANOSECONDS)) {
+          wakeups.drainPermits();
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        LOG.error("control loop round failed; continuing", e);
+      }
+    }
+  }
+
+  private void runRound() {
+    if (!isLeading()) {
+      return;
+    }
+    List<Command> round = coordinator.poll(state());
+    for (Command c : round) {
+      Proposal p = propose(c);
+      if (p instanceof Proposal.Committed committed) {
+        LOG.info("leader {} committed {} at index {}", config.nodeId(), c, committed.index());
+      } else {
+        coordinator.proposalFailed(c);
+        LOG.warn("leader {} could not commit {}: {}", config.nodeId(), c, p);
+      }
+    }
+  }
+
+  private final class StateListener implements MasterStateMachine.Listener {
+    @Override
+    public void applied(ClusterState state) {
+      coordinator.applied(state);
+      watchHub.publish(state);
+      wake();
+    }
+
+    @Override
+    public void leaderReady() {
+      long term = raft.currentTerm();
+      coordinator.becameLeader(state());
+      leaderTerm = term;
+      health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+      LOG.info(
+          "master {} is the leader in term {}; every coreapp gets a grace period of {} ms",
+          config.nodeId(),
+          term,
+          state().leaseBoundInterval().toMillis());
+      wake();
+    }
+
+    @Override
+    public void leaderChanged(RaftPeerId newLeaderId) {
+      if (!RaftPeerId.valueOf(config.nodeId()).equals(newLeaderId)) {
+        if (leaderTerm >= 0) {
+          LOG.info(
+              "master {} is no longer the leader (new leader {})", config.nodeId(), newLeaderId);
+        }
+        leaderTerm = -1;
+        coordinator.steppedDown();
+      }
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package io.multiconnect.master.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+/**
+ * Node-local settings of a master, parsed once at start-up. Each key can be overridden by an
+ * environment variable (shown beside it); cluster-wide settings (heartbeat and unhealthy intervals)
+ * are replicated instead and live in the Raft state.
+ *
+ * @param nodeId this master's id; must be one of {@code peers} ({@code node.id}, {@code
+ *     MC_NODE_ID})
+ * @param peers every master of the initial group ({@code peers}, {@code MC_PEERS}): comma-separated
+ *     {@code id:host:raftPort:apiPort}
+ * @param dataDir where the Raft log and snapshots live ({@code data.dir}, {@code MC_DATA_DIR})
+ * @param groupId the Raft group id ({@code group.id}, {@code MC_GROUP_ID}); every master of one
+ *     cluster must agree
+ * @param snapshotThreshold take a snapshot every this many log entries ({@code snapshot.threshold},
+ *     {@code MC_SNAPSHOT_THRESHOLD})
+ */
+public record MasterConfig(
+    String nodeId,
+    List<PeerAddress> peers,
+    Path dataDir,
+    UUID groupId,
+    long snapshotThreshold,
+    long logSegmentBytes) {
+
+  public static final UUID DEFAULT_GROUP_ID =
+      UUID.fromString("6d756c74-6963-6f6e-6e65-637400000001");
+  public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
+  public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L << 20;
+  public static final long MIN_LOG_SEGMENT_BYTES = 16L << 10;
+
+  private static final Map<String, String> ENV_NAMES =
+      Map.of(
+          "node.id", "MC_NODE_ID",
+          "peers", "MC_PEERS",
+          "data.dir", "MC_DATA_DIR",
+          "group.id", "MC_GROUP_ID",
+          "snapshot.threshold", "MC_SNAPSHOT_THRESHOLD",
+          "log.segment.bytes", "MC_LOG_SEGMENT_BYTES");
+
+  public MasterConfig {
+    peers = List.copyOf(peers);
+    if (peers.stream().noneMatch(p -> p.id().equals(nodeId))) {
+      throw new ConfigException("node.id", "'" + nodeId + "' is not one of the peers " + peers);
+    }
+    if (peers.stream().map(PeerAddress::id).distinct().count() != peers.size()) {
+      throw new ConfigException("peers", "peer ids must be unique: " + peers);
+    }
+    if (snapshotThreshold < 1) {
+      throw new ConfigException("snapshot.threshold", "must be at least 1");
+    }
+    if (logSegmentBytes < MIN_LOG_SEGMENT_BYTES) {
+      throw new ConfigException(
+          "log.segment.bytes", "must be at least " + MIN_LOG_SEGMENT_BYTES + " bytes");
+    }
+  }
+
+  public PeerAddress self() {
+    return peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow();
+  }
+
+  /** Reads a properties file (optional) and applies environment overrides. */
+  public static MasterConfig load(Path file, Map<String, String> env) {
+    Properties props = new Properties();
+    if (file != null) {
+      try (Reader r = Files.newBufferedReader(file)) {
+        props.load(r);
+      } catch (IOException e) {
+        throw new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
+      }
+    }
+    ENV_NAMES.forEach(
+        (key, envName) -> {
+          String v = env.get(envName);
+          if (v != null && !v.isBlank()) {
+            props.setProperty(key, v);
+          }
+        });
+    return fromProperties(props);
+  }
+
+  static MasterConfig fromProperties(Properties p) {
+    List<PeerAddress> peers =
+        Arrays.stream(required(p, "peers").split(","))
+            .filter(s -> !s.isBlank())
+            .map(PeerAddress::parse)
+            .toList();
+    UUID group;
+    try {
+      group = UUID.fromString(p.getProperty("group.id", DEFAULT_GROUP_ID.toString()));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("group.id", "must be a UUID");
+    }
+    return new MasterConfig(
+        required(p, "node.id"),
+        peers,
+        Path.of(required(p, "data.dir")),
+        group,
+        number(p, "snapshot.threshold", DEFAULT_SNAPSHOT_THRESHOLD),
+        number(p, "log.segment.bytes", DEFAULT_LOG_SEGMENT_BYTES));
+  }
+
+  private static long number(Properties p, String key, long defaultValue) {
+    String v = p.getProperty(key);
+    if (v == null || v.isBlank()) {
+      return defaultValue;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key, "must be a whole number, got '" + v.trim() + "'");
+    }
+  }
+
+  private static String required(Properties p, String key) {
+    String v = p.getProperty(key);
+    if (v == null || v.isBlank()) {
+      throw new ConfigException(
+          key, "is required (set it in the config file or " + ENV_NAMES.get(key) + ")");
+    }
+    return v.trim();
+  }
+}

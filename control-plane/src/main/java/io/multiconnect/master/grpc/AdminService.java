@@ -1,0 +1,135 @@
+package io.multiconnect.master.grpc;
+
+import io.grpc.stub.StreamObserver;
+import io.multiconnect.master.MasterNode;
+import io.multiconnect.master.config.PeerAddress;
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.Command;
+import io.multiconnect.master.core.Rejection;
+import io.multiconnect.master.core.Revocation;
+import io.multiconnect.master.core.Settings;
+import io.multiconnect.master.raft.Proposal;
+import io.multiconnect.proto.v1.AdminGrpc;
+import io.multiconnect.proto.v1.ClusterSettings;
+import io.multiconnect.proto.v1.ClusterStatus;
+import io.multiconnect.proto.v1.CoreappStatus;
+import io.multiconnect.proto.v1.GetSettingsRequest;
+import io.multiconnect.proto.v1.GetStatusRequest;
+import io.multiconnect.proto.v1.MasterStatus;
+import io.multiconnect.proto.v1.SetShardCountRequest;
+import io.multiconnect.proto.v1.SetShardCountResponse;
+import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The operator API. Reads are answered by any master from its applied state; writes only by the
+ * leader (a follower answers with where the leader is, see {@link GrpcErrors}).
+ */
+public final class AdminService extends AdminGrpc.AdminImplBase {
+  private final MasterNode node;
+
+  public AdminService(MasterNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public void getStatus(GetStatusRequest request, StreamObserver<ClusterStatus> out) {
+    ClusterState state = node.state();
+    Optional<PeerAddress> leader = node.leaderHint();
+    ClusterStatus.Builder b =
+        ClusterStatus.newBuilder()
+            .setAnsweredBy(node.config().nodeId())
+            .setLeader(ControlPlaneService.hint(leader))
+            .setTerm(node.raft().currentTerm())
+            .setAppliedIndex(state.version())
+            .setShardMap(Protos.shardMap(state));
+    for (PeerAddress p : node.config().peers()) {
+      b.addMasters(
+          MasterStatus.newBuilder()
+              .setId(p.id())
+              .setAddress(p.apiAddress())
+              .setLeader(leader.map(l -> l.id().equals(p.id())).orElse(false)));
+    }
+    boolean leading = node.isLeading();
+    for (var c : state.coreapps().values()) {
+      CoreappStatus.Builder cs =
+          CoreappStatus.newBuilder().setId(c.id()).setAddress(c.address()).setShard(-1);
+      state
+          .assignmentOf(c.id())
+          .ifPresentOrElse(
+              a -> cs.setState("primary").setShard(a.shard()).setEpoch(a.epoch()),
+              () -> cs.setState(state.revocationsOf(c.id()).isEmpty() ? "secondary" : "releasing"));
+      state.revocationsOf(c.id()).stream()
+          .map(Revocation::epoch)
+          .findFirst()
+          .ifPresent(cs::setEpoch);
+      OptionalLong age =
+          leading ? node.coordinator().heartbeatAgeNanos(c.id()) : OptionalLong.empty();
+      cs.setLastHeartbeatAgeMs(age.isPresent() ? age.getAsLong() / 1_000_000 : -1);
+      cs.setHealthy(leading && node.coordinator().isHealthy(state, c.id()));
+      b.addCoreapps(cs);
+    }
+    out.onNext(b.build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void setShardCount(
+      SetShardCountRequest request, StreamObserver<SetShardCountResponse> out) {
+    if (!node.isLeading()) {
+      out.onError(GrpcErrors.notLeader(node.config().nodeId(), node.leaderHint()));
+      return;
+    }
+    Optional<Rejection> refused =
+        node.coordinator().checkShardCount(node.state(), request.getShardCount());
+    if (refused.isPresent()) {
+      out.onError(GrpcErrors.invalid(refused.get()));
+      return;
+    }
+    Proposal p = node.propose(new Command.SetShardCount(request.getShardCount()));
+    if (p instanceof Proposal.Committed c) {
+      out.onNext(
+          SetShardCountResponse.newBuilder()
+              .setVersion(c.index())
+              .setShardCount(request.getShardCount())
+              .build());
+      out.onCompleted();
+    } else {
+      out.onError(GrpcErrors.of(p, node.config().nodeId(), node.leaderHint()));
+    }
+  }
+
+  @Override
+  public void getSettings(GetSettingsRequest request, StreamObserver<ClusterSettings> out) {
+    out.onNext(Protos.settings(node.state().settings()));
+    out.onCompleted();
+  }
+
+  @Override
+  public void updateSettings(UpdateSettingsRequest request, StreamObserver<ClusterSettings> out) {
+    if (!node.isLeading()) {
+      out.onError(GrpcErrors.notLeader(node.config().nodeId(), node.leaderHint()));
+      return;
+    }
+    Settings current = node.state().settings();
+    Settings wanted =
+        new Settings(
+            request.getHeartbeatIntervalMs() == 0
+                ? current.heartbeatInterval()
+                : Duration.ofMillis(request.getHeartbeatIntervalMs()),
+            request.getUnhealthyIntervalMs() == 0
+                ? current.unhealthyInterval()
+                : Duration.ofMillis(request.getUnhealthyIntervalMs()));
+    Proposal p =
+        node.propose(
+            new Command.UpdateSettings(wanted.heartbeatInterval(), wanted.unhealthyInterval()));
+    if (p instanceof Proposal.Committed) {
+      out.onNext(Protos.settings(node.state().settings()));
+      out.onCompleted();
+    } else {
+      out.onError(GrpcErrors.of(p, node.config().nodeId(), node.leaderHint()));
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package io.multiconnect.master.grpc;
+
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.multiconnect.master.MasterNode;
+import io.multiconnect.master.config.PeerAddress;
+import io.multiconnect.master.core.Command;
+import io.multiconnect.master.core.HeartbeatDecision;
+import io.multiconnect.master.core.Rejection;
+import io.multiconnect.master.raft.Proposal;
+import io.multiconnect.proto.v1.ControlPlaneGrpc;
+import io.multiconnect.proto.v1.HeartbeatRequest;
+import io.multiconnect.proto.v1.HeartbeatResponse;
+import io.multiconnect.proto.v1.LeaderHint;
+import io.multiconnect.proto.v1.RegisterRequest;
+import io.multiconnect.proto.v1.RegisterResponse;
+import io.multiconnect.proto.v1.ReleaseRequest;
+import io.multiconnect.proto.v1.ReleaseResponse;
+import io.multiconnect.proto.v1.Role;
+import io.multiconnect.proto.v1.WatchEvent;
+import io.multiconnect.proto.v1.WatchRequest;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The coreapps' and webapps' side of a master. Heartbeats are answered by the leader after it has
+ * proven its leadership at a moment later than the heartbeat's receipt; a follower relays them
+ * (once) to the leader, so a coreapp cut off from the leader keeps its lease through any master.
+ * Register and Release are writes: the leader proposes them, a follower relays them.
+ */
+public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImplBase {
+  /** Deadline for one relay hop to the leader. */
+  static final long RELAY_DEADLINE_MS = 2_000;
+
+  private final MasterNode node;
+  private final WatchHub watchHub;
+  private final LeaderChannels channels;
+
+  public ControlPlaneService(MasterNode node, WatchHub watchHub, LeaderChannels channels) {
+    this.node = node;
+    this.watchHub = watchHub;
+    this.channels = channels;
+  }
+
+  @Override
+  public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> out) {
+    long receivedAtNanos = System.nanoTime();
+    if (request.getCoreappId().isEmpty()) {
+      out.onError(GrpcErrors.invalid(new Rejection("coreapp_id", "is required")));
+      return;
+    }
+    if (!node.isLeading()) {
+      relay(
+          request.getRelayed(),
+          out,
+          stub -> stub.heartbeat(request.toBuilder().setRelayed(true).build()));
+      return;
+    }
+    node.coordinator().heard(request.getCoreappId(), receivedAtNanos);
+    long term = node.leaderTerm();
+    node.raft()
+        .proveLeadership()
+        .whenComplete(
+            (provenTerm, error) -> {
+              if (error != null || provenTerm == null || provenTerm != term || !node.isLeading()) {
+                out.onError(GrpcErrors.notLeader(node.config().nodeId(), node.leaderHint()));
+                return;
+              }
+              HeartbeatDecision d = node.coordinator().answer(node.state(), request.getCoreappId());
+              out.onNext(response(request, d));
+              out.onCompleted();
+            });
+  }
+
+  private HeartbeatResponse response(HeartbeatRequest request, HeartbeatDecision d) {
+    HeartbeatResponse.Builder b =
+        HeartbeatResponse.newBuilder()
+            .setSequence(request.getSequence())
+            .setRole(d.primary().isPresent() ? Role.PRIMARY : Role.SECONDARY)
+            .setShardCount(d.state().shardCount())
+            .setLeaseDurationNanos(d.lease().toNanos())
+            .addAllReleaseEpochs(d.releaseEpochs())
+            .setSettings(Protos.settings(d.state().settings()))
+            .setVersion(d.state().version())
+            .setLeader(hint(Optional.of(node.config().self())))
+            .setUnknownCoreapp(d.unknownCoreapp());
+    d.primary().ifPresent(a -> b.setShard(a.shard()).setEpoch(a.epoch()));
+    return b.build();
+  }
+
+  static LeaderHint hint(Optional<PeerAddress> leader) {
+    return leader
+        .map(
+            p ->
+                LeaderHint.newBuilder()
+                    .setLeaderId(p.id())
+                    .setLeaderAddress(p.apiAddress())
+                    .build())
+        .orElse(LeaderHint.getDefaultInstance());
+  }
+
+  @Override
+  public void register(RegisterRequest request, StreamObserver<RegisterResponse> out) {
+    write(
+        out,
+        new Command.RegisterCoreapp(request.getCoreappId(), request.getAddress()),
+        index -> RegisterResponse.newBuilder().setVersion(index).build(),
+        stub -> stub.register(request));
+  }
+
+  @Override
+  public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> out) {
+    write(
+        out,
+        new Command.ConfirmRelease(request.getCoreappId(), request.getEpoch()),
+        index -> ReleaseResponse.newBuilder().setVersion(index).build(),
+        stub -> stub.release(request));
+  }
+
+  private <T> void write(
+      StreamObserver<T> out,
+      Command command,
+      Function<Long, T> reply,
+      Function<ControlPlaneGrpc.ControlPlaneBlockingStub, T> relayCall) {
+    if (!node.isLeading()) {
+      relay(false, out, relayCall);
+      return;
+    }
+    Proposal p = node.propose(command);
+    if (p instanceof Proposal.Committed c) {
+      out.onNext(reply.apply(c.index()));
+      out.onCompleted();
+    } else {
+      out.onError(GrpcErrors.of(p, node.config().nodeId(), node.leaderHint()));
+    }
+  }
+
+  /** Forwards a call to the leader once; a relayed call is never relayed again. */
+  private <T> void relay(
+      boolean alreadyRelayed,
+      StreamObserver<T> out,
+      Function<ControlPlaneGrpc.ControlPlaneBlockingStub, T> call) {
+    Optional<PeerAddress> leader = node.leaderHint();
+    if (alreadyRelayed || leader.isEmpty() || leader.get().id().equals(node.config().nodeId())) {
+      out.onError(GrpcErrors.notLeader(node.config().nodeId(), leader));
+      return;
+    }
+    try {
+      ControlPlaneGrpc.ControlPlaneBlockingStub stub =
+          ControlPlaneGrpc.newBlockingStub(channels.to(leader.get()))
+              .withDeadline(Deadline.after(RELAY_DEADLINE_MS, TimeUnit.MILLISECONDS));
+      out.onNext(call.apply(stub));
+      out.onCompleted();
+    } catch (StatusRuntimeException e) {
+      out.onError(
+          e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
+                  || e.getStatus().getCode() == Status.Code.UNAVAILABLE
+              ? Status.UNAVAILABLE
+                  .withDescription(
+                      "relay to leader " + leader.get().id() + " failed: " + e.getStatus())
+                  .asRuntimeException()
+              : e);
+    }
+  }
+
+  @Override
+  public void watch(WatchRequest request, StreamObserver<WatchEvent> out) {
+    watchHub.subscribe(request.getFromVersion(), (ServerCallStreamObserver<WatchEvent>) out);
+  }
+}

@@ -1,0 +1,145 @@
+package io.multiconnect.master.grpc;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.proto.v1.ShardAssignment;
+import io.multiconnect.proto.v1.ShardMap;
+import io.multiconnect.proto.v1.ShardMapDelta;
+import io.multiconnect.proto.v1.WatchEvent;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Publishes the shard map to watchers: a full snapshot when one subscribes, then one delta per
+ * applied entry that changed routing (shard count, a primary, an epoch, an address, settings), each
+ * tagged with its Raft index. Keeps the last {@link #HISTORY} deltas so a watcher that reconnects
+ * with the version it last saw gets only what it missed.
+ *
+ * <p>Runs on its own single thread: the state machine only enqueues (never blocks in apply), and
+ * every watcher sees events in version order.
+ */
+public final class WatchHub implements AutoCloseable {
+  static final int HISTORY = 1024;
+
+  private final ExecutorService executor =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "watch-hub");
+            t.setDaemon(true);
+            return t;
+          });
+  private final Deque<WatchEvent> history = new ArrayDeque<>();
+  private final List<ServerCallStreamObserver<WatchEvent>> watchers = new ArrayList<>();
+  private ShardMap latest;
+
+  /** Hands the state to the hub's thread; returns at once. */
+  public void publish(ClusterState state) {
+    ShardMap map = Protos.shardMap(state);
+    try {
+      executor.execute(() -> onMap(map));
+    } catch (RejectedExecutionException closed) {
+      // shutting down: watchers are being closed anyway
+    }
+  }
+
+  void subscribe(long fromVersion, ServerCallStreamObserver<WatchEvent> watcher) {
+    watcher.setOnCancelHandler(() -> executor.execute(() -> watchers.remove(watcher)));
+    executor.execute(() -> addWatcher(fromVersion, watcher));
+  }
+
+  private void addWatcher(long fromVersion, ServerCallStreamObserver<WatchEvent> watcher) {
+    if (watcher.isCancelled()) {
+      return;
+    }
+    if (!resume(fromVersion, watcher)) {
+      watcher.onNext(
+          WatchEvent.newBuilder().setVersion(latest.getVersion()).setSnapshot(latest).build());
+    }
+    watchers.add(watcher);
+  }
+
+  /** Sends the events after {@code fromVersion} if the history still has them. */
+  private boolean resume(long fromVersion, ServerCallStreamObserver<WatchEvent> watcher) {
+    if (fromVersion <= 0) {
+      return false;
+    }
+    if (fromVersion == latest.getVersion()) {
+      return true;
+    }
+    boolean found = false;
+    List<WatchEvent> missed = new ArrayList<>();
+    for (WatchEvent e : history) {
+      if (found) {
+        missed.add(e);
+      }
+      found |= e.getVersion() == fromVersion;
+    }
+    if (!found) {
+      return false;
+    }
+    missed.forEach(watcher::onNext);
+    return true;
+  }
+
+  private void onMap(ShardMap map) {
+    if (latest != null && map.getVersion() <= latest.getVersion()) {
+      return;
+    }
+    ShardMap previous = latest;
+    latest = map;
+    if (previous == null) {
+      return;
+    }
+    ShardMapDelta delta = delta(previous, map);
+    if (delta.getUpsertsCount() == 0
+        && delta.getRemovedShardsCount() == 0
+        && previous.getShardCount() == map.getShardCount()
+        && previous.getSettings().equals(map.getSettings())) {
+      return;
+    }
+    WatchEvent event = WatchEvent.newBuilder().setVersion(map.getVersion()).setDelta(delta).build();
+    if (history.size() == HISTORY) {
+      history.removeFirst();
+    }
+    history.addLast(event);
+    watchers.removeIf(ServerCallStreamObserver::isCancelled);
+    for (ServerCallStreamObserver<WatchEvent> w : watchers) {
+      w.onNext(event);
+    }
+  }
+
+  static ShardMapDelta delta(ShardMap from, ShardMap to) {
+    Map<Integer, ShardAssignment> before = new HashMap<>();
+    from.getAssignmentsList().forEach(a -> before.put(a.getShard(), a));
+    ShardMapDelta.Builder d =
+        ShardMapDelta.newBuilder().setShardCount(to.getShardCount()).setSettings(to.getSettings());
+    for (ShardAssignment a : to.getAssignmentsList()) {
+      if (!a.equals(before.remove(a.getShard()))) {
+        d.addUpserts(a);
+      }
+    }
+    before.keySet().stream().sorted().forEach(d::addRemovedShards);
+    return d.build();
+  }
+
+  @Override
+  public void close() {
+    executor.execute(
+        () -> {
+          for (ServerCallStreamObserver<WatchEvent> w : watchers) {
+            if (!w.isCancelled()) {
+              w.onCompleted();
+            }
+          }
+          watchers.clear();
+        });
+    executor.shutdown();
+  }
+}

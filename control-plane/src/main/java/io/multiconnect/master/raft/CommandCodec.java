@@ -1,0 +1,153 @@
+package io.multiconnect.master.raft;
+
+import io.multiconnect.master.core.Assignment;
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.Command;
+import io.multiconnect.master.core.Coreapp;
+import io.multiconnect.master.core.Revocation;
+import io.multiconnect.master.core.Settings;
+import io.multiconnect.proto.v1.raft.AssignPrimaryCmd;
+import io.multiconnect.proto.v1.raft.CommandEnvelope;
+import io.multiconnect.proto.v1.raft.ConfirmReleaseCmd;
+import io.multiconnect.proto.v1.raft.ExpireRevocationCmd;
+import io.multiconnect.proto.v1.raft.RegisterCoreappCmd;
+import io.multiconnect.proto.v1.raft.RemovePrimaryCmd;
+import io.multiconnect.proto.v1.raft.SetShardCountCmd;
+import io.multiconnect.proto.v1.raft.SettleSettingsCmd;
+import io.multiconnect.proto.v1.raft.SnapshotAssignment;
+import io.multiconnect.proto.v1.raft.SnapshotCoreapp;
+import io.multiconnect.proto.v1.raft.SnapshotRevocation;
+import io.multiconnect.proto.v1.raft.StateSnapshot;
+import io.multiconnect.proto.v1.raft.UpdateSettingsCmd;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/** Converts between the core's commands and state and their protobuf form in the Raft log. */
+public final class CommandCodec {
+
+  private CommandCodec() {}
+
+  public static CommandEnvelope encode(Command command) {
+    CommandEnvelope.Builder b = CommandEnvelope.newBuilder();
+    if (command instanceof Command.RegisterCoreapp c) {
+      b.setRegisterCoreapp(
+          RegisterCoreappCmd.newBuilder().setCoreappId(c.coreappId()).setAddress(c.address()));
+    } else if (command instanceof Command.SetShardCount c) {
+      b.setSetShardCount(SetShardCountCmd.newBuilder().setShardCount(c.shardCount()));
+    } else if (command instanceof Command.AssignPrimary c) {
+      b.setAssignPrimary(
+          AssignPrimaryCmd.newBuilder()
+              .setShard(c.shard())
+              .setCoreappId(c.coreappId())
+              .setExpectedEpoch(c.expectedEpoch()));
+    } else if (command instanceof Command.RemovePrimary c) {
+      b.setRemovePrimary(
+          RemovePrimaryCmd.newBuilder().setShard(c.shard()).setExpectedEpoch(c.expectedEpoch()));
+    } else if (command instanceof Command.ConfirmRelease c) {
+      b.setConfirmRelease(
+          ConfirmReleaseCmd.newBuilder().setCoreappId(c.coreappId()).setEpoch(c.epoch()));
+    } else if (command instanceof Command.ExpireRevocation c) {
+      b.setExpireRevocation(
+          ExpireRevocationCmd.newBuilder().setCoreappId(c.coreappId()).setEpoch(c.epoch()));
+    } else if (command instanceof Command.UpdateSettings c) {
+      b.setUpdateSettings(
+          UpdateSettingsCmd.newBuilder()
+              .setHeartbeatIntervalMs(c.heartbeatInterval().toMillis())
+              .setUnhealthyIntervalMs(c.unhealthyInterval().toMillis()));
+    } else if (command instanceof Command.SettleSettings) {
+      b.setSettleSettings(SettleSettingsCmd.getDefaultInstance());
+    } else {
+      throw new IllegalArgumentException("unknown command " + command);
+    }
+    return b.build();
+  }
+
+  /** Decodes a log entry; throws {@link IllegalArgumentException} for an empty envelope. */
+  public static Command decode(CommandEnvelope e) {
+    return switch (e.getCommandCase()) {
+      case REGISTER_COREAPP ->
+          new Command.RegisterCoreapp(
+              e.getRegisterCoreapp().getCoreappId(), e.getRegisterCoreapp().getAddress());
+      case SET_SHARD_COUNT -> new Command.SetShardCount(e.getSetShardCount().getShardCount());
+      case ASSIGN_PRIMARY ->
+          new Command.AssignPrimary(
+              e.getAssignPrimary().getShard(),
+              e.getAssignPrimary().getCoreappId(),
+              e.getAssignPrimary().getExpectedEpoch());
+      case REMOVE_PRIMARY ->
+          new Command.RemovePrimary(
+              e.getRemovePrimary().getShard(), e.getRemovePrimary().getExpectedEpoch());
+      case CONFIRM_RELEASE ->
+          new Command.ConfirmRelease(
+              e.getConfirmRelease().getCoreappId(), e.getConfirmRelease().getEpoch());
+      case EXPIRE_REVOCATION ->
+          new Command.ExpireRevocation(
+              e.getExpireRevocation().getCoreappId(), e.getExpireRevocation().getEpoch());
+      case UPDATE_SETTINGS ->
+          new Command.UpdateSettings(
+              Duration.ofMillis(e.getUpdateSettings().getHeartbeatIntervalMs()),
+              Duration.ofMillis(e.getUpdateSettings().getUnhealthyIntervalMs()));
+      case SETTLE_SETTINGS -> new Command.SettleSettings();
+      case COMMAND_NOT_SET -> throw new IllegalArgumentException("empty command envelope");
+    };
+  }
+
+  public static StateSnapshot encode(ClusterState s) {
+    StateSnapshot.Builder b =
+        StateSnapshot.newBuilder()
+            .setVersion(s.version())
+            .setShardCount(s.shardCount())
+            .setLastEpoch(s.lastEpoch())
+            .setHeartbeatIntervalMs(s.settings().heartbeatInterval().toMillis())
+            .setUnhealthyIntervalMs(s.settings().unhealthyInterval().toMillis())
+            .setLeaseBoundIntervalMs(s.leaseBoundInterval().toMillis());
+    for (Assignment a : s.assignments().values()) {
+      b.addAssignments(
+          SnapshotAssignment.newBuilder()
+              .setShard(a.shard())
+              .setCoreappId(a.coreappId())
+              .setEpoch(a.epoch()));
+    }
+    for (Coreapp c : s.coreapps().values()) {
+      b.addCoreapps(SnapshotCoreapp.newBuilder().setId(c.id()).setAddress(c.address()));
+    }
+    for (Revocation r : s.revocations()) {
+      b.addRevocations(
+          SnapshotRevocation.newBuilder()
+              .setCoreappId(r.coreappId())
+              .setShard(r.shard())
+              .setShardCount(r.shardCount())
+              .setEpoch(r.epoch()));
+    }
+    return b.build();
+  }
+
+  public static ClusterState decode(StateSnapshot p) {
+    TreeMap<Integer, Assignment> assignments = new TreeMap<>();
+    for (SnapshotAssignment a : p.getAssignmentsList()) {
+      assignments.put(a.getShard(), new Assignment(a.getShard(), a.getCoreappId(), a.getEpoch()));
+    }
+    TreeMap<String, Coreapp> coreapps = new TreeMap<>();
+    for (SnapshotCoreapp c : p.getCoreappsList()) {
+      coreapps.put(c.getId(), new Coreapp(c.getId(), c.getAddress()));
+    }
+    List<Revocation> revocations = new ArrayList<>();
+    for (SnapshotRevocation r : p.getRevocationsList()) {
+      revocations.add(
+          new Revocation(r.getCoreappId(), r.getShard(), r.getShardCount(), r.getEpoch()));
+    }
+    return new ClusterState(
+        p.getVersion(),
+        p.getShardCount(),
+        p.getLastEpoch(),
+        assignments,
+        coreapps,
+        revocations,
+        new Settings(
+            Duration.ofMillis(p.getHeartbeatIntervalMs()),
+            Duration.ofMillis(p.getUnhealthyIntervalMs())),
+        Duration.ofMillis(p.getLeaseBoundIntervalMs()));
+  }
+}

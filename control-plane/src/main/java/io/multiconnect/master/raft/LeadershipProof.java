@@ -1,0 +1,55 @@
+package io.multiconnect.master.raft;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * Proves that this master is still the Raft leader at a moment after a given event, by a
+ * linearizable read (Ratis ReadIndex, answered from the leader lease when it is valid). Rounds are
+ * coalesced: every caller waiting since before a round started shares that round, so thousands of
+ * heartbeats a second cost one proof per round trip, never more than one proof in flight.
+ *
+ * <p>A caller gets a round that starts no earlier than its call: the proof therefore covers the
+ * instant the caller's event happened. The future yields the leader's term, or -1 when this master
+ * is not the leader.
+ */
+final class LeadershipProof {
+  private final Supplier<CompletableFuture<Long>> round;
+  private CompletableFuture<Long> inFlight;
+  private CompletableFuture<Long> next;
+
+  LeadershipProof(Supplier<CompletableFuture<Long>> round) {
+    this.round = round;
+  }
+
+  /** A proof from a round that starts at or after this call. */
+  synchronized CompletableFuture<Long> afterNow() {
+    CompletableFuture<Long> waiting = next;
+    if (waiting == null) {
+      waiting = new CompletableFuture<>();
+      next = waiting;
+      if (inFlight == null) {
+        startNext();
+      }
+    }
+    return waiting;
+  }
+
+  private synchronized void startNext() {
+    CompletableFuture<Long> mine = next;
+    inFlight = mine;
+    next = null;
+    round
+        .get()
+        .whenComplete(
+            (term, error) -> {
+              mine.complete(error == null ? term : -1L);
+              synchronized (this) {
+                inFlight = null;
+                if (next != null) {
+                  startNext();
+                }
+              }
+            });
+  }
+}

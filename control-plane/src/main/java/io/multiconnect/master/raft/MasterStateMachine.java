@@ -1,0 +1,256 @@
+package io.multiconnect.master.raft;
+
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.Command;
+import io.multiconnect.master.core.Rejection;
+import io.multiconnect.proto.v1.raft.CommandEnvelope;
+import io.multiconnect.proto.v1.raft.StateSnapshot;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thin Ratis adapter over {@link ClusterState}: decodes each log entry's {@link
+ * CommandEnvelope}, rejects invalid commands in {@link #startTransaction} (on the leader, before
+ * anything is logged), applies committed ones, and keeps snapshots with an MD5 checksum.
+ *
+ * <p>Threading: Ratis applies entries on one thread; {@link #state} is volatile and immutable, so
+ * readers on other threads see a consistent state. The {@link Listener} runs on the apply thread
+ * and must only hand work off (never block).
+ */
+public final class MasterStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(MasterStateMachine.class);
+
+  /** Told about every applied state and leadership change; must not block. */
+  public interface Listener {
+    void applied(ClusterState state);
+
+    void leaderReady();
+
+    void leaderChanged(RaftPeerId newLeaderId);
+  }
+
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private volatile ClusterState state = ClusterState.INITIAL;
+  private volatile Listener listener;
+
+  public void setListener(Listener listener) {
+    this.listener = listener;
+  }
+
+  public ClusterState state() {
+    return state;
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
+      throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    getLifeCycle()
+        .startAndTransition(
+            () -> {
+              storage.init(raftStorage);
+              loadLatestSnapshot();
+            });
+  }
+
+  /** Ratis pauses the state machine before it installs a snapshot from the leader. */
+  @Override
+  public void pause() {
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
+  }
+
+  /** Called after a snapshot from the leader was installed: load it and resume. */
+  @Override
+  public void reinitialize() throws IOException {
+    loadLatestSnapshot();
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+  }
+
+  private void loadLatestSnapshot() throws IOException {
+    SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+    if (snapshot == null) {
+      return;
+    }
+    File file = snapshot.getFile().getPath().toFile();
+    MD5Hash stored = MD5FileUtil.readStoredMd5ForFile(file);
+    MD5Hash computed = MD5FileUtil.computeMd5ForFile(file);
+    if (stored == null || !stored.equals(computed)) {
+      throw new IOException(
+          "snapshot " + file + " is corrupt: checksum " + computed + " != stored " + stored);
+    }
+    try (InputStream in = Files.newInputStream(file.toPath())) {
+      ClusterState loaded = CommandCodec.decode(StateSnapshot.parseFrom(in));
+      state = loaded;
+      setLastAppliedTermIndex(snapshot.getTermIndex());
+      LOG.info("loaded snapshot {} at index {}", file.getName(), loaded.version());
+    }
+    Listener l = listener;
+    if (l != null) {
+      l.applied(state);
+    }
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    ClusterState current = state;
+    TermIndex last = getLastAppliedTermIndex();
+    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+    File tmp = new File(file.getParentFile(), file.getName() + ".tmp");
+    try (OutputStream out = Files.newOutputStream(tmp.toPath())) {
+      CommandCodec.encode(current).writeTo(out);
+    }
+    Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+    MD5FileUtil.computeAndSaveMd5ForFile(file);
+    storage.loadLatestSnapshot();
+    LOG.info("took snapshot {} at index {}", file.getName(), last.getIndex());
+    return last.getIndex();
+  }
+
+  /** Decodes and validates on the leader; an invalid command fails here and is never logged. */
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    ByteString content = request.getMessage().getContent();
+    TransactionContext.Builder trx =
+        TransactionContext.newBuilder()
+            .setStateMachine(this)
+            .setClientRequest(request)
+            .setLogData(content);
+    try {
+      Command command = CommandCodec.decode(CommandEnvelope.parseFrom(content.toByteArray()));
+      Optional<Rejection> rejection = state.validate(command);
+      if (rejection.isPresent()) {
+        return trx.build().setException(InvalidCommandException.of(rejection.get()));
+      }
+      return trx.setStateMachineContext(command).build();
+    } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
+      return trx.build()
+          .setException(new StateMachineException("undecodable command: " + e.getMessage()));
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    RaftProtos.LogEntryProto entry = trx.getLogEntry();
+    long index = entry.getIndex();
+    Command command = (Command) trx.getStateMachineContext();
+    if (command == null) {
+      try {
+        command =
+            CommandCodec.decode(
+                CommandEnvelope.parseFrom(
+                    entry.getStateMachineLogEntry().getLogData().toByteArray()));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    ClusterState next = state.apply(command, index);
+    state = next;
+    updateLastAppliedTermIndex(entry.getTerm(), index);
+    Listener l = listener;
+    if (l != null) {
+      l.applied(next);
+    }
+    return CompletableFuture.completedFuture(Message.valueOf(Long.toString(index)));
+  }
+
+  /**
+   * Answers a linearizable read: the term, when this server is still the leader after the read
+   * index was confirmed; "-1" otherwise. Used to prove leadership before granting a lease.
+   */
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    return getServer()
+        .thenApply(
+            server -> {
+              try {
+                var info = server.getDivision(getGroupId()).getInfo();
+                return Message.valueOf(
+                    info.isLeader() ? Long.toString(info.getCurrentTerm()) : "-1");
+              } catch (IOException e) {
+                return Message.valueOf("-1");
+              }
+            });
+  }
+
+  @Override
+  public void notifyLeaderReady() {
+    Listener l = listener;
+    if (l != null) {
+      l.leaderReady();
+    }
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+    Listener l = listener;
+    if (l != null) {
+      l.leaderChanged(newLeaderId);
+    }
+  }
+
+  /**
+   * A command the state refuses. Ratis carries only the class name and message from the leader to
+   * the client, so the field travels inside the message as {@code [field] message}.
+   */
+  public static final class InvalidCommandException extends StateMachineException {
+    private static final long serialVersionUID = 1L;
+    private static final Pattern FORMAT = Pattern.compile("\\[([a-z_]+)\\] (.*)", Pattern.DOTALL);
+
+    public InvalidCommandException(String message) {
+      super(message);
+    }
+
+    static InvalidCommandException of(Rejection r) {
+      return new InvalidCommandException("[" + r.field() + "] " + r.message());
+    }
+
+    /** The rejection carried by {@code t}'s message, if it is one of ours. */
+    static Optional<Rejection> parse(Throwable t) {
+      if (t.getMessage() == null
+          || !t.getClass().getName().contains("StateMachineException")
+              && !(t instanceof InvalidCommandException)) {
+        return Optional.empty();
+      }
+      Matcher m = FORMAT.matcher(t.getMessage());
+      return m.find() ? Optional.of(new Rejection(m.group(1), m.group(2))) : Optional.empty();
+    }
+  }
+}

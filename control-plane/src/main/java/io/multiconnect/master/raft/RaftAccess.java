@@ -1,0 +1,173 @@
+package io.multiconnect.master.raft;
+
+import io.multiconnect.master.config.MasterConfig;
+import io.multiconnect.master.config.PeerAddress;
+import io.multiconnect.master.core.Rejection;
+import io.multiconnect.proto.v1.raft.CommandEnvelope;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything this master does with Ratis: the server, and one client pinned to this server with no
+ * retries. Pinning matters for safety: a command the coordinator decided as leader must never be
+ * redirected to, and committed by, another leader that did not make the decision.
+ */
+public final class RaftAccess implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftAccess.class);
+
+  /** How long one proposal may take before it counts as failed (its outcome is then unknown). */
+  static final TimeDuration REQUEST_TIMEOUT = TimeDuration.valueOf(3, TimeUnit.SECONDS);
+
+  private final RaftPeerId selfId;
+  private final RaftGroup group;
+  private final RaftServer server;
+  private final RaftClient localClient;
+  private final LeadershipProof proof;
+
+  public RaftAccess(MasterConfig config, MasterStateMachine stateMachine) throws IOException {
+    this.selfId = RaftPeerId.valueOf(config.nodeId());
+    List<RaftPeer> peers = config.peers().stream().map(RaftAccess::toRaftPeer).toList();
+    this.group = RaftGroup.valueOf(RaftGroupId.valueOf(config.groupId()), peers);
+    RaftProperties props = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(props, List.of(config.dataDir().toFile()));
+    GrpcConfigKeys.Server.setPort(props, config.self().raftPort());
+    // Linearizable reads answered from the leader lease: the proof of leadership behind every
+    // lease grant (docs/safety.md).
+    RaftServerConfigKeys.Read.setOption(props, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(props, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, config.snapshotThreshold());
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+    RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(1024, config.snapshotThreshold()));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(
+        props, SizeInBytes.valueOf(config.logSegmentBytes()));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(props, REQUEST_TIMEOUT);
+    this.server =
+        RaftServer.newBuilder()
+            .setServerId(selfId)
+            .setGroup(group)
+            .setStateMachine(stateMachine)
+            .setProperties(props)
+            .setOption(RaftStorage.StartupOption.RECOVER)
+            .build();
+    this.localClient =
+        RaftClient.newBuilder()
+            .setProperties(props)
+            .setRaftGroup(group)
+            .setLeaderId(selfId)
+            .setRetryPolicy(RetryPolicies.noRetry())
+            .build();
+    this.proof = new LeadershipProof(this::readTerm);
+  }
+
+  private static RaftPeer toRaftPeer(PeerAddress p) {
+    return RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build();
+  }
+
+  public void start() throws IOException {
+    server.start();
+  }
+
+  @Override
+  public void close() {
+    try {
+      localClient.close();
+    } catch (IOException e) {
+      LOG.warn("closing raft client", e);
+    }
+    try {
+      server.close();
+    } catch (IOException e) {
+      LOG.warn("closing raft server", e);
+    }
+  }
+
+  public RaftGroup group() {
+    return group;
+  }
+
+  public RaftServer.Division division() {
+    try {
+      return server.getDivision(group.getGroupId());
+    } catch (IOException e) {
+      throw new IllegalStateException("raft group not found", e);
+    }
+  }
+
+  public long currentTerm() {
+    return division().getInfo().getCurrentTerm();
+  }
+
+  public Optional<String> leaderId() {
+    RaftPeerId id = division().getInfo().getLeaderId();
+    return Optional.ofNullable(id).map(RaftPeerId::toString);
+  }
+
+  /** Appends a command through this server; never retried, never redirected. */
+  public Proposal propose(CommandEnvelope envelope) {
+    RaftClientReply reply;
+    try {
+      reply = localClient.io().send(Message.valueOf(ByteString.copyFrom(envelope.toByteArray())));
+    } catch (IOException e) {
+      return classify(e);
+    }
+    if (reply.isSuccess()) {
+      return new Proposal.Committed(reply.getLogIndex());
+    }
+    return classify(reply.getException());
+  }
+
+  private Proposal classify(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof NotLeaderException nle) {
+        return new Proposal.NotLeader(
+            Optional.ofNullable(nle.getSuggestedLeader()).map(p -> p.getId().toString()));
+      }
+      Optional<Rejection> rejection = MasterStateMachine.InvalidCommandException.parse(t);
+      if (rejection.isPresent()) {
+        return new Proposal.Rejected(rejection.get());
+      }
+    }
+    return new Proposal.Failed(
+        e == null ? "unknown" : e.getClass().getSimpleName() + ": " + e.getMessage());
+  }
+
+  /** A proof of leadership from a linearizable read that starts after this call. */
+  public CompletableFuture<Long> proveLeadership() {
+    return proof.afterNow();
+  }
+
+  private CompletableFuture<Long> readTerm() {
+    return localClient
+        .async()
+        .sendReadOnly(Message.EMPTY, selfId)
+        .thenApply(
+            reply ->
+                reply.isSuccess()
+                    ? Long.parseLong(reply.getMessage().getContent().toStringUtf8())
+                    : -1L);
+  }
+}

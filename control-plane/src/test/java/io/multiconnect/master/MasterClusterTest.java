@@ -1,0 +1,329 @@
+package io.multiconnect.master;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.multiconnect.master.core.Assignment;
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.grpc.GrpcErrors;
+import io.multiconnect.proto.v1.AdminGrpc;
+import io.multiconnect.proto.v1.SetShardCountRequest;
+import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three real masters (Ratis + gRPC on loopback) in one JVM, with coreapp stand-ins. */
+class MasterClusterTest {
+  @TempDir Path dir;
+  private MiniCluster cluster;
+  private final List<TestCoreapp> coreapps = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    for (TestCoreapp c : coreapps) {
+      c.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private void startCluster(long snapshotThreshold) throws Exception {
+    cluster = MiniCluster.start(3, dir, snapshotThreshold);
+    cluster.awaitLeader(Duration.ofSeconds(15));
+  }
+
+  private AdminGrpc.AdminBlockingStub admin(int i) {
+    return AdminGrpc.newBlockingStub(cluster.channel(i));
+  }
+
+  private TestCoreapp coreapp(String id) {
+    TestCoreapp c = new TestCoreapp(id, cluster.peers).start();
+    coreapps.add(c);
+    return c;
+  }
+
+  /** Fast failure detection for tests: heartbeat 100 ms, unhealthy 1 s. */
+  private void fastSettings() {
+    admin(cluster.leaderIndex().orElseThrow())
+        .updateSettings(
+            UpdateSettingsRequest.newBuilder()
+                .setHeartbeatIntervalMs(100)
+                .setUnhealthyIntervalMs(1000)
+                .build());
+  }
+
+  private void awaitAllMasters(java.util.function.Predicate<ClusterState> condition) {
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(10)))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> cluster.upNodes().stream().allMatch(n -> condition.test(n.state())));
+  }
+
+  @Test
+  void electsALeaderAndReplicatesTheShardCount() throws Exception {
+    startCluster(10_000);
+    fastSettings();
+    coreapp("a");
+    coreapp("b");
+    awaitAllMasters(s -> s.coreapps().size() == 2 && s.assignments().size() == 1);
+    int leader = cluster.leaderIndex().orElseThrow();
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(5)))
+        .ignoreExceptions()
+        .until(
+            () ->
+                admin(leader)
+                        .setShardCount(SetShardCountRequest.newBuilder().setShardCount(2).build())
+                        .getShardCount()
+                    == 2);
+    awaitAllMasters(s -> s.shardCount() == 2 && s.assignments().size() == 2);
+    // Health and a status read from a follower.
+    int follower = cluster.anyFollower();
+    assertEquals(
+        HealthCheckResponse.ServingStatus.SERVING,
+        HealthGrpc.newBlockingStub(cluster.channel(leader))
+            .check(HealthCheckRequest.getDefaultInstance())
+            .getStatus());
+    var status =
+        admin(follower).getStatus(io.multiconnect.proto.v1.GetStatusRequest.getDefaultInstance());
+    assertEquals("m" + leader, status.getLeader().getLeaderId());
+    assertEquals(2, status.getShardMap().getShardCount());
+  }
+
+  @Test
+  void aNewLeaderAcceptsWritesWithinThreeSecondsWithTheStateIntact() throws Exception {
+    startCluster(10_000);
+    fastSettings();
+    coreapp("a");
+    awaitAllMasters(s -> s.assignments().size() == 1);
+    int oldLeader = cluster.leaderIndex().orElseThrow();
+    ClusterState before = cluster.node(oldLeader).state();
+
+    long killedAt = System.nanoTime();
+    cluster.kill(oldLeader);
+    int[] acceptedBy = {-1};
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(3)))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> {
+              for (int i = 0; i < 3; i++) {
+                if (!cluster.isUp(i)) {
+                  continue;
+                }
+                try {
+                  admin(i)
+                      .updateSettings(
+                          UpdateSettingsRequest.newBuilder().setHeartbeatIntervalMs(200).build());
+                  acceptedBy[0] = i;
+                  return true;
+                } catch (StatusRuntimeException e) {
+                  // not the leader yet
+                }
+              }
+              return false;
+            });
+    System.out.printf(
+        "leader m%d killed; m%d accepted a write after %d ms%n",
+        oldLeader, acceptedBy[0], (System.nanoTime() - killedAt) / 1_000_000);
+    ClusterState after = cluster.node(acceptedBy[0]).state();
+    assertEquals(before.coreapps(), after.coreapps());
+    assertEquals(before.shardCount(), after.shardCount());
+    assertEquals(Duration.ofMillis(200), after.settings().heartbeatInterval());
+  }
+
+  @Test
+  void aFullRestartFromDiskGivesTheSameState() throws Exception {
+    startCluster(10_000);
+    fastSettings();
+    coreapp("a");
+    coreapp("b");
+    awaitAllMasters(s -> s.assignments().size() == 1 && s.coreapps().size() == 2);
+    ClusterState before = cluster.node(cluster.leaderIndex().orElseThrow()).state();
+    for (int i = 0; i < 3; i++) {
+      cluster.kill(i);
+    }
+    for (int i = 0; i < 3; i++) {
+      cluster.restart(i, 10_000);
+    }
+    awaitAllMasters(s -> s.version() >= before.version());
+    for (MasterNode n : cluster.upNodes()) {
+      ClusterState s = n.state();
+      assertEquals(before.coreapps(), s.coreapps());
+      assertEquals(before.assignments(), s.assignments());
+      assertEquals(before.lastEpoch(), s.lastEpoch());
+      assertEquals(before.settings(), s.settings());
+    }
+  }
+
+  @Test
+  void aFollowerFarBehindCatchesUpThroughASnapshot() throws Exception {
+    startCluster(100);
+    int follower = cluster.anyFollower();
+    cluster.kill(follower);
+    int leader = cluster.leaderIndex().orElseThrow();
+    // Enough writes to fill and close several small log segments, which the leader then purges.
+    var async = AdminGrpc.newFutureStub(cluster.channel(leader));
+    List<com.google.common.util.concurrent.ListenableFuture<?>> inFlight = new ArrayList<>();
+    for (int i = 0; i < 1500; i++) {
+      inFlight.add(
+          async.updateSettings(
+              UpdateSettingsRequest.newBuilder()
+                  .setHeartbeatIntervalMs(100 + i % 500)
+                  .setUnhealthyIntervalMs(5000)
+                  .build()));
+      if (inFlight.size() == 32) {
+        for (var f : inFlight) {
+          f.get();
+        }
+        inFlight.clear();
+      }
+    }
+    for (var f : inFlight) {
+      f.get();
+    }
+    long firstLogIndex = cluster.node(leader).raft().division().getRaftLog().getStartIndex();
+    assertTrue(firstLogIndex > 1, "the leader purged its log up to " + firstLogIndex);
+    ClusterState expected = cluster.node(leader).state();
+    // Restarted with a threshold it never reaches: a snapshot on its disk can only be installed.
+    cluster.restart(follower, 1_000_000);
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(15)))
+        .until(() -> cluster.node(follower).state().version() >= expected.version());
+    assertEquals(expected.settings(), cluster.node(follower).state().settings());
+    var snapshot = cluster.node(follower).raft().division().getStateMachine().getLatestSnapshot();
+    assertTrue(snapshot != null && snapshot.getIndex() > 0, "the follower installed a snapshot");
+  }
+
+  @Test
+  void aSilentPrimaryIsReplacedWithinUnhealthyIntervalPlusOneSecond() throws Exception {
+    startCluster(10_000);
+    fastSettings();
+    TestCoreapp a = coreapp("a");
+    TestCoreapp b = coreapp("b");
+    TestCoreapp c = coreapp("c");
+    awaitAllMasters(s -> s.coreapps().size() == 3 && s.assignments().size() == 1);
+    await().atMost(Timing.scaled(Duration.ofSeconds(5))).until(() -> activeCount(a, b, c) == 1);
+
+    MasterNode leader = cluster.node(cluster.leaderIndex().orElseThrow());
+    Assignment old = leader.state().assignments().get(0);
+    TestCoreapp oldPrimary =
+        List.of(a, b, c).stream()
+            .filter(t -> t.id.equals(old.coreappId()))
+            .findFirst()
+            .orElseThrow();
+    long silencedAt = System.nanoTime();
+    oldPrimary.silence();
+
+    Duration unhealthy = leader.state().settings().unhealthyInterval();
+    await()
+        .atMost(Timing.scaled(unhealthy.plusSeconds(1)))
+        .pollInterval(Duration.ofMillis(10))
+        .until(
+            () -> {
+              Assignment now = leader.state().assignments().get(0);
+              return now != null && !now.coreappId().equals(old.coreappId());
+            });
+    long movedAfterMs = (System.nanoTime() - silencedAt) / 1_000_000;
+    Assignment replacement = leader.state().assignments().get(0);
+    assertTrue(replacement.epoch() > old.epoch(), "the new primary has a higher epoch");
+    TestCoreapp newPrimary =
+        List.of(a, b, c).stream()
+            .filter(t -> t.id.equals(replacement.coreappId()))
+            .findFirst()
+            .orElseThrow();
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(2)))
+        .until(() -> newPrimary.firstActiveNanos.containsKey(replacement.epoch()));
+
+    long oldLeaseEnd = oldPrimary.leaseDeadlineNanos.get(old.epoch());
+    long newStart = newPrimary.firstActiveNanos.get(replacement.epoch());
+    System.out.printf(
+        "shard 0 moved %s -> %s after %d ms; old lease ended %d ms before the new one began%n",
+        old.coreappId(),
+        replacement.coreappId(),
+        movedAfterMs,
+        (newStart - oldLeaseEnd) / 1_000_000);
+    assertTrue(oldLeaseEnd < newStart, "the old primary's lease ended before the new grant");
+  }
+
+  private static long activeCount(TestCoreapp... cs) {
+    return java.util.Arrays.stream(cs).filter(t -> t.active().isPresent()).count();
+  }
+
+  @Test
+  void badInputIsRefusedNamingTheFieldAndWritesNothing() throws Exception {
+    startCluster(10_000);
+    int leader = cluster.leaderIndex().orElseThrow();
+    long lastIndex =
+        cluster.node(leader).raft().division().getRaftLog().getLastEntryTermIndex().getIndex();
+
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                admin(leader)
+                    .setShardCount(SetShardCountRequest.newBuilder().setShardCount(3).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().startsWith("shard_count:"), e.getMessage());
+
+    e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                admin(leader)
+                    .setShardCount(SetShardCountRequest.newBuilder().setShardCount(2).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("healthy coreapps"), e.getMessage());
+
+    e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                admin(leader)
+                    .updateSettings(
+                        UpdateSettingsRequest.newBuilder()
+                            .setHeartbeatIntervalMs(1000)
+                            .setUnhealthyIntervalMs(2000)
+                            .build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertEquals("unhealthy_interval", e.getTrailers().get(GrpcErrors.FIELD_KEY));
+
+    // Rejected by startTransaction on the leader itself: nothing reaches the log.
+    var proposal =
+        cluster
+            .node(leader)
+            .propose(new io.multiconnect.master.core.Command.AssignPrimary(0, "ghost", 0));
+    assertTrue(
+        proposal instanceof io.multiconnect.master.raft.Proposal.Rejected, proposal.toString());
+    assertEquals(
+        lastIndex,
+        cluster.node(leader).raft().division().getRaftLog().getLastEntryTermIndex().getIndex());
+
+    int follower = cluster.anyFollower();
+    e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                admin(follower)
+                    .setShardCount(SetShardCountRequest.newBuilder().setShardCount(2).build()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+    assertEquals(
+        cluster.peers.get(leader).apiAddress(), e.getTrailers().get(GrpcErrors.LEADER_KEY));
+    assertNotEquals(null, e.getStatus().getDescription());
+  }
+}

@@ -1,0 +1,128 @@
+package io.multiconnect.master;
+
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.multiconnect.master.config.MasterConfig;
+import io.multiconnect.master.config.PeerAddress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** In-process masters on real loopback sockets, each with its own data directory. */
+final class MiniCluster implements AutoCloseable {
+  final List<PeerAddress> peers = new ArrayList<>();
+  private final MasterNode[] nodes;
+  private final Path baseDir;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  private MiniCluster(int size, Path baseDir) {
+    this.baseDir = baseDir;
+    this.nodes = new MasterNode[size];
+    for (int i = 0; i < size; i++) {
+      peers.add(new PeerAddress("m" + i, "127.0.0.1", freePort(), freePort()));
+    }
+  }
+
+  static MiniCluster start(int size, Path baseDir, long snapshotThreshold) throws IOException {
+    MiniCluster c = new MiniCluster(size, baseDir);
+    for (int i = 0; i < size; i++) {
+      c.restart(i, snapshotThreshold);
+    }
+    return c;
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  MasterConfig config(int i, long snapshotThreshold) {
+    return new MasterConfig(
+        "m" + i,
+        peers,
+        baseDir.resolve("m" + i),
+        MasterConfig.DEFAULT_GROUP_ID,
+        snapshotThreshold,
+        MasterConfig.MIN_LOG_SEGMENT_BYTES);
+  }
+
+  MasterNode node(int i) {
+    return Objects.requireNonNull(nodes[i], "m" + i + " is down");
+  }
+
+  boolean isUp(int i) {
+    return nodes[i] != null;
+  }
+
+  void restart(int i, long snapshotThreshold) throws IOException {
+    nodes[i] = new MasterNode(config(i, snapshotThreshold)).start();
+  }
+
+  void kill(int i) {
+    nodes[i].close();
+    nodes[i] = null;
+  }
+
+  Optional<Integer> leaderIndex() {
+    for (int i = 0; i < nodes.length; i++) {
+      if (nodes[i] != null && nodes[i].isLeading()) {
+        return Optional.of(i);
+      }
+    }
+    return Optional.empty();
+  }
+
+  int awaitLeader(Duration within) {
+    return await()
+        .atMost(Timing.scaled(within))
+        .pollInterval(Duration.ofMillis(20))
+        .until(this::leaderIndex, Optional::isPresent)
+        .get();
+  }
+
+  int anyFollower() {
+    int leader = leaderIndex().orElseThrow();
+    for (int i = 0; i < nodes.length; i++) {
+      if (i != leader && nodes[i] != null) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("no follower up");
+  }
+
+  ManagedChannel channel(int i) {
+    ManagedChannel ch =
+        NettyChannelBuilder.forAddress("127.0.0.1", peers.get(i).apiPort()).usePlaintext().build();
+    channels.add(ch);
+    return ch;
+  }
+
+  List<MasterNode> upNodes() {
+    return Arrays.stream(nodes).filter(Objects::nonNull).toList();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (ManagedChannel ch : channels) {
+      ch.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
+    }
+    for (int i = 0; i < nodes.length; i++) {
+      if (nodes[i] != null) {
+        kill(i);
+      }
+    }
+  }
+}
