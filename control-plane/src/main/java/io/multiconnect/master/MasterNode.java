@@ -193,11 +193,17 @@ public final class MasterNode implements AutoCloseable {
     List<Command> round = coordinator.poll(state());
     for (Command c : round) {
       Proposal p = propose(c);
-      if (p instanceof Proposal.Committed committed) {
-        LOG.info("leader {} committed {} at index {}", config.nodeId(), c, committed.index());
+      Coordinator.ProposalOutcome outcome =
+          p instanceof Proposal.Committed
+              ? Coordinator.ProposalOutcome.COMMITTED
+              : p instanceof Proposal.Failed
+                  ? Coordinator.ProposalOutcome.UNKNOWN
+                  : Coordinator.ProposalOutcome.NOT_LOGGED;
+      coordinator.proposalDone(c, outcome);
+      if (outcome == Coordinator.ProposalOutcome.COMMITTED) {
+        LOG.info("leader {} committed {} at {}", config.nodeId(), c, p);
       } else {
-        coordinator.proposalFailed(c);
-        LOG.warn("leader {} could not commit {}: {}", config.nodeId(), c, p);
+        LOG.warn("leader {}: {} ended {}: {}", config.nodeId(), c, outcome, p);
       }
     }
   }

@@ -17,7 +17,7 @@ import java.util.stream.LongStream;
  * <p>Thread-safe: every method is synchronized, so a heartbeat answer and a planning round never
  * interleave. The caller must only ask for a {@link #answer} after confirming its leadership at a
  * moment later than the heartbeat's receipt, and must propose the commands from {@link #poll} one
- * round at a time, reporting failures with {@link #proposalFailed}.
+ * round at a time, reporting each outcome with {@link #proposalDone}.
  */
 public final class Coordinator {
 
@@ -94,9 +94,25 @@ public final class Coordinator {
     return commands;
   }
 
-  /** A proposed command did not commit: its epoch may be leased again. */
-  public synchronized void proposalFailed(Command command) {
-    epochTakenAway(command).ifPresent(withheldEpochs::remove);
+  /** How a proposal ended, as far as the proposer can tell. */
+  public enum ProposalOutcome {
+    COMMITTED,
+    /** Definitely not in the log: refused by validation, or this master was not the leader. */
+    NOT_LOGGED,
+    /** Timed out or failed in transit: the entry may still commit. */
+    UNKNOWN
+  }
+
+  /**
+   * Reports how a proposed command ended. Only a command that was definitely not logged frees its
+   * epoch for leasing again: after an unknown outcome the entry could still commit, and a lease
+   * granted meanwhile would overlap the new primary. The epoch then stays withheld until the
+   * applied state shows the outcome or this master stops leading.
+   */
+  public synchronized void proposalDone(Command command, ProposalOutcome outcome) {
+    if (outcome == ProposalOutcome.NOT_LOGGED) {
+      epochTakenAway(command).ifPresent(withheldEpochs::remove);
+    }
   }
 
   private static OptionalLong epochTakenAway(Command c) {

@@ -97,7 +97,13 @@ class CoordinatorTest {
     heard("a");
     assertEquals(Duration.ZERO, coordinator.answer(state, "a").lease());
 
-    coordinator.proposalFailed(plan.get(0));
+    coordinator.proposalDone(plan.get(0), Coordinator.ProposalOutcome.UNKNOWN);
+    assertEquals(
+        Duration.ZERO,
+        coordinator.answer(state, "a").lease(),
+        "after a timeout the move may still commit: still no lease");
+
+    coordinator.proposalDone(plan.get(0), Coordinator.ProposalOutcome.NOT_LOGGED);
     assertEquals(LeaseRules.leaseDuration(U), coordinator.answer(state, "a").lease());
   }
 

@@ -68,6 +68,7 @@ final class LeaseSimulation {
   private int leader = -1;
   private long term;
   private final List<Command> survivingProposals = new ArrayList<>();
+  private final List<InFlight> inFlight = new ArrayList<>();
 
   private final List<Master> masters = new ArrayList<>();
   private final List<Coreapp> coreapps = new ArrayList<>();
@@ -211,6 +212,7 @@ final class LeaseSimulation {
     Master old = masters.get(leader);
     long oldTerm = term;
     leader = -1;
+    settleInFlight(old);
     // The old leader learns of it late; until then it believes it leads.
     after(
         millis(random.nextDouble() * 2 * cfg.unhealthyInterval().toMillis()),
@@ -230,17 +232,18 @@ final class LeaseSimulation {
     }
     if (!m.proposing) {
       List<Command> round = m.coordinator.poll(m.applied);
-      propose(m, myTerm, round);
+      propose(m, round);
     }
     after(millis(10), () -> pollLoop(m, myTerm));
   }
 
   /** Proposes one round of commands; the next round waits until they committed or failed. */
-  private void propose(Master m, long myTerm, List<Command> round) {
+  private void propose(Master m, List<Command> round) {
     List<Command> valid = new ArrayList<>();
     for (Command c : round) {
       if (m.applied.validate(c).isPresent()) {
-        m.coordinator.proposalFailed(c); // rejected in startTransaction: never logged
+        // Rejected in startTransaction: never logged.
+        m.coordinator.proposalDone(c, Coordinator.ProposalOutcome.NOT_LOGGED);
       } else {
         valid.add(c);
       }
@@ -249,21 +252,73 @@ final class LeaseSimulation {
       return;
     }
     m.proposing = true;
+    // Now and then the commit is slow: the proposer times out and learns nothing, and the entry
+    // commits later anyway if this master still leads.
+    InFlight f = new InFlight(m, valid, random.nextDouble() < 0.1);
+    inFlight.add(f);
+    long commitDelay =
+        f.slow
+            ? millis(cfg.unhealthyInterval().toMillis() * (1 + random.nextDouble()))
+            : millis(1 + random.nextInt(20));
+    if (f.slow) {
+      after(
+          millis(100),
+          () -> {
+            m.proposing = false;
+            f.report(Coordinator.ProposalOutcome.UNKNOWN);
+          });
+    }
     after(
-        millis(1 + random.nextInt(20)),
+        commitDelay,
         () -> {
-          m.proposing = false;
-          for (Command c : valid) {
-            if (leader == m.id && term == myTerm) {
-              commit(c);
-            } else {
-              if (random.nextBoolean()) {
-                survivingProposals.add(c);
-              }
-              m.coordinator.proposalFailed(c);
-            }
+          if (!inFlight.remove(f)) {
+            return; // settled when its leader was deposed
           }
+          m.proposing = false;
+          f.commands.forEach(LeaseSimulation.this::commit);
+          f.report(Coordinator.ProposalOutcome.COMMITTED);
         });
+  }
+
+  /** A round of commands appended by a leader and not yet committed. */
+  private static final class InFlight {
+    final Master proposer;
+    final List<Command> commands;
+    final boolean slow;
+    boolean reported;
+
+    InFlight(Master proposer, List<Command> commands, boolean slow) {
+      this.proposer = proposer;
+      this.commands = commands;
+      this.slow = slow;
+    }
+
+    void report(Coordinator.ProposalOutcome outcome) {
+      if (!reported) {
+        reported = true;
+        commands.forEach(c -> proposer.coordinator.proposalDone(c, outcome));
+      }
+    }
+  }
+
+  /**
+   * The leader is deposed: each of its uncommitted entries either reached a majority (and the next
+   * leader commits it before it is ready) or is lost. That is decided now, before any new election.
+   */
+  private void settleInFlight(Master old) {
+    for (InFlight f : List.copyOf(inFlight)) {
+      if (f.proposer != old) {
+        continue;
+      }
+      inFlight.remove(f);
+      old.proposing = false;
+      boolean survives = random.nextBoolean();
+      if (survives) {
+        survivingProposals.addAll(f.commands);
+      }
+      f.report(
+          survives ? Coordinator.ProposalOutcome.UNKNOWN : Coordinator.ProposalOutcome.NOT_LOGGED);
+    }
   }
 
   // ---------------------------------------------------------------- network
@@ -338,7 +393,7 @@ final class LeaseSimulation {
           "m" + m.id,
           () -> {
             if (m.believesLeader && leader == m.id) {
-              propose(m, term, List.of(new Command.ConfirmRelease(c.id, epoch)));
+              propose(m, List.of(new Command.ConfirmRelease(c.id, epoch)));
             }
           });
     }
@@ -418,7 +473,7 @@ final class LeaseSimulation {
         && m.coordinator.checkShardCount(m.applied, s.shardCount()).isPresent()) {
       return;
     }
-    propose(m, term, List.of(c));
+    propose(m, List.of(c));
   }
 
   // ---------------------------------------------------------------- the invariant
