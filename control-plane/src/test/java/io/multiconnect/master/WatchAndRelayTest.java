@@ -1,0 +1,135 @@
+package io.multiconnect.master;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Context;
+import io.grpc.stub.StreamObserver;
+import io.multiconnect.master.config.PeerAddress;
+import io.multiconnect.proto.v1.AdminGrpc;
+import io.multiconnect.proto.v1.ControlPlaneGrpc;
+import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import io.multiconnect.proto.v1.WatchEvent;
+import io.multiconnect.proto.v1.WatchRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Watch stream from any master, and heartbeats relayed by a follower. */
+class WatchAndRelayTest {
+  @TempDir Path dir;
+  private MiniCluster cluster;
+
+  @BeforeEach
+  void start() throws Exception {
+    cluster = MiniCluster.start(3, dir, 10_000);
+    cluster.awaitLeader(Duration.ofSeconds(15));
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    cluster.close();
+  }
+
+  /** Collects a watch stream's events until cancelled. */
+  private static final class Watcher implements StreamObserver<WatchEvent> {
+    final List<WatchEvent> events = new CopyOnWriteArrayList<>();
+    final Context.CancellableContext context = Context.current().withCancellation();
+
+    @Override
+    public void onNext(WatchEvent e) {
+      events.add(e);
+    }
+
+    @Override
+    public void onError(Throwable t) {}
+
+    @Override
+    public void onCompleted() {}
+
+    long lastVersion() {
+      return events.get(events.size() - 1).getVersion();
+    }
+  }
+
+  private Watcher watch(int master, long fromVersion) {
+    Watcher w = new Watcher();
+    ControlPlaneGrpc.ControlPlaneStub stub = ControlPlaneGrpc.newStub(cluster.channel(master));
+    w.context.run(
+        () ->
+            stub.watch(
+                WatchRequest.newBuilder().setFromVersion(fromVersion).setWatcherId("test").build(),
+                w));
+    return w;
+  }
+
+  private void setHeartbeat(long ms) {
+    AdminGrpc.newBlockingStub(cluster.channel(cluster.leaderIndex().orElseThrow()))
+        .updateSettings(UpdateSettingsRequest.newBuilder().setHeartbeatIntervalMs(ms).build());
+  }
+
+  @Test
+  void aWatcherGetsTheFullMapThenEveryChangeAndCanResume() {
+    int follower = cluster.anyFollower();
+    Watcher w = watch(follower, 0);
+    await().atMost(Timing.scaled(Duration.ofSeconds(5))).until(() -> w.events.size() == 1);
+    assertTrue(w.events.get(0).hasSnapshot(), "the first event is a full snapshot");
+
+    setHeartbeat(700);
+    setHeartbeat(800);
+    await().atMost(Timing.scaled(Duration.ofSeconds(5))).until(() -> w.events.size() == 3);
+    assertTrue(w.events.get(1).hasDelta());
+    assertEquals(700, w.events.get(1).getDelta().getSettings().getHeartbeatIntervalMs());
+    assertEquals(800, w.events.get(2).getDelta().getSettings().getHeartbeatIntervalMs());
+    assertTrue(w.events.get(2).getVersion() > w.events.get(1).getVersion(), "versions increase");
+
+    // Resume from the first change: only what came after it, no snapshot.
+    long resumeFrom = w.events.get(1).getVersion();
+    w.context.cancel(null);
+    setHeartbeat(900);
+    Watcher resumed = watch(cluster.leaderIndex().orElseThrow(), resumeFrom);
+    await().atMost(Timing.scaled(Duration.ofSeconds(5))).until(() -> resumed.events.size() == 2);
+    assertTrue(resumed.events.stream().allMatch(WatchEvent::hasDelta));
+    assertEquals(800, resumed.events.get(0).getDelta().getSettings().getHeartbeatIntervalMs());
+    assertEquals(900, resumed.events.get(1).getDelta().getSettings().getHeartbeatIntervalMs());
+
+    // A version the master does not know: a fresh snapshot.
+    Watcher unknown = watch(follower, 1L << 40);
+    await().atMost(Timing.scaled(Duration.ofSeconds(5))).until(() -> !unknown.events.isEmpty());
+    assertTrue(unknown.events.get(0).hasSnapshot());
+    assertEquals(900, unknown.events.get(0).getSnapshot().getSettings().getHeartbeatIntervalMs());
+    resumed.context.cancel(null);
+    unknown.context.cancel(null);
+  }
+
+  @Test
+  void aCoreappThatReachesOnlyAFollowerKeepsItsLeaseThroughTheRelay() throws Exception {
+    AdminGrpc.newBlockingStub(cluster.channel(cluster.leaderIndex().orElseThrow()))
+        .updateSettings(
+            UpdateSettingsRequest.newBuilder()
+                .setHeartbeatIntervalMs(100)
+                .setUnhealthyIntervalMs(1000)
+                .build());
+    PeerAddress follower = cluster.peers.get(cluster.anyFollower());
+    try (TestCoreapp c = new TestCoreapp("only-follower", List.of(follower)).start()) {
+      await().atMost(Timing.scaled(Duration.ofSeconds(5))).until(() -> c.active().isPresent());
+      long epoch = c.active().orElseThrow().epoch();
+      // Several unhealthy intervals later it is still primary of the same epoch, never replaced.
+      long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+      await()
+          .atMost(Timing.scaled(Duration.ofSeconds(5)))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                assertEquals(epoch, c.active().orElseThrow().epoch());
+                return System.nanoTime() > until;
+              });
+    }
+  }
+}
