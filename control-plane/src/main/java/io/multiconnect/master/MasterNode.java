@@ -221,7 +221,6 @@ public final class MasterNode implements AutoCloseable {
       long term = raft.currentTerm();
       coordinator.becameLeader(state());
       leaderTerm = term;
-      health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
       LOG.info(
           "master {} is the leader in term {}; every coreapp gets a grace period of {} ms",
           config.nodeId(),
