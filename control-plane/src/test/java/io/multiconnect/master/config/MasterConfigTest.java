@@ -33,38 +33,19 @@ class MasterConfigTest {
     assertEquals(MasterConfig.DEFAULT_SNAPSHOT_THRESHOLD, c.snapshotThreshold());
   }
 
+  private void assertRefused(String properties, String expectedMessagePart) throws Exception {
+    Path f = file(properties);
+    ConfigException e = assertThrows(ConfigException.class, () -> MasterConfig.load(f, Map.of()));
+    assertTrue(e.getMessage().contains(expectedMessagePart), e.getMessage());
+  }
+
   @Test
   void errorsNameTheKey() throws Exception {
-    ConfigException missing =
-        assertThrows(
-            ConfigException.class, () -> MasterConfig.load(file("node.id=m1\n"), Map.of()));
-    assertTrue(missing.getMessage().startsWith("peers:"), missing.getMessage());
-
-    ConfigException badPeer =
-        assertThrows(
-            ConfigException.class,
-            () ->
-                MasterConfig.load(
-                    file("node.id=m1\npeers=m1:127.0.0.1:98x71:9881\ndata.dir=/tmp\n"), Map.of()));
-    assertTrue(badPeer.getMessage().contains("bad port '98x71'"), badPeer.getMessage());
-
-    ConfigException notAPeer =
-        assertThrows(
-            ConfigException.class,
-            () ->
-                MasterConfig.load(
-                    file("node.id=m9\npeers=m1:127.0.0.1:9871:9881\ndata.dir=/tmp\n"), Map.of()));
-    assertTrue(notAPeer.getMessage().startsWith("node.id:"), notAPeer.getMessage());
-
-    ConfigException badNumber =
-        assertThrows(
-            ConfigException.class,
-            () ->
-                MasterConfig.load(
-                    file(
-                        "node.id=m1\npeers=m1:127.0.0.1:9871:9881\ndata.dir=/tmp\n"
-                            + "snapshot.threshold=lots\n"),
-                    Map.of()));
-    assertTrue(badNumber.getMessage().startsWith("snapshot.threshold:"), badNumber.getMessage());
+    String valid = "node.id=m1\npeers=m1:127.0.0.1:9871:9881\ndata.dir=/tmp\n";
+    assertRefused("node.id=m1\n", "peers: is required");
+    assertRefused(valid.replace("9871", "98x71"), "peers: bad port '98x71'");
+    assertRefused(valid.replace("node.id=m1", "node.id=m9"), "node.id: 'm9' is not one of");
+    assertRefused(valid + "snapshot.threshold=lots\n", "snapshot.threshold: must be a whole");
+    assertRefused(valid + "log.segment.bytes=100\n", "log.segment.bytes: must be at least");
   }
 }
