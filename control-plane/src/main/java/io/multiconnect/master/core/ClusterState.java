@@ -65,9 +65,14 @@ public record ClusterState(
     return revocations.stream().filter(r -> r.coreappId().equals(coreappId)).toList();
   }
 
-  /** Whether the coreapp is free to take a shard: registered, no shard, nothing left to release. */
+  /**
+   * Whether the coreapp is free to take a shard: registered, not drained, no shard, nothing left to
+   * release.
+   */
   public boolean isSpare(String coreappId) {
-    return coreapps.containsKey(coreappId)
+    Coreapp c = coreapps.get(coreappId);
+    return c != null
+        && !c.drained()
         && assignmentOf(coreappId).isEmpty()
         && revocationsOf(coreappId).isEmpty();
   }
@@ -156,7 +161,7 @@ public record ClusterState(
     }
     Builder b = new Builder(this, index);
     if (command instanceof Command.RegisterCoreapp c) {
-      b.coreapps.put(c.coreappId(), new Coreapp(c.coreappId(), c.address()));
+      b.coreapps.put(c.coreappId(), new Coreapp(c.coreappId(), c.address(), false));
     } else if (command instanceof Command.SetShardCount c && c.shardCount() != shardCount) {
       for (Assignment a : assignments.values()) {
         b.revocations.add(new Revocation(a.coreappId(), a.shard(), shardCount, a.epoch()));
@@ -173,6 +178,10 @@ public record ClusterState(
           .values()
           .removeIf(a -> a.coreappId().equals(c.coreappId()) && a.epoch() == c.epoch());
       b.removeRevocation(c.coreappId(), c.epoch());
+      Coreapp known = b.coreapps.get(c.coreappId());
+      if (c.leaving() && known != null) {
+        b.coreapps.put(known.id(), new Coreapp(known.id(), known.address(), true));
+      }
     } else if (command instanceof Command.ExpireRevocation c) {
       b.removeRevocation(c.coreappId(), c.epoch());
     } else if (command instanceof Command.UpdateSettings c) {

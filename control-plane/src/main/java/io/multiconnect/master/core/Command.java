@@ -8,7 +8,7 @@ import java.time.Duration;
  */
 public sealed interface Command {
 
-  /** Adds a coreapp to the registry, or updates its address. */
+  /** Adds a coreapp to the registry, or updates its address; a registration undrains it. */
   record RegisterCoreapp(String coreappId, String address) implements Command {}
 
   /**
@@ -31,9 +31,10 @@ public sealed interface Command {
 
   /**
    * The coreapp confirms it stopped acting on {@code epoch} (it disconnected first). Clears the
-   * assignment or the revocation with that epoch.
+   * assignment or the revocation with that epoch. {@code leaving}: it is shutting down, so it is
+   * drained and given no shard until it registers again.
    */
-  record ConfirmRelease(String coreappId, long epoch) implements Command {}
+  record ConfirmRelease(String coreappId, long epoch, boolean leaving) implements Command {}
 
   /** The leader knows the holder's lease for a revoked epoch has run out. */
   record ExpireRevocation(String coreappId, long epoch) implements Command {}

@@ -60,7 +60,11 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
           .assignmentOf(c.id())
           .ifPresentOrElse(
               a -> cs.setState("primary").setShard(a.shard()).setEpoch(a.epoch()),
-              () -> cs.setState(state.revocationsOf(c.id()).isEmpty() ? "secondary" : "releasing"));
+              () ->
+                  cs.setState(
+                      !state.revocationsOf(c.id()).isEmpty()
+                          ? "releasing"
+                          : c.drained() ? "drained" : "secondary"));
       state.revocationsOf(c.id()).stream()
           .map(Revocation::epoch)
           .findFirst()

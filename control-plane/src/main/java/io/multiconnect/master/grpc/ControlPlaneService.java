@@ -116,7 +116,8 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
   public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> out) {
     write(
         out,
-        new Command.ConfirmRelease(request.getCoreappId(), request.getEpoch()),
+        new Command.ConfirmRelease(
+            request.getCoreappId(), request.getEpoch(), request.getLeaving()),
         index -> ReleaseResponse.newBuilder().setVersion(index).build(),
         stub -> stub.release(request));
   }

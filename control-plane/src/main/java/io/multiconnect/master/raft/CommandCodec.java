@@ -47,7 +47,10 @@ public final class CommandCodec {
           RemovePrimaryCmd.newBuilder().setShard(c.shard()).setExpectedEpoch(c.expectedEpoch()));
     } else if (command instanceof Command.ConfirmRelease c) {
       b.setConfirmRelease(
-          ConfirmReleaseCmd.newBuilder().setCoreappId(c.coreappId()).setEpoch(c.epoch()));
+          ConfirmReleaseCmd.newBuilder()
+              .setCoreappId(c.coreappId())
+              .setEpoch(c.epoch())
+              .setLeaving(c.leaving()));
     } else if (command instanceof Command.ExpireRevocation c) {
       b.setExpireRevocation(
           ExpireRevocationCmd.newBuilder().setCoreappId(c.coreappId()).setEpoch(c.epoch()));
@@ -81,7 +84,9 @@ public final class CommandCodec {
               e.getRemovePrimary().getShard(), e.getRemovePrimary().getExpectedEpoch());
       case CONFIRM_RELEASE ->
           new Command.ConfirmRelease(
-              e.getConfirmRelease().getCoreappId(), e.getConfirmRelease().getEpoch());
+              e.getConfirmRelease().getCoreappId(),
+              e.getConfirmRelease().getEpoch(),
+              e.getConfirmRelease().getLeaving());
       case EXPIRE_REVOCATION ->
           new Command.ExpireRevocation(
               e.getExpireRevocation().getCoreappId(), e.getExpireRevocation().getEpoch());
@@ -111,7 +116,11 @@ public final class CommandCodec {
               .setEpoch(a.epoch()));
     }
     for (Coreapp c : s.coreapps().values()) {
-      b.addCoreapps(SnapshotCoreapp.newBuilder().setId(c.id()).setAddress(c.address()));
+      b.addCoreapps(
+          SnapshotCoreapp.newBuilder()
+              .setId(c.id())
+              .setAddress(c.address())
+              .setDrained(c.drained()));
     }
     for (Revocation r : s.revocations()) {
       b.addRevocations(
@@ -131,7 +140,7 @@ public final class CommandCodec {
     }
     TreeMap<String, Coreapp> coreapps = new TreeMap<>();
     for (SnapshotCoreapp c : p.getCoreappsList()) {
-      coreapps.put(c.getId(), new Coreapp(c.getId(), c.getAddress()));
+      coreapps.put(c.getId(), new Coreapp(c.getId(), c.getAddress(), c.getDrained()));
     }
     List<Revocation> revocations = new ArrayList<>();
     for (SnapshotRevocation r : p.getRevocationsList()) {

@@ -33,7 +33,7 @@ class ClusterStateTest {
             case 1 -> new Command.SetShardCount(counts[r.nextInt(counts.length)]);
             case 2 -> new Command.AssignPrimary(r.nextInt(8), id, r.nextInt(4));
             case 3 -> new Command.RemovePrimary(r.nextInt(8), r.nextInt(4));
-            case 4 -> new Command.ConfirmRelease(id, r.nextInt(6));
+            case 4 -> new Command.ConfirmRelease(id, r.nextInt(6), r.nextBoolean());
             case 5 -> new Command.ExpireRevocation(id, r.nextInt(6));
             default ->
                 new Command.UpdateSettings(

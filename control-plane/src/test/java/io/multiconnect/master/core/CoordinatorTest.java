@@ -134,10 +134,22 @@ class CoordinatorTest {
     assertEquals(
         List.of(), coordinator.poll(state), "both new shards overlap the revoked shard 0 of 1");
 
-    apply(new Command.ConfirmRelease("a", oldEpoch));
+    apply(new Command.ConfirmRelease("a", oldEpoch, false));
     assertEquals(
         List.of(new Command.AssignPrimary(0, "a", 0), new Command.AssignPrimary(1, "b", 0)),
         coordinator.poll(state));
+  }
+
+  @Test
+  void aCoreappThatLeftGetsNoShardUntilItRegistersAgain() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    long epoch = state.assignments().get(0).epoch();
+    apply(new Command.ConfirmRelease("a", epoch, true));
+    assertEquals(List.of(new Command.AssignPrimary(0, "b", 0)), coordinator.poll(state));
+    assertTrue(state.coreapps().get("a").drained());
+    apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"));
+    assertTrue(state.isSpare("a"));
   }
 
   @Test

@@ -393,7 +393,7 @@ final class LeaseSimulation {
           "m" + m.id,
           () -> {
             if (m.believesLeader && leader == m.id) {
-              propose(m, List.of(new Command.ConfirmRelease(c.id, epoch)));
+              propose(m, List.of(new Command.ConfirmRelease(c.id, epoch, false)));
             }
           });
     }

@@ -1,0 +1,33 @@
+package io.multiconnect.dataplane.coreapp;
+
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Starts one coreapp from the environment: {@code MC_COREAPP_ID}, {@code MC_COREAPP_ADDRESS}
+ * (host:port to listen on), {@code MC_MASTERS} (comma-separated master API addresses), {@code
+ * MC_UPSTREAM}. On SIGTERM it releases its shard before exiting.
+ */
+public final class CoreappMain {
+  private CoreappMain() {}
+
+  public static void main(String[] args) throws Exception {
+    CoreappConfig config;
+    try {
+      config = CoreappConfig.fromEnv(System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    CoreappNode node = new CoreappNode(config).start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  node.close();
+                  stopped.countDown();
+                }));
+    stopped.await();
+  }
+}

@@ -1,0 +1,489 @@
+package io.multiconnect.dataplane.coreapp;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.stub.StreamObserver;
+import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.dataplane.Sharding;
+import io.multiconnect.master.core.Assignment;
+import io.multiconnect.master.core.CoreappLease;
+import io.multiconnect.proto.v1.ControlPlaneGrpc;
+import io.multiconnect.proto.v1.CoreappGrpc;
+import io.multiconnect.proto.v1.CoreappStatusRequest;
+import io.multiconnect.proto.v1.CoreappStatusResponse;
+import io.multiconnect.proto.v1.HeartbeatRequest;
+import io.multiconnect.proto.v1.HeartbeatResponse;
+import io.multiconnect.proto.v1.RegisterRequest;
+import io.multiconnect.proto.v1.ReleaseRequest;
+import io.multiconnect.proto.v1.Role;
+import io.multiconnect.proto.v1.SendMessageRequest;
+import io.multiconnect.proto.v1.SendMessageResponse;
+import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
+import io.multiconnect.proto.v1.upstream.SessionEvent;
+import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
+import io.multiconnect.proto.v1.upstream.UpstreamSendRequest;
+import io.multiconnect.proto.v1.upstream.UpstreamSendResponse;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A coreapp: heartbeats to the masters, and while it holds a valid lease on a shard, holds that
+ * shard's upstream session and sends the messages webapps route to it.
+ *
+ * <p>Threading: one loop thread owns the lease and the session; it heartbeats every {@code
+ * heartbeat_interval}, wakes at the lease deadline to close the session the moment the lease
+ * lapses, and applies every answer. The gRPC handlers read an immutable {@link Active} snapshot the
+ * loop publishes, and check the lease deadline themselves before each send.
+ */
+public final class CoreappNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CoreappNode.class);
+
+  /** Deadline of one heartbeat or release call. */
+  static final Duration CALL_DEADLINE = Duration.ofSeconds(1);
+
+  /** Deadline of one message sent upstream. */
+  static final Duration SEND_DEADLINE = Duration.ofSeconds(2);
+
+  /** What the handlers may act on: published by the loop, read by any thread. */
+  private record Active(
+      int shard, int shardCount, long epoch, String sessionId, long leaseExpiresAtNanos) {}
+
+  /** The loop's view of the upstream session it holds (or is opening). */
+  private static final class Session {
+    final int shard;
+    final int shardCount;
+    final long epoch;
+    final Context.CancellableContext context = Context.current().withCancellation();
+    String sessionId; // set when accepted; loop thread only
+
+    Session(int shard, int shardCount, long epoch) {
+      this.shard = shard;
+      this.shardCount = shardCount;
+      this.epoch = epoch;
+    }
+  }
+
+  private final CoreappConfig config;
+  private final ScheduledExecutorService loop;
+  private final List<ManagedChannel> masterChannels = new ArrayList<>();
+  private final ManagedChannel upstreamChannel;
+  private final Server server;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CoreappLease lease = new CoreappLease();
+  private final Set<Long> pendingReleases = new LinkedHashSet<>();
+  private volatile Active active;
+  private volatile String gatewayStatus = "disconnected";
+  private Session session;
+  private ScheduledFuture<?> expiryCheck; // wakes the loop at the lease deadline
+  private int masterIndex;
+  private int shardCount = 1;
+  private long heartbeatIntervalMs = 1000;
+  private boolean stopping;
+
+  public CoreappNode(CoreappConfig config) {
+    this.config = config;
+    this.loop =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "coreapp-" + config.id());
+              t.setDaemon(true);
+              return t;
+            });
+    config.masters().forEach(m -> masterChannels.add(Endpoints.channel(m)));
+    this.upstreamChannel = Endpoints.channel(config.upstream());
+    this.server =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(
+                    Endpoints.host(config.address()), Endpoints.port("address", config.address())))
+            .addService(new Service())
+            .addService(new HealthStatusManager().getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .build();
+  }
+
+  public CoreappNode start() throws IOException {
+    server.start();
+    loop.execute(this::register); // also undrains a coreapp that left before
+    loop.execute(this::tick);
+    LOG.info(
+        "coreapp {} listening on {}, masters {}", config.id(), config.address(), config.masters());
+    return this;
+  }
+
+  public String id() {
+    return config.id();
+  }
+
+  /** The assignment this coreapp may act on right now, if any. */
+  public Optional<Assignment> activeAssignment() {
+    Active a = active;
+    return a != null && System.nanoTime() - a.leaseExpiresAtNanos < 0
+        ? Optional.of(new Assignment(a.shard, config.id(), a.epoch))
+        : Optional.empty();
+  }
+
+  public String gatewayStatus() {
+    return gatewayStatus;
+  }
+
+  // ------------------------------------------------------------------ the loop
+
+  private ControlPlaneGrpc.ControlPlaneFutureStub master() {
+    return ControlPlaneGrpc.newFutureStub(masterChannels.get(masterIndex))
+        .withDeadline(Deadline.after(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+  }
+
+  private void nextMaster() {
+    masterIndex = (masterIndex + 1) % masterChannels.size();
+  }
+
+  private void tick() {
+    if (stopping) {
+      return;
+    }
+    long seq = lease.beforeSend(System.nanoTime());
+    HeartbeatRequest request =
+        HeartbeatRequest.newBuilder()
+            .setCoreappId(config.id())
+            .setSequence(seq)
+            .setHeldEpoch(session == null ? 0 : session.epoch)
+            .build();
+    onLoop(master().heartbeat(request), this::onAnswer, e -> nextMaster());
+    for (long epoch : List.copyOf(pendingReleases)) {
+      sendRelease(epoch);
+    }
+    loop.schedule(this::tick, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void onAnswer(HeartbeatResponse r) {
+    if (stopping) {
+      return;
+    }
+    heartbeatIntervalMs = Math.max(10, r.getSettings().getHeartbeatIntervalMs());
+    if (r.getUnknownCoreapp()) {
+      register();
+      return;
+    }
+    Optional<Assignment> primary =
+        r.getRole() == Role.PRIMARY
+            ? Optional.of(new Assignment(r.getShard(), config.id(), r.getEpoch()))
+            : Optional.empty();
+    if (primary.isPresent()) {
+      shardCount = r.getShardCount();
+    }
+    List<Long> release =
+        lease.onAnswer(
+            r.getSequence(),
+            primary,
+            Duration.ofNanos(r.getLeaseDurationNanos()),
+            r.getReleaseEpochsList());
+    for (long epoch : release) {
+      if (session != null && session.epoch == epoch) {
+        closeSession("epoch " + epoch + " revoked");
+      }
+      pendingReleases.add(epoch);
+      sendRelease(epoch);
+    }
+    reconcile();
+  }
+
+  /** Makes the session match the lease: open it while the lease is valid, close it otherwise. */
+  private void reconcile() {
+    long now = System.nanoTime();
+    Optional<Assignment> a = lease.active(now);
+    if (a.isEmpty()) {
+      if (session != null) {
+        closeSession("lease lapsed");
+      }
+      publish();
+      return;
+    }
+    if (session != null && session.epoch != a.get().epoch()) {
+      closeSession("epoch changed to " + a.get().epoch());
+    }
+    if (session == null) {
+      openSession(a.get());
+    }
+    publish();
+    long expiresAt = lease.leaseExpiresAtNanos();
+    loop.schedule(
+        this::reconcile, Math.max(0, expiresAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  private void publish() {
+    Optional<Assignment> a = lease.active(System.nanoTime());
+    active =
+        a.isPresent() && session != null && session.epoch == a.get().epoch()
+            ? new Active(
+                a.get().shard(),
+                session.shardCount,
+                session.epoch,
+                session.sessionId,
+                lease.leaseExpiresAtNanos())
+            : null;
+  }
+
+  private void openSession(Assignment a) {
+    Session s = new Session(a.shard(), shardCount, a.epoch());
+    session = s;
+    gatewayStatus = "connecting";
+    OpenSessionRequest request =
+        OpenSessionRequest.newBuilder()
+            .setCoreappId(config.id())
+            .setShard(a.shard())
+            .setShardCount(shardCount)
+            .setEpoch(a.epoch())
+            .build();
+    LOG.info(
+        "coreapp {} is primary of shard {}/{} at epoch {}: opening its upstream session",
+        config.id(),
+        a.shard(),
+        shardCount,
+        a.epoch());
+    s.context.run(
+        () ->
+            UpstreamGrpc.newStub(upstreamChannel)
+                .openSession(
+                    request,
+                    new StreamObserver<>() {
+                      @Override
+                      public void onNext(SessionEvent e) {
+                        loop.execute(() -> onSessionEvent(s, e));
+                      }
+
+                      @Override
+                      public void onError(Throwable t) {
+                        loop.execute(() -> onSessionEnded(s, Status.fromThrowable(t).toString()));
+                      }
+
+                      @Override
+                      public void onCompleted() {
+                        loop.execute(() -> onSessionEnded(s, "closed by the upstream"));
+                      }
+                    }));
+  }
+
+  private void onSessionEvent(Session s, SessionEvent e) {
+    if (session != s) {
+      return;
+    }
+    if (e.hasAccepted()) {
+      s.sessionId = e.getAccepted().getSessionId();
+      gatewayStatus = "connected";
+      publish();
+    } else {
+      onSessionEnded(s, e.getClosed().getReason());
+    }
+  }
+
+  private void onSessionEnded(Session s, String reason) {
+    if (session == s) {
+      LOG.warn("coreapp {}: upstream session for epoch {} ended: {}", config.id(), s.epoch, reason);
+      session = null;
+      gatewayStatus = "disconnected";
+      publish();
+    }
+  }
+
+  private void closeSession(String reason) {
+    Session s = session;
+    session = null;
+    gatewayStatus = "disconnected";
+    publish();
+    s.context.cancel(null);
+    LOG.info(
+        "coreapp {} closed its upstream session for shard {} epoch {}: {}",
+        config.id(),
+        s.shard,
+        s.epoch,
+        reason);
+  }
+
+  private void register() {
+    RegisterRequest r =
+        RegisterRequest.newBuilder().setCoreappId(config.id()).setAddress(config.address()).build();
+    onLoop(
+        master().register(r),
+        ok -> LOG.info("coreapp {} registered", config.id()),
+        e -> nextMaster());
+  }
+
+  private void sendRelease(long epoch) {
+    ReleaseRequest r =
+        ReleaseRequest.newBuilder().setCoreappId(config.id()).setEpoch(epoch).build();
+    onLoop(master().release(r), ok -> pendingReleases.remove(epoch), e -> nextMaster());
+  }
+
+  private <T> void onLoop(
+      ListenableFuture<T> f,
+      java.util.function.Consumer<T> ok,
+      java.util.function.Consumer<Throwable> failed) {
+    Futures.addCallback(
+        f,
+        new FutureCallback<T>() {
+          @Override
+          public void onSuccess(T result) {
+            ok.accept(result);
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            failed.accept(t);
+          }
+        },
+        loop);
+  }
+
+  // ------------------------------------------------------------------ shutdown
+
+  /**
+   * Graceful release: stop acting, close the upstream session, then confirm to the masters so the
+   * leader moves the shard at once instead of after {@code unhealthy_interval}.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      loop.submit(this::releaseForShutdown).get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("coreapp {}: graceful release did not finish: {}", config.id(), e.toString());
+    }
+    loop.shutdownNow();
+    server.shutdownNow();
+    List<ManagedChannel> all = new ArrayList<>(masterChannels);
+    all.add(upstreamChannel);
+    Endpoints.shutdown(all);
+    LOG.info("coreapp {} stopped", config.id());
+  }
+
+  private void releaseForShutdown() {
+    stopping = true;
+    Optional<Long> epoch = lease.relinquish();
+    publish();
+    if (session != null) {
+      closeSession("shutting down");
+    }
+    if (epoch.isEmpty()) {
+      return;
+    }
+    ReleaseRequest r =
+        ReleaseRequest.newBuilder()
+            .setCoreappId(config.id())
+            .setEpoch(epoch.get())
+            .setLeaving(true)
+            .build();
+    for (int attempt = 0; attempt < masterChannels.size() * 2; attempt++) {
+      try {
+        ControlPlaneGrpc.newBlockingStub(masterChannels.get(masterIndex))
+            .withDeadline(Deadline.after(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+            .release(r);
+        LOG.info("coreapp {} released shard epoch {} on shutdown", config.id(), epoch.get());
+        return;
+      } catch (RuntimeException e) {
+        nextMaster();
+      }
+    }
+    LOG.warn(
+        "coreapp {}: no master confirmed the release; the leader will move the shard after"
+            + " unhealthy_interval",
+        config.id());
+  }
+
+  // ------------------------------------------------------------------ serving
+
+  private final class Service extends CoreappGrpc.CoreappImplBase {
+    @Override
+    public void sendMessage(SendMessageRequest r, StreamObserver<SendMessageResponse> out) {
+      Active a = active;
+      if (a == null
+          || a.shard != r.getShard()
+          || a.epoch != r.getEpoch()
+          || System.nanoTime() - a.leaseExpiresAtNanos >= 0) {
+        out.onError(
+            Status.FAILED_PRECONDITION
+                .withDescription(
+                    "coreapp "
+                        + config.id()
+                        + " is not the primary of shard "
+                        + r.getShard()
+                        + " at epoch "
+                        + r.getEpoch())
+                .asRuntimeException());
+        return;
+      }
+      if (a.sessionId == null) {
+        out.onError(
+            Status.UNAVAILABLE.withDescription("upstream session connecting").asRuntimeException());
+        return;
+      }
+      if (Sharding.shardOf(r.getTo(), a.shardCount) != a.shard) {
+        out.onError(
+            Status.FAILED_PRECONDITION
+                .withDescription("recipient " + r.getTo() + " is not in shard " + a.shard)
+                .asRuntimeException());
+        return;
+      }
+      try {
+        UpstreamSendResponse sent =
+            UpstreamGrpc.newBlockingStub(upstreamChannel)
+                .withDeadline(Deadline.after(SEND_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+                .send(
+                    UpstreamSendRequest.newBuilder()
+                        .setSessionId(a.sessionId)
+                        .setEpoch(a.epoch)
+                        .setClientMessageId(r.getMessageId())
+                        .setTo(r.getTo())
+                        .setBody(r.getBody())
+                        .build());
+        out.onNext(SendMessageResponse.newBuilder().setId(sent.getMessageId()).build());
+        out.onCompleted();
+      } catch (io.grpc.StatusRuntimeException e) {
+        out.onError(
+            Status.UNAVAILABLE
+                .withDescription("upstream refused or unreachable: " + e.getStatus())
+                .asRuntimeException());
+      }
+    }
+
+    @Override
+    public void getStatus(CoreappStatusRequest r, StreamObserver<CoreappStatusResponse> out) {
+      Active a = active;
+      long remaining = a == null ? 0 : (a.leaseExpiresAtNanos - System.nanoTime()) / 1_000_000;
+      boolean primary = a != null && remaining > 0;
+      out.onNext(
+          CoreappStatusResponse.newBuilder()
+              .setCoreappId(config.id())
+              .setRole(primary ? "primary" : "secondary")
+              .setShard(primary ? a.shard : -1)
+              .setEpoch(primary ? a.epoch : 0)
+              .setGatewayStatus(gatewayStatus)
+              .setLeaseRemainingMs(Math.max(0, remaining))
+              .build());
+      out.onCompleted();
+    }
+  }
+}

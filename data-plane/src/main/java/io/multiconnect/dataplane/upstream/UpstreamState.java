@@ -1,0 +1,183 @@
+package io.multiconnect.dataplane.upstream;
+
+import io.multiconnect.dataplane.Sharding;
+import io.multiconnect.master.core.Revocation;
+import io.multiconnect.proto.v1.upstream.UpstreamEvent;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The upstream simulator's bookkeeping, free of I/O: open sessions, accepted messages, the event
+ * log and the ban detector. A ban is recorded whenever a session opens while another coreapp holds
+ * an open session covering some of the same recipients (same shard, or overlapping shards across a
+ * shard-count change): in the original that gets the account banned.
+ *
+ * <p>Thread-safe: every method is synchronized.
+ */
+final class UpstreamState {
+
+  /** One open session. {@code onDisplaced} tells its holder it was closed by the upstream. */
+  record Session(
+      String id,
+      String coreappId,
+      int shard,
+      int shardCount,
+      long epoch,
+      Consumer<String> onDisplaced) {
+    boolean overlaps(int otherShard, int otherCount) {
+      return new Revocation(coreappId, shard, shardCount, epoch).overlaps(otherShard, otherCount);
+    }
+  }
+
+  /** The outcome of opening a session: accepted (with its id), or refused with a reason. */
+  sealed interface OpenResult {
+    record Accepted(String sessionId) implements OpenResult {}
+
+    record Refused(String reason) implements OpenResult {}
+  }
+
+  /** The outcome of a send: accepted (maybe a duplicate), or refused with a reason. */
+  sealed interface SendResult {
+    record Accepted(String messageId, boolean duplicate) implements SendResult {}
+
+    record Refused(String reason) implements SendResult {}
+  }
+
+  private final Clock clock;
+  private final Map<String, Session> open = new LinkedHashMap<>();
+  private final Map<String, String> messageIdByClientId = new HashMap<>();
+  private final List<UpstreamEvent> events = new ArrayList<>();
+  private long nextSession = 1;
+  private long nextMessage = 1;
+  private long bans;
+
+  UpstreamState(Clock clock) {
+    this.clock = clock;
+  }
+
+  synchronized OpenResult open(
+      String coreappId, int shard, int shardCount, long epoch, Consumer<String> onDisplaced) {
+    if (shardCount < 1 || shard < 0 || shard >= shardCount) {
+      return new OpenResult.Refused("shard " + shard + " of " + shardCount + " does not exist");
+    }
+    List<Session> overlapping =
+        open.values().stream().filter(s -> s.overlaps(shard, shardCount)).toList();
+    Optional<Session> newer = overlapping.stream().filter(s -> s.epoch() >= epoch).findFirst();
+    if (newer.isPresent() && !newer.get().coreappId().equals(coreappId)) {
+      log(
+          "session_refused",
+          coreappId,
+          shard,
+          shardCount,
+          epoch,
+          "stale epoch: " + newer.get().coreappId() + " holds epoch " + newer.get().epoch());
+      return new OpenResult.Refused(
+          "stale epoch " + epoch + ": epoch " + newer.get().epoch() + " is open");
+    }
+    for (Session s : overlapping) {
+      if (!s.coreappId().equals(coreappId)) {
+        bans++;
+        log(
+            "ban",
+            coreappId,
+            shard,
+            shardCount,
+            epoch,
+            "overlaps open session of "
+                + s.coreappId()
+                + " (shard "
+                + s.shard()
+                + "/"
+                + s.shardCount()
+                + ", epoch "
+                + s.epoch()
+                + ")");
+      }
+      close(s.id(), "displaced by epoch " + epoch);
+      s.onDisplaced().accept("displaced by epoch " + epoch);
+    }
+    String id = "s" + nextSession++;
+    open.put(id, new Session(id, coreappId, shard, shardCount, epoch, onDisplaced));
+    log("session_opened", coreappId, shard, shardCount, epoch, id);
+    return new OpenResult.Accepted(id);
+  }
+
+  synchronized void close(String sessionId, String reason) {
+    Session s = open.remove(sessionId);
+    if (s != null) {
+      log("session_closed", s.coreappId(), s.shard(), s.shardCount(), s.epoch(), reason);
+    }
+  }
+
+  synchronized SendResult send(String sessionId, long epoch, String clientMessageId, String to) {
+    Session s = open.get(sessionId);
+    if (s == null || s.epoch() != epoch) {
+      log(
+          "message_refused",
+          s == null ? "" : s.coreappId(),
+          s == null ? 0 : s.shard(),
+          s == null ? 0 : s.shardCount(),
+          epoch,
+          "no open session " + sessionId + " at epoch " + epoch);
+      return new SendResult.Refused("no open session " + sessionId + " at epoch " + epoch);
+    }
+    if (Sharding.shardOf(to, s.shardCount()) != s.shard()) {
+      log(
+          "message_refused",
+          s.coreappId(),
+          s.shard(),
+          s.shardCount(),
+          epoch,
+          "recipient " + to + " is not in this shard");
+      return new SendResult.Refused("recipient " + to + " is not in shard " + s.shard());
+    }
+    String existing = messageIdByClientId.get(clientMessageId);
+    if (existing != null) {
+      return new SendResult.Accepted(existing, true);
+    }
+    String id = "wamid.sim" + nextMessage++;
+    messageIdByClientId.put(clientMessageId, id);
+    log(
+        "message_accepted",
+        s.coreappId(),
+        s.shard(),
+        s.shardCount(),
+        epoch,
+        clientMessageId + " -> " + id + " to " + to);
+    return new SendResult.Accepted(id, false);
+  }
+
+  synchronized long bans() {
+    return bans;
+  }
+
+  synchronized long acceptedMessages() {
+    return messageIdByClientId.size();
+  }
+
+  synchronized List<UpstreamEvent> eventsAfter(long sequence) {
+    int from = (int) Math.min(sequence, events.size());
+    return List.copyOf(events.subList(from, events.size()));
+  }
+
+  private void log(
+      String kind, String coreappId, int shard, int shardCount, long epoch, String detail) {
+    events.add(
+        UpstreamEvent.newBuilder()
+            .setSequence(events.size() + 1)
+            .setAtUnixMs(clock.millis())
+            .setKind(kind)
+            .setCoreappId(coreappId)
+            .setShard(shard)
+            .setShardCount(shardCount)
+            .setEpoch(epoch)
+            .setDetail(detail)
+            .build());
+  }
+}

@@ -1,0 +1,61 @@
+package io.multiconnect.dataplane.webapp;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An error as the On-Premises API returns it: HTTP status plus {@code {"errors":[{"code", "title",
+ * "details"}], "meta":{"api_status", "version"}}}. The one table of codes used here:
+ *
+ * <table>
+ *   <tr><th>code</th><th>title</th><th>HTTP</th><th>when</th></tr>
+ *   <tr><td>1005</td><td>Access denied</td><td>401/403</td><td>no or bad credentials; no control-plane leader for an account change (retryable)</td></tr>
+ *   <tr><td>1006</td><td>Resource not found</td><td>404</td><td>unknown path</td></tr>
+ *   <tr><td>1011</td><td>Service not ready</td><td>503</td><td>no primary for the shard yet, or no master answered (retryable)</td></tr>
+ *   <tr><td>1014</td><td>Internal error</td><td>500</td><td>a bug; details are in the webapp's log</td></tr>
+ *   <tr><td>1015</td><td>Request too large</td><td>413</td><td>body over 1 MiB</td></tr>
+ *   <tr><td>2000</td><td>Parameter absent</td><td>400</td><td>a required field is missing</td></tr>
+ *   <tr><td>2001</td><td>Parameter value is not valid</td><td>400</td><td>a field is malformed or out of range</td></tr>
+ * </table>
+ */
+record ApiError(int httpStatus, int code, String title, String details) {
+
+  static final String API_VERSION = "v1";
+
+  static ApiError absent(String field) {
+    return new ApiError(400, 2000, "Parameter absent", field + " is required");
+  }
+
+  static ApiError invalid(String field, String why) {
+    return new ApiError(400, 2001, "Parameter value is not valid", field + ": " + why);
+  }
+
+  static ApiError unauthorized(String details) {
+    return new ApiError(401, 1005, "Access denied", details);
+  }
+
+  static ApiError notReady(String details) {
+    return new ApiError(503, 1011, "Service not ready", details);
+  }
+
+  Map<String, Object> body() {
+    return Map.of(
+        "errors", List.of(Map.of("code", code, "title", title, "details", details)),
+        "meta", Map.of("api_status", "stable", "version", API_VERSION));
+  }
+
+  /** Thrown by handlers; turned into the error body in one place. */
+  static final class Failure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient ApiError error;
+
+    Failure(ApiError error) {
+      super(error.details(), null, false, false);
+      this.error = error;
+    }
+  }
+
+  Failure failure() {
+    return new Failure(this);
+  }
+}

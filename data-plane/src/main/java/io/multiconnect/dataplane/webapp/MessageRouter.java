@@ -1,0 +1,89 @@
+package io.multiconnect.dataplane.webapp;
+
+import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.dataplane.Sharding;
+import io.multiconnect.proto.v1.CoreappGrpc;
+import io.multiconnect.proto.v1.SendMessageRequest;
+import io.multiconnect.proto.v1.ShardAssignment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Routes a message to the primary of {@code shard_id = murmur3(to) % shards} over gRPC. When the
+ * primary refuses (moved, lease lapsed) or does not answer, it waits for a newer routing table and
+ * tries again with the same message id, within a time budget; the upstream de-duplicates by that
+ * id, so a retry never sends twice.
+ */
+final class MessageRouter implements AutoCloseable {
+  /** Deadline of one attempt at a coreapp. */
+  static final Duration ATTEMPT_DEADLINE = Duration.ofSeconds(2);
+
+  /** Pause between attempts while the table catches up with a failover. */
+  static final Duration RETRY_PAUSE = Duration.ofMillis(25);
+
+  sealed interface Outcome {
+    record Sent(String id, int shard, long epoch) implements Outcome {}
+
+    /** No primary took it within the budget; safe to retry with the same id. */
+    record NoPrimary(int shard, String detail) implements Outcome {}
+  }
+
+  private final ShardMapWatcher watcher;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+  MessageRouter(ShardMapWatcher watcher) {
+    this.watcher = watcher;
+  }
+
+  Outcome send(String messageId, String to, String body, Duration budget) {
+    long deadline = System.nanoTime() + budget.toNanos();
+    while (true) {
+      RoutingTable t = watcher.table();
+      int shard = Sharding.shardOf(to, t.shardCount());
+      Optional<ShardAssignment> primary = t.primaryOf(shard);
+      String problem = "shard " + shard + " has no primary";
+      if (primary.isPresent()) {
+        try {
+          String id = attempt(primary.get(), t.shardCount(), messageId, to, body);
+          return new Outcome.Sent(id, shard, primary.get().getEpoch());
+        } catch (StatusRuntimeException e) {
+          problem = primary.get().getCoreappId() + ": " + e.getStatus().getDescription();
+        }
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        return new Outcome.NoPrimary(shard, problem);
+      }
+      LockSupport.parkNanos(RETRY_PAUSE.toNanos());
+    }
+  }
+
+  private String attempt(
+      ShardAssignment p, int shardCount, String messageId, String to, String body) {
+    ManagedChannel channel = channels.computeIfAbsent(p.getCoreappAddress(), Endpoints::channel);
+    return CoreappGrpc.newBlockingStub(channel)
+        .withDeadline(Deadline.after(ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+        .sendMessage(
+            SendMessageRequest.newBuilder()
+                .setShard(p.getShard())
+                .setShardCount(shardCount)
+                .setEpoch(p.getEpoch())
+                .setMessageId(messageId)
+                .setTo(to)
+                .setBody(body)
+                .build())
+        .getId();
+  }
+
+  @Override
+  public void close() {
+    Endpoints.shutdown(new ArrayList<>(channels.values()));
+  }
+}

@@ -1,0 +1,42 @@
+package io.multiconnect.dataplane.webapp;
+
+import io.multiconnect.proto.v1.ShardAssignment;
+import io.multiconnect.proto.v1.ShardMap;
+import io.multiconnect.proto.v1.ShardMapDelta;
+import io.multiconnect.proto.v1.WatchEvent;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * An immutable routing view: the shard count and each shard's primary, at one version (Raft index).
+ * {@link #apply} folds a Watch event into a new table.
+ */
+record RoutingTable(long version, int shardCount, Map<Integer, ShardAssignment> primaries) {
+  static final RoutingTable EMPTY = new RoutingTable(0, 1, Map.of());
+
+  RoutingTable {
+    primaries = Map.copyOf(primaries);
+  }
+
+  static RoutingTable of(ShardMap map) {
+    Map<Integer, ShardAssignment> p = new TreeMap<>();
+    map.getAssignmentsList().forEach(a -> p.put(a.getShard(), a));
+    return new RoutingTable(map.getVersion(), map.getShardCount(), p);
+  }
+
+  RoutingTable apply(WatchEvent e) {
+    if (e.hasSnapshot()) {
+      return of(e.getSnapshot());
+    }
+    ShardMapDelta d = e.getDelta();
+    Map<Integer, ShardAssignment> p = new TreeMap<>(primaries);
+    d.getRemovedShardsList().forEach(p::remove);
+    d.getUpsertsList().forEach(a -> p.put(a.getShard(), a));
+    return new RoutingTable(e.getVersion(), d.getShardCount(), p);
+  }
+
+  Optional<ShardAssignment> primaryOf(int shard) {
+    return Optional.ofNullable(primaries.get(shard));
+  }
+}

@@ -1,0 +1,125 @@
+package io.multiconnect.dataplane.webapp;
+
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.proto.v1.ControlPlaneGrpc;
+import io.multiconnect.proto.v1.WatchEvent;
+import io.multiconnect.proto.v1.WatchRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the webapp's {@link RoutingTable} current from a master's Watch stream. When the stream
+ * breaks it reconnects to the next master, resuming from the last version it saw, after a short
+ * backoff; until then it keeps routing from the last table it has.
+ */
+final class ShardMapWatcher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardMapWatcher.class);
+  static final long RECONNECT_DELAY_MS = 200;
+
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.EMPTY);
+  private final ScheduledExecutorService executor =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "shard-map-watcher");
+            t.setDaemon(true);
+            return t;
+          });
+  private final String watcherId;
+  private volatile boolean connected;
+  private volatile boolean closed;
+  private Context.CancellableContext current;
+  private int masterIndex;
+
+  ShardMapWatcher(List<String> masters, String watcherId) {
+    masters.forEach(m -> channels.add(Endpoints.channel(m)));
+    this.watcherId = watcherId;
+  }
+
+  ShardMapWatcher start() {
+    executor.execute(this::connect);
+    return this;
+  }
+
+  RoutingTable table() {
+    return table.get();
+  }
+
+  /** True while a Watch stream to some master is open. */
+  boolean connected() {
+    return connected;
+  }
+
+  private void connect() {
+    if (closed) {
+      return;
+    }
+    ManagedChannel channel = channels.get(masterIndex);
+    Context.CancellableContext ctx = Context.current().withCancellation();
+    current = ctx;
+    WatchRequest request =
+        WatchRequest.newBuilder()
+            .setFromVersion(table.get().version())
+            .setWatcherId(watcherId)
+            .build();
+    ctx.run(
+        () ->
+            ControlPlaneGrpc.newStub(channel)
+                .watch(
+                    request,
+                    new StreamObserver<>() {
+                      @Override
+                      public void onNext(WatchEvent e) {
+                        connected = true;
+                        table.updateAndGet(t -> t.apply(e));
+                      }
+
+                      @Override
+                      public void onError(Throwable t) {
+                        reconnect("stream failed: " + t.getMessage());
+                      }
+
+                      @Override
+                      public void onCompleted() {
+                        reconnect("stream closed by the master");
+                      }
+                    }));
+  }
+
+  private void reconnect(String why) {
+    connected = false;
+    if (closed) {
+      return;
+    }
+    LOG.debug("watch on master #{} ended ({}); trying the next", masterIndex, why);
+    executor.schedule(
+        () -> {
+          masterIndex = (masterIndex + 1) % channels.size();
+          connect();
+        },
+        RECONNECT_DELAY_MS,
+        TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    executor.execute(
+        () -> {
+          if (current != null) {
+            current.cancel(null);
+          }
+        });
+    executor.shutdown();
+    Endpoints.shutdown(channels);
+  }
+}

@@ -1,0 +1,44 @@
+package io.multiconnect.dataplane.webapp;
+
+import io.multiconnect.dataplane.Endpoints;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Starts one webapp from the environment: {@code MC_WEBAPP_ADDRESS} (host:port, default
+ * 127.0.0.1:9090), {@code MC_MASTERS} (comma-separated master API addresses), {@code MC_WEBAPP_ID}.
+ */
+public final class WebappMain {
+  private WebappMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> env = System.getenv();
+    String address = env.getOrDefault("MC_WEBAPP_ADDRESS", "127.0.0.1:9090");
+    List<String> masters;
+    try {
+      masters = Endpoints.parseList("MC_MASTERS", env.get("MC_MASTERS"));
+      Endpoints.port("MC_WEBAPP_ADDRESS", address);
+    } catch (IllegalArgumentException e) {
+      System.err.println("configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    WebappServer server =
+        new WebappServer(
+                Endpoints.host(address),
+                Endpoints.port("MC_WEBAPP_ADDRESS", address),
+                masters,
+                env.getOrDefault("MC_WEBAPP_ID", "webapp"))
+            .start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                }));
+    stopped.await();
+  }
+}

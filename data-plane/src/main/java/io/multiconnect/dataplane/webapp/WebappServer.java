@@ -1,0 +1,243 @@
+package io.multiconnect.dataplane.webapp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.multiconnect.proto.v1.ClusterSettings;
+import io.multiconnect.proto.v1.GetSettingsRequest;
+import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST front door, compatible with the On-Premises API. Routes messages by the routing table
+ * from the masters' Watch stream and forwards account and settings changes to the leader.
+ *
+ * <p>Threading: Jetty's pool runs the handlers; everything they share ({@link ShardMapWatcher},
+ * {@link MessageRouter}, {@link AdminForwarder}) is thread-safe.
+ */
+public final class WebappServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WebappServer.class);
+
+  /** Bodies larger than this are refused with 413. */
+  static final long MAX_BODY_BYTES = 1 << 20;
+
+  static final int MAX_TEXT_BODY_CHARS = 4096;
+
+  /** How long one API request may wait for a shard's primary (e.g. during a failover). */
+  static final Duration ROUTE_BUDGET = Duration.ofSeconds(3);
+
+  private static final Pattern WA_ID = Pattern.compile("\\d{5,20}");
+
+  private final ObjectMapper json = new ObjectMapper();
+  private final ShardMapWatcher watcher;
+  private final MessageRouter router;
+  private final AdminForwarder admin;
+  private final Javalin app;
+  private final String host;
+  private final int port;
+
+  public WebappServer(String host, int port, List<String> masters, String id) {
+    this.host = host;
+    this.port = port;
+    this.watcher = new ShardMapWatcher(masters, id);
+    this.router = new MessageRouter(watcher);
+    this.admin = new AdminForwarder(masters);
+    this.app =
+        Javalin.create(
+            cfg -> {
+              cfg.showJavalinBanner = false;
+              cfg.http.maxRequestSize = MAX_BODY_BYTES;
+            });
+    routes();
+  }
+
+  public WebappServer start() {
+    watcher.start();
+    app.start(host, port);
+    LOG.info("webapp listening on http://{}:{}", host, app.port());
+    return this;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  private void routes() {
+    app.post("/v1/messages", this::sendMessage);
+    app.get(
+        "/v1/account/shards",
+        ctx -> ctx.json(Map.of("account", Map.of("shards", watcher.table().shardCount()))));
+    app.get(
+        "/v1/settings/application",
+        ctx ->
+            ctx.json(
+                settingsBody(
+                    admin.call(s -> s.getSettings(GetSettingsRequest.getDefaultInstance())))));
+    app.patch("/v1/settings/application", this::patchSettings);
+
+    app.exception(ApiError.Failure.class, (e, ctx) -> error(ctx, e.error));
+    app.exception(
+        AdminForwarder.NoMasterException.class,
+        (e, ctx) ->
+            error(ctx, ApiError.notReady("the control plane has no leader: " + e.getMessage())));
+    app.exception(
+        HttpResponseException.class,
+        (e, ctx) ->
+            error(
+                ctx,
+                e.getStatus() == 413
+                    ? new ApiError(
+                        413,
+                        1015,
+                        "Request too large",
+                        "the body is over " + MAX_BODY_BYTES + " bytes")
+                    : new ApiError(e.getStatus(), 1014, "Internal error", e.getMessage())));
+    app.exception(
+        Exception.class,
+        (e, ctx) -> {
+          LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+          error(ctx, new ApiError(500, 1014, "Internal error", "see the webapp log"));
+        });
+    app.error(
+        404,
+        ctx -> {
+          if (ctx.result() == null || ctx.result().isEmpty()) {
+            error(
+                ctx,
+                new ApiError(404, 1006, "Resource not found", ctx.method() + " " + ctx.path()));
+          }
+        });
+  }
+
+  private static void error(Context ctx, ApiError e) {
+    ctx.status(e.httpStatus()).json(e.body());
+  }
+
+  /** Parses the body as a JSON object or fails with 400. */
+  JsonNode body(Context ctx) {
+    try {
+      JsonNode node = json.readTree(ctx.bodyAsBytes());
+      if (node == null || !node.isObject()) {
+        throw ApiError.invalid("body", "must be a JSON object").failure();
+      }
+      return node;
+    } catch (java.io.IOException e) {
+      throw ApiError.invalid("body", "is not valid JSON").failure();
+    }
+  }
+
+  static String requiredText(JsonNode parent, String field, String path) {
+    JsonNode n = parent.get(field);
+    if (n == null || n.isNull()) {
+      throw ApiError.absent(path).failure();
+    }
+    if (!n.isTextual()) {
+      throw ApiError.invalid(path, "must be a string").failure();
+    }
+    return n.asText();
+  }
+
+  private void sendMessage(Context ctx) {
+    JsonNode b = body(ctx);
+    String to = requiredText(b, "to", "to");
+    if (!WA_ID.matcher(to).matches()) {
+      throw ApiError.invalid("to", "must be a WhatsApp id: 5-20 digits").failure();
+    }
+    String type = b.has("type") ? requiredText(b, "type", "type") : "text";
+    if (!type.equals("text")) {
+      throw ApiError.invalid("type", "only \"text\" is supported").failure();
+    }
+    JsonNode text = b.get("text");
+    if (text == null || !text.isObject()) {
+      throw ApiError.absent("text.body").failure();
+    }
+    String body = requiredText(text, "body", "text.body");
+    if (body.isEmpty() || body.length() > MAX_TEXT_BODY_CHARS) {
+      throw ApiError.invalid("text.body", "must be 1-" + MAX_TEXT_BODY_CHARS + " characters")
+          .failure();
+    }
+    String messageId = UUID.randomUUID().toString();
+    MessageRouter.Outcome outcome = router.send(messageId, to, body, ROUTE_BUDGET);
+    if (outcome instanceof MessageRouter.Outcome.Sent sent) {
+      ctx.status(201).json(Map.of("messages", List.of(Map.of("id", sent.id())), "meta", meta()));
+    } else {
+      MessageRouter.Outcome.NoPrimary np = (MessageRouter.Outcome.NoPrimary) outcome;
+      throw ApiError.notReady(
+              "shard "
+                  + np.shard()
+                  + " has no reachable primary right now ("
+                  + np.detail()
+                  + "); retry")
+          .failure();
+    }
+  }
+
+  private void patchSettings(Context ctx) {
+    JsonNode b = body(ctx);
+    JsonNode app = b.path("settings").path("application");
+    JsonNode node = app.isObject() ? app : b;
+    UpdateSettingsRequest.Builder req = UpdateSettingsRequest.newBuilder();
+    req.setHeartbeatIntervalMs(seconds(node, "heartbeat_interval"));
+    req.setUnhealthyIntervalMs(seconds(node, "unhealthy_interval"));
+    if (req.getHeartbeatIntervalMs() == 0 && req.getUnhealthyIntervalMs() == 0) {
+      throw ApiError.absent("heartbeat_interval or unhealthy_interval").failure();
+    }
+    try {
+      ctx.json(settingsBody(admin.call(s -> s.updateSettings(req.build()))));
+    } catch (io.grpc.StatusRuntimeException e) {
+      if (e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) {
+        String d = e.getStatus().getDescription();
+        int colon = d == null ? -1 : d.indexOf(": ");
+        throw ApiError.invalid(
+                colon > 0 ? d.substring(0, colon) : "settings",
+                colon > 0 ? d.substring(colon + 2) : String.valueOf(d))
+            .failure();
+      }
+      throw e;
+    }
+  }
+
+  /** A setting in seconds (the On-Premises API's unit); 0 when absent. */
+  private static long seconds(JsonNode node, String field) {
+    JsonNode n = node.get(field);
+    if (n == null || n.isNull()) {
+      return 0;
+    }
+    if (!n.isNumber() || n.asDouble() <= 0) {
+      throw ApiError.invalid(field, "must be a positive number of seconds").failure();
+    }
+    return Math.round(n.asDouble() * 1000);
+  }
+
+  private static Map<String, Object> settingsBody(ClusterSettings s) {
+    return Map.of(
+        "settings",
+        Map.of(
+            "application",
+            Map.of(
+                "heartbeat_interval", s.getHeartbeatIntervalMs() / 1000.0,
+                "unhealthy_interval", s.getUnhealthyIntervalMs() / 1000.0)),
+        "meta",
+        meta());
+  }
+
+  static Map<String, Object> meta() {
+    return Map.of("api_status", "stable", "version", ApiError.API_VERSION);
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+    router.close();
+    admin.close();
+    watcher.close();
+  }
+}

@@ -1,0 +1,205 @@
+package io.multiconnect.dataplane;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.multiconnect.master.core.Assignment;
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.proto.v1.SetShardCountRequest;
+import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real masters, upstream, webapp over HTTP, and coreapp processes killed and stopped for real. */
+class EndToEndTest {
+  private static final Duration UNHEALTHY = Duration.ofSeconds(2);
+
+  @TempDir Path dir;
+  private LocalCluster cluster;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private int post(String path, String json) throws Exception {
+    HttpRequest r =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.webapp.port() + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .timeout(Duration.ofSeconds(10))
+            .build();
+    return http.send(r, HttpResponse.BodyHandlers.ofString()).statusCode();
+  }
+
+  private int sendText(String to) throws Exception {
+    return post(
+        "/v1/messages", "{\"to\":\"" + to + "\",\"type\":\"text\",\"text\":{\"body\":\"hi\"}}");
+  }
+
+  /** Recipients (wa_ids) that fall in {@code shard} of {@code count}. */
+  private static List<String> recipients(int shard, int count, int n) {
+    List<String> out = new ArrayList<>();
+    for (long i = 0; out.size() < n; i++) {
+      String id = Long.toString(15550000000L + i * 7919);
+      if (Sharding.shardOf(id, count) == shard) {
+        out.add(id);
+      }
+    }
+    return out;
+  }
+
+  private Assignment primaryOf(int shard) {
+    return cluster.state().assignments().get(shard);
+  }
+
+  private void startTwoShards(int coreapps) throws Exception {
+    cluster = new LocalCluster(dir);
+    cluster
+        .admin()
+        .updateSettings(
+            UpdateSettingsRequest.newBuilder()
+                .setHeartbeatIntervalMs(200)
+                .setUnhealthyIntervalMs(UNHEALTHY.toMillis())
+                .build());
+    for (int i = 0; i < coreapps; i++) {
+      cluster.startCoreapp("c" + i);
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions()
+        .until(
+            () ->
+                cluster
+                        .admin()
+                        .setShardCount(SetShardCountRequest.newBuilder().setShardCount(2).build())
+                        .getShardCount()
+                    == 2);
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                sendText(recipients(0, 2, 1).get(0)) == 201
+                    && sendText(recipients(1, 2, 1).get(0)) == 201);
+  }
+
+  @Test
+  void thousandMessagesThenAKilledPrimaryIsReplacedWhileTheOtherShardNeverStops() throws Exception {
+    startTwoShards(3);
+    long before = cluster.upstream.acceptedMessages();
+    for (long i = 0; i < 1000; i++) {
+      String to = Long.toString(4915100000000L + i * 104729);
+      assertEquals(201, sendText(to), "message to " + to);
+    }
+    assertEquals(
+        before + 1000,
+        cluster.upstream.acceptedMessages(),
+        "each accepted by the upstream on its shard");
+
+    // Shard 1 keeps sending throughout; any failure there is a violation.
+    List<String> shard1 = recipients(1, 2, 200);
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger shard1Failures = new AtomicInteger();
+    AtomicInteger shard1Sent = new AtomicInteger();
+    Thread background =
+        new Thread(
+            () -> {
+              for (int i = 0; running.get() && i < 100_000; i++) {
+                try {
+                  if (sendText(shard1.get(i % shard1.size())) == 201) {
+                    shard1Sent.incrementAndGet();
+                  } else {
+                    shard1Failures.incrementAndGet();
+                  }
+                } catch (Exception e) {
+                  shard1Failures.incrementAndGet();
+                }
+              }
+            });
+    background.start();
+
+    Assignment victim = primaryOf(0);
+    long killedAt = System.nanoTime();
+    cluster.kill9(victim.coreappId());
+    List<String> shard0 = recipients(0, 2, 50);
+    int attempt = 0;
+    while (sendText(shard0.get(attempt++ % shard0.size())) != 201) {
+      assertTrue(
+          System.nanoTime() - killedAt < Duration.ofSeconds(30).toNanos(),
+          "shard 0 never came back");
+    }
+    long recoveredMs = (System.nanoTime() - killedAt) / 1_000_000;
+    running.set(false);
+    background.join();
+
+    System.out.printf(
+        "kill -9 of %s (shard 0, epoch %d): shard 0 accepted again after %d ms; shard 1 sent %d, failed %d;"
+            + " bans %d%n",
+        victim.coreappId(),
+        victim.epoch(),
+        recoveredMs,
+        shard1Sent.get(),
+        shard1Failures.get(),
+        cluster.upstream.bans());
+    assertTrue(
+        recoveredMs <= UNHEALTHY.plusSeconds(2).toMillis(),
+        "recovered after " + recoveredMs + " ms");
+    assertTrue(primaryOf(0).epoch() > victim.epoch());
+    assertEquals(0, shard1Failures.get(), "shard 1 never stopped");
+    assertTrue(shard1Sent.get() > 0);
+    assertEquals(0, cluster.upstream.bans(), "the ban detector saw no overlap");
+  }
+
+  @Test
+  void sigtermMovesTheShardWithNoFailedMessage() throws Exception {
+    startTwoShards(3);
+    Assignment leaving = primaryOf(1);
+    List<String> shard1 = recipients(1, 2, 100);
+    int failures = 0;
+    int sent = 0;
+    cluster.sigterm(leaving.coreappId());
+    long start = System.nanoTime();
+    long movedAfterMs = -1;
+    for (int i = 0; System.nanoTime() - start < Duration.ofSeconds(3).toNanos(); i++) {
+      if (sendText(shard1.get(i % shard1.size())) == 201) {
+        sent++;
+      } else {
+        failures++;
+      }
+      if (movedAfterMs < 0 && !primaryOf(1).coreappId().equals(leaving.coreappId())) {
+        movedAfterMs = (System.nanoTime() - start) / 1_000_000;
+      }
+    }
+    ClusterState s = cluster.state();
+    System.out.printf(
+        "SIGTERM of %s: shard 1 moved to %s (epoch %d) after %d ms; %d sent, %d failed%n",
+        leaving.coreappId(),
+        s.assignments().get(1).coreappId(),
+        s.assignments().get(1).epoch(),
+        movedAfterMs,
+        sent,
+        failures);
+    assertTrue(movedAfterMs >= 0, "shard 1 moved");
+    // Released, not timed out: the move must not wait for unhealthy_interval.
+    assertTrue(movedAfterMs < UNHEALTHY.toMillis(), "moved after " + movedAfterMs + " ms");
+    assertEquals(0, failures);
+    assertEquals(0, cluster.upstream.bans());
+  }
+}
