@@ -4,6 +4,8 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.multiconnect.master.auth.Passwords;
+import io.multiconnect.master.auth.Tokens;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
@@ -189,6 +191,11 @@ public final class MasterNode implements AutoCloseable {
   private void runRound() {
     if (!isLeading()) {
       return;
+    }
+    if (state().tokenKey().isEmpty()) {
+      // A new cluster: create the token key and the default admin (password change required).
+      propose(
+          new Command.InitAuth(Tokens.newKey(), Passwords.hash(Passwords.DEFAULT_ADMIN_PASSWORD)));
     }
     List<Command> round = coordinator.poll(state());
     for (Command c : round) {

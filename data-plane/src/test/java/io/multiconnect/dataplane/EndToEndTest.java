@@ -8,10 +8,6 @@ import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +24,7 @@ class EndToEndTest {
 
   @TempDir Path dir;
   private LocalCluster cluster;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private Http http;
 
   @AfterEach
   void stop() throws InterruptedException {
@@ -37,19 +33,12 @@ class EndToEndTest {
     }
   }
 
-  private int post(String path, String json) throws Exception {
-    HttpRequest r =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.webapp.port() + path))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .timeout(Duration.ofSeconds(10))
-            .build();
-    return http.send(r, HttpResponse.BodyHandlers.ofString()).statusCode();
-  }
-
   private int sendText(String to) throws Exception {
-    return post(
-        "/v1/messages", "{\"to\":\"" + to + "\",\"type\":\"text\",\"text\":{\"body\":\"hi\"}}");
+    return http.call(
+            "POST",
+            "/v1/messages",
+            "{\"to\":\"" + to + "\",\"type\":\"text\",\"text\":{\"body\":\"hi\"}}")
+        .status();
   }
 
   /** Recipients (wa_ids) that fall in {@code shard} of {@code count}. */
@@ -70,6 +59,11 @@ class EndToEndTest {
 
   private void startTwoShards(int coreapps) throws Exception {
     cluster = new LocalCluster(dir);
+    http = new Http(cluster.webapp.port());
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .ignoreExceptions()
+        .until(() -> http.loginFirstTime("Str0ng!pass") != null);
     cluster
         .admin()
         .updateSettings(

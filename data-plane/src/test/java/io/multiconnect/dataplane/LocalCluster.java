@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
  * SIGTERM, by the handle this test holds), and a webapp serving real HTTP.
  */
 final class LocalCluster implements AutoCloseable {
+  static final String API_KEY = "test-api-key-0123";
   final List<PeerAddress> peers = new ArrayList<>();
   final List<MasterNode> masters = new ArrayList<>();
   final UpstreamSimulator upstream;
@@ -53,7 +55,9 @@ final class LocalCluster implements AutoCloseable {
               .start());
     }
     upstream = new UpstreamSimulator("127.0.0.1", 0).start();
-    webapp = new WebappServer("127.0.0.1", 0, masterAddresses(), "webapp-test").start();
+    webapp =
+        new WebappServer("127.0.0.1", 0, masterAddresses(), "webapp-test", Optional.of(API_KEY))
+            .start();
     masterAddresses().forEach(a -> adminChannels.add(Endpoints.channel(a)));
   }
 

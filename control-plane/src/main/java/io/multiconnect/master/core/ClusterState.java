@@ -25,6 +25,8 @@ import java.util.TreeMap;
  * @param leaseBoundInterval the longest {@code unhealthy_interval} under which a lease may still be
  *     outstanding: at least {@code settings.unhealthyInterval()}, larger after a decrease until the
  *     leader settles it
+ * @param users API users by name
+ * @param tokenKey base64 key that signs API tokens; empty until the first leader creates it
  */
 public record ClusterState(
     long version,
@@ -34,9 +36,14 @@ public record ClusterState(
     NavigableMap<String, Coreapp> coreapps,
     List<Revocation> revocations,
     Settings settings,
-    Duration leaseBoundInterval) {
+    Duration leaseBoundInterval,
+    NavigableMap<String, User> users,
+    String tokenKey) {
 
   public static final Set<Integer> ALLOWED_SHARD_COUNTS = Set.of(1, 2, 4, 8, 16, 32);
+
+  /** The account every new cluster starts with; its password must be changed at first login. */
+  public static final String DEFAULT_ADMIN = "admin";
 
   public static final ClusterState INITIAL =
       new ClusterState(
@@ -47,12 +54,15 @@ public record ClusterState(
           new TreeMap<>(),
           List.of(),
           Settings.DEFAULTS,
-          Settings.DEFAULTS.unhealthyInterval());
+          Settings.DEFAULTS.unhealthyInterval(),
+          new TreeMap<>(),
+          "");
 
   public ClusterState {
     assignments = Collections.unmodifiableNavigableMap(new TreeMap<>(assignments));
     coreapps = Collections.unmodifiableNavigableMap(new TreeMap<>(coreapps));
     revocations = List.copyOf(revocations);
+    users = Collections.unmodifiableNavigableMap(new TreeMap<>(users));
   }
 
   /** The shard {@code coreappId} is primary of, if any. */
@@ -96,6 +106,12 @@ public record ClusterState(
       return validateExpectedEpoch(c.shard(), c.expectedEpoch());
     } else if (command instanceof Command.UpdateSettings c) {
       return new Settings(c.heartbeatInterval(), c.unhealthyInterval()).validate();
+    } else if (command instanceof Command.PutUser c) {
+      return c.username().matches("[A-Za-z0-9_.@-]{1,64}") && c.passwordHash().startsWith("$2")
+          ? Optional.empty()
+          : reject("username", "must be 1-64 letters, digits or _.@- with a bcrypt hash");
+    } else if (command instanceof Command.InitAuth) {
+      return tokenKey.isEmpty() ? Optional.empty() : reject("token_key", "already initialised");
     }
     return Optional.empty();
   }
@@ -192,6 +208,11 @@ public record ClusterState(
           noLeases ? c.unhealthyInterval() : max(leaseBoundInterval, c.unhealthyInterval());
     } else if (command instanceof Command.SettleSettings) {
       b.leaseBoundInterval = settings.unhealthyInterval();
+    } else if (command instanceof Command.PutUser c) {
+      b.users.put(c.username(), new User(c.username(), c.passwordHash(), c.mustChangePassword()));
+    } else if (command instanceof Command.InitAuth c) {
+      b.tokenKey = c.tokenKey();
+      b.users.put(DEFAULT_ADMIN, new User(DEFAULT_ADMIN, c.adminPasswordHash(), true));
     }
     return b.build();
   }
@@ -214,6 +235,8 @@ public record ClusterState(
     private final List<Revocation> revocations;
     private Settings settings;
     private Duration leaseBoundInterval;
+    private final TreeMap<String, User> users;
+    private String tokenKey;
 
     Builder(ClusterState s, long version) {
       this.version = version;
@@ -224,6 +247,8 @@ public record ClusterState(
       this.revocations = new ArrayList<>(s.revocations);
       this.settings = s.settings;
       this.leaseBoundInterval = s.leaseBoundInterval;
+      this.users = new TreeMap<>(s.users);
+      this.tokenKey = s.tokenKey;
     }
 
     void removeRevocation(String coreappId, long epoch) {
@@ -239,7 +264,9 @@ public record ClusterState(
           coreapps,
           revocations,
           settings,
-          leaseBoundInterval);
+          leaseBoundInterval,
+          users,
+          tokenKey);
     }
   }
 }

@@ -39,6 +39,16 @@ public sealed interface Command {
   /** The leader knows the holder's lease for a revoked epoch has run out. */
   record ExpireRevocation(String coreappId, long epoch) implements Command {}
 
+  /** Creates or updates an API user. */
+  record PutUser(String username, String passwordHash, boolean mustChangePassword)
+      implements Command {}
+
+  /**
+   * First start of a cluster: the key that signs API tokens and the default admin user. Applies
+   * only while no key exists.
+   */
+  record InitAuth(String tokenKey, String adminPasswordHash) implements Command {}
+
   /** Changes the replicated settings. */
   record UpdateSettings(Duration heartbeatInterval, Duration unhealthyInterval)
       implements Command {}

@@ -1,13 +1,17 @@
 package io.multiconnect.master.grpc;
 
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.master.MasterNode;
+import io.multiconnect.master.auth.Passwords;
+import io.multiconnect.master.auth.Tokens;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Rejection;
 import io.multiconnect.master.core.Revocation;
 import io.multiconnect.master.core.Settings;
+import io.multiconnect.master.core.User;
 import io.multiconnect.master.raft.Proposal;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterSettings;
@@ -15,11 +19,16 @@ import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.GetStatusRequest;
+import io.multiconnect.proto.v1.GetTokenKeyRequest;
+import io.multiconnect.proto.v1.LoginRequest;
+import io.multiconnect.proto.v1.LoginResponse;
 import io.multiconnect.proto.v1.MasterStatus;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.SetShardCountResponse;
+import io.multiconnect.proto.v1.TokenKey;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -103,6 +112,60 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     } else {
       out.onError(GrpcErrors.of(p, node.config().nodeId(), node.leaderHint()));
     }
+  }
+
+  @Override
+  public void login(LoginRequest request, StreamObserver<LoginResponse> out) {
+    ClusterState state = node.state();
+    User user = state.users().get(request.getUsername());
+    if (user == null || !Passwords.matches(request.getPassword(), user.passwordHash())) {
+      out.onError(
+          Status.UNAUTHENTICATED
+              .withDescription("wrong username or password")
+              .asRuntimeException());
+      return;
+    }
+    String newPassword = request.getNewPassword();
+    if (user.mustChangePassword() && newPassword.isEmpty()) {
+      out.onError(
+          Status.FAILED_PRECONDITION
+              .withDescription("new_password: the password must be changed at first login")
+              .asRuntimeException());
+      return;
+    }
+    if (!newPassword.isEmpty()) {
+      Optional<Rejection> weak = Passwords.checkPolicy(newPassword);
+      if (weak.isPresent()) {
+        out.onError(GrpcErrors.invalid(weak.get()));
+        return;
+      }
+      Proposal p =
+          node.propose(new Command.PutUser(user.username(), Passwords.hash(newPassword), false));
+      if (!(p instanceof Proposal.Committed)) {
+        out.onError(GrpcErrors.of(p, node.config().nodeId(), node.leaderHint()));
+        return;
+      }
+    }
+    if (state.tokenKey().isEmpty()) {
+      out.onError(
+          Status.UNAVAILABLE
+              .withDescription("the cluster is still initialising")
+              .asRuntimeException());
+      return;
+    }
+    Instant expires = Instant.now().plus(Tokens.DEFAULT_LIFETIME);
+    out.onNext(
+        LoginResponse.newBuilder()
+            .setToken(Tokens.issue(state.tokenKey(), user.username(), expires))
+            .setExpiresAtUnixSeconds(expires.getEpochSecond())
+            .build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void getTokenKey(GetTokenKeyRequest request, StreamObserver<TokenKey> out) {
+    out.onNext(TokenKey.newBuilder().setKey(node.state().tokenKey()).build());
+    out.onCompleted();
   }
 
   @Override

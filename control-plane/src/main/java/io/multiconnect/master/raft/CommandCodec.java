@@ -6,10 +6,13 @@ import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coreapp;
 import io.multiconnect.master.core.Revocation;
 import io.multiconnect.master.core.Settings;
+import io.multiconnect.master.core.User;
 import io.multiconnect.proto.v1.raft.AssignPrimaryCmd;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
 import io.multiconnect.proto.v1.raft.ConfirmReleaseCmd;
 import io.multiconnect.proto.v1.raft.ExpireRevocationCmd;
+import io.multiconnect.proto.v1.raft.InitAuthCmd;
+import io.multiconnect.proto.v1.raft.PutUserCmd;
 import io.multiconnect.proto.v1.raft.RegisterCoreappCmd;
 import io.multiconnect.proto.v1.raft.RemovePrimaryCmd;
 import io.multiconnect.proto.v1.raft.SetShardCountCmd;
@@ -61,6 +64,13 @@ public final class CommandCodec {
               .setUnhealthyIntervalMs(c.unhealthyInterval().toMillis()));
     } else if (command instanceof Command.SettleSettings) {
       b.setSettleSettings(SettleSettingsCmd.getDefaultInstance());
+    } else if (command instanceof Command.PutUser c) {
+      b.setPutUser(userProto(new User(c.username(), c.passwordHash(), c.mustChangePassword())));
+    } else if (command instanceof Command.InitAuth c) {
+      b.setInitAuth(
+          InitAuthCmd.newBuilder()
+              .setTokenKey(c.tokenKey())
+              .setAdminPasswordHash(c.adminPasswordHash()));
     } else {
       throw new IllegalArgumentException("unknown command " + command);
     }
@@ -95,6 +105,14 @@ public final class CommandCodec {
               Duration.ofMillis(e.getUpdateSettings().getHeartbeatIntervalMs()),
               Duration.ofMillis(e.getUpdateSettings().getUnhealthyIntervalMs()));
       case SETTLE_SETTINGS -> new Command.SettleSettings();
+      case PUT_USER ->
+          new Command.PutUser(
+              e.getPutUser().getUsername(),
+              e.getPutUser().getPasswordHash(),
+              e.getPutUser().getMustChangePassword());
+      case INIT_AUTH ->
+          new Command.InitAuth(
+              e.getInitAuth().getTokenKey(), e.getInitAuth().getAdminPasswordHash());
       case COMMAND_NOT_SET -> throw new IllegalArgumentException("empty command envelope");
     };
   }
@@ -107,7 +125,9 @@ public final class CommandCodec {
             .setLastEpoch(s.lastEpoch())
             .setHeartbeatIntervalMs(s.settings().heartbeatInterval().toMillis())
             .setUnhealthyIntervalMs(s.settings().unhealthyInterval().toMillis())
-            .setLeaseBoundIntervalMs(s.leaseBoundInterval().toMillis());
+            .setLeaseBoundIntervalMs(s.leaseBoundInterval().toMillis())
+            .setTokenKey(s.tokenKey());
+    s.users().values().forEach(u -> b.addUsers(userProto(u)));
     for (Assignment a : s.assignments().values()) {
       b.addAssignments(
           SnapshotAssignment.newBuilder()
@@ -133,7 +153,21 @@ public final class CommandCodec {
     return b.build();
   }
 
+  private static PutUserCmd userProto(User u) {
+    return PutUserCmd.newBuilder()
+        .setUsername(u.username())
+        .setPasswordHash(u.passwordHash())
+        .setMustChangePassword(u.mustChangePassword())
+        .build();
+  }
+
   public static ClusterState decode(StateSnapshot p) {
+    TreeMap<String, User> users = new TreeMap<>();
+    for (PutUserCmd u : p.getUsersList()) {
+      users.put(
+          u.getUsername(),
+          new User(u.getUsername(), u.getPasswordHash(), u.getMustChangePassword()));
+    }
     TreeMap<Integer, Assignment> assignments = new TreeMap<>();
     for (SnapshotAssignment a : p.getAssignmentsList()) {
       assignments.put(a.getShard(), new Assignment(a.getShard(), a.getCoreappId(), a.getEpoch()));
@@ -157,6 +191,8 @@ public final class CommandCodec {
         new Settings(
             Duration.ofMillis(p.getHeartbeatIntervalMs()),
             Duration.ofMillis(p.getUnhealthyIntervalMs())),
-        Duration.ofMillis(p.getLeaseBoundIntervalMs()));
+        Duration.ofMillis(p.getLeaseBoundIntervalMs()),
+        users,
+        p.getTokenKey());
   }
 }

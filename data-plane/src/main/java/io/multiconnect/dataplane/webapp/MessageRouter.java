@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -37,6 +38,9 @@ final class MessageRouter implements AutoCloseable {
   }
 
   private final ShardMapWatcher watcher;
+  private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong noPrimary = new AtomicLong();
+  private final AtomicLong retries = new AtomicLong();
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
   MessageRouter(ShardMapWatcher watcher) {
@@ -53,14 +57,17 @@ final class MessageRouter implements AutoCloseable {
       if (primary.isPresent()) {
         try {
           String id = attempt(primary.get(), t.shardCount(), messageId, to, body);
+          sent.incrementAndGet();
           return new Outcome.Sent(id, shard, primary.get().getEpoch());
         } catch (StatusRuntimeException e) {
           problem = primary.get().getCoreappId() + ": " + e.getStatus().getDescription();
         }
       }
       if (System.nanoTime() - deadline >= 0) {
+        noPrimary.incrementAndGet();
         return new Outcome.NoPrimary(shard, problem);
       }
+      retries.incrementAndGet();
       LockSupport.parkNanos(RETRY_PAUSE.toNanos());
     }
   }
@@ -80,6 +87,22 @@ final class MessageRouter implements AutoCloseable {
                 .setBody(body)
                 .build())
         .getId();
+  }
+
+  /** Prometheus text for the router's counters. */
+  String metrics() {
+    return "# TYPE multiconnect_webapp_messages_sent_total counter\n"
+        + "multiconnect_webapp_messages_sent_total "
+        + sent.get()
+        + "\n"
+        + "# TYPE multiconnect_webapp_messages_no_primary_total counter\n"
+        + "multiconnect_webapp_messages_no_primary_total "
+        + noPrimary.get()
+        + "\n"
+        + "# TYPE multiconnect_webapp_route_retries_total counter\n"
+        + "multiconnect_webapp_route_retries_total "
+        + retries.get()
+        + "\n";
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.multiconnect.dataplane.webapp;
 import io.multiconnect.dataplane.Endpoints;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -12,6 +13,17 @@ import java.util.concurrent.CountDownLatch;
 public final class WebappMain {
   private WebappMain() {}
 
+  /** WA_API_KEY, when set, must be 12-128 characters. */
+  static Optional<String> apiKey(String value) {
+    if (value == null || value.isEmpty()) {
+      return Optional.empty();
+    }
+    if (value.length() < 12 || value.length() > 128) {
+      throw new IllegalArgumentException("WA_API_KEY: must be 12-128 characters");
+    }
+    return Optional.of(value);
+  }
+
   public static void main(String[] args) throws Exception {
     Map<String, String> env = System.getenv();
     String address = env.getOrDefault("MC_WEBAPP_ADDRESS", "127.0.0.1:9090");
@@ -19,6 +31,7 @@ public final class WebappMain {
     try {
       masters = Endpoints.parseList("MC_MASTERS", env.get("MC_MASTERS"));
       Endpoints.port("MC_WEBAPP_ADDRESS", address);
+      apiKey(env.get("WA_API_KEY"));
     } catch (IllegalArgumentException e) {
       System.err.println("configuration error: " + e.getMessage());
       System.exit(2);
@@ -29,7 +42,8 @@ public final class WebappMain {
                 Endpoints.host(address),
                 Endpoints.port("MC_WEBAPP_ADDRESS", address),
                 masters,
-                env.getOrDefault("MC_WEBAPP_ID", "webapp"))
+                env.getOrDefault("MC_WEBAPP_ID", "webapp"),
+                apiKey(env.get("WA_API_KEY")))
             .start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -2,15 +2,27 @@ package io.multiconnect.dataplane.webapp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.StatusRuntimeException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.GetSettingsRequest;
+import io.multiconnect.proto.v1.LoginRequest;
+import io.multiconnect.proto.v1.LoginResponse;
+import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -36,20 +48,29 @@ public final class WebappServer implements AutoCloseable {
 
   private static final Pattern WA_ID = Pattern.compile("\\d{5,20}");
 
+  /** The On-Premises API's expires_after format, e.g. "2026-11-30 08:00:00+00:00". */
+  private static final DateTimeFormatter EXPIRES_FORMAT =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ssxxx").withZone(ZoneOffset.UTC);
+
   private final ObjectMapper json = new ObjectMapper();
   private final ShardMapWatcher watcher;
   private final MessageRouter router;
   private final AdminForwarder admin;
+  private final Auth auth;
+  private final HealthView health;
   private final Javalin app;
   private final String host;
   private final int port;
 
-  public WebappServer(String host, int port, List<String> masters, String id) {
+  public WebappServer(
+      String host, int port, List<String> masters, String id, Optional<String> apiKey) {
     this.host = host;
     this.port = port;
     this.watcher = new ShardMapWatcher(masters, id);
     this.router = new MessageRouter(watcher);
     this.admin = new AdminForwarder(masters);
+    this.auth = new Auth(admin, apiKey);
+    this.health = new HealthView(masters, watcher);
     this.app =
         Javalin.create(
             cfg -> {
@@ -71,10 +92,24 @@ public final class WebappServer implements AutoCloseable {
   }
 
   private void routes() {
+    app.before(
+        "/v1/*",
+        ctx -> {
+          if (ctx.path().equals("/v1/health")) {
+            auth.requireUserOrApiKey(ctx);
+          } else if (!ctx.path().equals("/v1/users/login")) {
+            auth.requireUser(ctx);
+          }
+        });
+    app.post("/v1/users/login", this::login);
+    app.get("/v1/health", ctx -> ctx.json(health.body()));
     app.post("/v1/messages", this::sendMessage);
     app.get(
         "/v1/account/shards",
-        ctx -> ctx.json(Map.of("account", Map.of("shards", watcher.table().shardCount()))));
+        ctx ->
+            ctx.json(
+                Map.of("account", Map.of("shards", watcher.table().shardCount()), "meta", meta())));
+    app.post("/v1/account/shards", this::setShards);
     app.get(
         "/v1/settings/application",
         ctx ->
@@ -82,6 +117,7 @@ public final class WebappServer implements AutoCloseable {
                 settingsBody(
                     admin.call(s -> s.getSettings(GetSettingsRequest.getDefaultInstance())))));
     app.patch("/v1/settings/application", this::patchSettings);
+    app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics()));
 
     app.exception(ApiError.Failure.class, (e, ctx) -> error(ctx, e.error));
     app.exception(
@@ -180,6 +216,140 @@ public final class WebappServer implements AutoCloseable {
     }
   }
 
+  private void login(Context ctx) {
+    String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
+    if (!header.startsWith("Basic ")) {
+      throw ApiError.unauthorized("Basic authentication (username:password) is required").failure();
+    }
+    String decoded;
+    try {
+      decoded =
+          new String(
+              Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.unauthorized("the Basic credentials are not base64").failure();
+    }
+    int colon = decoded.indexOf(':');
+    if (colon < 0) {
+      throw ApiError.unauthorized("the Basic credentials must be username:password").failure();
+    }
+    String newPassword = "";
+    if (!ctx.body().isBlank()) {
+      JsonNode b = body(ctx);
+      if (b.has("new_password")) {
+        newPassword = requiredText(b, "new_password", "new_password");
+      }
+    }
+    LoginRequest request =
+        LoginRequest.newBuilder()
+            .setUsername(decoded.substring(0, colon))
+            .setPassword(decoded.substring(colon + 1))
+            .setNewPassword(newPassword)
+            .build();
+    LoginResponse r;
+    try {
+      r = admin.call(s -> s.login(request));
+    } catch (StatusRuntimeException e) {
+      throw switch (e.getStatus().getCode()) {
+        case UNAUTHENTICATED -> ApiError.unauthorized(e.getStatus().getDescription()).failure();
+        case FAILED_PRECONDITION, INVALID_ARGUMENT -> fieldError(e).failure();
+        default -> e;
+      };
+    }
+    String expires = EXPIRES_FORMAT.format(Instant.ofEpochSecond(r.getExpiresAtUnixSeconds()));
+    ctx.json(
+        Map.of(
+            "users", List.of(Map.of("token", r.getToken(), "expires_after", expires)),
+            "meta", meta()));
+  }
+
+  /** A status whose description is "field: reason", as a 400 naming the field. */
+  private static ApiError fieldError(StatusRuntimeException e) {
+    String d = String.valueOf(e.getStatus().getDescription());
+    int colon = d.indexOf(": ");
+    return colon > 0
+        ? ApiError.invalid(d.substring(0, colon), d.substring(colon + 2))
+        : ApiError.invalid("request", d);
+  }
+
+  private void setShards(Context ctx) {
+    JsonNode b = body(ctx);
+    String cc = digits(b, "cc", 1, 3);
+    String phone = digits(b, "phone_number", 4, 15);
+    JsonNode shardsNode = b.get("shards");
+    if (shardsNode == null || shardsNode.isNull()) {
+      throw ApiError.absent("shards").failure();
+    }
+    if (!shardsNode.isInt() || !Set.of(1, 2, 4, 8, 16, 32).contains(shardsNode.asInt())) {
+      throw ApiError.invalid("shards", "must be one of 1, 2, 4, 8, 16, 32").failure();
+    }
+    String pin = requiredText(b, "pin", "pin");
+    if (!pin.matches("\\d{6}")) {
+      throw ApiError.invalid("pin", "must be 6 digits").failure();
+    }
+    boolean certGiven = b.hasNonNull("cert");
+    if (certGiven) {
+      String cert = requiredText(b, "cert", "cert");
+      boolean base64;
+      try {
+        base64 = !cert.isBlank() && Base64.getDecoder().decode(cert.trim()).length > 0;
+      } catch (IllegalArgumentException e) {
+        base64 = false;
+      }
+      if (!base64) {
+        throw ApiError.invalid("cert", "must be base64").failure();
+      }
+    }
+    int shards = shardsNode.asInt();
+    try {
+      admin.call(
+          s -> s.setShardCount(SetShardCountRequest.newBuilder().setShardCount(shards).build()));
+    } catch (AdminForwarder.NoMasterException e) {
+      throw new ApiError(403, 1005, "Access denied", "the control plane has no leader; retry")
+          .failure();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) {
+        throw fieldError(e).failure();
+      }
+      throw e;
+    }
+    LOG.info("shard count set to {} for +{} {}", shards, cc, phone);
+    Map<String, Object> meta = new LinkedHashMap<>(meta());
+    if (!certGiven) {
+      meta.put("warning", "no cert given: accepted as from an older client");
+    }
+    ctx.status(201).json(Map.of("meta", meta));
+  }
+
+  private static String digits(JsonNode b, String field, int min, int max) {
+    JsonNode n = b.get(field);
+    if (n == null || n.isNull()) {
+      throw ApiError.absent(field).failure();
+    }
+    if (!n.isTextual() || !n.asText().matches("\\d{" + min + "," + max + "}")) {
+      throw ApiError.invalid(field, "must be a string of " + min + "-" + max + " digits").failure();
+    }
+    return n.asText();
+  }
+
+  private String metrics() {
+    RoutingTable t = watcher.table();
+    return "# HELP multiconnect_webapp_routing_version Raft index of the routing table in use.\n"
+        + "# TYPE multiconnect_webapp_routing_version gauge\n"
+        + "multiconnect_webapp_routing_version "
+        + t.version()
+        + "\n# HELP multiconnect_webapp_shards Shard count in the routing table.\n"
+        + "# TYPE multiconnect_webapp_shards gauge\n"
+        + "multiconnect_webapp_shards "
+        + t.shardCount()
+        + "\n# HELP multiconnect_webapp_watch_connected 1 while a Watch stream is open.\n"
+        + "# TYPE multiconnect_webapp_watch_connected gauge\n"
+        + "multiconnect_webapp_watch_connected "
+        + (watcher.connected() ? 1 : 0)
+        + "\n"
+        + router.metrics();
+  }
+
   private void patchSettings(Context ctx) {
     JsonNode b = body(ctx);
     JsonNode app = b.path("settings").path("application");
@@ -192,14 +362,9 @@ public final class WebappServer implements AutoCloseable {
     }
     try {
       ctx.json(settingsBody(admin.call(s -> s.updateSettings(req.build()))));
-    } catch (io.grpc.StatusRuntimeException e) {
+    } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) {
-        String d = e.getStatus().getDescription();
-        int colon = d == null ? -1 : d.indexOf(": ");
-        throw ApiError.invalid(
-                colon > 0 ? d.substring(0, colon) : "settings",
-                colon > 0 ? d.substring(colon + 2) : String.valueOf(d))
-            .failure();
+        throw fieldError(e).failure();
       }
       throw e;
     }
@@ -237,6 +402,7 @@ public final class WebappServer implements AutoCloseable {
   public void close() {
     app.stop();
     router.close();
+    health.close();
     admin.close();
     watcher.close();
   }

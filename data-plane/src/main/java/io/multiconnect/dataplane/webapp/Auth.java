@@ -1,0 +1,63 @@
+package io.multiconnect.dataplane.webapp;
+
+import io.javalin.http.Context;
+import io.multiconnect.master.auth.Tokens;
+import io.multiconnect.proto.v1.GetTokenKeyRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Request authentication: {@code Authorization: Bearer <token>} (issued by the masters at login,
+ * verified here with the cluster's key, fetched once), or for health checks {@code Authorization:
+ * Apikey <WA_API_KEY>}.
+ */
+final class Auth {
+  private final AdminForwarder admin;
+  private final Optional<String> apiKey;
+  private volatile String tokenKey = "";
+
+  Auth(AdminForwarder admin, Optional<String> apiKey) {
+    this.admin = admin;
+    this.apiKey = apiKey;
+  }
+
+  /** The authenticated username, or throws a 401 {@link ApiError}. */
+  String requireUser(Context ctx) {
+    String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
+    if (!header.startsWith("Bearer ")) {
+      throw ApiError.unauthorized(
+              "an Authorization: Bearer token is required (POST /v1/users/login)")
+          .failure();
+    }
+    return Tokens.verify(key(), header.substring(7).trim(), Instant.now())
+        .orElseThrow(() -> ApiError.unauthorized("the token is invalid or expired").failure());
+  }
+
+  /** Accepts a bearer token or the API key. */
+  void requireUserOrApiKey(Context ctx) {
+    String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
+    if (header.startsWith("Apikey ") && apiKey.isPresent()) {
+      byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+      if (MessageDigest.isEqual(given, apiKey.get().getBytes(StandardCharsets.UTF_8))) {
+        return;
+      }
+      throw ApiError.unauthorized("the API key is wrong").failure();
+    }
+    requireUser(ctx);
+  }
+
+  private String key() {
+    String k = tokenKey;
+    if (k.isEmpty()) {
+      try {
+        k = admin.call(s -> s.getTokenKey(GetTokenKeyRequest.getDefaultInstance())).getKey();
+      } catch (AdminForwarder.NoMasterException e) {
+        throw ApiError.notReady("cannot check tokens before reaching a master once").failure();
+      }
+      tokenKey = k;
+    }
+    return k;
+  }
+}
