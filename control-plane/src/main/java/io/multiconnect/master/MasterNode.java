@@ -48,6 +48,9 @@ public final class MasterNode implements AutoCloseable {
   /** Upper bound on the control loop's sleep, so a missed wake-up costs at most this much. */
   private static final Duration MAX_IDLE = Duration.ofMillis(200);
 
+  /** Pause after a round whose proposals did not all commit, so a sick log is not hammered. */
+  private static final Duration FAILED_ROUND_BACKOFF = Duration.ofMillis(100);
+
   private enum Lifecycle {
     NEW,
     STARTED,
@@ -171,11 +174,14 @@ public final class MasterNode implements AutoCloseable {
   private void controlLoop() {
     while (lifecycle.get() == Lifecycle.STARTED) {
       try {
-        runRound();
+        boolean allCommitted = runRound();
         long waitNanos = MAX_IDLE.toNanos();
         OptionalLong next = coordinator.nextCheckTimeNanos(state());
         if (next.isPresent()) {
           waitNanos = Math.max(0, Math.min(waitNanos, next.getAsLong() - System.nanoTime()));
+        }
+        if (!allCommitted) {
+          waitNanos = Math.max(waitNanos, FAILED_ROUND_BACKOFF.toNanos());
         }
         if (wakeups.tryAcquire(waitNanos, TimeUnit.NANOSECONDS)) {
           wakeups.drainPermits();
@@ -188,9 +194,10 @@ public final class MasterNode implements AutoCloseable {
     }
   }
 
-  private void runRound() {
+  /** One planning round; returns false when some proposal did not commit. */
+  private boolean runRound() {
     if (!isLeading()) {
-      return;
+      return true;
     }
     if (state().tokenKey().isEmpty()) {
       // A new cluster: create the token key and the default admin (password change required).
@@ -198,6 +205,7 @@ public final class MasterNode implements AutoCloseable {
           new Command.InitAuth(Tokens.newKey(), Passwords.hash(Passwords.DEFAULT_ADMIN_PASSWORD)));
     }
     List<Command> round = coordinator.poll(state());
+    boolean allCommitted = true;
     for (Command c : round) {
       Proposal p = propose(c);
       Coordinator.ProposalOutcome outcome =
@@ -210,9 +218,11 @@ public final class MasterNode implements AutoCloseable {
       if (outcome == Coordinator.ProposalOutcome.COMMITTED) {
         LOG.info("leader {} committed {} at {}", config.nodeId(), c, p);
       } else {
+        allCommitted = false;
         LOG.warn("leader {}: {} ended {}: {}", config.nodeId(), c, outcome, p);
       }
     }
+    return allCommitted;
   }
 
   private final class StateListener implements MasterStateMachine.Listener {

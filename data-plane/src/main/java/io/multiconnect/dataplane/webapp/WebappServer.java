@@ -124,33 +124,24 @@ public final class WebappServer implements AutoCloseable {
         AdminForwarder.NoMasterException.class,
         (e, ctx) ->
             error(ctx, ApiError.notReady("the control plane has no leader: " + e.getMessage())));
-    app.exception(
-        HttpResponseException.class,
-        (e, ctx) ->
-            error(
-                ctx,
-                e.getStatus() == 413
-                    ? new ApiError(
-                        413,
-                        1015,
-                        "Request too large",
-                        "the body is over " + MAX_BODY_BYTES + " bytes")
-                    : new ApiError(e.getStatus(), 1014, "Internal error", e.getMessage())));
+    app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e)));
     app.exception(
         Exception.class,
         (e, ctx) -> {
           LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
           error(ctx, new ApiError(500, 1014, "Internal error", "see the webapp log"));
         });
-    app.error(
-        404,
-        ctx -> {
-          if (ctx.result() == null || ctx.result().isEmpty()) {
-            error(
-                ctx,
-                new ApiError(404, 1006, "Resource not found", ctx.method() + " " + ctx.path()));
-          }
-        });
+  }
+
+  /** Javalin's own refusals (unknown path, wrong method, body too large) as our error body. */
+  private static ApiError fromJavalin(HttpResponseException e) {
+    return switch (e.getStatus()) {
+      case 413 ->
+          new ApiError(
+              413, 1015, "Request too large", "the body is over " + MAX_BODY_BYTES + " bytes");
+      case 404, 405 -> new ApiError(e.getStatus(), 1006, "Resource not found", e.getMessage());
+      default -> new ApiError(e.getStatus(), 1014, "Internal error", e.getMessage());
+    };
   }
 
   private static void error(Context ctx, ApiError e) {
