@@ -34,11 +34,7 @@ class EndToEndTest {
   }
 
   private int sendText(String to) throws Exception {
-    return http.call(
-            "POST",
-            "/v1/messages",
-            "{\"to\":\"" + to + "\",\"type\":\"text\",\"text\":{\"body\":\"hi\"}}")
-        .status();
+    return http.call("POST", "/v1/messages", text(to)).status();
   }
 
   /** Recipients (wa_ids) that fall in {@code shard} of {@code count}. */
@@ -58,6 +54,10 @@ class EndToEndTest {
   }
 
   private void startTwoShards(int coreapps) throws Exception {
+    startTwoShards(coreapps, UNHEALTHY);
+  }
+
+  private void startTwoShards(int coreapps, Duration unhealthy) throws Exception {
     cluster = new LocalCluster(dir);
     http = new Http(cluster.webapp.port());
     await()
@@ -69,7 +69,7 @@ class EndToEndTest {
         .updateSettings(
             UpdateSettingsRequest.newBuilder()
                 .setHeartbeatIntervalMs(200)
-                .setUnhealthyIntervalMs(UNHEALTHY.toMillis())
+                .setUnhealthyIntervalMs(unhealthy.toMillis())
                 .build());
     for (int i = 0; i < coreapps; i++) {
       cluster.startCoreapp("c" + i);
@@ -195,5 +195,52 @@ class EndToEndTest {
     assertTrue(movedAfterMs < UNHEALTHY.toMillis(), "moved after " + movedAfterMs + " ms");
     assertEquals(0, failures);
     assertEquals(0, cluster.upstream.bans());
+  }
+
+  @Test
+  void withEveryMasterDownTheWebappRoutesWhileLeasesLastThenSaysRetry() throws Exception {
+    Duration unhealthy = Duration.ofSeconds(5); // leases last 4 s
+    startTwoShards(3, unhealthy);
+    List<String> shard0 = recipients(0, 2, 20);
+    List<String> shard1 = recipients(1, 2, 20);
+    Http.Response before = http.call("GET", "/v1/health", null);
+    assertEquals(
+        "up", before.json().path("meta").path("control_plane").asText(), before.toString());
+
+    // Every master stops at once (their APIs go first; closing Ratis takes a few seconds more).
+    long downAt = System.nanoTime();
+    Thread stopper = new Thread(() -> cluster.masters.parallelStream().forEach(m -> m.close()));
+    stopper.start();
+    int sent = 0;
+    for (int i = 0; i < 20 && System.nanoTime() - downAt < Duration.ofSeconds(2).toNanos(); i++) {
+      assertEquals(201, sendText(shard0.get(i)), "shard 0 while its lease lasts");
+      assertEquals(201, sendText(shard1.get(i)), "shard 1 while its lease lasts");
+      sent += 2;
+    }
+    Http.Response health = http.call("GET", "/v1/health", null);
+    assertEquals(
+        "down", health.json().path("meta").path("control_plane").asText(), health.toString());
+    assertTrue(
+        health.json().path("health").toString().contains("\"role\":\"coreapp\""),
+        health.toString());
+
+    // Past the lease (4 s after the last acknowledged heartbeat) the primaries stop: a clean 503.
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> http.call("POST", "/v1/messages", text(shard0.get(0))).status() == 503);
+    long stoppedAfterMs = (System.nanoTime() - downAt) / 1_000_000;
+    Http.Response refused = http.call("POST", "/v1/messages", text(shard1.get(0)));
+    assertEquals(503, refused.status());
+    assertEquals(1011, refused.json().path("errors").get(0).path("code").asInt());
+    System.out.printf(
+        "all masters down: %d messages sent while leases lasted; primaries stopped after %d ms%n",
+        sent, stoppedAfterMs);
+    assertTrue(sent > 0);
+    assertEquals(0, cluster.upstream.bans());
+  }
+
+  private static String text(String to) {
+    return "{\"to\":\"" + to + "\",\"type\":\"text\",\"text\":{\"body\":\"hi\"}}";
   }
 }
