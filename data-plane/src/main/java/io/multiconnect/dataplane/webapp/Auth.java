@@ -1,6 +1,7 @@
 package io.multiconnect.dataplane.webapp;
 
 import io.javalin.http.Context;
+import io.multiconnect.dataplane.AdminForwarder;
 import io.multiconnect.master.auth.Tokens;
 import io.multiconnect.proto.v1.GetTokenKeyRequest;
 import java.nio.charset.StandardCharsets;

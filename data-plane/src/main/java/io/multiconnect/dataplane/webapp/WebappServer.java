@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.multiconnect.dataplane.AdminForwarder;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.LoginRequest;

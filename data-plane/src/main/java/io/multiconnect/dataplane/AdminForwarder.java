@@ -1,10 +1,9 @@
-package io.multiconnect.dataplane.webapp;
+package io.multiconnect.dataplane;
 
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.master.grpc.GrpcErrors;
 import io.multiconnect.proto.v1.AdminGrpc;
 import java.util.ArrayList;
@@ -19,18 +18,18 @@ import java.util.function.Function;
  * (following the leader address a follower returns). Throws {@link NoMasterException} when no
  * master could take the call.
  */
-final class AdminForwarder implements AutoCloseable {
+public final class AdminForwarder implements AutoCloseable {
   static final long DEADLINE_MS = 3_000;
 
   private final List<String> masters;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-  AdminForwarder(List<String> masters) {
+  public AdminForwarder(List<String> masters) {
     this.masters = List.copyOf(masters);
   }
 
   /** No master answered, or none is the leader. */
-  static final class NoMasterException extends RuntimeException {
+  public static final class NoMasterException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     NoMasterException(String message) {
@@ -38,7 +37,7 @@ final class AdminForwarder implements AutoCloseable {
     }
   }
 
-  <T> T call(Function<AdminGrpc.AdminBlockingStub, T> call) {
+  public <T> T call(Function<AdminGrpc.AdminBlockingStub, T> call) {
     String last = "no master configured";
     List<String> order = new ArrayList<>(masters);
     for (int i = 0; i < order.size() && i < 2 * masters.size(); i++) {
