@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.ClusterState;
-import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,17 +73,12 @@ class EndToEndTest {
     for (int i = 0; i < coreapps; i++) {
       cluster.startCoreapp("c" + i);
     }
+    String twoShards =
+        "{\"cc\":\"1\",\"phone_number\":\"5550001234\",\"shards\":2,\"pin\":\"123456\"}";
     await()
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(100))
-        .ignoreExceptions()
-        .until(
-            () ->
-                cluster
-                        .admin()
-                        .setShardCount(SetShardCountRequest.newBuilder().setShardCount(2).build())
-                        .getShardCount()
-                    == 2);
+        .until(() -> http.call("POST", "/v1/account/shards", twoShards).status() == 201);
     await()
         .atMost(Duration.ofSeconds(15))
         .pollInterval(Duration.ofMillis(50))

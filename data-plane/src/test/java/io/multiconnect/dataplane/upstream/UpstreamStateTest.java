@@ -1,0 +1,85 @@
+package io.multiconnect.dataplane.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.multiconnect.dataplane.Sharding;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class UpstreamStateTest {
+  private final UpstreamState state = new UpstreamState(Clock.systemUTC());
+  private final List<String> displaced = new ArrayList<>();
+
+  private UpstreamState.OpenResult open(String coreapp, int shard, int count, long epoch) {
+    return state.open(
+        coreapp, shard, count, epoch, reason -> displaced.add(coreapp + ": " + reason));
+  }
+
+  private static String id(UpstreamState.OpenResult r) {
+    return assertInstanceOf(UpstreamState.OpenResult.Accepted.class, r).sessionId();
+  }
+
+  private static String recipientIn(int shard, int count) {
+    for (long i = 0; ; i++) {
+      String r = Long.toString(15550000000L + i);
+      if (Sharding.shardOf(r, count) == shard) {
+        return r;
+      }
+    }
+  }
+
+  @Test
+  void aHandoverAfterTheOldSessionClosedIsNoBan() {
+    String a = id(open("a", 0, 1, 1));
+    state.close(a, "lease lapsed");
+    id(open("b", 0, 1, 2));
+    assertEquals(0, state.bans());
+  }
+
+  @Test
+  void twoHoldersAtOnceIsABanAndTheHigherEpochDisplacesTheLower() {
+    id(open("a", 0, 1, 1));
+    id(open("b", 0, 1, 2));
+    assertEquals(1, state.bans());
+    assertEquals(List.of("a: displaced by epoch 2"), displaced);
+  }
+
+  @Test
+  void aStaleEpochIsRefusedWithoutABan() {
+    id(open("b", 0, 1, 5));
+    assertInstanceOf(UpstreamState.OpenResult.Refused.class, open("a", 0, 1, 4));
+    assertEquals(0, state.bans());
+  }
+
+  @Test
+  void overlapAcrossAShardCountChangeIsABan() {
+    id(open("a", 1, 2, 3)); // shard 1 of 2 covers shards 1 and 3 of 4
+    id(open("b", 0, 4, 4)); // no overlap
+    assertEquals(0, state.bans());
+    id(open("c", 3, 4, 5)); // overlaps a's shard 1 of 2
+    assertEquals(1, state.bans());
+  }
+
+  @Test
+  void messagesAreCheckedAgainstTheSessionAndDeDuplicated() {
+    String s = id(open("a", 1, 2, 7));
+    String to = recipientIn(1, 2);
+    var first =
+        assertInstanceOf(UpstreamState.SendResult.Accepted.class, state.send(s, 7, "m1", to));
+    var again =
+        assertInstanceOf(UpstreamState.SendResult.Accepted.class, state.send(s, 7, "m1", to));
+    assertEquals(first.messageId(), again.messageId());
+    assertTrue(again.duplicate());
+    assertEquals(1, state.acceptedMessages());
+    assertInstanceOf(UpstreamState.SendResult.Refused.class, state.send(s, 6, "m2", to));
+    assertInstanceOf(
+        UpstreamState.SendResult.Refused.class, state.send(s, 7, "m3", recipientIn(0, 2)));
+    List<String> kinds = state.eventsAfter(0).stream().map(e -> e.getKind()).toList();
+    assertEquals(
+        List.of("session_opened", "message_accepted", "message_refused", "message_refused"), kinds);
+  }
+}
