@@ -1,11 +1,13 @@
 package io.multiconnect.dataplane.coreapp;
 
+import io.multiconnect.dataplane.NodeSettings;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Starts one coreapp from the environment: {@code MC_COREAPP_ID}, {@code MC_COREAPP_ADDRESS}
- * (host:port to listen on), {@code MC_MASTERS} (comma-separated master API addresses), {@code
- * MC_UPSTREAM}. On SIGTERM it releases its shard before exiting.
+ * Starts one coreapp: {@code CoreappMain [--config FILE]}, settings from the file and the
+ * environment (which wins): {@code MC_COREAPP_ID}, {@code MC_COREAPP_ADDRESS} (host:port to listen
+ * on), {@code MC_MASTERS} (comma-separated master API addresses), {@code MC_UPSTREAM}. On SIGTERM
+ * it releases its shard before exiting.
  */
 public final class CoreappMain {
   private CoreappMain() {}
@@ -13,7 +15,7 @@ public final class CoreappMain {
   public static void main(String[] args) throws Exception {
     CoreappConfig config;
     try {
-      config = CoreappConfig.fromEnv(System.getenv());
+      config = CoreappConfig.fromEnv(NodeSettings.load(args, System.getenv()));
     } catch (IllegalArgumentException e) {
       System.err.println("configuration error: " + e.getMessage());
       System.exit(2);

@@ -1,14 +1,16 @@
 package io.multiconnect.dataplane.webapp;
 
 import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.dataplane.NodeSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Starts one webapp from the environment: {@code MC_WEBAPP_ADDRESS} (host:port, default
- * 127.0.0.1:9090), {@code MC_MASTERS} (comma-separated master API addresses), {@code MC_WEBAPP_ID}.
+ * Starts one webapp: {@code WebappMain [--config FILE]}, settings from the file and the environment
+ * (which wins): {@code MC_WEBAPP_ADDRESS} (host:port, default 127.0.0.1:9090), {@code MC_MASTERS}
+ * (comma-separated master API addresses), {@code MC_WEBAPP_ID}.
  */
 public final class WebappMain {
   private WebappMain() {}
@@ -25,10 +27,12 @@ public final class WebappMain {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> env = System.getenv();
-    String address = env.getOrDefault("MC_WEBAPP_ADDRESS", "127.0.0.1:9090");
+    Map<String, String> env;
+    String address;
     List<String> masters;
     try {
+      env = NodeSettings.load(args, System.getenv());
+      address = env.getOrDefault("MC_WEBAPP_ADDRESS", "127.0.0.1:9090");
       masters = Endpoints.parseList("MC_MASTERS", env.get("MC_MASTERS"));
       Endpoints.port("MC_WEBAPP_ADDRESS", address);
       apiKey(env.get("WA_API_KEY"));
