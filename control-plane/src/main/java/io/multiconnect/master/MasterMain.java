@@ -3,7 +3,6 @@ package io.multiconnect.master;
 import io.multiconnect.master.config.ConfigException;
 import io.multiconnect.master.config.MasterConfig;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Starts one master: {@code MasterMain [--config FILE]}. Every setting can also come from the
@@ -39,15 +38,6 @@ public final class MasterMain {
       return;
     }
     MasterNode node = new MasterNode(config).start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  node.close();
-                  stopped.countDown();
-                },
-                "shutdown"));
-    stopped.await();
+    Shutdown.closeOnSignal(node);
   }
 }

@@ -1,7 +1,7 @@
 package io.multiconnect.dataplane.coreapp;
 
 import io.multiconnect.dataplane.NodeSettings;
-import java.util.concurrent.CountDownLatch;
+import io.multiconnect.master.Shutdown;
 
 /**
  * Starts one coreapp: {@code CoreappMain [--config FILE]}, settings from the file and the
@@ -22,14 +22,6 @@ public final class CoreappMain {
       return;
     }
     CoreappNode node = new CoreappNode(config).start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  node.close();
-                  stopped.countDown();
-                }));
-    stopped.await();
+    Shutdown.closeOnSignal(node);
   }
 }

@@ -7,6 +7,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.multiconnect.master.Shutdown;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.Report;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
@@ -19,7 +20,6 @@ import io.multiconnect.proto.v1.upstream.UpstreamSendResponse;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -158,14 +158,6 @@ public final class UpstreamSimulator implements AutoCloseable {
       }
     }
     UpstreamSimulator sim = new UpstreamSimulator(host, port).start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  sim.close();
-                  stopped.countDown();
-                }));
-    stopped.await();
+    Shutdown.closeOnSignal(sim);
   }
 }

@@ -2,10 +2,10 @@ package io.multiconnect.dataplane.webapp;
 
 import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.dataplane.NodeSettings;
+import io.multiconnect.master.Shutdown;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Starts one webapp: {@code WebappMain [--config FILE]}, settings from the file and the environment
@@ -49,14 +49,6 @@ public final class WebappMain {
                 env.getOrDefault("MC_WEBAPP_ID", "webapp"),
                 apiKey(env.get("WA_API_KEY")))
             .start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  stopped.countDown();
-                }));
-    stopped.await();
+    Shutdown.closeOnSignal(server);
   }
 }
