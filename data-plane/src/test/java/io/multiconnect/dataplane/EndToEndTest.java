@@ -4,8 +4,11 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiconnect.dataplane.coreapp.CoreappNode;
 import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.proto.v1.CoreappGrpc;
+import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -236,5 +239,36 @@ class EndToEndTest {
 
   private static String text(String to) {
     return "{\"to\":\"" + to + "\",\"type\":\"text\",\"text\":{\"body\":\"hi\"}}";
+  }
+
+  @Test
+  void aCoreappAskedForAShardItDoesNotHoldNamesThePrimary() throws Exception {
+    startTwoShards(2, UNHEALTHY);
+    Assignment shard0 = primaryOf(0);
+    Assignment shard1 = primaryOf(1);
+    String wrongAddress = cluster.state().coreapps().get(shard0.coreappId()).address();
+    String rightAddress = cluster.state().coreapps().get(shard1.coreappId()).address();
+    var channel = Endpoints.channel(wrongAddress);
+    try {
+      var e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              io.grpc.StatusRuntimeException.class,
+              () ->
+                  CoreappGrpc.newBlockingStub(channel)
+                      .sendMessage(
+                          SendMessageRequest.newBuilder()
+                              .setShard(1)
+                              .setShardCount(2)
+                              .setEpoch(shard1.epoch())
+                              .setMessageId("misrouted-1")
+                              .setTo(recipients(1, 2, 1).get(0))
+                              .setBody("hi")
+                              .build()));
+      assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+      assertEquals(rightAddress, e.getTrailers().get(CoreappNode.PRIMARY_ADDRESS_KEY));
+      assertTrue(e.getStatus().getDescription().contains("the primary is " + shard1.coreappId()));
+    } finally {
+      Endpoints.shutdown(List.of(channel));
+    }
   }
 }

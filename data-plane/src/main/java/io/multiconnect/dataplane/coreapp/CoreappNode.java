@@ -6,13 +6,16 @@ import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.dataplane.Sharding;
 import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.CoreappLease;
@@ -27,6 +30,7 @@ import io.multiconnect.proto.v1.ReleaseRequest;
 import io.multiconnect.proto.v1.Role;
 import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.SendMessageResponse;
+import io.multiconnect.proto.v1.ShardAssignment;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.SessionEvent;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
@@ -63,6 +67,13 @@ public final class CoreappNode implements AutoCloseable {
   /** Deadline of one heartbeat or release call. */
   static final Duration CALL_DEADLINE = Duration.ofSeconds(1);
 
+  /** Trailers of a refused SendMessage that name the shard's current primary, when known. */
+  public static final Metadata.Key<String> PRIMARY_ADDRESS_KEY =
+      Metadata.Key.of("multiconnect-primary", Metadata.ASCII_STRING_MARSHALLER);
+
+  public static final Metadata.Key<String> PRIMARY_EPOCH_KEY =
+      Metadata.Key.of("multiconnect-primary-epoch", Metadata.ASCII_STRING_MARSHALLER);
+
   /** Deadline of one message sent upstream. */
   static final Duration SEND_DEADLINE = Duration.ofSeconds(2);
 
@@ -92,6 +103,7 @@ public final class CoreappNode implements AutoCloseable {
   private final Server server;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CoreappLease lease = new CoreappLease();
+  private final ShardMapWatcher shardMap; // only to name the current primary when refusing
   private final Set<Long> pendingReleases = new LinkedHashSet<>();
   private volatile Active active;
   private volatile String gatewayStatus = "disconnected";
@@ -113,6 +125,7 @@ public final class CoreappNode implements AutoCloseable {
             });
     config.masters().forEach(m -> masterChannels.add(Endpoints.channel(m)));
     this.upstreamChannel = Endpoints.channel(config.upstream());
+    this.shardMap = new ShardMapWatcher(config.masters(), "coreapp-" + config.id());
     this.server =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(
@@ -125,6 +138,7 @@ public final class CoreappNode implements AutoCloseable {
 
   public CoreappNode start() throws IOException {
     server.start();
+    shardMap.start();
     loop.execute(this::register); // also undrains a coreapp that left before
     loop.execute(this::tick);
     LOG.info(
@@ -374,6 +388,7 @@ public final class CoreappNode implements AutoCloseable {
     }
     loop.shutdownNow();
     server.shutdownNow();
+    shardMap.close();
     List<ManagedChannel> all = new ArrayList<>(masterChannels);
     all.add(upstreamChannel);
     Endpoints.shutdown(all);
@@ -423,16 +438,7 @@ public final class CoreappNode implements AutoCloseable {
           || a.shard != r.getShard()
           || a.epoch != r.getEpoch()
           || System.nanoTime() - a.leaseExpiresAtNanos >= 0) {
-        out.onError(
-            Status.FAILED_PRECONDITION
-                .withDescription(
-                    "coreapp "
-                        + config.id()
-                        + " is not the primary of shard "
-                        + r.getShard()
-                        + " at epoch "
-                        + r.getEpoch())
-                .asRuntimeException());
+        out.onError(notPrimary(r.getShard(), r.getEpoch()));
         return;
       }
       if (a.sessionId == null) {
@@ -467,6 +473,31 @@ public final class CoreappNode implements AutoCloseable {
                 .withDescription("upstream refused or unreachable: " + e.getStatus())
                 .asRuntimeException());
       }
+    }
+
+    /** The refusal, naming the shard's current primary when this coreapp's table knows it. */
+    private StatusRuntimeException notPrimary(int shard, long epoch) {
+      String message =
+          "coreapp " + config.id() + " is not the primary of shard " + shard + " at epoch " + epoch;
+      Metadata trailers = new Metadata();
+      Optional<ShardAssignment> current =
+          shardMap
+              .table()
+              .primaryOf(shard)
+              .filter(a -> !a.getCoreappId().equals(config.id()) && a.getEpoch() >= epoch);
+      if (current.isPresent()) {
+        message +=
+            "; the primary is "
+                + current.get().getCoreappId()
+                + " at "
+                + current.get().getCoreappAddress()
+                + " (epoch "
+                + current.get().getEpoch()
+                + ")";
+        trailers.put(PRIMARY_ADDRESS_KEY, current.get().getCoreappAddress());
+        trailers.put(PRIMARY_EPOCH_KEY, Long.toString(current.get().getEpoch()));
+      }
+      return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException(trailers);
     }
 
     @Override

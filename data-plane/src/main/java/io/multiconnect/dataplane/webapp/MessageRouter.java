@@ -2,9 +2,13 @@ package io.multiconnect.dataplane.webapp;
 
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.dataplane.RoutingTable;
+import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.dataplane.Sharding;
+import io.multiconnect.dataplane.coreapp.CoreappNode;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.ShardAssignment;
@@ -41,6 +45,7 @@ final class MessageRouter implements AutoCloseable {
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong noPrimary = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
+  private final AtomicLong redirects = new AtomicLong();
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
   MessageRouter(ShardMapWatcher watcher) {
@@ -49,18 +54,22 @@ final class MessageRouter implements AutoCloseable {
 
   Outcome send(String messageId, String to, String body, Duration budget) {
     long deadline = System.nanoTime() + budget.toNanos();
+    Optional<ShardAssignment> hint = Optional.empty();
     while (true) {
       RoutingTable t = watcher.table();
       int shard = Sharding.shardOf(to, t.shardCount());
       Optional<ShardAssignment> primary = t.primaryOf(shard);
       String problem = "shard " + shard + " has no primary";
-      if (primary.isPresent()) {
+      Optional<ShardAssignment> target = hint.filter(h -> h.getShard() == shard).or(() -> primary);
+      hint = Optional.empty();
+      if (target.isPresent()) {
         try {
-          String id = attempt(primary.get(), t.shardCount(), messageId, to, body);
+          String id = attempt(target.get(), t.shardCount(), messageId, to, body);
           sent.incrementAndGet();
-          return new Outcome.Sent(id, shard, primary.get().getEpoch());
+          return new Outcome.Sent(id, shard, target.get().getEpoch());
         } catch (StatusRuntimeException e) {
-          problem = primary.get().getCoreappId() + ": " + e.getStatus().getDescription();
+          problem = target.get().getCoreappId() + ": " + e.getStatus().getDescription();
+          hint = redirect(e, shard);
         }
       }
       if (System.nanoTime() - deadline >= 0) {
@@ -70,6 +79,22 @@ final class MessageRouter implements AutoCloseable {
       retries.incrementAndGet();
       LockSupport.parkNanos(RETRY_PAUSE.toNanos());
     }
+  }
+
+  /** The primary a refusing coreapp named, to try next without waiting for the table. */
+  private Optional<ShardAssignment> redirect(StatusRuntimeException e, int shard) {
+    Metadata trailers = e.getTrailers();
+    if (trailers == null || trailers.get(CoreappNode.PRIMARY_ADDRESS_KEY) == null) {
+      return Optional.empty();
+    }
+    redirects.incrementAndGet();
+    return Optional.of(
+        ShardAssignment.newBuilder()
+            .setShard(shard)
+            .setCoreappId("hinted")
+            .setCoreappAddress(trailers.get(CoreappNode.PRIMARY_ADDRESS_KEY))
+            .setEpoch(Long.parseLong(trailers.get(CoreappNode.PRIMARY_EPOCH_KEY)))
+            .build());
   }
 
   private String attempt(
@@ -102,6 +127,9 @@ final class MessageRouter implements AutoCloseable {
         + "# TYPE multiconnect_webapp_route_retries_total counter\n"
         + "multiconnect_webapp_route_retries_total "
         + retries.get()
+        + "\n# TYPE multiconnect_webapp_route_redirects_total counter\n"
+        + "multiconnect_webapp_route_redirects_total "
+        + redirects.get()
         + "\n";
   }
 

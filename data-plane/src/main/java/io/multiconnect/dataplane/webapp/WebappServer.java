@@ -7,6 +7,8 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.multiconnect.dataplane.AdminForwarder;
+import io.multiconnect.dataplane.RoutingTable;
+import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.LoginRequest;

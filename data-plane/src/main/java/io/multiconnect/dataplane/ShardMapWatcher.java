@@ -1,9 +1,8 @@
-package io.multiconnect.dataplane.webapp;
+package io.multiconnect.dataplane;
 
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
-import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
@@ -21,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * breaks it reconnects to the next master, resuming from the last version it saw, after a short
  * backoff; until then it keeps routing from the last table it has.
  */
-final class ShardMapWatcher implements AutoCloseable {
+public final class ShardMapWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ShardMapWatcher.class);
   static final long RECONNECT_DELAY_MS = 200;
 
@@ -40,22 +39,22 @@ final class ShardMapWatcher implements AutoCloseable {
   private Context.CancellableContext current;
   private int masterIndex;
 
-  ShardMapWatcher(List<String> masters, String watcherId) {
+  public ShardMapWatcher(List<String> masters, String watcherId) {
     masters.forEach(m -> channels.add(Endpoints.channel(m)));
     this.watcherId = watcherId;
   }
 
-  ShardMapWatcher start() {
+  public ShardMapWatcher start() {
     executor.execute(this::connect);
     return this;
   }
 
-  RoutingTable table() {
+  public RoutingTable table() {
     return table.get();
   }
 
   /** True while a Watch stream to some master is open. */
-  boolean connected() {
+  public boolean connected() {
     return connected;
   }
 

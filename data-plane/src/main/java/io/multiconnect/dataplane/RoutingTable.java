@@ -1,4 +1,4 @@
-package io.multiconnect.dataplane.webapp;
+package io.multiconnect.dataplane;
 
 import io.multiconnect.proto.v1.ShardAssignment;
 import io.multiconnect.proto.v1.ShardMap;
@@ -12,20 +12,20 @@ import java.util.TreeMap;
  * An immutable routing view: the shard count and each shard's primary, at one version (Raft index).
  * {@link #apply} folds a Watch event into a new table.
  */
-record RoutingTable(long version, int shardCount, Map<Integer, ShardAssignment> primaries) {
-  static final RoutingTable EMPTY = new RoutingTable(0, 1, Map.of());
+public record RoutingTable(long version, int shardCount, Map<Integer, ShardAssignment> primaries) {
+  public static final RoutingTable EMPTY = new RoutingTable(0, 1, Map.of());
 
-  RoutingTable {
+  public RoutingTable {
     primaries = Map.copyOf(primaries);
   }
 
-  static RoutingTable of(ShardMap map) {
+  public static RoutingTable of(ShardMap map) {
     Map<Integer, ShardAssignment> p = new TreeMap<>();
     map.getAssignmentsList().forEach(a -> p.put(a.getShard(), a));
     return new RoutingTable(map.getVersion(), map.getShardCount(), p);
   }
 
-  RoutingTable apply(WatchEvent e) {
+  public RoutingTable apply(WatchEvent e) {
     if (e.hasSnapshot()) {
       return of(e.getSnapshot());
     }
@@ -36,7 +36,7 @@ record RoutingTable(long version, int shardCount, Map<Integer, ShardAssignment> 
     return new RoutingTable(e.getVersion(), d.getShardCount(), p);
   }
 
-  Optional<ShardAssignment> primaryOf(int shard) {
+  public Optional<ShardAssignment> primaryOf(int shard) {
     return Optional.ofNullable(primaries.get(shard));
   }
 }
