@@ -15,6 +15,7 @@ import io.multiconnect.master.grpc.AdminService;
 import io.multiconnect.master.grpc.ControlPlaneService;
 import io.multiconnect.master.grpc.LeaderChannels;
 import io.multiconnect.master.grpc.WatchHub;
+import io.multiconnect.master.mirror.MirrorPublisher;
 import io.multiconnect.master.raft.CommandCodec;
 import io.multiconnect.master.raft.MasterStateMachine;
 import io.multiconnect.master.raft.Proposal;
@@ -68,6 +69,7 @@ public final class MasterNode implements AutoCloseable {
   private final Server grpcServer;
   private final Semaphore wakeups = new Semaphore(0);
   private final Thread controlThread;
+  private final Optional<MirrorPublisher> mirror;
 
   /** Term of the leadership the coordinator runs under; -1 while not leading. */
   private volatile long leaderTerm = -1;
@@ -85,6 +87,8 @@ public final class MasterNode implements AutoCloseable {
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
+    this.mirror =
+        config.mirror().map(m -> new MirrorPublisher(m, this::isLeading, config.nodeId()));
     this.controlThread = new Thread(this::controlLoop, "control-" + config.nodeId());
     this.controlThread.setDaemon(true);
   }
@@ -96,6 +100,7 @@ public final class MasterNode implements AutoCloseable {
     raft.start();
     watchHub.publish(stateMachine.state());
     grpcServer.start();
+    mirror.ifPresent(MirrorPublisher::start);
     controlThread.start();
     LOG.info(
         "master {} started: raft {}, api {}, data {}",
@@ -115,6 +120,7 @@ public final class MasterNode implements AutoCloseable {
     controlThread.interrupt();
     grpcServer.shutdownNow();
     watchHub.close();
+    mirror.ifPresent(MirrorPublisher::close);
     leaderChannels.close();
     raft.close();
     try {
@@ -132,6 +138,11 @@ public final class MasterNode implements AutoCloseable {
 
   public ClusterState state() {
     return stateMachine.state();
+  }
+
+  /** Raft index of the last state written to the mirror; empty without a mirror. */
+  public OptionalLong mirroredVersion() {
+    return mirror.map(m -> OptionalLong.of(m.publishedVersion())).orElse(OptionalLong.empty());
   }
 
   public Coordinator coordinator() {
@@ -230,6 +241,7 @@ public final class MasterNode implements AutoCloseable {
     public void applied(ClusterState state) {
       coordinator.applied(state);
       watchHub.publish(state);
+      mirror.ifPresent(m -> m.offer(state));
       wake();
     }
 
@@ -238,6 +250,7 @@ public final class MasterNode implements AutoCloseable {
       long term = raft.currentTerm();
       coordinator.becameLeader(state());
       leaderTerm = term;
+      mirror.ifPresent(m -> m.offer(state()));
       LOG.info(
           "master {} is the leader in term {}; every coreapp gets a grace period of {} ms",
           config.nodeId(),

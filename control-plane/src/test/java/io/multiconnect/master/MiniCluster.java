@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
+import io.multiconnect.master.mirror.MirrorSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -25,6 +26,9 @@ final class MiniCluster implements AutoCloseable {
   private final Path baseDir;
   private final List<ManagedChannel> channels = new ArrayList<>();
 
+  /** The mirror every master publishes to, if the test uses one. */
+  Optional<MirrorSettings> mirror = Optional.empty();
+
   private MiniCluster(int size, Path baseDir) {
     this.baseDir = baseDir;
     this.nodes = new MasterNode[size];
@@ -34,7 +38,14 @@ final class MiniCluster implements AutoCloseable {
   }
 
   static MiniCluster start(int size, Path baseDir, long snapshotThreshold) throws IOException {
+    return start(size, baseDir, snapshotThreshold, Optional.empty());
+  }
+
+  static MiniCluster start(
+      int size, Path baseDir, long snapshotThreshold, Optional<MirrorSettings> mirror)
+      throws IOException {
     MiniCluster c = new MiniCluster(size, baseDir);
+    c.mirror = mirror;
     for (int i = 0; i < size; i++) {
       c.restart(i, snapshotThreshold);
     }
@@ -56,7 +67,8 @@ final class MiniCluster implements AutoCloseable {
         baseDir.resolve("m" + i),
         MasterConfig.DEFAULT_GROUP_ID,
         snapshotThreshold,
-        MasterConfig.MIN_LOG_SEGMENT_BYTES);
+        MasterConfig.MIN_LOG_SEGMENT_BYTES,
+        mirror);
   }
 
   MasterNode node(int i) {

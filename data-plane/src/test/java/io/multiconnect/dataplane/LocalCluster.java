@@ -51,7 +51,8 @@ final class LocalCluster implements AutoCloseable {
                       dir.resolve("m" + i),
                       MasterConfig.DEFAULT_GROUP_ID,
                       MasterConfig.DEFAULT_SNAPSHOT_THRESHOLD,
-                      MasterConfig.DEFAULT_LOG_SEGMENT_BYTES))
+                      MasterConfig.DEFAULT_LOG_SEGMENT_BYTES,
+                      java.util.Optional.empty()))
               .start());
     }
     upstream = new UpstreamSimulator("127.0.0.1", 0).start();

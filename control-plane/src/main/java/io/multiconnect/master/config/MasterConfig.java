@@ -1,5 +1,6 @@
 package io.multiconnect.master.config;
 
+import io.multiconnect.master.mirror.MirrorSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -7,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 
@@ -24,6 +26,9 @@ import java.util.UUID;
  *     cluster must agree
  * @param snapshotThreshold take a snapshot every this many log entries ({@code snapshot.threshold},
  *     {@code MC_SNAPSHOT_THRESHOLD})
+ * @param logSegmentBytes the size at which a Raft log segment is closed; only closed segments can
+ *     be purged after a snapshot ({@code log.segment.bytes}, {@code MC_LOG_SEGMENT_BYTES})
+ * @param mirror the MySQL mirror, if any (see {@link MirrorSettings})
  */
 public record MasterConfig(
     String nodeId,
@@ -31,7 +36,8 @@ public record MasterConfig(
     Path dataDir,
     UUID groupId,
     long snapshotThreshold,
-    long logSegmentBytes) {
+    long logSegmentBytes,
+    Optional<MirrorSettings> mirror) {
 
   public static final UUID DEFAULT_GROUP_ID =
       UUID.fromString("6d756c74-6963-6f6e-6e65-637400000001");
@@ -46,7 +52,10 @@ public record MasterConfig(
           "data.dir", "MC_DATA_DIR",
           "group.id", "MC_GROUP_ID",
           "snapshot.threshold", "MC_SNAPSHOT_THRESHOLD",
-          "log.segment.bytes", "MC_LOG_SEGMENT_BYTES");
+          "log.segment.bytes", "MC_LOG_SEGMENT_BYTES",
+          "mirror.jdbc.url", "MC_MIRROR_JDBC_URL",
+          "mirror.user", "MC_MIRROR_USER",
+          "mirror.password", "MC_MIRROR_PASSWORD");
 
   public MasterConfig {
     peers = List.copyOf(peers);
@@ -107,7 +116,22 @@ public record MasterConfig(
         Path.of(required(p, "data.dir")),
         group,
         number(p, "snapshot.threshold", DEFAULT_SNAPSHOT_THRESHOLD),
-        number(p, "log.segment.bytes", DEFAULT_LOG_SEGMENT_BYTES));
+        number(p, "log.segment.bytes", DEFAULT_LOG_SEGMENT_BYTES),
+        mirror(p));
+  }
+
+  private static Optional<MirrorSettings> mirror(Properties p) {
+    String url = p.getProperty("mirror.jdbc.url", "").trim();
+    if (url.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          new MirrorSettings(
+              url, p.getProperty("mirror.user", "root"), p.getProperty("mirror.password", "")));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("mirror.jdbc.url", e.getMessage());
+    }
   }
 
   private static long number(Properties p, String key, long defaultValue) {

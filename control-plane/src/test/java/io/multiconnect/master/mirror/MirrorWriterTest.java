@@ -1,0 +1,96 @@
+package io.multiconnect.master.mirror;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.multiconnect.master.EmbeddedMariaDb;
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.Command;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The conditional writes, at the SQL level, against a real MariaDB. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MirrorWriterTest {
+  private EmbeddedMariaDb db;
+  private MirrorSettings m;
+
+  @BeforeAll
+  void start(@TempDir Path dir) throws Exception {
+    db = new EmbeddedMariaDb(dir);
+    m = db.settings("mirror_sql");
+    try (Connection c = connect()) {
+      assertEquals(1, Migrations.migrate(c), "the first run applies V1");
+      assertEquals(0, Migrations.migrate(c), "a second run applies nothing");
+    }
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    db.close();
+  }
+
+  private Connection connect() throws Exception {
+    return DriverManager.getConnection(m.jdbcUrl(), m.user(), m.password());
+  }
+
+  /** Builds a state by applying commands from index {@code firstIndex}. */
+  private static ClusterState state(long firstIndex, Command... commands) {
+    ClusterState s = ClusterState.INITIAL;
+    long i = firstIndex - 1;
+    for (Command c : commands) {
+      s = s.apply(c, ++i);
+    }
+    return s;
+  }
+
+  private void write(ClusterState s) throws Exception {
+    try (Connection c = connect()) {
+      MirrorWriter.write(c, s);
+    }
+  }
+
+  private String row(String sql) throws Exception {
+    try (Connection c = connect();
+        Statement st = c.createStatement();
+        ResultSet r = st.executeQuery(sql)) {
+      return r.next() ? r.getString(1) : "none";
+    }
+  }
+
+  private String shard0() throws Exception {
+    return row(
+        "SELECT CONCAT(primary_coreapp, '@', epoch, '#', raft_index) FROM shards WHERE shard = 0");
+  }
+
+  @Test
+  void aStaleLeadersLateWriteChangesNothing() throws Exception {
+    Command a = new Command.RegisterCoreapp("a", "127.0.0.1:7001");
+    Command b = new Command.RegisterCoreapp("b", "127.0.0.1:7002");
+    // The current leader's state: b holds shard 0 at epoch 2, index 104.
+    ClusterState current =
+        state(
+            100, a, b, new Command.AssignPrimary(0, "a", 0), new Command.AssignPrimary(0, "b", 1));
+    // A deposed leader's older view: a holds shard 0 at epoch 1, index 102.
+    ClusterState stale = state(100, a, b, new Command.AssignPrimary(0, "a", 0));
+
+    write(current);
+    assertEquals("b@2#103", shard0());
+    write(stale);
+    assertEquals("b@2#103", shard0(), "an older index changes nothing");
+    assertEquals("103", row("SELECT raft_index FROM cluster_state WHERE id = 1"));
+    assertEquals("secondary", row("SELECT state FROM coreapps WHERE id = 'a'"), "coreapp rows too");
+
+    // A newer index that carries an older epoch for the shard is refused as well.
+    ClusterState olderEpochNewerIndex = state(200, a, b, new Command.AssignPrimary(0, "a", 0));
+    write(olderEpochNewerIndex);
+    assertEquals("b@2#103", shard0(), "an older epoch changes nothing");
+  }
+}
