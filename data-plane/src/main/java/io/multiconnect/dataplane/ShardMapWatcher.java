@@ -49,6 +49,14 @@ public final class ShardMapWatcher implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Starts from a table found elsewhere (the mirror) unless a newer one is already here; the Watch
+   * stream replaces it as soon as a master answers.
+   */
+  public void seed(RoutingTable seed) {
+    table.accumulateAndGet(seed, (current, s) -> s.version() > current.version() ? s : current);
+  }
+
   public RoutingTable table() {
     return table.get();
   }

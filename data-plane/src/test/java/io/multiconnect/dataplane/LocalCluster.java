@@ -9,6 +9,7 @@ import io.multiconnect.master.MasterNode;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.mirror.MirrorSettings;
 import io.multiconnect.proto.v1.AdminGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +39,10 @@ final class LocalCluster implements AutoCloseable {
   private final List<ManagedChannel> adminChannels = new ArrayList<>();
 
   LocalCluster(Path dir) throws IOException {
+    this(dir, Optional.empty());
+  }
+
+  LocalCluster(Path dir, Optional<MirrorSettings> mirror) throws IOException {
     this.dir = dir;
     for (int i = 0; i < 3; i++) {
       peers.add(new PeerAddress("m" + i, "127.0.0.1", freePort(), freePort()));
@@ -52,12 +57,18 @@ final class LocalCluster implements AutoCloseable {
                       MasterConfig.DEFAULT_GROUP_ID,
                       MasterConfig.DEFAULT_SNAPSHOT_THRESHOLD,
                       MasterConfig.DEFAULT_LOG_SEGMENT_BYTES,
-                      java.util.Optional.empty()))
+                      mirror))
               .start());
     }
     upstream = new UpstreamSimulator("127.0.0.1", 0).start();
     webapp =
-        new WebappServer("127.0.0.1", 0, masterAddresses(), "webapp-test", Optional.of(API_KEY))
+        new WebappServer(
+                "127.0.0.1",
+                0,
+                masterAddresses(),
+                "webapp-test",
+                Optional.of(API_KEY),
+                Optional.empty())
             .start();
     masterAddresses().forEach(a -> adminChannels.add(Endpoints.channel(a)));
   }

@@ -57,6 +57,11 @@ final class MirrorWriter {
           + " updated_at = IF(VALUES(raft_index) > raft_index, CURRENT_TIMESTAMP(3), updated_at),"
           + " raft_index = GREATEST(raft_index, VALUES(raft_index))";
 
+  private static final String AUTH_KEY =
+      "INSERT INTO auth_key (id, token_key, raft_index) VALUES (1, ?, ?) ON DUPLICATE KEY UPDATE"
+          + " token_key = IF(VALUES(raft_index) > raft_index, VALUES(token_key), token_key),"
+          + " raft_index = GREATEST(raft_index, VALUES(raft_index))";
+
   private MirrorWriter() {}
 
   static void write(Connection c, ClusterState s) throws SQLException {
@@ -109,6 +114,13 @@ final class MirrorWriter {
           p.addBatch();
         }
         p.executeBatch();
+      }
+      if (!s.tokenKey().isEmpty()) {
+        try (PreparedStatement p = c.prepareStatement(AUTH_KEY)) {
+          p.setString(1, s.tokenKey());
+          p.setLong(2, index);
+          p.executeUpdate();
+        }
       }
       c.commit();
     } catch (SQLException e) {

@@ -24,6 +24,13 @@ final class Auth {
     this.apiKey = apiKey;
   }
 
+  /** A key found elsewhere (the mirror), used until a master gives one. */
+  void seedKey(String key) {
+    if (tokenKey.isEmpty()) {
+      tokenKey = key;
+    }
+  }
+
   /** The authenticated username, or throws a 401 {@link ApiError}. */
   String requireUser(Context ctx) {
     String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");

@@ -3,6 +3,7 @@ package io.multiconnect.dataplane.webapp;
 import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.dataplane.NodeSettings;
 import io.multiconnect.master.Shutdown;
+import io.multiconnect.master.mirror.MirrorSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +27,18 @@ public final class WebappMain {
     return Optional.of(value);
   }
 
+  /** MC_MIRROR_JDBC_URL (optional), MC_MIRROR_USER, MC_MIRROR_PASSWORD. */
+  static Optional<MirrorSettings> mirror(Map<String, String> env) {
+    String url = env.getOrDefault("MC_MIRROR_JDBC_URL", "");
+    return url.isBlank()
+        ? Optional.empty()
+        : Optional.of(
+            new MirrorSettings(
+                url,
+                env.getOrDefault("MC_MIRROR_USER", "root"),
+                env.getOrDefault("MC_MIRROR_PASSWORD", "")));
+  }
+
   public static void main(String[] args) throws Exception {
     Map<String, String> env;
     String address;
@@ -36,6 +49,7 @@ public final class WebappMain {
       masters = Endpoints.parseList("MC_MASTERS", env.get("MC_MASTERS"));
       Endpoints.port("MC_WEBAPP_ADDRESS", address);
       apiKey(env.get("WA_API_KEY"));
+      mirror(env);
     } catch (IllegalArgumentException e) {
       System.err.println("configuration error: " + e.getMessage());
       System.exit(2);
@@ -47,7 +61,8 @@ public final class WebappMain {
                 Endpoints.port("MC_WEBAPP_ADDRESS", address),
                 masters,
                 env.getOrDefault("MC_WEBAPP_ID", "webapp"),
-                apiKey(env.get("WA_API_KEY")))
+                apiKey(env.get("WA_API_KEY")),
+                mirror(env))
             .start();
     Shutdown.closeOnSignal(server);
   }

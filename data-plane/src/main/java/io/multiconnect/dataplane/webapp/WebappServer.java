@@ -9,6 +9,7 @@ import io.javalin.http.HttpResponseException;
 import io.multiconnect.dataplane.AdminForwarder;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
+import io.multiconnect.master.mirror.MirrorSettings;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.LoginRequest;
@@ -62,11 +63,18 @@ public final class WebappServer implements AutoCloseable {
   private final Auth auth;
   private final HealthView health;
   private final Javalin app;
+  private final Optional<MirrorSettings> mirror;
   private final String host;
   private final int port;
 
   public WebappServer(
-      String host, int port, List<String> masters, String id, Optional<String> apiKey) {
+      String host,
+      int port,
+      List<String> masters,
+      String id,
+      Optional<String> apiKey,
+      Optional<MirrorSettings> mirror) {
+    this.mirror = mirror;
     this.host = host;
     this.port = port;
     this.watcher = new ShardMapWatcher(masters, id);
@@ -85,9 +93,28 @@ public final class WebappServer implements AutoCloseable {
 
   public WebappServer start() {
     watcher.start();
+    mirror.ifPresent(this::seedFromMirror);
     app.start(host, port);
     LOG.info("webapp listening on http://{}:{}", host, app.port());
     return this;
+  }
+
+  /**
+   * At start-up, loads the routing table and token key from the mirror, so the webapp can route
+   * even when no master answers; the Watch stream takes over once one does.
+   */
+  private void seedFromMirror(MirrorSettings m) {
+    try {
+      MirrorReader.Seed seed = MirrorReader.read(m);
+      watcher.seed(seed.table());
+      auth.seedKey(seed.tokenKey());
+      LOG.info(
+          "routing table loaded from the mirror: {} shards at index {}",
+          seed.table().shardCount(),
+          seed.table().version());
+    } catch (java.sql.SQLException e) {
+      LOG.warn("could not read the mirror ({}); waiting for a master", e.getMessage());
+    }
   }
 
   public int port() {

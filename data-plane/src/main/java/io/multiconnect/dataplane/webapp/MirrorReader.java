@@ -1,0 +1,63 @@
+package io.multiconnect.dataplane.webapp;
+
+import io.multiconnect.dataplane.RoutingTable;
+import io.multiconnect.master.mirror.MirrorSettings;
+import io.multiconnect.proto.v1.ShardAssignment;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads the routing table and the token key from the MySQL mirror: what a webapp routes from when
+ * it starts while no master answers.
+ */
+final class MirrorReader {
+  /** What the mirror holds for a webapp. */
+  record Seed(RoutingTable table, String tokenKey) {}
+
+  private MirrorReader() {}
+
+  static Seed read(MirrorSettings m) throws SQLException {
+    try (Connection c = DriverManager.getConnection(m.jdbcUrl(), m.user(), m.password());
+        Statement s = c.createStatement()) {
+      long version;
+      int shardCount;
+      try (ResultSet r =
+          s.executeQuery("SELECT raft_index, shard_count FROM cluster_state WHERE id = 1")) {
+        if (!r.next()) {
+          throw new SQLException("the mirror is empty");
+        }
+        version = r.getLong(1);
+        shardCount = r.getInt(2);
+      }
+      Map<Integer, ShardAssignment> primaries = new TreeMap<>();
+      try (ResultSet r =
+          s.executeQuery(
+              "SELECT shard, primary_coreapp, primary_address, epoch FROM shards"
+                  + " WHERE primary_coreapp IS NOT NULL AND shard < "
+                  + shardCount)) {
+        while (r.next()) {
+          primaries.put(
+              r.getInt(1),
+              ShardAssignment.newBuilder()
+                  .setShard(r.getInt(1))
+                  .setCoreappId(r.getString(2))
+                  .setCoreappAddress(r.getString(3))
+                  .setEpoch(r.getLong(4))
+                  .build());
+        }
+      }
+      String key = "";
+      try (ResultSet r = s.executeQuery("SELECT token_key FROM auth_key WHERE id = 1")) {
+        if (r.next()) {
+          key = r.getString(1);
+        }
+      }
+      return new Seed(new RoutingTable(version, shardCount, primaries), key);
+    }
+  }
+}
