@@ -36,6 +36,7 @@ final class LocalCluster implements AutoCloseable {
   final Map<String, Process> coreapps = new LinkedHashMap<>();
   final WebappServer webapp;
   private final Path dir;
+  private final Optional<MirrorSettings> mirror;
   private final List<ManagedChannel> adminChannels = new ArrayList<>();
 
   LocalCluster(Path dir) throws IOException {
@@ -44,6 +45,7 @@ final class LocalCluster implements AutoCloseable {
 
   LocalCluster(Path dir, Optional<MirrorSettings> mirror) throws IOException {
     this.dir = dir;
+    this.mirror = mirror;
     for (int i = 0; i < 3; i++) {
       peers.add(new PeerAddress("m" + i, "127.0.0.1", freePort(), freePort()));
     }
@@ -115,6 +117,13 @@ final class LocalCluster implements AutoCloseable {
     pb.environment().put("MC_COREAPP_ADDRESS", "127.0.0.1:" + freePort());
     pb.environment().put("MC_MASTERS", String.join(",", masterAddresses()));
     pb.environment().put("MC_UPSTREAM", "127.0.0.1:" + upstream.port());
+    mirror.ifPresent(
+        m -> {
+          pb.environment().put("MC_MIRROR_JDBC_URL", m.jdbcUrl());
+          pb.environment().put("MC_MIRROR_USER", m.user());
+          pb.environment().put("MC_MIRROR_PASSWORD", m.password());
+          pb.environment().put("MC_DB_HEARTBEAT_INTERVAL", "0.5");
+        });
     pb.redirectErrorStream(true).redirectOutput(dir.resolve(id + ".log").toFile());
     coreapps.put(id, pb.start());
   }

@@ -20,6 +20,31 @@ import org.junit.jupiter.api.io.TempDir;
 /** A webapp started while every master is down routes from the MySQL mirror. */
 class MirrorStartupTest {
 
+  /** Both coreapps write their database liveness row, again and again (every 0.5 s here). */
+  private static void assertLivenessRowsAdvance(MirrorSettings m) throws Exception {
+    String sql = "SELECT COUNT(*), MIN(last_seen) FROM coreapp_liveness";
+    java.sql.Timestamp[] first = new java.sql.Timestamp[1];
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              try (var c =
+                      java.sql.DriverManager.getConnection(m.jdbcUrl(), m.user(), m.password());
+                  var r = c.createStatement().executeQuery(sql)) {
+                r.next();
+                if (r.getInt(1) < 2) {
+                  return false;
+                }
+                if (first[0] == null) {
+                  first[0] = r.getTimestamp(2);
+                  return false;
+                }
+                return r.getTimestamp(2).after(first[0]);
+              }
+            });
+  }
+
   private static boolean accepts(int port) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 200);
@@ -54,6 +79,7 @@ class MirrorStartupTest {
         await()
             .atMost(Duration.ofSeconds(20))
             .until(() -> http.call("POST", "/v1/messages", message).status() == 201);
+        assertLivenessRowsAdvance(mirror);
         MasterNode leader = cluster.leader();
         await()
             .atMost(Duration.ofSeconds(5))

@@ -17,7 +17,8 @@ import java.util.List;
  */
 final class Migrations {
   /** Every migration, oldest first. Add new files at the end; never edit an applied one. */
-  static final List<String> FILES = List.of("V1__mirror.sql", "V2__auth_key.sql");
+  static final List<String> FILES =
+      List.of("V1__mirror.sql", "V2__auth_key.sql", "V3__coreapp_liveness.sql");
 
   private Migrations() {}
 

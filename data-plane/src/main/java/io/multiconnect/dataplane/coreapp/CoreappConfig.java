@@ -1,8 +1,11 @@
 package io.multiconnect.dataplane.coreapp;
 
 import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.master.mirror.MirrorSettings;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Node-local settings of a coreapp, from the environment (or a map in tests).
@@ -13,8 +16,18 @@ import java.util.Map;
  * @param masters API addresses of the masters, any of which relays to the leader ({@code
  *     MC_MASTERS})
  * @param upstream the upstream (WhatsApp server stand-in) address ({@code MC_UPSTREAM})
+ * @param liveness the database for database-based liveness ({@code MC_MIRROR_JDBC_URL}, {@code
+ *     MC_MIRROR_USER}, {@code MC_MIRROR_PASSWORD}), if any
+ * @param dbHeartbeatInterval how often the liveness row is written ({@code
+ *     MC_DB_HEARTBEAT_INTERVAL}, seconds, default 60)
  */
-public record CoreappConfig(String id, String address, List<String> masters, String upstream) {
+public record CoreappConfig(
+    String id,
+    String address,
+    List<String> masters,
+    String upstream,
+    Optional<MirrorSettings> liveness,
+    Duration dbHeartbeatInterval) {
 
   public CoreappConfig {
     if (id == null || id.isBlank()) {
@@ -26,10 +39,33 @@ public record CoreappConfig(String id, String address, List<String> masters, Str
   }
 
   public static CoreappConfig fromEnv(Map<String, String> env) {
+    String url = env.getOrDefault("MC_MIRROR_JDBC_URL", "");
+    Optional<MirrorSettings> liveness =
+        url.isBlank()
+            ? Optional.empty()
+            : Optional.of(
+                new MirrorSettings(
+                    url,
+                    env.getOrDefault("MC_MIRROR_USER", "root"),
+                    env.getOrDefault("MC_MIRROR_PASSWORD", "")));
+    Duration dbInterval;
+    try {
+      dbInterval =
+          Duration.ofMillis(
+              Math.round(
+                  1000 * Double.parseDouble(env.getOrDefault("MC_DB_HEARTBEAT_INTERVAL", "60"))));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("MC_DB_HEARTBEAT_INTERVAL: must be a number of seconds");
+    }
+    if (dbInterval.toMillis() < 100) {
+      throw new IllegalArgumentException("MC_DB_HEARTBEAT_INTERVAL: must be at least 0.1 s");
+    }
     return new CoreappConfig(
         env.get("MC_COREAPP_ID"),
         env.getOrDefault("MC_COREAPP_ADDRESS", ""),
         Endpoints.parseList("MC_MASTERS", env.get("MC_MASTERS")),
-        env.getOrDefault("MC_UPSTREAM", ""));
+        env.getOrDefault("MC_UPSTREAM", ""),
+        liveness,
+        dbInterval);
   }
 }

@@ -104,6 +104,7 @@ public final class CoreappNode implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CoreappLease lease = new CoreappLease();
   private final ShardMapWatcher shardMap; // only to name the current primary when refusing
+  private final Optional<DbLiveness> dbLiveness;
   private final Set<Long> pendingReleases = new LinkedHashSet<>();
   private volatile Active active;
   private volatile String gatewayStatus = "disconnected";
@@ -126,6 +127,8 @@ public final class CoreappNode implements AutoCloseable {
     config.masters().forEach(m -> masterChannels.add(Endpoints.channel(m)));
     this.upstreamChannel = Endpoints.channel(config.upstream());
     this.shardMap = new ShardMapWatcher(config.masters(), "coreapp-" + config.id());
+    this.dbLiveness =
+        config.liveness().map(db -> new DbLiveness(db, config.id(), config.address()));
     this.server =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(
@@ -139,6 +142,7 @@ public final class CoreappNode implements AutoCloseable {
   public CoreappNode start() throws IOException {
     server.start();
     shardMap.start();
+    dbLiveness.ifPresent(d -> d.start(config.dbHeartbeatInterval()));
     loop.execute(this::register); // also undrains a coreapp that left before
     loop.execute(this::tick);
     LOG.info(
@@ -389,6 +393,7 @@ public final class CoreappNode implements AutoCloseable {
     loop.shutdownNow();
     server.shutdownNow();
     shardMap.close();
+    dbLiveness.ifPresent(DbLiveness::close);
     List<ManagedChannel> all = new ArrayList<>(masterChannels);
     all.add(upstreamChannel);
     Endpoints.shutdown(all);

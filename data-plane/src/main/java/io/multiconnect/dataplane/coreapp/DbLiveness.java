@@ -1,0 +1,73 @@
+package io.multiconnect.dataplane.coreapp;
+
+import io.multiconnect.master.mirror.MirrorSettings;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Database-based liveness, as in the original client: upserts this coreapp's row in {@code
+ * coreapp_liveness} every {@code db_heartbeat_interval}. Its own thread, so a slow or dead database
+ * never delays heartbeats or the lease. Failover never depends on it.
+ */
+final class DbLiveness implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DbLiveness.class);
+  static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
+
+  private static final String UPSERT =
+      "INSERT INTO coreapp_liveness (id, address, last_seen) VALUES (?, ?, CURRENT_TIMESTAMP(3))"
+          + " ON DUPLICATE KEY UPDATE address = VALUES(address), last_seen = CURRENT_TIMESTAMP(3)";
+
+  private final MirrorSettings db;
+  private final String id;
+  private final String address;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "db-liveness");
+            t.setDaemon(true);
+            return t;
+          });
+  private boolean failing;
+
+  DbLiveness(MirrorSettings db, String id, String address) {
+    this.db = db;
+    this.id = id;
+    this.address = address;
+  }
+
+  DbLiveness start(Duration interval) {
+    timer.scheduleWithFixedDelay(this::beat, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  private void beat() {
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+        PreparedStatement p = c.prepareStatement(UPSERT)) {
+      p.setString(1, id);
+      p.setString(2, address);
+      p.executeUpdate();
+      if (failing) {
+        LOG.info("coreapp {}: database liveness written again", id);
+        failing = false;
+      }
+    } catch (SQLException e) {
+      if (!failing) {
+        LOG.warn("coreapp {}: database liveness not written: {}", id, e.getMessage());
+        failing = true;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
