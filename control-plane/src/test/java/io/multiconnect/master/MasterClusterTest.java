@@ -42,7 +42,11 @@ class MasterClusterTest {
 
   private void startCluster(long snapshotThreshold) throws Exception {
     cluster = MiniCluster.start(3, dir, snapshotThreshold);
-    cluster.awaitLeader(Duration.ofSeconds(15));
+    int leader = cluster.awaitLeader(Duration.ofSeconds(15));
+    // The first leader initialises the cluster (token key, default admin) with one entry.
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(10)))
+        .until(() -> !cluster.node(leader).state().tokenKey().isEmpty());
   }
 
   private AdminGrpc.AdminBlockingStub admin(int i) {

@@ -177,6 +177,15 @@ class MirrorTest {
                 () ->
                     leaderState().assignments().get(0) != null
                         && leaderState().assignments().get(0).epoch() > old.epoch());
+        // Every master applied it, so every Watch stream (what webapps route by) carries it.
+        long epoch = leaderState().assignments().get(0).epoch();
+        await()
+            .atMost(Duration.ofSeconds(1))
+            .until(
+                () ->
+                    cluster.upNodes().stream()
+                        .map(n -> n.state().assignments().get(0))
+                        .allMatch(a -> a != null && a.epoch() == epoch));
         coreapps.add(new TestCoreapp("spare" + round, cluster.peers).start());
       }
       long waitMs = Duration.ofSeconds(30).toMillis() - (System.nanoTime() - stoppedAt) / 1_000_000;
