@@ -1,5 +1,8 @@
 package io.multiconnect.master.mirror;
 
+import java.util.Map;
+import java.util.Optional;
+
 /**
  * Where the mirror lives: a JDBC URL for MySQL or MariaDB ({@code mirror.jdbc.url}, {@code
  * MC_MIRROR_JDBC_URL}) and credentials ({@code mirror.user}/{@code MC_MIRROR_USER}, {@code
@@ -14,6 +17,21 @@ public record MirrorSettings(String jdbcUrl, String user, String password) {
               + jdbcUrl
               + "'");
     }
+  }
+
+  /**
+   * From {@code MC_MIRROR_JDBC_URL}, {@code MC_MIRROR_USER}, {@code MC_MIRROR_PASSWORD}; empty
+   * without a URL.
+   */
+  public static Optional<MirrorSettings> fromEnv(Map<String, String> env) {
+    String url = env.getOrDefault("MC_MIRROR_JDBC_URL", "");
+    return url.isBlank()
+        ? Optional.empty()
+        : Optional.of(
+            new MirrorSettings(
+                url,
+                env.getOrDefault("MC_MIRROR_USER", "root"),
+                env.getOrDefault("MC_MIRROR_PASSWORD", "")));
   }
 
   @Override

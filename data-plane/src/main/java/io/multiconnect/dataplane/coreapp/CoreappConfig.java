@@ -39,15 +39,6 @@ public record CoreappConfig(
   }
 
   public static CoreappConfig fromEnv(Map<String, String> env) {
-    String url = env.getOrDefault("MC_MIRROR_JDBC_URL", "");
-    Optional<MirrorSettings> liveness =
-        url.isBlank()
-            ? Optional.empty()
-            : Optional.of(
-                new MirrorSettings(
-                    url,
-                    env.getOrDefault("MC_MIRROR_USER", "root"),
-                    env.getOrDefault("MC_MIRROR_PASSWORD", "")));
     Duration dbInterval;
     try {
       dbInterval =
@@ -65,7 +56,7 @@ public record CoreappConfig(
         env.getOrDefault("MC_COREAPP_ADDRESS", ""),
         Endpoints.parseList("MC_MASTERS", env.get("MC_MASTERS")),
         env.getOrDefault("MC_UPSTREAM", ""),
-        liveness,
+        MirrorSettings.fromEnv(env),
         dbInterval);
   }
 }

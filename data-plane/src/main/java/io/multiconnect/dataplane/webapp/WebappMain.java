@@ -27,18 +27,6 @@ public final class WebappMain {
     return Optional.of(value);
   }
 
-  /** MC_MIRROR_JDBC_URL (optional), MC_MIRROR_USER, MC_MIRROR_PASSWORD. */
-  static Optional<MirrorSettings> mirror(Map<String, String> env) {
-    String url = env.getOrDefault("MC_MIRROR_JDBC_URL", "");
-    return url.isBlank()
-        ? Optional.empty()
-        : Optional.of(
-            new MirrorSettings(
-                url,
-                env.getOrDefault("MC_MIRROR_USER", "root"),
-                env.getOrDefault("MC_MIRROR_PASSWORD", "")));
-  }
-
   public static void main(String[] args) throws Exception {
     Map<String, String> env;
     String address;
@@ -49,7 +37,7 @@ public final class WebappMain {
       masters = Endpoints.parseList("MC_MASTERS", env.get("MC_MASTERS"));
       Endpoints.port("MC_WEBAPP_ADDRESS", address);
       apiKey(env.get("WA_API_KEY"));
-      mirror(env);
+      MirrorSettings.fromEnv(env);
     } catch (IllegalArgumentException e) {
       System.err.println("configuration error: " + e.getMessage());
       System.exit(2);
@@ -62,7 +50,7 @@ public final class WebappMain {
                 masters,
                 env.getOrDefault("MC_WEBAPP_ID", "webapp"),
                 apiKey(env.get("WA_API_KEY")),
-                mirror(env))
+                MirrorSettings.fromEnv(env))
             .start();
     Shutdown.closeOnSignal(server);
   }
