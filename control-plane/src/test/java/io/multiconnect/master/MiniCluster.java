@@ -20,8 +20,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** In-process masters on real loopback sockets, each with its own data directory. */
-final class MiniCluster implements AutoCloseable {
-  final List<PeerAddress> peers = new ArrayList<>();
+public final class MiniCluster implements AutoCloseable {
+  public final List<PeerAddress> peers = new ArrayList<>();
   private final MasterNode[] nodes;
   private final Path baseDir;
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -37,7 +37,8 @@ final class MiniCluster implements AutoCloseable {
     }
   }
 
-  static MiniCluster start(int size, Path baseDir, long snapshotThreshold) throws IOException {
+  public static MiniCluster start(int size, Path baseDir, long snapshotThreshold)
+      throws IOException {
     return start(size, baseDir, snapshotThreshold, Optional.empty());
   }
 
@@ -71,7 +72,7 @@ final class MiniCluster implements AutoCloseable {
         mirror);
   }
 
-  MasterNode node(int i) {
+  public MasterNode node(int i) {
     return Objects.requireNonNull(nodes[i], "m" + i + " is down");
   }
 
@@ -88,7 +89,7 @@ final class MiniCluster implements AutoCloseable {
     nodes[i] = null;
   }
 
-  Optional<Integer> leaderIndex() {
+  public Optional<Integer> leaderIndex() {
     for (int i = 0; i < nodes.length; i++) {
       if (nodes[i] != null && nodes[i].isLeading()) {
         return Optional.of(i);
@@ -97,7 +98,7 @@ final class MiniCluster implements AutoCloseable {
     return Optional.empty();
   }
 
-  int awaitLeader(Duration within) {
+  public int awaitLeader(Duration within) {
     return await()
         .atMost(Timing.scaled(within))
         .pollInterval(Duration.ofMillis(20))

@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
  * records, per epoch, when it first could act (grant received with a valid lease) and its last
  * lease deadline, on {@link System#nanoTime()}.
  */
-final class TestCoreapp implements AutoCloseable {
-  final String id;
+public final class TestCoreapp implements AutoCloseable {
+  public final String id;
   private final List<ManagedChannel> channels;
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
   private final CoreappLease lease = new CoreappLease();
@@ -41,7 +41,7 @@ final class TestCoreapp implements AutoCloseable {
   /** Epoch -> the last lease deadline it computed for it. */
   final Map<Long, Long> leaseDeadlineNanos = new ConcurrentHashMap<>();
 
-  TestCoreapp(String id, List<PeerAddress> masters) {
+  public TestCoreapp(String id, List<PeerAddress> masters) {
     this.id = id;
     this.channels =
         masters.stream()
@@ -54,7 +54,7 @@ final class TestCoreapp implements AutoCloseable {
             .toList();
   }
 
-  TestCoreapp start() {
+  public TestCoreapp start() {
     loop.execute(this::tick);
     return this;
   }

@@ -1,7 +1,8 @@
 package io.multiconnect.dataplane.webapp;
 
 import io.javalin.http.Context;
-import io.multiconnect.dataplane.AdminForwarder;
+import io.multiconnect.client.AdminClient;
+import io.multiconnect.client.AdminException;
 import io.multiconnect.master.auth.Tokens;
 import io.multiconnect.proto.v1.GetTokenKeyRequest;
 import java.nio.charset.StandardCharsets;
@@ -15,11 +16,11 @@ import java.util.Optional;
  * Apikey <WA_API_KEY>}.
  */
 final class Auth {
-  private final AdminForwarder admin;
+  private final AdminClient admin;
   private final Optional<String> apiKey;
   private volatile String tokenKey = "";
 
-  Auth(AdminForwarder admin, Optional<String> apiKey) {
+  Auth(AdminClient admin, Optional<String> apiKey) {
     this.admin = admin;
     this.apiKey = apiKey;
   }
@@ -61,7 +62,7 @@ final class Auth {
     if (k.isEmpty()) {
       try {
         k = admin.call(s -> s.getTokenKey(GetTokenKeyRequest.getDefaultInstance())).getKey();
-      } catch (AdminForwarder.NoMasterException e) {
+      } catch (AdminException e) {
         throw ApiError.notReady("cannot check tokens before reaching a master once").failure();
       }
       tokenKey = k;

@@ -2,11 +2,11 @@ package io.multiconnect.dataplane.webapp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.grpc.StatusRuntimeException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.multiconnect.dataplane.AdminForwarder;
+import io.multiconnect.client.AdminClient;
+import io.multiconnect.client.AdminException;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.master.mirror.MirrorSettings;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * from the masters' Watch stream and forwards account and settings changes to the leader.
  *
  * <p>Threading: Jetty's pool runs the handlers; everything they share ({@link ShardMapWatcher},
- * {@link MessageRouter}, {@link AdminForwarder}) is thread-safe.
+ * {@link MessageRouter}, {@link AdminClient}) is thread-safe.
  */
 public final class WebappServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WebappServer.class);
@@ -59,7 +59,7 @@ public final class WebappServer implements AutoCloseable {
   private final ObjectMapper json = new ObjectMapper();
   private final ShardMapWatcher watcher;
   private final MessageRouter router;
-  private final AdminForwarder admin;
+  private final AdminClient admin;
   private final Auth auth;
   private final HealthView health;
   private final Javalin app;
@@ -79,7 +79,7 @@ public final class WebappServer implements AutoCloseable {
     this.port = port;
     this.watcher = new ShardMapWatcher(masters, id);
     this.router = new MessageRouter(watcher);
-    this.admin = new AdminForwarder(masters);
+    this.admin = new AdminClient(masters);
     this.auth = new Auth(admin, apiKey);
     this.health = new HealthView(masters, watcher);
     this.app =
@@ -150,10 +150,7 @@ public final class WebappServer implements AutoCloseable {
     app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics()));
 
     app.exception(ApiError.Failure.class, (e, ctx) -> error(ctx, e.error));
-    app.exception(
-        AdminForwarder.NoMasterException.class,
-        (e, ctx) ->
-            error(ctx, ApiError.notReady("the control plane has no leader: " + e.getMessage())));
+    app.exception(AdminException.class, (e, ctx) -> error(ctx, fromAdmin(e)));
     app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e)));
     app.exception(
         Exception.class,
@@ -267,16 +264,7 @@ public final class WebappServer implements AutoCloseable {
             .setPassword(decoded.substring(colon + 1))
             .setNewPassword(newPassword)
             .build();
-    LoginResponse r;
-    try {
-      r = admin.call(s -> s.login(request));
-    } catch (StatusRuntimeException e) {
-      throw switch (e.getStatus().getCode()) {
-        case UNAUTHENTICATED -> ApiError.unauthorized(e.getStatus().getDescription()).failure();
-        case FAILED_PRECONDITION, INVALID_ARGUMENT -> fieldError(e).failure();
-        default -> e;
-      };
-    }
+    LoginResponse r = admin.call(s -> s.login(request));
     String expires = EXPIRES_FORMAT.format(Instant.ofEpochSecond(r.getExpiresAtUnixSeconds()));
     ctx.json(
         Map.of(
@@ -284,9 +272,23 @@ public final class WebappServer implements AutoCloseable {
             "meta", meta()));
   }
 
-  /** A status whose description is "field: reason", as a 400 naming the field. */
-  private static ApiError fieldError(StatusRuntimeException e) {
-    String d = String.valueOf(e.getStatus().getDescription());
+  /** The masters' answers as REST errors: the admin half of the error table. */
+  private static ApiError fromAdmin(AdminException e) {
+    return switch (e.kind()) {
+      case INVALID_ARGUMENT -> fieldError(e.getMessage());
+      case NO_LEADER -> ApiError.notReady("the control plane has no leader: " + e.getMessage());
+      case FAILED ->
+          switch (e.code()) {
+            case UNAUTHENTICATED -> ApiError.unauthorized(e.getMessage());
+            case FAILED_PRECONDITION -> fieldError(e.getMessage());
+            default ->
+                ApiError.notReady("the control plane did not complete the call: " + e.getMessage());
+          };
+    };
+  }
+
+  /** A description "field: reason" as a 400 naming the field. */
+  private static ApiError fieldError(String d) {
     int colon = d.indexOf(": ");
     return colon > 0
         ? ApiError.invalid(d.substring(0, colon), d.substring(colon + 2))
@@ -325,12 +327,10 @@ public final class WebappServer implements AutoCloseable {
     try {
       admin.call(
           s -> s.setShardCount(SetShardCountRequest.newBuilder().setShardCount(shards).build()));
-    } catch (AdminForwarder.NoMasterException e) {
-      throw new ApiError(403, 1005, "Access denied", "the control plane has no leader; retry")
-          .failure();
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) {
-        throw fieldError(e).failure();
+    } catch (AdminException e) {
+      if (e.kind() == AdminException.Kind.NO_LEADER) {
+        throw new ApiError(403, 1005, "Access denied", "the control plane has no leader; retry")
+            .failure();
       }
       throw e;
     }
@@ -381,14 +381,7 @@ public final class WebappServer implements AutoCloseable {
     if (req.getHeartbeatIntervalMs() == 0 && req.getUnhealthyIntervalMs() == 0) {
       throw ApiError.absent("heartbeat_interval or unhealthy_interval").failure();
     }
-    try {
-      ctx.json(settingsBody(admin.call(s -> s.updateSettings(req.build()))));
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) {
-        throw fieldError(e).failure();
-      }
-      throw e;
-    }
+    ctx.json(settingsBody(admin.call(s -> s.updateSettings(req.build()))));
   }
 
   /** A setting in seconds (the On-Premises API's unit); 0 when absent. */

@@ -1,0 +1,178 @@
+package io.multiconnect.client;
+
+import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.multiconnect.proto.v1.AdminGrpc;
+import io.multiconnect.proto.v1.ClusterSettings;
+import io.multiconnect.proto.v1.ClusterStatus;
+import io.multiconnect.proto.v1.GetSettingsRequest;
+import io.multiconnect.proto.v1.GetStatusRequest;
+import io.multiconnect.proto.v1.SetShardCountRequest;
+import io.multiconnect.proto.v1.SetShardCountResponse;
+import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+
+/**
+ * The Admin API from any master address: reads go to the first master that answers, writes follow a
+ * follower's pointer to the leader. Every call has a deadline; unavailable masters are retried with
+ * exponential backoff, a bounded number of times. Failures come as {@link AdminException}.
+ * Thread-safe.
+ */
+public final class AdminClient implements AutoCloseable {
+  static final Metadata.Key<String> LEADER_KEY =
+      Metadata.Key.of("multiconnect-leader", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> FIELD_KEY =
+      Metadata.Key.of("multiconnect-field", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** Defaults: 3 s per call, 6 attempts, backoff from 100 ms doubling to at most 1.6 s. */
+  public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(3);
+
+  public static final int DEFAULT_ATTEMPTS = 6;
+  public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(100);
+
+  private final List<String> masters;
+  private final Duration deadline;
+  private final int attempts;
+  private final Duration backoff;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+  public AdminClient(List<String> masters) {
+    this(masters, DEFAULT_DEADLINE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF);
+  }
+
+  public AdminClient(List<String> masters, Duration deadline, int attempts, Duration backoff) {
+    if (masters.isEmpty()) {
+      throw new IllegalArgumentException("at least one master address is required");
+    }
+    this.masters = List.copyOf(masters);
+    this.deadline = deadline;
+    this.attempts = Math.max(1, attempts);
+    this.backoff = backoff;
+  }
+
+  public ClusterStatus status() {
+    return call(s -> s.getStatus(GetStatusRequest.getDefaultInstance()));
+  }
+
+  public SetShardCountResponse setShardCount(int shards) {
+    return call(
+        s -> s.setShardCount(SetShardCountRequest.newBuilder().setShardCount(shards).build()));
+  }
+
+  public ClusterSettings settings() {
+    return call(s -> s.getSettings(GetSettingsRequest.getDefaultInstance()));
+  }
+
+  /** 0 leaves a setting as it is. */
+  public ClusterSettings updateSettings(long heartbeatIntervalMs, long unhealthyIntervalMs) {
+    return call(
+        s ->
+            s.updateSettings(
+                UpdateSettingsRequest.newBuilder()
+                    .setHeartbeatIntervalMs(heartbeatIntervalMs)
+                    .setUnhealthyIntervalMs(unhealthyIntervalMs)
+                    .build()));
+  }
+
+  /** Runs one Admin call against the masters, following the leader and retrying as described. */
+  public <T> T call(Function<AdminGrpc.AdminBlockingStub, T> call) {
+    String target = masters.get(0);
+    int next = 1;
+    long pauseNanos = backoff.toNanos();
+    String last = "";
+    for (int attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        return call.apply(
+            AdminGrpc.newBlockingStub(channel(target))
+                .withDeadline(Deadline.after(deadline.toMillis(), TimeUnit.MILLISECONDS)));
+      } catch (StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        Metadata trailers = e.getTrailers();
+        String leader = trailers == null ? null : trailers.get(LEADER_KEY);
+        last = target + ": " + e.getStatus().getDescription();
+        if (code == Status.Code.INVALID_ARGUMENT) {
+          String field = trailers == null ? null : trailers.get(FIELD_KEY);
+          throw new AdminException(
+              AdminException.Kind.INVALID_ARGUMENT,
+              field == null ? "" : field,
+              code,
+              String.valueOf(e.getStatus().getDescription()));
+        }
+        if (code == Status.Code.FAILED_PRECONDITION && leader != null) {
+          target = leader; // a follower named the leader: go there at once
+          continue;
+        }
+        if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
+          throw new AdminException(
+              AdminException.Kind.FAILED, "", code, String.valueOf(e.getStatus().getDescription()));
+        }
+        target = masters.get(next++ % masters.size());
+        LockSupport.parkNanos(pauseNanos);
+        pauseNanos = Math.min(pauseNanos * 2, backoff.toNanos() * 16);
+      }
+    }
+    throw new AdminException(
+        AdminException.Kind.NO_LEADER,
+        "",
+        Status.Code.UNAVAILABLE,
+        "no leader reachable at "
+            + String.join(",", masters)
+            + " after "
+            + attempts
+            + " attempts (last: "
+            + last
+            + ")");
+  }
+
+  private ManagedChannel channel(String hostPort) {
+    return channels.computeIfAbsent(
+        hostPort,
+        a -> {
+          int colon = a.lastIndexOf(':');
+          if (colon <= 0) {
+            throw new AdminException(
+                AdminException.Kind.INVALID_ARGUMENT,
+                "masters",
+                Status.Code.INVALID_ARGUMENT,
+                "'" + a + "' is not host:port");
+          }
+          try {
+            return NettyChannelBuilder.forAddress(
+                    a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
+                .usePlaintext()
+                .build();
+          } catch (NumberFormatException e) {
+            throw new AdminException(
+                AdminException.Kind.INVALID_ARGUMENT,
+                "masters",
+                Status.Code.INVALID_ARGUMENT,
+                "'" + a + "' is not host:port");
+          }
+        });
+  }
+
+  @Override
+  public void close() {
+    List<ManagedChannel> all = new ArrayList<>(channels.values());
+    all.forEach(ManagedChannel::shutdownNow);
+    for (ManagedChannel c : all) {
+      try {
+        c.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}
