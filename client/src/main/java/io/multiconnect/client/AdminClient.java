@@ -13,6 +13,10 @@ import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.GetStatusRequest;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.SetShardCountResponse;
+import io.multiconnect.proto.v1.TakeSnapshotRequest;
+import io.multiconnect.proto.v1.TakeSnapshotResponse;
+import io.multiconnect.proto.v1.TransferLeadershipRequest;
+import io.multiconnect.proto.v1.TransferLeadershipResponse;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,6 +87,17 @@ public final class AdminClient implements AutoCloseable {
                     .setHeartbeatIntervalMs(heartbeatIntervalMs)
                     .setUnhealthyIntervalMs(unhealthyIntervalMs)
                     .build()));
+  }
+
+  public TransferLeadershipResponse transferLeadership(String masterId) {
+    return call(
+        s ->
+            s.transferLeadership(
+                TransferLeadershipRequest.newBuilder().setMasterId(masterId).build()));
+  }
+
+  public TakeSnapshotResponse takeSnapshot() {
+    return call(s -> s.takeSnapshot(TakeSnapshotRequest.getDefaultInstance()));
   }
 
   /** Runs one Admin call against the masters, following the leader and retrying as described. */

@@ -3,6 +3,7 @@ package io.multiconnect.client;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.multiconnect.client.leader.LeaderCommand;
 import io.multiconnect.client.settings.SettingsCommand;
 import io.multiconnect.client.shards.ShardsCommand;
 import java.time.Duration;
@@ -22,7 +23,13 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     version = "mcctl 0.1.0",
     description = "Inspect and operate a Multiconnect cluster through its masters' Admin API.",
-    subcommands = {StatusCommand.class, ShardsCommand.class, SettingsCommand.class})
+    subcommands = {
+      StatusCommand.class,
+      ShardsCommand.class,
+      SettingsCommand.class,
+      LeaderCommand.class,
+      SnapshotCommand.class
+    })
 public final class Mcctl {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

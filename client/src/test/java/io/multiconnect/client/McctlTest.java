@@ -126,6 +126,36 @@ class McctlTest {
   }
 
   @Test
+  void leaderTransferAndSnapshot() {
+    int from = cluster.leaderIndex().orElseThrow();
+    String to = "m" + ((from + 1) % 3);
+    Run moved = mcctl("leader", "transfer", to);
+    assertEquals(0, moved.exit(), moved.err());
+    assertEquals("leader is now " + to + "\n", moved.out());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> mcctl("status").out().startsWith("leader " + to + " "));
+
+    Run unknown = mcctl("leader", "transfer", "m9");
+    assertEquals(1, unknown.exit());
+    assertEquals("mcctl: master_id: unknown master 'm9'\n", unknown.err());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> cluster.leaderIndex().isPresent());
+    Run snap = mcctl("--json", "snapshot");
+    assertEquals(0, snap.exit(), snap.err());
+    assertTrue(snap.out().contains("\"master\" : \"" + to + "\""), snap.out());
+    var snapshot =
+        cluster
+            .node(Integer.parseInt(to.substring(1)))
+            .raft()
+            .division()
+            .getStateMachine()
+            .getLatestSnapshot();
+    assertTrue(snapshot.getIndex() > 0, "snapshot at " + snapshot.getIndex());
+    assertTrue(snap.out().contains("\"index\" : " + snapshot.getIndex()), snap.out());
+  }
+
+  @Test
   void helpEverywhereAndUnknownCommands() {
     for (String[] args :
         new String[][] {

@@ -25,7 +25,11 @@ import io.multiconnect.proto.v1.LoginResponse;
 import io.multiconnect.proto.v1.MasterStatus;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.SetShardCountResponse;
+import io.multiconnect.proto.v1.TakeSnapshotRequest;
+import io.multiconnect.proto.v1.TakeSnapshotResponse;
 import io.multiconnect.proto.v1.TokenKey;
+import io.multiconnect.proto.v1.TransferLeadershipRequest;
+import io.multiconnect.proto.v1.TransferLeadershipResponse;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.time.Duration;
 import java.time.Instant;
@@ -160,6 +164,53 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
             .setExpiresAtUnixSeconds(expires.getEpochSecond())
             .build());
     out.onCompleted();
+  }
+
+  /** How long a leadership transfer or a snapshot may take. */
+  static final long ADMIN_OPERATION_TIMEOUT_MS = 5_000;
+
+  @Override
+  public void transferLeadership(
+      TransferLeadershipRequest request, StreamObserver<TransferLeadershipResponse> out) {
+    String target = request.getMasterId();
+    if (node.config().peers().stream().noneMatch(p -> p.id().equals(target))) {
+      out.onError(
+          GrpcErrors.invalid(new Rejection("master_id", "unknown master '" + target + "'")));
+      return;
+    }
+    if (!node.isLeading()) {
+      out.onError(GrpcErrors.notLeader(node.config().nodeId(), node.leaderHint()));
+      return;
+    }
+    Optional<String> failed = node.raft().transferLeadership(target, ADMIN_OPERATION_TIMEOUT_MS);
+    if (failed.isPresent()) {
+      out.onError(
+          Status.UNAVAILABLE
+              .withDescription("leadership transfer to " + target + " failed: " + failed.get())
+              .asRuntimeException());
+      return;
+    }
+    out.onNext(TransferLeadershipResponse.newBuilder().setLeaderId(target).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void takeSnapshot(TakeSnapshotRequest request, StreamObserver<TakeSnapshotResponse> out) {
+    if (!node.isLeading()) {
+      out.onError(GrpcErrors.notLeader(node.config().nodeId(), node.leaderHint()));
+      return;
+    }
+    try {
+      long index = node.raft().takeSnapshot(ADMIN_OPERATION_TIMEOUT_MS);
+      out.onNext(
+          TakeSnapshotResponse.newBuilder()
+              .setMasterId(node.config().nodeId())
+              .setIndex(index)
+              .build());
+      out.onCompleted();
+    } catch (java.io.IOException e) {
+      out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+    }
   }
 
   @Override

@@ -155,6 +155,30 @@ public final class RaftAccess implements AutoCloseable {
         e == null ? "unknown" : e.getClass().getSimpleName() + ": " + e.getMessage());
   }
 
+  /**
+   * Asks Ratis to hand leadership to {@code target}; returns an error text, or empty on success.
+   */
+  public Optional<String> transferLeadership(String target, long timeoutMs) {
+    try {
+      RaftClientReply reply =
+          localClient.admin().transferLeadership(RaftPeerId.valueOf(target), timeoutMs);
+      return reply.isSuccess()
+          ? Optional.empty()
+          : Optional.of(String.valueOf(reply.getException()));
+    } catch (IOException e) {
+      return Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  /** Takes a snapshot on this server; returns the index it covers. */
+  public long takeSnapshot(long timeoutMs) throws IOException {
+    RaftClientReply reply = localClient.getSnapshotManagementApi(selfId).create(true, timeoutMs);
+    if (!reply.isSuccess()) {
+      throw new IOException("snapshot failed: " + reply.getException());
+    }
+    return reply.getLogIndex();
+  }
+
   /** A proof of leadership from a linearizable read that starts after this call. */
   public CompletableFuture<Long> proveLeadership() {
     return proof.afterNow();
