@@ -1,16 +1,26 @@
 package io.multiconnect.client;
 
+import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.multiconnect.proto.v1.AddMasterRequest;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.ClusterStatus;
+import io.multiconnect.proto.v1.ControlPlaneGrpc;
+import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.GetStatusRequest;
+import io.multiconnect.proto.v1.ListMastersRequest;
+import io.multiconnect.proto.v1.MasterStatus;
+import io.multiconnect.proto.v1.MovePrimaryRequest;
+import io.multiconnect.proto.v1.MovePrimaryResponse;
+import io.multiconnect.proto.v1.RemoveMasterRequest;
+import io.multiconnect.proto.v1.SetDrainedRequest;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.SetShardCountResponse;
 import io.multiconnect.proto.v1.TakeSnapshotRequest;
@@ -18,14 +28,18 @@ import io.multiconnect.proto.v1.TakeSnapshotResponse;
 import io.multiconnect.proto.v1.TransferLeadershipRequest;
 import io.multiconnect.proto.v1.TransferLeadershipResponse;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import io.multiconnect.proto.v1.WatchEvent;
+import io.multiconnect.proto.v1.WatchRequest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The Admin API from any master address: reads go to the first master that answers, writes follow a
@@ -65,8 +79,69 @@ public final class AdminClient implements AutoCloseable {
     this.backoff = backoff;
   }
 
+  /** The cluster as the leader sees it (heartbeat ages, leases and mirror lag need the leader). */
   public ClusterStatus status() {
-    return call(s -> s.getStatus(GetStatusRequest.getDefaultInstance()));
+    ClusterStatus any = call(s -> s.getStatus(GetStatusRequest.getDefaultInstance()));
+    String leader = any.getLeader().getLeaderAddress();
+    if (leader.isEmpty() || any.getAnsweredBy().equals(any.getLeader().getLeaderId())) {
+      return any;
+    }
+    try {
+      return AdminGrpc.newBlockingStub(channel(leader))
+          .withDeadline(Deadline.after(deadline.toMillis(), TimeUnit.MILLISECONDS))
+          .getStatus(GetStatusRequest.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      return any; // the follower's view is still worth showing
+    }
+  }
+
+  /**
+   * Streams assignment changes, starting with the full map at {@code fromVersion} (0: the newest),
+   * into {@code sink} until it returns false. Any master serves the stream; when one fails, the
+   * stream resumes on the next from the last version seen, up to the attempt limit in a row.
+   */
+  public void watch(long fromVersion, Predicate<WatchEvent> sink) {
+    long version = fromVersion;
+    int failures = 0;
+    long pauseNanos = backoff.toNanos();
+    String last = "";
+    for (int i = 0; failures < attempts; i++) {
+      String target = masters.get(i % masters.size());
+      try (Context.CancellableContext ctx = Context.current().withCancellation()) {
+        Context previous = ctx.attach();
+        try {
+          Iterator<WatchEvent> events =
+              ControlPlaneGrpc.newBlockingStub(channel(target))
+                  .watch(
+                      WatchRequest.newBuilder()
+                          .setFromVersion(version)
+                          .setWatcherId("mcctl")
+                          .build());
+          while (events.hasNext()) {
+            WatchEvent e = events.next();
+            version = e.getVersion();
+            failures = 0;
+            pauseNanos = backoff.toNanos();
+            if (!sink.test(e)) {
+              return;
+            }
+          }
+          last = target + ": stream ended";
+        } catch (StatusRuntimeException e) {
+          last = target + ": " + e.getStatus();
+        } finally {
+          ctx.detach(previous);
+        }
+      }
+      failures++;
+      LockSupport.parkNanos(pauseNanos);
+      pauseNanos = Math.min(pauseNanos * 2, backoff.toNanos() * 16);
+    }
+    throw new AdminException(
+        AdminException.Kind.NO_LEADER,
+        "",
+        Status.Code.UNAVAILABLE,
+        "no master could be watched after " + attempts + " attempts (last: " + last + ")");
   }
 
   public SetShardCountResponse setShardCount(int shards) {
@@ -94,6 +169,44 @@ public final class AdminClient implements AutoCloseable {
         s ->
             s.transferLeadership(
                 TransferLeadershipRequest.newBuilder().setMasterId(masterId).build()));
+  }
+
+  public MovePrimaryResponse movePrimary(int shard, String coreappId) {
+    return call(
+        s ->
+            s.movePrimary(
+                MovePrimaryRequest.newBuilder().setShard(shard).setCoreappId(coreappId).build()));
+  }
+
+  public CoreappStatus setDrained(String coreappId, boolean drained) {
+    return call(
+        s ->
+            s.setDrained(
+                SetDrainedRequest.newBuilder()
+                    .setCoreappId(coreappId)
+                    .setDrained(drained)
+                    .build()));
+  }
+
+  public List<MasterStatus> listMasters() {
+    return call(s -> s.listMasters(ListMastersRequest.getDefaultInstance())).getMastersList();
+  }
+
+  /** Adds a master that already runs; returns the members after the change. */
+  public List<MasterStatus> addMaster(String id, String raftAddress, String apiAddress) {
+    return call(s ->
+            s.addMaster(
+                AddMasterRequest.newBuilder()
+                    .setMasterId(id)
+                    .setRaftAddress(raftAddress)
+                    .setApiAddress(apiAddress)
+                    .build()))
+        .getMastersList();
+  }
+
+  public List<MasterStatus> removeMaster(String id) {
+    return call(s -> s.removeMaster(RemoveMasterRequest.newBuilder().setMasterId(id).build()))
+        .getMastersList();
   }
 
   public TakeSnapshotResponse takeSnapshot() {

@@ -3,7 +3,10 @@ package io.multiconnect.client;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.multiconnect.client.coreapp.CoreappCommand;
 import io.multiconnect.client.leader.LeaderCommand;
+import io.multiconnect.client.master.MasterCommand;
+import io.multiconnect.client.primary.PrimaryCommand;
 import io.multiconnect.client.settings.SettingsCommand;
 import io.multiconnect.client.shards.ShardsCommand;
 import java.time.Duration;
@@ -27,12 +30,17 @@ import picocli.CommandLine.Option;
       StatusCommand.class,
       ShardsCommand.class,
       SettingsCommand.class,
+      PrimaryCommand.class,
+      CoreappCommand.class,
       LeaderCommand.class,
-      SnapshotCommand.class
+      MasterCommand.class,
+      SnapshotCommand.class,
+      WatchCommand.class
     })
 public final class Mcctl {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON_LINES = new ObjectMapper();
 
   @Option(
       names = "--masters",
@@ -73,6 +81,16 @@ public final class Mcctl {
       }
     } else {
       cmd.getOut().print(table);
+    }
+    cmd.getOut().flush();
+  }
+
+  /** Prints one line of a stream: the text, or its JSON on one line with --json. */
+  public void printLine(CommandLine cmd, String line, Map<String, ?> json) {
+    try {
+      cmd.getOut().println(this.json ? JSON_LINES.writeValueAsString(json) : line);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
     }
     cmd.getOut().flush();
   }

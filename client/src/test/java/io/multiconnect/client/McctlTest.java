@@ -15,6 +15,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,6 +48,7 @@ class McctlTest {
             .exit());
     coreapps.add(new TestCoreapp("a", cluster.peers).start());
     coreapps.add(new TestCoreapp("b", cluster.peers).start());
+    coreapps.add(new TestCoreapp("c", cluster.peers).start());
   }
 
   @AfterAll
@@ -155,6 +160,118 @@ class McctlTest {
     assertTrue(snap.out().contains("\"index\" : " + snapshot.getIndex()), snap.out());
   }
 
+  /** The coreapps' state column in {@code mcctl --json status}. */
+  private Map<String, String> states() {
+    Map<String, String> out = new TreeMap<>();
+    String json = mcctl("--json", "status").out();
+    Matcher m = Pattern.compile("\"id\" : \"(\\w+)\",\\s*\"state\" : \"(\\w+)\"").matcher(json);
+    while (m.find()) {
+      out.put(m.group(1), m.group(2));
+    }
+    return out;
+  }
+
+  private String primaryOf(int shard) {
+    String table = mcctl("status").out();
+    Matcher m = Pattern.compile("(?m)^" + shard + " +(\\w+) ").matcher(table);
+    return m.find() ? m.group(1) : "";
+  }
+
+  @Test
+  void primaryMoveAndDrainWithErrors() {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !primaryOf(0).isEmpty() && states().containsValue("secondary"));
+    String from = primaryOf(0);
+    String spare =
+        states().entrySet().stream()
+            .filter(e -> e.getValue().equals("secondary"))
+            .findFirst()
+            .orElseThrow()
+            .getKey();
+
+    String before = mcctl("watch", "--count", "1").out();
+    long version = Long.parseLong(before.substring(0, before.indexOf(' ')));
+
+    Run move = mcctl("primary", "move", "0", spare);
+    assertEquals(0, move.exit(), move.err());
+    assertTrue(
+        move.out().startsWith("shard 0 moving from " + from + " to " + spare + " (index "),
+        move.out());
+    await().atMost(Duration.ofSeconds(10)).until(() -> primaryOf(0).equals(spare));
+    // Watching from before the move replays it: the shard loses its primary, then gets the new one.
+    Run watched = mcctl("watch", "--from", Long.toString(version), "--count", "2");
+    assertEquals(0, watched.exit(), watched.err());
+    List<String> changes = watched.out().lines().toList();
+    assertTrue(changes.get(0).contains("shard 0 has no primary"), watched.out());
+    assertTrue(changes.get(1).contains("shard 0 -> " + spare + "@"), watched.out());
+
+    Run unknown = mcctl("primary", "move", "0", "zz");
+    assertEquals(1, unknown.exit());
+    assertEquals("mcctl: coreapp_id: unknown coreapp 'zz'\n", unknown.err());
+    Run already = mcctl("primary", "move", "0", spare);
+    assertEquals(1, already.exit());
+    assertEquals(
+        "mcctl: coreapp_id: coreapp '" + spare + "' is already primary of shard 0\n",
+        already.err());
+    Run badShard = mcctl("primary", "move", "9", from);
+    assertEquals(1, badShard.exit());
+    assertTrue(badShard.err().startsWith("mcctl: shard: must be in [0, "), badShard.err());
+
+    Run drain = mcctl("coreapp", "drain", spare);
+    assertEquals(0, drain.exit(), drain.err());
+    assertEquals("coreapp " + spare + " is releasing\n", drain.out());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> states().get(spare).equals("drained") && !primaryOf(0).isEmpty());
+    assertTrue(!primaryOf(0).equals(spare));
+    Run undrain = mcctl("coreapp", "undrain", spare);
+    assertEquals(0, undrain.exit(), undrain.err());
+    assertEquals("coreapp " + spare + " is secondary\n", undrain.out());
+    Run drainUnknown = mcctl("coreapp", "drain", "zz");
+    assertEquals(1, drainUnknown.exit());
+    assertEquals("mcctl: coreapp_id: unknown coreapp 'zz'\n", drainUnknown.err());
+  }
+
+  @Test
+  void watchPrintsTheMapThenChanges() {
+    Run one = mcctl("watch", "--count", "1");
+    assertEquals(0, one.exit(), one.err());
+    assertTrue(one.out().matches("\\d+ map: \\d+ shard\\(s\\) .*\n"), one.out());
+
+    Run json = mcctl("--json", "watch", "--count", "1");
+    assertEquals(0, json.exit(), json.err());
+    assertTrue(json.out().startsWith("{\"version\":"), json.out());
+    assertTrue(json.out().contains("\"kind\":\"map\""), json.out());
+  }
+
+  @Test
+  void masterListAndMembershipErrors() {
+    String leader = "m" + cluster.leaderIndex().orElseThrow();
+    Run list = mcctl("master", "list");
+    assertEquals(0, list.exit(), list.err());
+    assertEquals(4, list.out().lines().count(), list.out());
+    assertTrue(list.out().contains(" leader "), list.out());
+    assertEquals(2, list.out().lines().filter(l -> l.contains(" follower ")).count(), list.out());
+
+    Run notMember = mcctl("master", "remove", "m9");
+    assertEquals(1, notMember.exit());
+    assertEquals("mcctl: master_id: master 'm9' is not a member\n", notMember.err());
+    Run self = mcctl("master", "remove", leader);
+    assertEquals(1, self.exit());
+    assertEquals(
+        "mcctl: master_id: "
+            + leader
+            + " is the leader; transfer leadership first (mcctl leader transfer)\n",
+        self.err());
+    Run dup = mcctl("master", "add", "m1", "127.0.0.1:1", "127.0.0.1:2");
+    assertEquals(1, dup.exit());
+    assertEquals("mcctl: master_id: master 'm1' is already a member\n", dup.err());
+    Run bad = mcctl("master", "add", "m7", "nowhere", "127.0.0.1:2");
+    assertEquals(1, bad.exit());
+    assertEquals("mcctl: address: must be host:port, got 'nowhere'\n", bad.err());
+  }
+
   @Test
   void helpEverywhereAndUnknownCommands() {
     for (String[] args :
@@ -163,7 +280,16 @@ class McctlTest {
           {"status", "--help"},
           {"shards", "--help"},
           {"shards", "set", "--help"},
-          {"settings", "set", "--help"}
+          {"settings", "set", "--help"},
+          {"primary", "move", "--help"},
+          {"coreapp", "drain", "--help"},
+          {"coreapp", "undrain", "--help"},
+          {"leader", "transfer", "--help"},
+          {"master", "add", "--help"},
+          {"master", "remove", "--help"},
+          {"master", "list", "--help"},
+          {"snapshot", "--help"},
+          {"watch", "--help"}
         }) {
       Run r = run(args);
       assertEquals(0, r.exit(), String.join(" ", args));

@@ -11,6 +11,7 @@ import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coordinator;
+import io.multiconnect.master.core.Master;
 import io.multiconnect.master.grpc.AdminService;
 import io.multiconnect.master.grpc.ControlPlaneService;
 import io.multiconnect.master.grpc.LeaderChannels;
@@ -83,7 +84,7 @@ public final class MasterNode implements AutoCloseable {
     this.grpcServer =
         NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.apiPort()))
             .addService(new ControlPlaneService(this, watchHub, leaderChannels))
-            .addService(new AdminService(this))
+            .addService(new AdminService(this, leaderChannels))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
@@ -145,6 +146,11 @@ public final class MasterNode implements AutoCloseable {
     return mirror.map(m -> OptionalLong.of(m.publishedVersion())).orElse(OptionalLong.empty());
   }
 
+  /** The mirror publisher, when this master has a mirror database. */
+  public Optional<MirrorPublisher> mirror() {
+    return mirror;
+  }
+
   public Coordinator coordinator() {
     return coordinator;
   }
@@ -162,10 +168,32 @@ public final class MasterNode implements AutoCloseable {
     return leaderTerm;
   }
 
-  /** The API address of the leader this master knows of, if any and if it is not itself. */
+  /** The API address of the leader this master knows of, if any. */
   public Optional<PeerAddress> leaderHint() {
-    return raft.leaderId()
-        .flatMap(id -> config.peers().stream().filter(p -> p.id().equals(id)).findFirst());
+    return raft.leaderId().flatMap(this::peer);
+  }
+
+  /**
+   * A master's addresses: from the replicated directory of masters added at run time, else from the
+   * configuration.
+   */
+  public Optional<PeerAddress> peer(String id) {
+    Master added = state().masters().get(id);
+    if (added != null) {
+      return Optional.of(PeerAddress.of(added));
+    }
+    return config.peers().stream().filter(p -> p.id().equals(id)).findFirst();
+  }
+
+  /**
+   * The masters of the current Raft configuration, by id; addresses as {@link #peer} knows them.
+   */
+  public List<PeerAddress> members() {
+    return raft.currentPeerIds().stream()
+        .sorted()
+        .map(this::peer)
+        .flatMap(Optional::stream)
+        .toList();
   }
 
   /** Proposes a command through this master only (never redirected: see RaftAccess). */

@@ -27,6 +27,9 @@ import java.util.TreeMap;
  *     leader settles it
  * @param users API users by name
  * @param tokenKey base64 key that signs API tokens; empty until the first leader creates it
+ * @param moves shard to the coreapp an operator moved it to, until that coreapp is assigned it; the
+ *     planner keeps the target free for that shard
+ * @param masters masters added at run time, by id (the initial ones come from configuration)
  */
 public record ClusterState(
     long version,
@@ -38,7 +41,9 @@ public record ClusterState(
     Settings settings,
     Duration leaseBoundInterval,
     NavigableMap<String, User> users,
-    String tokenKey) {
+    String tokenKey,
+    NavigableMap<Integer, String> moves,
+    NavigableMap<String, Master> masters) {
 
   public static final Set<Integer> ALLOWED_SHARD_COUNTS = Set.of(1, 2, 4, 8, 16, 32);
 
@@ -56,13 +61,17 @@ public record ClusterState(
           Settings.DEFAULTS,
           Settings.DEFAULTS.unhealthyInterval(),
           new TreeMap<>(),
-          "");
+          "",
+          new TreeMap<>(),
+          new TreeMap<>());
 
   public ClusterState {
     assignments = Collections.unmodifiableNavigableMap(new TreeMap<>(assignments));
     coreapps = Collections.unmodifiableNavigableMap(new TreeMap<>(coreapps));
     revocations = List.copyOf(revocations);
     users = Collections.unmodifiableNavigableMap(new TreeMap<>(users));
+    moves = Collections.unmodifiableNavigableMap(new TreeMap<>(moves));
+    masters = Collections.unmodifiableNavigableMap(new TreeMap<>(masters));
   }
 
   /** The shard {@code coreappId} is primary of, if any. */
@@ -77,7 +86,7 @@ public record ClusterState(
 
   /**
    * Whether the coreapp is free to take a shard: registered, not drained, no shard, nothing left to
-   * release.
+   * release. A spare may still be reserved as the target of a move ({@link #moves}).
    */
   public boolean isSpare(String coreappId) {
     Coreapp c = coreapps.get(coreappId);
@@ -112,6 +121,50 @@ public record ClusterState(
           : reject("username", "must be 1-64 letters, digits or _.@- with a bcrypt hash");
     } else if (command instanceof Command.InitAuth) {
       return tokenKey.isEmpty() ? Optional.empty() : reject("token_key", "already initialised");
+    } else if (command instanceof Command.MovePrimary c) {
+      return validateMove(c);
+    } else if (command instanceof Command.SetDrained c) {
+      return coreapps.containsKey(c.coreappId())
+          ? Optional.empty()
+          : reject("coreapp_id", "unknown coreapp '" + c.coreappId() + "'");
+    } else if (command instanceof Command.PutMaster c) {
+      return c.master().id().matches("[A-Za-z0-9_.-]{1,64}")
+          ? Optional.empty()
+          : reject("master_id", "must be 1-64 letters, digits or _.-");
+    }
+    return Optional.empty();
+  }
+
+  private Optional<Rejection> validateMove(Command.MovePrimary c) {
+    Optional<Rejection> epoch = validateExpectedEpoch(c.shard(), c.expectedEpoch());
+    if (epoch.isPresent()) {
+      return epoch;
+    }
+    Coreapp target = coreapps.get(c.coreappId());
+    if (target == null) {
+      return reject("coreapp_id", "unknown coreapp '" + c.coreappId() + "'");
+    }
+    Assignment current = assignments.get(c.shard());
+    if (current != null && current.coreappId().equals(c.coreappId())) {
+      return reject(
+          "coreapp_id", "coreapp '" + c.coreappId() + "' is already primary of shard " + c.shard());
+    }
+    if (!isSpare(c.coreappId())) {
+      return reject(
+          "coreapp_id",
+          "coreapp '"
+              + c.coreappId()
+              + "' is not a spare (it is drained, primary of another shard, or releasing one)");
+    }
+    for (var m : moves.entrySet()) {
+      if (m.getValue().equals(c.coreappId()) && m.getKey() != c.shard()) {
+        return reject(
+            "coreapp_id",
+            "coreapp '"
+                + c.coreappId()
+                + "' is already the target of a move of shard "
+                + m.getKey());
+      }
     }
     return Optional.empty();
   }
@@ -179,14 +232,28 @@ public record ClusterState(
     if (command instanceof Command.RegisterCoreapp c) {
       b.coreapps.put(c.coreappId(), new Coreapp(c.coreappId(), c.address(), false));
     } else if (command instanceof Command.SetShardCount c && c.shardCount() != shardCount) {
-      for (Assignment a : assignments.values()) {
-        b.revocations.add(new Revocation(a.coreappId(), a.shard(), shardCount, a.epoch()));
-      }
-      b.assignments.clear();
+      assignments.keySet().forEach(b::revoke);
+      b.moves.clear();
       b.shardCount = c.shardCount();
     } else if (command instanceof Command.AssignPrimary c) {
       b.lastEpoch = lastEpoch + 1;
       b.assignments.put(c.shard(), new Assignment(c.shard(), c.coreappId(), b.lastEpoch));
+      b.moves.remove(c.shard());
+      b.moves.values().remove(c.coreappId());
+    } else if (command instanceof Command.MovePrimary c) {
+      b.revoke(c.shard());
+      b.moves.put(c.shard(), c.coreappId());
+    } else if (command instanceof Command.SetDrained c) {
+      Coreapp known = b.coreapps.get(c.coreappId());
+      b.coreapps.put(known.id(), new Coreapp(known.id(), known.address(), c.drained()));
+      if (c.drained()) {
+        assignmentOf(c.coreappId()).ifPresent(a -> b.revoke(a.shard()));
+        b.moves.values().remove(c.coreappId());
+      }
+    } else if (command instanceof Command.PutMaster c) {
+      b.masters.put(c.master().id(), c.master());
+    } else if (command instanceof Command.RemoveMaster c) {
+      b.masters.remove(c.masterId());
     } else if (command instanceof Command.RemovePrimary c) {
       b.assignments.remove(c.shard());
     } else if (command instanceof Command.ConfirmRelease c) {
@@ -197,6 +264,7 @@ public record ClusterState(
       Coreapp known = b.coreapps.get(c.coreappId());
       if (c.leaving() && known != null) {
         b.coreapps.put(known.id(), new Coreapp(known.id(), known.address(), true));
+        b.moves.values().remove(known.id());
       }
     } else if (command instanceof Command.ExpireRevocation c) {
       b.removeRevocation(c.coreappId(), c.epoch());
@@ -237,6 +305,8 @@ public record ClusterState(
     private Duration leaseBoundInterval;
     private final TreeMap<String, User> users;
     private String tokenKey;
+    private final TreeMap<Integer, String> moves;
+    private final TreeMap<String, Master> masters;
 
     Builder(ClusterState s, long version) {
       this.version = version;
@@ -249,6 +319,16 @@ public record ClusterState(
       this.leaseBoundInterval = s.leaseBoundInterval;
       this.users = new TreeMap<>(s.users);
       this.tokenKey = s.tokenKey;
+      this.moves = new TreeMap<>(s.moves);
+      this.masters = new TreeMap<>(s.masters);
+    }
+
+    /** Takes {@code shard} from its primary, if it has one, until the primary has let go. */
+    void revoke(int shard) {
+      Assignment a = assignments.remove(shard);
+      if (a != null) {
+        revocations.add(new Revocation(a.coreappId(), a.shard(), shardCount, a.epoch()));
+      }
     }
 
     void removeRevocation(String coreappId, long epoch) {
@@ -266,7 +346,9 @@ public record ClusterState(
           settings,
           leaseBoundInterval,
           users,
-          tokenKey);
+          tokenKey,
+          moves,
+          masters);
     }
   }
 }

@@ -39,6 +39,25 @@ public sealed interface Command {
   /** The leader knows the holder's lease for a revoked epoch has run out. */
   record ExpireRevocation(String coreappId, long epoch) implements Command {}
 
+  /**
+   * Moves {@code shard} to {@code coreappId}, gracefully: the current primary (epoch {@code
+   * expectedEpoch}, 0 when the shard has none) is revoked and releases on its next heartbeat; the
+   * shard is then assigned to the target, which is kept free for it until then.
+   */
+  record MovePrimary(int shard, String coreappId, long expectedEpoch) implements Command {}
+
+  /**
+   * Drains a coreapp (its shard is revoked and it is given none) or undrains it (it may take a
+   * shard again).
+   */
+  record SetDrained(String coreappId, boolean drained) implements Command {}
+
+  /** Records the addresses of a master about to join the Raft group. */
+  record PutMaster(Master master) implements Command {}
+
+  /** Forgets the addresses of a master that left the Raft group. */
+  record RemoveMaster(String masterId) implements Command {}
+
   /** Creates or updates an API user. */
   record PutUser(String username, String passwordHash, boolean mustChangePassword)
       implements Command {}

@@ -169,6 +169,19 @@ public final class Coordinator {
     return Optional.empty();
   }
 
+  /**
+   * Refuses a move the state would reject, or whose target is not healthy (the shard would wait for
+   * it).
+   */
+  public synchronized Optional<Rejection> checkMove(ClusterState state, Command.MovePrimary move) {
+    Optional<Rejection> invalid = state.validate(move);
+    if (invalid.isPresent() || isHealthy(state, move.coreappId())) {
+      return invalid;
+    }
+    return Optional.of(
+        new Rejection("coreapp_id", "coreapp '" + move.coreappId() + "' is not healthy"));
+  }
+
   /** Nanoseconds since the leader last heard the coreapp in this leadership, if it has. */
   public synchronized OptionalLong heartbeatAgeNanos(String coreappId) {
     OptionalLong heard = detector.lastHeardNanos(coreappId);

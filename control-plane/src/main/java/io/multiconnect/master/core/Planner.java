@@ -14,8 +14,9 @@ import java.util.Set;
  * <p>Rules, in order: settle a decreased lease bound once it is surely over; expire revocations
  * whose leases are surely over; replace every dead primary with a healthy spare (or leave the shard
  * without a primary); give every shard without a primary a healthy spare, unless its recipients
- * overlap a revocation still pending. One shard per coreapp; spares are taken in id order, so the
- * plan is deterministic.
+ * overlap a revocation still pending. A shard an operator moved goes to its target when the target
+ * is a healthy spare; a target is not given to any other shard. One shard per coreapp; other spares
+ * are taken in id order, so the plan is deterministic.
  */
 public final class Planner {
 
@@ -62,9 +63,12 @@ public final class Planner {
       if (state.assignments().containsKey(shard) || overlapsRevocation(state, shard)) {
         continue;
       }
-      Optional<String> spare = pickSpare(state, liveness, taken);
+      Optional<String> spare =
+          Optional.ofNullable(state.moves().get(shard))
+              .filter(id -> state.isSpare(id) && liveness.isHealthy(id) && !taken.contains(id))
+              .or(() -> pickSpare(state, liveness, taken));
       if (spare.isEmpty()) {
-        break;
+        continue;
       }
       taken.add(spare.get());
       commands.add(new Command.AssignPrimary(shard, spare.get(), 0));
@@ -80,6 +84,7 @@ public final class Planner {
       ClusterState state, Liveness liveness, Set<String> taken) {
     return state.coreapps().keySet().stream()
         .filter(id -> !taken.contains(id) && state.isSpare(id) && liveness.isHealthy(id))
+        .filter(id -> !state.moves().containsValue(id))
         .findFirst();
   }
 }

@@ -32,6 +32,7 @@ public final class MirrorPublisher implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
   private volatile long publishedVersion = -1;
+  private volatile long publishedAtNanos;
   private boolean migrated;
   private boolean failing;
 
@@ -67,6 +68,11 @@ public final class MirrorPublisher implements AutoCloseable {
     return publishedVersion;
   }
 
+  /** {@link System#nanoTime()} of the last successful write; meaningless while nothing was. */
+  public long publishedAtNanos() {
+    return publishedAtNanos;
+  }
+
   private void loop() {
     while (running) {
       try {
@@ -84,6 +90,7 @@ public final class MirrorPublisher implements AutoCloseable {
           }
           MirrorWriter.write(c, s);
           publishedVersion = s.version();
+          publishedAtNanos = System.nanoTime();
           if (failing) {
             LOG.info("mirror reachable again; caught up at index {}", s.version());
             failing = false;

@@ -4,6 +4,7 @@ import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coreapp;
+import io.multiconnect.master.core.Master;
 import io.multiconnect.master.core.Revocation;
 import io.multiconnect.master.core.Settings;
 import io.multiconnect.master.core.User;
@@ -12,13 +13,18 @@ import io.multiconnect.proto.v1.raft.CommandEnvelope;
 import io.multiconnect.proto.v1.raft.ConfirmReleaseCmd;
 import io.multiconnect.proto.v1.raft.ExpireRevocationCmd;
 import io.multiconnect.proto.v1.raft.InitAuthCmd;
+import io.multiconnect.proto.v1.raft.MovePrimaryCmd;
+import io.multiconnect.proto.v1.raft.PutMasterCmd;
 import io.multiconnect.proto.v1.raft.PutUserCmd;
 import io.multiconnect.proto.v1.raft.RegisterCoreappCmd;
+import io.multiconnect.proto.v1.raft.RemoveMasterCmd;
 import io.multiconnect.proto.v1.raft.RemovePrimaryCmd;
+import io.multiconnect.proto.v1.raft.SetDrainedCmd;
 import io.multiconnect.proto.v1.raft.SetShardCountCmd;
 import io.multiconnect.proto.v1.raft.SettleSettingsCmd;
 import io.multiconnect.proto.v1.raft.SnapshotAssignment;
 import io.multiconnect.proto.v1.raft.SnapshotCoreapp;
+import io.multiconnect.proto.v1.raft.SnapshotMove;
 import io.multiconnect.proto.v1.raft.SnapshotRevocation;
 import io.multiconnect.proto.v1.raft.StateSnapshot;
 import io.multiconnect.proto.v1.raft.UpdateSettingsCmd;
@@ -71,6 +77,19 @@ public final class CommandCodec {
           InitAuthCmd.newBuilder()
               .setTokenKey(c.tokenKey())
               .setAdminPasswordHash(c.adminPasswordHash()));
+    } else if (command instanceof Command.MovePrimary c) {
+      b.setMovePrimary(
+          MovePrimaryCmd.newBuilder()
+              .setShard(c.shard())
+              .setCoreappId(c.coreappId())
+              .setExpectedEpoch(c.expectedEpoch()));
+    } else if (command instanceof Command.SetDrained c) {
+      b.setSetDrained(
+          SetDrainedCmd.newBuilder().setCoreappId(c.coreappId()).setDrained(c.drained()));
+    } else if (command instanceof Command.PutMaster c) {
+      b.setPutMaster(masterProto(c.master()));
+    } else if (command instanceof Command.RemoveMaster c) {
+      b.setRemoveMaster(RemoveMasterCmd.newBuilder().setId(c.masterId()));
     } else {
       throw new IllegalArgumentException("unknown command " + command);
     }
@@ -113,6 +132,15 @@ public final class CommandCodec {
       case INIT_AUTH ->
           new Command.InitAuth(
               e.getInitAuth().getTokenKey(), e.getInitAuth().getAdminPasswordHash());
+      case MOVE_PRIMARY ->
+          new Command.MovePrimary(
+              e.getMovePrimary().getShard(),
+              e.getMovePrimary().getCoreappId(),
+              e.getMovePrimary().getExpectedEpoch());
+      case SET_DRAINED ->
+          new Command.SetDrained(e.getSetDrained().getCoreappId(), e.getSetDrained().getDrained());
+      case PUT_MASTER -> new Command.PutMaster(master(e.getPutMaster()));
+      case REMOVE_MASTER -> new Command.RemoveMaster(e.getRemoveMaster().getId());
       case COMMAND_NOT_SET -> throw new IllegalArgumentException("empty command envelope");
     };
   }
@@ -128,6 +156,10 @@ public final class CommandCodec {
             .setLeaseBoundIntervalMs(s.leaseBoundInterval().toMillis())
             .setTokenKey(s.tokenKey());
     s.users().values().forEach(u -> b.addUsers(userProto(u)));
+    s.masters().values().forEach(m -> b.addMasters(masterProto(m)));
+    s.moves()
+        .forEach(
+            (shard, id) -> b.addMoves(SnapshotMove.newBuilder().setShard(shard).setCoreappId(id)));
     for (Assignment a : s.assignments().values()) {
       b.addAssignments(
           SnapshotAssignment.newBuilder()
@@ -161,6 +193,18 @@ public final class CommandCodec {
         .build();
   }
 
+  private static PutMasterCmd masterProto(Master m) {
+    return PutMasterCmd.newBuilder()
+        .setId(m.id())
+        .setRaftAddress(m.raftAddress())
+        .setApiAddress(m.apiAddress())
+        .build();
+  }
+
+  private static Master master(PutMasterCmd p) {
+    return new Master(p.getId(), p.getRaftAddress(), p.getApiAddress());
+  }
+
   public static ClusterState decode(StateSnapshot p) {
     TreeMap<String, User> users = new TreeMap<>();
     for (PutUserCmd u : p.getUsersList()) {
@@ -181,6 +225,10 @@ public final class CommandCodec {
       revocations.add(
           new Revocation(r.getCoreappId(), r.getShard(), r.getShardCount(), r.getEpoch()));
     }
+    TreeMap<Integer, String> moves = new TreeMap<>();
+    p.getMovesList().forEach(m -> moves.put(m.getShard(), m.getCoreappId()));
+    TreeMap<String, Master> masters = new TreeMap<>();
+    p.getMastersList().forEach(m -> masters.put(m.getId(), master(m)));
     return new ClusterState(
         p.getVersion(),
         p.getShardCount(),
@@ -193,6 +241,8 @@ public final class CommandCodec {
             Duration.ofMillis(p.getUnhealthyIntervalMs())),
         Duration.ofMillis(p.getLeaseBoundIntervalMs()),
         users,
-        p.getTokenKey());
+        p.getTokenKey(),
+        moves,
+        masters);
   }
 }

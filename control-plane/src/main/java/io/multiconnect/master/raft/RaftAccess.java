@@ -6,7 +6,10 @@ import io.multiconnect.master.core.Rejection;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
 import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
@@ -168,6 +171,53 @@ public final class RaftAccess implements AutoCloseable {
     } catch (IOException e) {
       return Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
     }
+  }
+
+  /** Ids of the masters in the current Raft configuration (the joint one during a change). */
+  public List<String> currentPeerIds() {
+    return division().getRaftConf().getAllPeers().stream().map(p -> p.getId().toString()).toList();
+  }
+
+  /** This server's role, term, commit and applied index as Ratis reports them. */
+  public LocalStatus localStatus() {
+    RaftServer.Division d = division();
+    return new LocalStatus(
+        d.getInfo().getCurrentRole().name().toLowerCase(Locale.ROOT),
+        d.getInfo().getCurrentTerm(),
+        d.getRaftLog().getLastCommittedIndex(),
+        d.getInfo().getLastAppliedIndex());
+  }
+
+  /** See {@link #localStatus}. */
+  public record LocalStatus(String role, long term, long commitIndex, long appliedIndex) {}
+
+  /**
+   * Replaces the group's configuration with {@code peers} ({@code id -> host:raftPort}). Ratis
+   * brings new peers up to date as non-voting members first. Returns an error text, or empty.
+   */
+  public Optional<String> setConfiguration(Map<String, String> peers) {
+    List<RaftPeer> conf =
+        peers.entrySet().stream()
+            .map(e -> RaftPeer.newBuilder().setId(e.getKey()).setAddress(e.getValue()).build())
+            .toList();
+    try {
+      RaftClientReply reply = localClient.admin().setConfiguration(conf);
+      return reply.isSuccess()
+          ? Optional.empty()
+          : Optional.of(String.valueOf(reply.getException()));
+    } catch (IOException e) {
+      return Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  /** The Raft address of every member of the current configuration, by id. */
+  public Map<String, String> currentRaftAddresses() {
+    Map<String, String> out = new TreeMap<>();
+    division()
+        .getRaftConf()
+        .getCurrentPeers()
+        .forEach(p -> out.put(p.getId().toString(), p.getAddress()));
+    return out;
   }
 
   /** Takes a snapshot on this server; returns the index it covers. */

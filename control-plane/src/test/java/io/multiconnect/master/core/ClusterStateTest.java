@@ -28,13 +28,15 @@ class ClusterStateTest {
     for (int i = 0; i < count; i++) {
       String id = "c" + r.nextInt(6);
       out.add(
-          switch (r.nextInt(7)) {
+          switch (r.nextInt(9)) {
             case 0 -> new Command.RegisterCoreapp(id, "127.0.0.1:" + (7000 + r.nextInt(6)));
             case 1 -> new Command.SetShardCount(counts[r.nextInt(counts.length)]);
             case 2 -> new Command.AssignPrimary(r.nextInt(8), id, r.nextInt(4));
             case 3 -> new Command.RemovePrimary(r.nextInt(8), r.nextInt(4));
             case 4 -> new Command.ConfirmRelease(id, r.nextInt(6), r.nextBoolean());
             case 5 -> new Command.ExpireRevocation(id, r.nextInt(6));
+            case 6 -> new Command.MovePrimary(r.nextInt(8), id, r.nextInt(4));
+            case 7 -> new Command.SetDrained(id, r.nextBoolean());
             default ->
                 new Command.UpdateSettings(
                     Duration.ofMillis(100 + r.nextInt(900)), Duration.ofSeconds(1 + r.nextInt(8)));

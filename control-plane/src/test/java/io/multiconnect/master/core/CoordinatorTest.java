@@ -141,6 +141,94 @@ class CoordinatorTest {
   }
 
   @Test
+  void aMovedShardGoesToItsTargetOnlyAfterTheOldPrimaryReleased() {
+    apply(new Command.RegisterCoreapp("c", "127.0.0.1:7003"));
+    heard("a", "b", "c");
+    applyAll(coordinator.poll(state));
+    long epoch = state.assignments().get(0).epoch();
+    Command.MovePrimary move = new Command.MovePrimary(0, "c", epoch);
+    assertTrue(coordinator.checkMove(state, move).isEmpty());
+    apply(move);
+
+    assertEquals(List.of(epoch), coordinator.answer(state, "a").releaseEpochs());
+    assertEquals(
+        Duration.ZERO, coordinator.answer(state, "a").lease(), "no lease on a moved shard");
+    assertEquals(List.of(), coordinator.poll(state), "a has not released yet");
+    apply(new Command.ConfirmRelease("a", epoch, false));
+    assertEquals(
+        List.of(new Command.AssignPrimary(0, "c", 0)),
+        coordinator.poll(state),
+        "the target, not the first spare in id order (a, b)");
+    applyAll(coordinator.poll(state));
+    assertTrue(state.moves().isEmpty());
+  }
+
+  @Test
+  void aMoveTargetIsNotGivenToAnotherShard() {
+    apply(new Command.RegisterCoreapp("c", "127.0.0.1:7003"));
+    heard("a", "b", "c");
+    applyAll(coordinator.poll(state));
+    long epoch = state.assignments().get(0).epoch();
+    apply(new Command.MovePrimary(0, "b", epoch));
+    apply(new Command.SetShardCount(2));
+    assertTrue(state.moves().isEmpty(), "a shard-count change cancels moves");
+
+    apply(new Command.ConfirmRelease("a", epoch, false));
+    apply(new Command.MovePrimary(1, "a", 0));
+    assertEquals(
+        List.of(new Command.AssignPrimary(0, "b", 0), new Command.AssignPrimary(1, "a", 0)),
+        coordinator.poll(state));
+  }
+
+  @Test
+  void refusesMovesToUnknownBusyOrSilentCoreapps() {
+    apply(new Command.RegisterCoreapp("c", "127.0.0.1:7003"));
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    long epoch = state.assignments().get(0).epoch();
+    assertEquals(
+        "coreapp_id: unknown coreapp 'zz'",
+        coordinator.checkMove(state, new Command.MovePrimary(0, "zz", epoch)).get().toString());
+    assertEquals(
+        "coreapp_id: coreapp 'a' is already primary of shard 0",
+        coordinator.checkMove(state, new Command.MovePrimary(0, "a", epoch)).get().toString());
+    assertEquals(
+        "coreapp_id: coreapp 'c' is not healthy",
+        coordinator.checkMove(state, new Command.MovePrimary(0, "c", epoch)).get().toString());
+    assertEquals(
+        "shard: must be in [0, 1), got 3",
+        coordinator.checkMove(state, new Command.MovePrimary(3, "b", 0)).get().toString());
+    apply(new Command.SetDrained("b", true));
+    assertTrue(
+        coordinator
+            .checkMove(state, new Command.MovePrimary(0, "b", epoch))
+            .get()
+            .toString()
+            .startsWith("coreapp_id: coreapp 'b' is not a spare"));
+  }
+
+  @Test
+  void aDrainedCoreappReleasesItsShardAndGetsNoneUntilUndrained() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    long epoch = state.assignments().get(0).epoch();
+    apply(new Command.SetDrained("a", true));
+    assertEquals(List.of(epoch), coordinator.answer(state, "a").releaseEpochs());
+    apply(new Command.ConfirmRelease("a", epoch, false));
+    assertEquals(List.of(new Command.AssignPrimary(0, "b", 0)), coordinator.poll(state));
+    applyAll(coordinator.poll(state));
+
+    // b dies: a is drained, so shard 0 is left without a primary rather than given to a.
+    clock.advance(U);
+    heard("a");
+    long epochB = state.assignments().get(0).epoch();
+    assertEquals(List.of(new Command.RemovePrimary(0, epochB)), coordinator.poll(state));
+    applyAll(coordinator.poll(state));
+    apply(new Command.SetDrained("a", false));
+    assertEquals(List.of(new Command.AssignPrimary(0, "a", 0)), coordinator.poll(state));
+  }
+
+  @Test
   void aCoreappThatLeftGetsNoShardUntilItRegistersAgain() {
     heard("a", "b");
     applyAll(coordinator.poll(state));

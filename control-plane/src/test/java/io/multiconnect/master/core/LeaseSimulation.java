@@ -47,7 +47,8 @@ final class LeaseSimulation {
     }
   }
 
-  record Result(long seed, Optional<String> violation, int assignments, long leaseSamples) {}
+  record Result(
+      long seed, Optional<String> violation, int assignments, long leaseSamples, int moves) {}
 
   private record Event(long at, long seq, Runnable action) {}
 
@@ -149,7 +150,8 @@ final class LeaseSimulation {
         statesByIndex.get(statesByIndex.size() - 1).lastEpoch() > 0
             ? (int) statesByIndex.get(statesByIndex.size() - 1).lastEpoch()
             : 0,
-        leaseSamples);
+        leaseSamples,
+        moves);
   }
 
   private void at(long when, Runnable action) {
@@ -170,9 +172,16 @@ final class LeaseSimulation {
     return statesByIndex.get(statesByIndex.size() - 1);
   }
 
+  /** Operator moves and drains that took effect. */
+  private int moves;
+
   private void commit(Command c) {
     long index = statesByIndex.size();
     ClusterState next = committed().apply(c, index);
+    if ((c instanceof Command.MovePrimary || c instanceof Command.SetDrained)
+        && committed().validate(c).isEmpty()) {
+      moves++;
+    }
     for (Assignment a : next.assignments().values()) {
       shardCountByEpoch.putIfAbsent(a.epoch(), next.shardCount());
     }
@@ -405,7 +414,7 @@ final class LeaseSimulation {
     long end = cfg.length().toNanos();
     long u = cfg.unhealthyInterval().toNanos();
     for (long t = u; t < end; t += (long) (u * (0.3 + random.nextDouble()))) {
-      int kind = random.nextInt(7);
+      int kind = random.nextInt(9);
       at(t, () -> fault(kind));
     }
   }
@@ -451,6 +460,19 @@ final class LeaseSimulation {
       case 5 -> {
         long uMs = 300 + random.nextInt(500);
         adminWrite(new Command.UpdateSettings(Duration.ofMillis(uMs / 5), Duration.ofMillis(uMs)));
+      }
+      case 6 -> {
+        // An operator moves a random shard to a random coreapp (refused unless it is a spare).
+        if (leader >= 0) {
+          ClusterState s = masters.get(leader).applied;
+          int shard = random.nextInt(s.shardCount());
+          Assignment a = s.assignments().get(shard);
+          adminWrite(new Command.MovePrimary(shard, c.id, a == null ? 0 : a.epoch()));
+        }
+      }
+      case 7 -> {
+        var known = leader < 0 ? null : masters.get(leader).applied.coreapps().get(c.id);
+        adminWrite(new Command.SetDrained(c.id, known == null || !known.drained()));
       }
       default -> {
         // A master-to-master partition: the leader loses one follower for a while.

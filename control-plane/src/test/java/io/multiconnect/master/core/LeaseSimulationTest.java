@@ -21,6 +21,7 @@ class LeaseSimulationTest {
     List<String> failures = new ArrayList<>();
     long assignments = 0;
     long leaseSamples = 0;
+    long moves = 0;
     for (long seed = first; seed < first + count; seed++) {
       LeaseSimulation.Result r = new LeaseSimulation(seed, LeaseSimulation.Config.defaults()).run();
       r.violation()
@@ -30,12 +31,14 @@ class LeaseSimulationTest {
                       "seed " + r.seed() + " (replay: -Dsim.seed=" + r.seed() + "): " + v));
       assignments += r.assignments();
       leaseSamples += r.leaseSamples();
+      moves += r.moves();
     }
     failures.forEach(System.err::println);
     assertEquals(List.of(), failures);
-    // Not vacuous: primaries held leases and shards moved many times.
+    // Not vacuous: primaries held leases, shards moved many times, operators moved and drained.
     assertTrue(assignments > 5 * count, "assignments: " + assignments);
     assertTrue(leaseSamples > 1000 * count, "lease samples: " + leaseSamples);
+    assertTrue(moves > count, "moves and drains: " + moves);
   }
 
   @Test
