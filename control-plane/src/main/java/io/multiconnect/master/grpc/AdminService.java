@@ -59,12 +59,15 @@ import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The operator API. Reads are answered by any master from its applied state; writes only by the
  * leader (a follower answers with where the leader is, see {@link GrpcErrors}).
  */
 public final class AdminService extends AdminGrpc.AdminImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(AdminService.class);
   /** How long GetStatus waits for the other masters' Raft status. */
   static final long PEER_STATUS_DEADLINE_MS = 500;
 
@@ -91,6 +94,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   /** Proposes {@code command}; answers {@code response} of its index once committed. */
   private <T> void commit(Command command, StreamObserver<T> out, LongFunction<T> response) {
     Proposal p = node.propose(command);
+    LOG.info("admin: {} -> {}", command, p);
     if (p instanceof Proposal.Committed c) {
       out.onNext(response.apply(c.index()));
       out.onCompleted();
@@ -204,6 +208,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     Optional<String> failed = node.raft().transferLeadership(target, ADMIN_OPERATION_TIMEOUT_MS);
+    LOG.info("admin: leadership transfer to {}: {}", target, failed.orElse("done"));
     if (failed.isPresent()) {
       out.onError(
           Status.UNAVAILABLE
@@ -377,6 +382,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   private void changeMembership(
       Map<String, String> conf, String what, StreamObserver<ListMastersResponse> out) {
     Optional<String> failed = node.raft().setConfiguration(conf);
+    LOG.info("admin: {} (members {}): {}", what, conf.keySet(), failed.orElse("done"));
     if (failed.isPresent()) {
       out.onError(
           Status.UNAVAILABLE
