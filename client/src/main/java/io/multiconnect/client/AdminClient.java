@@ -7,6 +7,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.multiconnect.proto.v1.AddMasterRequest;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterSettings;
@@ -16,6 +17,8 @@ import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.GetStatusRequest;
 import io.multiconnect.proto.v1.ListMastersRequest;
+import io.multiconnect.proto.v1.LoginRequest;
+import io.multiconnect.proto.v1.LoginResponse;
 import io.multiconnect.proto.v1.MasterStatus;
 import io.multiconnect.proto.v1.MovePrimaryRequest;
 import io.multiconnect.proto.v1.MovePrimaryResponse;
@@ -30,8 +33,10 @@ import io.multiconnect.proto.v1.TransferLeadershipResponse;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +55,8 @@ import java.util.function.Predicate;
 public final class AdminClient implements AutoCloseable {
   static final Metadata.Key<String> LEADER_KEY =
       Metadata.Key.of("multiconnect-leader", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> AUTHORIZATION_KEY =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   static final Metadata.Key<String> FIELD_KEY =
       Metadata.Key.of("multiconnect-field", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -63,13 +70,38 @@ public final class AdminClient implements AutoCloseable {
   private final Duration deadline;
   private final int attempts;
   private final Duration backoff;
-  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Map<String, ManagedChannel> channels;
+  private final boolean ownsChannels;
+
+  /** Value of the {@code authorization} header sent with every call; empty: none. */
+  private final String authorization;
 
   public AdminClient(List<String> masters) {
     this(masters, DEFAULT_DEADLINE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF);
   }
 
   public AdminClient(List<String> masters, Duration deadline, int attempts, Duration backoff) {
+    this(masters, deadline, attempts, backoff, "");
+  }
+
+  /** {@code authorization}: see {@link #withAuthorization}; empty for none. */
+  public AdminClient(
+      List<String> masters,
+      Duration deadline,
+      int attempts,
+      Duration backoff,
+      String authorization) {
+    this(masters, deadline, attempts, backoff, new ConcurrentHashMap<>(), true, authorization);
+  }
+
+  private AdminClient(
+      List<String> masters,
+      Duration deadline,
+      int attempts,
+      Duration backoff,
+      Map<String, ManagedChannel> channels,
+      boolean ownsChannels,
+      String authorization) {
     if (masters.isEmpty()) {
       throw new IllegalArgumentException("at least one master address is required");
     }
@@ -77,6 +109,48 @@ public final class AdminClient implements AutoCloseable {
     this.deadline = deadline;
     this.attempts = Math.max(1, attempts);
     this.backoff = backoff;
+    this.channels = channels;
+    this.ownsChannels = ownsChannels;
+    this.authorization = authorization;
+  }
+
+  /**
+   * The same client sending {@code authorization} ({@code Bearer <token>} or {@code Basic ...})
+   * with every call. It shares this client's connections; closing it closes nothing.
+   */
+  public AdminClient withAuthorization(String authorization) {
+    return new AdminClient(masters, deadline, attempts, backoff, channels, false, authorization);
+  }
+
+  /** {@code Basic} credentials for {@link #withAuthorization}. */
+  public static String basic(String user, String password) {
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Checks a password (changing it first when {@code newPassword} is not empty); a token. */
+  public LoginResponse login(String user, String password, String newPassword) {
+    return call(
+        s ->
+            s.login(
+                LoginRequest.newBuilder()
+                    .setUsername(user)
+                    .setPassword(password)
+                    .setNewPassword(newPassword)
+                    .build()));
+  }
+
+  private AdminGrpc.AdminBlockingStub stub(String target) {
+    AdminGrpc.AdminBlockingStub stub =
+        AdminGrpc.newBlockingStub(channel(target))
+            .withDeadline(Deadline.after(deadline.toMillis(), TimeUnit.MILLISECONDS));
+    if (authorization.isEmpty()) {
+      return stub;
+    }
+    Metadata headers = new Metadata();
+    headers.put(AUTHORIZATION_KEY, authorization);
+    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   /** The cluster as the leader sees it (heartbeat ages, leases and mirror lag need the leader). */
@@ -87,9 +161,7 @@ public final class AdminClient implements AutoCloseable {
       return any;
     }
     try {
-      return AdminGrpc.newBlockingStub(channel(leader))
-          .withDeadline(Deadline.after(deadline.toMillis(), TimeUnit.MILLISECONDS))
-          .getStatus(GetStatusRequest.getDefaultInstance());
+      return stub(leader).getStatus(GetStatusRequest.getDefaultInstance());
     } catch (StatusRuntimeException e) {
       return any; // the follower's view is still worth showing
     }
@@ -221,9 +293,7 @@ public final class AdminClient implements AutoCloseable {
     String last = "";
     for (int attempt = 1; attempt <= attempts; attempt++) {
       try {
-        return call.apply(
-            AdminGrpc.newBlockingStub(channel(target))
-                .withDeadline(Deadline.after(deadline.toMillis(), TimeUnit.MILLISECONDS)));
+        return call.apply(stub(target));
       } catch (StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
         Metadata trailers = e.getTrailers();
@@ -240,6 +310,13 @@ public final class AdminClient implements AutoCloseable {
         if (code == Status.Code.FAILED_PRECONDITION && leader != null) {
           target = leader; // a follower named the leader: go there at once
           continue;
+        }
+        if (code == Status.Code.UNAUTHENTICATED) {
+          throw new AdminException(
+              AdminException.Kind.UNAUTHENTICATED,
+              "",
+              code,
+              String.valueOf(e.getStatus().getDescription()));
         }
         if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
           throw new AdminException(
@@ -292,6 +369,9 @@ public final class AdminClient implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!ownsChannels) {
+      return;
+    }
     List<ManagedChannel> all = new ArrayList<>(channels.values());
     all.forEach(ManagedChannel::shutdownNow);
     for (ManagedChannel c : all) {

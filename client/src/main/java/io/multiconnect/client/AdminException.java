@@ -15,7 +15,9 @@ public final class AdminException extends RuntimeException {
     /** No master answered as leader within the attempts allowed. Exit code 3. */
     NO_LEADER(3),
     /** Anything else the masters answered (outcome may be unknown). Exit code 4. */
-    FAILED(4);
+    FAILED(4),
+    /** Missing or wrong credentials. Exit code 5. */
+    UNAUTHENTICATED(5);
 
     public final int exitCode;
 

@@ -3,16 +3,21 @@ package io.multiconnect.client;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.grpc.Status;
 import io.multiconnect.client.coreapp.CoreappCommand;
 import io.multiconnect.client.leader.LeaderCommand;
 import io.multiconnect.client.master.MasterCommand;
 import io.multiconnect.client.primary.PrimaryCommand;
 import io.multiconnect.client.settings.SettingsCommand;
 import io.multiconnect.client.shards.ShardsCommand;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,17 +40,22 @@ import picocli.CommandLine.Option;
       LeaderCommand.class,
       MasterCommand.class,
       SnapshotCommand.class,
-      WatchCommand.class
+      WatchCommand.class,
+      LoginCommand.class
     })
 public final class Mcctl {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final ObjectMapper JSON_LINES = new ObjectMapper();
 
+  /** The masters of {@code bin/multiconnect demo}. */
+  static final String DEMO_MASTERS = "127.0.0.1:9881,127.0.0.1:9882,127.0.0.1:9883";
+
   @Option(
       names = "--masters",
-      description = "Comma-separated master API addresses (default: $MC_MASTERS or the demo's).",
-      defaultValue = "${env:MC_MASTERS:-127.0.0.1:9881,127.0.0.1:9882,127.0.0.1:9883}")
+      description =
+          "Comma-separated master API addresses (default: $MC_MASTERS, the config file, or the"
+              + " demo's).")
   String masters;
 
   @Option(
@@ -60,15 +70,100 @@ public final class Mcctl {
       defaultValue = "3")
   double timeoutSeconds;
 
-  /** A client for one command's run; the caller closes it. */
+  @Option(
+      names = "--user",
+      description = "User for admin writes (default: $MC_ADMIN_USER, the config file, or admin).")
+  String user;
+
+  @Option(
+      names = "--password-file",
+      description =
+          "File holding the user's password (default: $MC_ADMIN_PASSWORD or the config file).")
+  Path passwordFile;
+
+  @Option(
+      names = "--token",
+      description = "A token from 'mcctl login' (default: $MC_ADMIN_TOKEN or the config file).")
+  String token;
+
+  @Option(
+      names = "--config",
+      description =
+          "Properties file with masters, user, password, token (default:"
+              + " ~/.config/multiconnect/mcctl.properties when it exists).")
+  Path config;
+
+  /** Where a setting comes from, first match wins: the option, the environment, the file. */
+  private String setting(String option, String env, String key, String fallback) {
+    if (option != null) {
+      return option;
+    }
+    String fromEnv = System.getenv(env);
+    if (fromEnv != null && !fromEnv.isEmpty()) {
+      return fromEnv;
+    }
+    return configFile().getProperty(key, fallback);
+  }
+
+  private Properties configFile() {
+    Path file =
+        config != null
+            ? config
+            : Path.of(System.getProperty("user.home"), ".config/multiconnect/mcctl.properties");
+    Properties p = new Properties();
+    if (config == null && !Files.exists(file)) {
+      return p;
+    }
+    try (var in = Files.newBufferedReader(file)) {
+      p.load(in);
+    } catch (IOException e) {
+      throw new AdminException(
+          AdminException.Kind.INVALID_ARGUMENT,
+          "config",
+          Status.Code.INVALID_ARGUMENT,
+          "cannot read " + file + ": " + e.getMessage());
+    }
+    return p;
+  }
+
+  /** The user name admin writes authenticate as. */
+  public String user() {
+    return setting(user, "MC_ADMIN_USER", "user", "admin");
+  }
+
+  /** The password from --password-file, $MC_ADMIN_PASSWORD or the config file; empty if none. */
+  public String password() {
+    if (passwordFile != null) {
+      try {
+        return Files.readString(passwordFile).strip();
+      } catch (IOException e) {
+        throw new AdminException(
+            AdminException.Kind.INVALID_ARGUMENT,
+            "password-file",
+            Status.Code.INVALID_ARGUMENT,
+            "cannot read " + passwordFile + ": " + e.getMessage());
+      }
+    }
+    return setting(null, "MC_ADMIN_PASSWORD", "password", "");
+  }
+
+  /** A client for one command's run, with the configured credentials; the caller closes it. */
   public AdminClient client() {
+    String tokenValue = setting(token, "MC_ADMIN_TOKEN", "token", "");
+    String password = tokenValue.isEmpty() ? password() : "";
+    String authorization =
+        !tokenValue.isEmpty()
+            ? "Bearer " + tokenValue
+            : password.isEmpty() ? "" : AdminClient.basic(user(), password);
+    String masterList = setting(masters, "MC_MASTERS", "masters", DEMO_MASTERS);
     List<String> list =
-        Arrays.stream(masters.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        Arrays.stream(masterList.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     return new AdminClient(
         list,
         Duration.ofMillis(Math.round(timeoutSeconds * 1000)),
         AdminClient.DEFAULT_ATTEMPTS,
-        AdminClient.DEFAULT_BACKOFF);
+        AdminClient.DEFAULT_BACKOFF,
+        authorization);
   }
 
   /** Prints a table, or the JSON form with --json. */

@@ -5,6 +5,7 @@ import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.MasterStatus;
 import io.multiconnect.proto.v1.MirrorStatus;
 import io.multiconnect.proto.v1.ShardAssignment;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,19 +107,18 @@ public final class StatusCommand implements Callable<Integer> {
                         "shard", a.getShard(), "coreapp", a.getCoreappId(), "epoch", a.getEpoch()))
             .toList());
     json.put("moves", s.getMovesMap());
-    List<Map<String, Object>> coreapps =
-        s.getCoreappsList().stream()
-            .map(
-                c ->
-                    Map.<String, Object>of(
-                        "id", c.getId(),
-                        "state", c.getState(),
-                        "shard", c.getShard(),
-                        "epoch", c.getEpoch(),
-                        "healthy", c.getHealthy(),
-                        "last_heartbeat_age_ms", c.getLastHeartbeatAgeMs(),
-                        "lease_remaining_ms", c.getLeaseRemainingMs()))
-            .toList();
+    List<Map<String, Object>> coreapps = new ArrayList<>();
+    for (CoreappStatus c : s.getCoreappsList()) {
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put("id", c.getId());
+      one.put("state", c.getState());
+      one.put("shard", c.getShard());
+      one.put("epoch", c.getEpoch());
+      one.put("healthy", c.getHealthy());
+      one.put("last_heartbeat_age_ms", c.getLastHeartbeatAgeMs());
+      one.put("lease_remaining_ms", c.getLeaseRemainingMs());
+      coreapps.add(one);
+    }
     json.put("coreapps", coreapps);
     return json;
   }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,15 +25,18 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** mcctl against three real masters, asserting on captured output and exit codes. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(120)
 class McctlTest {
   private MiniCluster cluster;
   private final List<TestCoreapp> coreapps = new ArrayList<>();
   private String masters;
+  private String token;
 
   /** One mcctl run: exit code, standard output, standard error. */
   record Run(int exit, String out, String err) {}
@@ -42,6 +46,7 @@ class McctlTest {
     cluster = MiniCluster.start(3, dir, 10_000);
     cluster.awaitLeader(Duration.ofSeconds(15));
     masters = cluster.peers.stream().map(PeerAddress::apiAddress).collect(Collectors.joining(","));
+    token = cluster.adminToken();
     assertEquals(
         0,
         mcctl("settings", "set", "--heartbeat-interval", "0.1", "--unhealthy-interval", "1")
@@ -60,7 +65,7 @@ class McctlTest {
   }
 
   private Run mcctl(String... args) {
-    List<String> all = new ArrayList<>(List.of("--masters", masters));
+    List<String> all = new ArrayList<>(List.of("--masters", masters, "--token", token));
     all.addAll(List.of(args));
     return run(all.toArray(String[]::new));
   }
@@ -273,6 +278,48 @@ class McctlTest {
   }
 
   @Test
+  void writesNeedCredentialsAndLoginIssuesThem(@TempDir Path dir) throws IOException {
+    Run anonymous = run("--masters", masters, "snapshot");
+    assertEquals(5, anonymous.exit());
+    assertEquals(
+        "mcctl: credentials required: set MC_ADMIN_TOKEN, or MC_ADMIN_USER and MC_ADMIN_PASSWORD\n",
+        anonymous.err());
+    Run reads = run("--masters", masters, "shards", "get");
+    assertEquals(0, reads.exit(), "reads are open: " + reads.err());
+
+    Path secret = Files.writeString(dir.resolve("secret"), "secret\n");
+    Path strong = Files.writeString(dir.resolve("strong"), "Str0ng!pass\n");
+    Run unchanged = run("--masters", masters, "--password-file", secret.toString(), "snapshot");
+    assertEquals(5, unchanged.exit());
+    assertEquals(
+        "mcctl: the password of 'admin' must be changed first (mcctl login --new-password-file"
+            + " FILE)\n",
+        unchanged.err());
+
+    Run login =
+        run(
+            "--masters",
+            masters,
+            "--password-file",
+            secret.toString(),
+            "login",
+            "--new-password-file",
+            strong.toString());
+    assertEquals(0, login.exit(), login.err());
+    String issued = login.out().strip();
+    Run withToken = run("--masters", masters, "--token", issued, "snapshot");
+    assertEquals(0, withToken.exit(), withToken.err());
+
+    Path config = dir.resolve("mcctl.properties");
+    Files.writeString(config, "masters=" + masters + "\nuser=admin\npassword=Str0ng!pass\n");
+    Run fromConfig = run("--config", config.toString(), "snapshot");
+    assertEquals(0, fromConfig.exit(), fromConfig.err());
+    Run wrong = run("--masters", masters, "--password-file", secret.toString(), "snapshot");
+    assertEquals(5, wrong.exit());
+    assertEquals("mcctl: wrong username or password\n", wrong.err());
+  }
+
+  @Test
   void helpEverywhereAndUnknownCommands() {
     for (String[] args :
         new String[][] {
@@ -289,7 +336,8 @@ class McctlTest {
           {"master", "remove", "--help"},
           {"master", "list", "--help"},
           {"snapshot", "--help"},
-          {"watch", "--help"}
+          {"watch", "--help"},
+          {"login", "--help"}
         }) {
       Run r = run(args);
       assertEquals(0, r.exit(), String.join(" ", args));

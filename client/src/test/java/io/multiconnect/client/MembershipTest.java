@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -30,6 +31,7 @@ import picocli.CommandLine;
  * Grows the masters from 3 to 5 with {@code mcctl master add} and shrinks them back with {@code
  * mcctl master remove} while coreapps heartbeat with a 1 s unhealthy_interval: no failover.
  */
+@Timeout(120)
 class MembershipTest {
 
   private static int freePort() {
@@ -40,13 +42,15 @@ class MembershipTest {
     }
   }
 
-  private static String mcctl(String masters, String... args) {
+  private static String mcctl(MiniCluster cluster, String masters, String... args) {
     CommandLine cmd = Mcctl.commandLine();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cmd.setOut(new PrintWriter(out, true));
     cmd.setErr(new PrintWriter(err, true));
-    List<String> all = new ArrayList<>(List.of("--masters", masters, "--timeout", "10"));
+    List<String> all =
+        new ArrayList<>(
+            List.of("--masters", masters, "--timeout", "10", "--token", cluster.adminToken()));
     all.addAll(List.of(args));
     int exit = cmd.execute(all.toArray(String[]::new));
     assertEquals(0, exit, String.join(" ", args) + ": " + err);
@@ -61,7 +65,15 @@ class MembershipTest {
       int leader = cluster.awaitLeader(Duration.ofSeconds(15));
       String masters =
           cluster.peers.stream().map(PeerAddress::apiAddress).collect(Collectors.joining(","));
-      mcctl(masters, "settings", "set", "--heartbeat-interval", "0.1", "--unhealthy-interval", "1");
+      mcctl(
+          cluster,
+          masters,
+          "settings",
+          "set",
+          "--heartbeat-interval",
+          "0.1",
+          "--unhealthy-interval",
+          "1");
       for (String id : List.of("a", "b", "c")) {
         coreapps.add(new TestCoreapp(id, cluster.peers).start());
       }
@@ -87,7 +99,7 @@ class MembershipTest {
                         MasterConfig.MIN_LOG_SEGMENT_BYTES,
                         Optional.empty()))
                 .start());
-        String out = mcctl(masters, "master", "add", id, p.raftAddress(), p.apiAddress());
+        String out = mcctl(cluster, masters, "master", "add", id, p.raftAddress(), p.apiAddress());
         assertTrue(out.contains(id + " "), out);
       }
       try (AdminClient client = new AdminClient(List.of(masters.split(",")))) {
@@ -107,11 +119,11 @@ class MembershipTest {
         }
         // They know the leader, and the leader knows their API addresses.
         assertEquals(Optional.of("m" + leader), added.get(1).leaderHint().map(PeerAddress::id));
-        String status = mcctl(masters, "master", "list");
+        String status = mcctl(cluster, masters, "master", "list");
         assertEquals(6, status.lines().count(), status);
 
-        mcctl(masters, "master", "remove", "m4");
-        mcctl(masters, "master", "remove", "m3");
+        mcctl(cluster, masters, "master", "remove", "m4");
+        mcctl(cluster, masters, "master", "remove", "m3");
         assertEquals(3, client.listMasters().size());
       }
       for (MasterNode m : added) {
@@ -125,7 +137,7 @@ class MembershipTest {
       assertEquals(before.lastEpoch(), after.lastEpoch(), "no new epoch: no failover");
       assertEquals(before.assignments(), after.assignments());
       // And the group still commits with three members.
-      mcctl(masters, "settings", "set", "--unhealthy-interval", "2");
+      mcctl(cluster, masters, "settings", "set", "--unhealthy-interval", "2");
     } finally {
       for (MasterNode m : added) {
         m.close();

@@ -1,6 +1,7 @@
 package io.multiconnect.master;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -12,6 +13,7 @@ import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coordinator;
 import io.multiconnect.master.core.Master;
+import io.multiconnect.master.grpc.AdminAuth;
 import io.multiconnect.master.grpc.AdminService;
 import io.multiconnect.master.grpc.ControlPlaneService;
 import io.multiconnect.master.grpc.LeaderChannels;
@@ -84,7 +86,9 @@ public final class MasterNode implements AutoCloseable {
     this.grpcServer =
         NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.apiPort()))
             .addService(new ControlPlaneService(this, watchHub, leaderChannels))
-            .addService(new AdminService(this, leaderChannels))
+            .addService(
+                ServerInterceptors.intercept(
+                    new AdminService(this, leaderChannels), new AdminAuth(this::state)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
@@ -240,8 +244,15 @@ public final class MasterNode implements AutoCloseable {
     }
     if (state().tokenKey().isEmpty()) {
       // A new cluster: create the token key and the default admin (password change required).
-      propose(
-          new Command.InitAuth(Tokens.newKey(), Passwords.hash(Passwords.DEFAULT_ADMIN_PASSWORD)));
+      Proposal init =
+          propose(
+              new Command.InitAuth(
+                  Tokens.newKey(), Passwords.hash(Passwords.DEFAULT_ADMIN_PASSWORD)));
+      if (init instanceof Proposal.Committed && config.initialShards() > 1) {
+        // This leader created the cluster: start it with the configured shard count.
+        Proposal shards = propose(new Command.SetShardCount(config.initialShards()));
+        LOG.info("new cluster: {} initial shards: {}", config.initialShards(), shards);
+      }
     }
     List<Command> round = coordinator.poll(state());
     boolean allCommitted = true;

@@ -10,6 +10,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
 import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.grpc.GrpcErrors;
@@ -50,7 +51,7 @@ class MasterClusterTest {
   }
 
   private AdminGrpc.AdminBlockingStub admin(int i) {
-    return AdminGrpc.newBlockingStub(cluster.channel(i));
+    return cluster.admin(i);
   }
 
   private TestCoreapp coreapp(String id) {
@@ -180,7 +181,9 @@ class MasterClusterTest {
     cluster.kill(follower);
     int leader = cluster.leaderIndex().orElseThrow();
     // Enough writes to fill and close several small log segments, which the leader then purges.
-    var async = AdminGrpc.newFutureStub(cluster.channel(leader));
+    var async =
+        AdminGrpc.newFutureStub(cluster.channel(leader))
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(cluster.adminHeaders()));
     List<com.google.common.util.concurrent.ListenableFuture<?>> inFlight = new ArrayList<>();
     for (int i = 0; i < 1500; i++) {
       inFlight.add(

@@ -3,15 +3,22 @@ package io.multiconnect.master;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.multiconnect.master.auth.Tokens;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.grpc.AdminAuth;
 import io.multiconnect.master.mirror.MirrorSettings;
+import io.multiconnect.proto.v1.AdminGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -121,6 +128,49 @@ public final class MiniCluster implements AutoCloseable {
         NettyChannelBuilder.forAddress("127.0.0.1", peers.get(i).apiPort()).usePlaintext().build();
     channels.add(ch);
     return ch;
+  }
+
+  /**
+   * An Admin stub for master {@code i} that authenticates as admin with a token signed by the
+   * cluster's key (read from a master's state: tests skip the first-login password change).
+   */
+  public AdminGrpc.AdminBlockingStub admin(int i) {
+    return AdminGrpc.newBlockingStub(channel(i))
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(adminHeaders()));
+  }
+
+  /** {@code authorization: Bearer <token>} for the admin user. */
+  public Metadata adminHeaders() {
+    return adminHeaders(adminToken());
+  }
+
+  /** {@code authorization: Bearer <token>}. */
+  public static Metadata adminHeaders(String token) {
+    Metadata headers = new Metadata();
+    headers.put(AdminAuth.AUTHORIZATION, "Bearer " + token);
+    return headers;
+  }
+
+  /** A token for the admin user valid for an hour, signed with {@code tokenKey}. */
+  public static String adminToken(String tokenKey) {
+    return Tokens.issue(
+        tokenKey, ClusterState.DEFAULT_ADMIN, Instant.now().plus(Duration.ofHours(1)));
+  }
+
+  /** A token for the admin user, once the cluster has created its signing key. */
+  public String adminToken() {
+    String key =
+        await()
+            .atMost(Timing.scaled(Duration.ofSeconds(15)))
+            .until(
+                () ->
+                    upNodes().stream()
+                        .map(n -> n.state().tokenKey())
+                        .filter(k -> !k.isEmpty())
+                        .findFirst(),
+                Optional::isPresent)
+            .get();
+    return adminToken(key);
   }
 
   List<MasterNode> upNodes() {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.mirror.MirrorSettings;
-import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.nio.file.Path;
@@ -60,7 +59,8 @@ class MirrorTest {
     MirrorSettings mirror = db.settings(database);
     cluster = MiniCluster.start(3, dir, 10_000, Optional.of(mirror));
     int leader = cluster.awaitLeader(Duration.ofSeconds(15));
-    AdminGrpc.newBlockingStub(cluster.channel(leader))
+    cluster
+        .admin(leader)
         .updateSettings(
             UpdateSettingsRequest.newBuilder()
                 .setHeartbeatIntervalMs(100)
@@ -136,7 +136,8 @@ class MirrorTest {
         .ignoreExceptions()
         .until(
             () ->
-                AdminGrpc.newBlockingStub(cluster.channel(leader))
+                cluster
+                        .admin(leader)
                         .setShardCount(SetShardCountRequest.newBuilder().setShardCount(2).build())
                         .getShardCount()
                     == 2);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.master.config.PeerAddress;
-import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import io.multiconnect.proto.v1.WatchEvent;
@@ -70,7 +69,8 @@ class WatchAndRelayTest {
   }
 
   private void setHeartbeat(long ms) {
-    AdminGrpc.newBlockingStub(cluster.channel(cluster.leaderIndex().orElseThrow()))
+    cluster
+        .admin(cluster.leaderIndex().orElseThrow())
         .updateSettings(UpdateSettingsRequest.newBuilder().setHeartbeatIntervalMs(ms).build());
   }
 
@@ -110,7 +110,8 @@ class WatchAndRelayTest {
 
   @Test
   void aCoreappThatReachesOnlyAFollowerKeepsItsLeaseThroughTheRelay() throws Exception {
-    AdminGrpc.newBlockingStub(cluster.channel(cluster.leaderIndex().orElseThrow()))
+    cluster
+        .admin(cluster.leaderIndex().orElseThrow())
         .updateSettings(
             UpdateSettingsRequest.newBuilder()
                 .setHeartbeatIntervalMs(100)

@@ -8,7 +8,9 @@ import io.multiconnect.dataplane.coreapp.CoreappNode;
 import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.proto.v1.CoreappGrpc;
+import io.multiconnect.proto.v1.MovePrimaryRequest;
 import io.multiconnect.proto.v1.SendMessageRequest;
+import io.multiconnect.proto.v1.SetDrainedRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -156,6 +158,115 @@ class EndToEndTest {
     assertEquals(0, shard1Failures.get(), "shard 1 never stopped");
     assertTrue(shard1Sent.get() > 0);
     assertEquals(0, cluster.upstream.bans(), "the ban detector saw no overlap");
+  }
+
+  /** Sends to {@code recipients} until stopped, counting outcomes and the slowest request. */
+  private final class Load extends Thread {
+    final AtomicBoolean running = new AtomicBoolean(true);
+    final AtomicInteger sent = new AtomicInteger();
+    final AtomicInteger failed = new AtomicInteger();
+    volatile long slowestMs;
+    private final List<String> recipients;
+
+    Load(List<String> recipients) {
+      this.recipients = recipients;
+      start();
+    }
+
+    @Override
+    public void run() {
+      for (int i = 0; running.get() && i < 100_000; i++) {
+        long t0 = System.nanoTime();
+        try {
+          if (sendText(recipients.get(i % recipients.size())) == 201) {
+            sent.incrementAndGet();
+          } else {
+            failed.incrementAndGet();
+          }
+        } catch (Exception e) {
+          failed.incrementAndGet();
+        }
+        slowestMs = Math.max(slowestMs, (System.nanoTime() - t0) / 1_000_000);
+      }
+    }
+
+    void finish() throws InterruptedException {
+      running.set(false);
+      join(10_000);
+    }
+  }
+
+  @Test
+  void moveAndDrainUnderLoadLoseNoMessage() throws Exception {
+    startTwoShards(4);
+    long acceptedBefore = cluster.upstream.acceptedMessages();
+    Load shard0 = new Load(recipients(0, 2, 100));
+    Load shard1 = new Load(recipients(1, 2, 100));
+    await().atMost(Duration.ofSeconds(5)).until(() -> shard0.sent.get() > 20);
+
+    // Move shard 0 to a spare, by name.
+    Assignment from = primaryOf(0);
+    String target =
+        cluster.state().coreapps().keySet().stream()
+            .filter(id -> cluster.state().isSpare(id))
+            .findFirst()
+            .orElseThrow();
+    long moveAt = System.nanoTime();
+    cluster
+        .admin()
+        .movePrimary(MovePrimaryRequest.newBuilder().setShard(0).setCoreappId(target).build());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> primaryOf(0) != null && primaryOf(0).coreappId().equals(target));
+    long movedMs = (System.nanoTime() - moveAt) / 1_000_000;
+
+    // Drain shard 1's primary: the shard goes to the remaining spare.
+    Assignment drained = primaryOf(1);
+    long drainAt = System.nanoTime();
+    cluster
+        .admin()
+        .setDrained(
+            SetDrainedRequest.newBuilder()
+                .setCoreappId(drained.coreappId())
+                .setDrained(true)
+                .build());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> primaryOf(1) != null && !primaryOf(1).coreappId().equals(drained.coreappId()));
+    long drainedMs = (System.nanoTime() - drainAt) / 1_000_000;
+    int sentBeforeEnd = shard0.sent.get() + shard1.sent.get();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> shard0.sent.get() + shard1.sent.get() > sentBeforeEnd + 20);
+    shard0.finish();
+    shard1.finish();
+
+    System.out.printf(
+        "move of shard 0 %s -> %s: new primary after %d ms, slowest shard-0 request %d ms;"
+            + " drain of %s: shard 1 moved after %d ms, slowest shard-1 request %d ms;"
+            + " sent %d + %d, failed %d + %d%n",
+        from.coreappId(),
+        target,
+        movedMs,
+        shard0.slowestMs,
+        drained.coreappId(),
+        drainedMs,
+        shard1.slowestMs,
+        shard0.sent.get(),
+        shard1.sent.get(),
+        shard0.failed.get(),
+        shard1.failed.get());
+    assertEquals(0, shard0.failed.get(), "no failed message on the moved shard");
+    assertEquals(0, shard1.failed.get(), "no failed message on the drained coreapp's shard");
+    assertEquals(
+        acceptedBefore + shard0.sent.get() + shard1.sent.get(),
+        cluster.upstream.acceptedMessages(),
+        "every acknowledged message reached the upstream exactly once");
+    assertEquals(0, cluster.upstream.bans(), "the ban detector saw no overlap");
+    assertTrue(primaryOf(0).epoch() > from.epoch() && primaryOf(1).epoch() > drained.epoch());
+    assertTrue(cluster.state().coreapps().get(drained.coreappId()).drained());
   }
 
   @Test

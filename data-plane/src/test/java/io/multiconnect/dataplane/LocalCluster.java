@@ -3,9 +3,11 @@ package io.multiconnect.dataplane;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
+import io.grpc.stub.MetadataUtils;
 import io.multiconnect.dataplane.upstream.UpstreamSimulator;
 import io.multiconnect.dataplane.webapp.WebappServer;
 import io.multiconnect.master.MasterNode;
+import io.multiconnect.master.MiniCluster;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
@@ -87,9 +89,17 @@ final class LocalCluster implements AutoCloseable {
     return peers.stream().map(PeerAddress::apiAddress).toList();
   }
 
-  /** The admin API of the current leader. */
+  /** The admin API of the current leader, as admin (a token signed with the cluster's key). */
   AdminGrpc.AdminBlockingStub admin() {
-    return AdminGrpc.newBlockingStub(adminChannels.get(masters.indexOf(leader())));
+    MasterNode leader = leader();
+    String key =
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(() -> leader.state().tokenKey(), k -> !k.isEmpty());
+    return AdminGrpc.newBlockingStub(adminChannels.get(masters.indexOf(leader)))
+        .withInterceptors(
+            MetadataUtils.newAttachHeadersInterceptor(
+                MiniCluster.adminHeaders(MiniCluster.adminToken(key))));
   }
 
   MasterNode leader() {

@@ -1,5 +1,6 @@
 package io.multiconnect.master.config;
 
+import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.mirror.MirrorSettings;
 import java.io.IOException;
 import java.io.Reader;
@@ -29,6 +30,8 @@ import java.util.UUID;
  * @param logSegmentBytes the size at which a Raft log segment is closed; only closed segments can
  *     be purged after a snapshot ({@code log.segment.bytes}, {@code MC_LOG_SEGMENT_BYTES})
  * @param mirror the MySQL mirror, if any (see {@link MirrorSettings})
+ * @param initialShards the shard count a brand-new cluster starts with ({@code initial.shards},
+ *     {@code MC_INITIAL_SHARDS}; default 1); ignored once the cluster exists
  */
 public record MasterConfig(
     String nodeId,
@@ -37,7 +40,8 @@ public record MasterConfig(
     UUID groupId,
     long snapshotThreshold,
     long logSegmentBytes,
-    Optional<MirrorSettings> mirror) {
+    Optional<MirrorSettings> mirror,
+    int initialShards) {
 
   public static final UUID DEFAULT_GROUP_ID =
       UUID.fromString("6d756c74-6963-6f6e-6e65-637400000001");
@@ -55,7 +59,8 @@ public record MasterConfig(
           "log.segment.bytes", "MC_LOG_SEGMENT_BYTES",
           "mirror.jdbc.url", "MC_MIRROR_JDBC_URL",
           "mirror.user", "MC_MIRROR_USER",
-          "mirror.password", "MC_MIRROR_PASSWORD");
+          "mirror.password", "MC_MIRROR_PASSWORD",
+          "initial.shards", "MC_INITIAL_SHARDS");
 
   public MasterConfig {
     peers = List.copyOf(peers);
@@ -72,6 +77,21 @@ public record MasterConfig(
       throw new ConfigException(
           "log.segment.bytes", "must be at least " + MIN_LOG_SEGMENT_BYTES + " bytes");
     }
+    if (!ClusterState.ALLOWED_SHARD_COUNTS.contains(initialShards)) {
+      throw new ConfigException("initial.shards", "must be one of 1, 2, 4, 8, 16, 32");
+    }
+  }
+
+  /** A configuration for a cluster that starts with one shard. */
+  public MasterConfig(
+      String nodeId,
+      List<PeerAddress> peers,
+      Path dataDir,
+      UUID groupId,
+      long snapshotThreshold,
+      long logSegmentBytes,
+      Optional<MirrorSettings> mirror) {
+    this(nodeId, peers, dataDir, groupId, snapshotThreshold, logSegmentBytes, mirror, 1);
   }
 
   public PeerAddress self() {
@@ -117,7 +137,8 @@ public record MasterConfig(
         group,
         number(p, "snapshot.threshold", DEFAULT_SNAPSHOT_THRESHOLD),
         number(p, "log.segment.bytes", DEFAULT_LOG_SEGMENT_BYTES),
-        mirror(p));
+        mirror(p),
+        (int) number(p, "initial.shards", 1));
   }
 
   private static Optional<MirrorSettings> mirror(Properties p) {

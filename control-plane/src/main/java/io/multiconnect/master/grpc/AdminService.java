@@ -68,6 +68,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminService extends AdminGrpc.AdminImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(AdminService.class);
+
   /** How long GetStatus waits for the other masters' Raft status. */
   static final long PEER_STATUS_DEADLINE_MS = 500;
 

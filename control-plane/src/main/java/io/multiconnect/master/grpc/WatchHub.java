@@ -36,6 +36,10 @@ public final class WatchHub implements AutoCloseable {
             return t;
           });
   private final Deque<WatchEvent> history = new ArrayDeque<>();
+
+  /** Every routing change after this version is in {@link #history}. */
+  private long completeSince = Long.MAX_VALUE;
+
   private final List<ServerCallStreamObserver<WatchEvent>> watchers = new ArrayList<>();
   private ShardMap latest;
 
@@ -65,26 +69,15 @@ public final class WatchHub implements AutoCloseable {
     watchers.add(watcher);
   }
 
-  /** Sends the events after {@code fromVersion} if the history still has them. */
+  /**
+   * Sends the changes after {@code fromVersion} (any version the watcher saw, a change's or a
+   * map's) if the history still has all of them.
+   */
   private boolean resume(long fromVersion, ServerCallStreamObserver<WatchEvent> watcher) {
-    if (fromVersion <= 0) {
+    if (fromVersion <= 0 || fromVersion < completeSince || fromVersion > latest.getVersion()) {
       return false;
     }
-    if (fromVersion == latest.getVersion()) {
-      return true;
-    }
-    boolean found = false;
-    List<WatchEvent> missed = new ArrayList<>();
-    for (WatchEvent e : history) {
-      if (found) {
-        missed.add(e);
-      }
-      found |= e.getVersion() == fromVersion;
-    }
-    if (!found) {
-      return false;
-    }
-    missed.forEach(watcher::onNext);
+    history.stream().filter(e -> e.getVersion() > fromVersion).forEach(watcher::onNext);
     return true;
   }
 
@@ -95,6 +88,7 @@ public final class WatchHub implements AutoCloseable {
     ShardMap previous = latest;
     latest = map;
     if (previous == null) {
+      completeSince = map.getVersion();
       return;
     }
     ShardMapDelta delta = delta(previous, map);
@@ -106,7 +100,7 @@ public final class WatchHub implements AutoCloseable {
     }
     WatchEvent event = WatchEvent.newBuilder().setVersion(map.getVersion()).setDelta(delta).build();
     if (history.size() == HISTORY) {
-      history.removeFirst();
+      completeSince = history.removeFirst().getVersion();
     }
     history.addLast(event);
     watchers.removeIf(ServerCallStreamObserver::isCancelled);

@@ -31,6 +31,8 @@ class MasterConfigTest {
     assertEquals(Path.of("/tmp/b"), c.dataDir());
     assertEquals(9882, c.self().apiPort());
     assertEquals(MasterConfig.DEFAULT_SNAPSHOT_THRESHOLD, c.snapshotThreshold());
+    assertEquals(1, c.initialShards());
+    assertEquals(4, MasterConfig.load(f, Map.of("MC_INITIAL_SHARDS", "4")).initialShards());
   }
 
   private void assertRefused(String properties, String expectedMessagePart) throws Exception {
@@ -47,5 +49,6 @@ class MasterConfigTest {
     assertRefused(valid.replace("node.id=m1", "node.id=m9"), "node.id: 'm9' is not one of");
     assertRefused(valid + "snapshot.threshold=lots\n", "snapshot.threshold: must be a whole");
     assertRefused(valid + "log.segment.bytes=100\n", "log.segment.bytes: must be at least");
+    assertRefused(valid + "initial.shards=3\n", "initial.shards: must be one of 1, 2, 4");
   }
 }

@@ -277,9 +277,9 @@ public final class WebappServer implements AutoCloseable {
     return switch (e.kind()) {
       case INVALID_ARGUMENT -> fieldError(e.getMessage());
       case NO_LEADER -> ApiError.notReady("the control plane has no leader: " + e.getMessage());
+      case UNAUTHENTICATED -> ApiError.unauthorized(e.getMessage());
       case FAILED ->
           switch (e.code()) {
-            case UNAUTHENTICATED -> ApiError.unauthorized(e.getMessage());
             case FAILED_PRECONDITION -> fieldError(e.getMessage());
             default ->
                 ApiError.notReady("the control plane did not complete the call: " + e.getMessage());
@@ -325,8 +325,10 @@ public final class WebappServer implements AutoCloseable {
     }
     int shards = shardsNode.asInt();
     try {
-      admin.call(
-          s -> s.setShardCount(SetShardCountRequest.newBuilder().setShardCount(shards).build()));
+      asCaller(ctx)
+          .call(
+              s ->
+                  s.setShardCount(SetShardCountRequest.newBuilder().setShardCount(shards).build()));
     } catch (AdminException e) {
       if (e.kind() == AdminException.Kind.NO_LEADER) {
         throw new ApiError(403, 1005, "Access denied", "the control plane has no leader; retry")
@@ -381,7 +383,12 @@ public final class WebappServer implements AutoCloseable {
     if (req.getHeartbeatIntervalMs() == 0 && req.getUnhealthyIntervalMs() == 0) {
       throw ApiError.absent("heartbeat_interval or unhealthy_interval").failure();
     }
-    ctx.json(settingsBody(admin.call(s -> s.updateSettings(req.build()))));
+    ctx.json(settingsBody(asCaller(ctx).call(s -> s.updateSettings(req.build()))));
+  }
+
+  /** The admin client acting as the REST caller: its bearer token goes to the masters. */
+  private AdminClient asCaller(Context ctx) {
+    return admin.withAuthorization(Optional.ofNullable(ctx.header("Authorization")).orElse(""));
   }
 
   /** A setting in seconds (the On-Premises API's unit); 0 when absent. */

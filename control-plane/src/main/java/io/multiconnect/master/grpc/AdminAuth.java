@@ -1,0 +1,105 @@
+package io.multiconnect.master.grpc;
+
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.multiconnect.master.auth.Passwords;
+import io.multiconnect.master.auth.Tokens;
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.User;
+import io.multiconnect.proto.v1.AdminGrpc;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Authenticates every Admin call that changes the cluster: the {@code authorization} header must
+ * carry {@code Bearer <token>} (a token from Login, the same the REST API issues) or {@code Basic
+ * base64(user:password)} of a user whose password no longer needs changing. The same users as the
+ * REST API. Reads (status, settings, masters) and Login stay open, as does the webapps' internal
+ * GetTokenKey: keep the API port on the cluster's network (docs/operations.md).
+ */
+public final class AdminAuth implements ServerInterceptor {
+  private static final Logger LOG = LoggerFactory.getLogger(AdminAuth.class);
+
+  public static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  static final Set<String> PROTECTED =
+      Set.of(
+          AdminGrpc.getSetShardCountMethod().getFullMethodName(),
+          AdminGrpc.getUpdateSettingsMethod().getFullMethodName(),
+          AdminGrpc.getMovePrimaryMethod().getFullMethodName(),
+          AdminGrpc.getSetDrainedMethod().getFullMethodName(),
+          AdminGrpc.getTransferLeadershipMethod().getFullMethodName(),
+          AdminGrpc.getTakeSnapshotMethod().getFullMethodName(),
+          AdminGrpc.getAddMasterMethod().getFullMethodName(),
+          AdminGrpc.getRemoveMasterMethod().getFullMethodName());
+
+  private final Supplier<ClusterState> state;
+
+  public AdminAuth(Supplier<ClusterState> state) {
+    this.state = state;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    String method = call.getMethodDescriptor().getFullMethodName();
+    if (!PROTECTED.contains(method)) {
+      return next.startCall(call, headers);
+    }
+    Optional<String> refused = check(state.get(), headers.get(AUTHORIZATION), Instant.now());
+    if (refused.isPresent()) {
+      LOG.info("admin call {} refused: {}", method, refused.get());
+      call.close(Status.UNAUTHENTICATED.withDescription(refused.get()), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    return next.startCall(call, headers);
+  }
+
+  /** Why {@code authorization} does not authenticate a user of {@code state}, or empty. */
+  static Optional<String> check(ClusterState state, String authorization, Instant now) {
+    if (authorization == null || authorization.isBlank()) {
+      return Optional.of(
+          "credentials required: set MC_ADMIN_TOKEN, or MC_ADMIN_USER and MC_ADMIN_PASSWORD");
+    }
+    if (authorization.startsWith("Bearer ")) {
+      Optional<String> user =
+          Tokens.verify(state.tokenKey(), authorization.substring(7).trim(), now);
+      return user.filter(u -> state.users().containsKey(u)).isPresent()
+          ? Optional.empty()
+          : Optional.of("invalid or expired token (log in again)");
+    }
+    if (authorization.startsWith("Basic ")) {
+      String decoded;
+      try {
+        decoded =
+            new String(
+                Base64.getDecoder().decode(authorization.substring(6).trim()),
+                StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return Optional.of("malformed Basic credentials");
+      }
+      int colon = decoded.indexOf(':');
+      User user = colon < 0 ? null : state.users().get(decoded.substring(0, colon));
+      if (user == null || !Passwords.matches(decoded.substring(colon + 1), user.passwordHash())) {
+        return Optional.of("wrong username or password");
+      }
+      return user.mustChangePassword()
+          ? Optional.of(
+              "the password of '"
+                  + user.username()
+                  + "' must be changed first (mcctl login --new-password-file FILE)")
+          : Optional.empty();
+    }
+    return Optional.of("unsupported authorization scheme (use Bearer or Basic)");
+  }
+}
