@@ -77,7 +77,11 @@ public final class StatusCommand implements Callable<Integer> {
               c.getEpoch(),
               c.getHealthy() ? "yes" : "no",
               c.getLastHeartbeatAgeMs() < 0 ? "-" : c.getLastHeartbeatAgeMs() + " ms ago",
-              c.getLeaseRemainingMs() < 0 ? "-" : "<= " + c.getLeaseRemainingMs() + " ms"));
+              c.getLeaseRemainingMs() < 0
+                  ? "-"
+                  : c.getLeaseRemainingMs() == 0
+                      ? "none"
+                      : "<= " + c.getLeaseRemainingMs() + " ms"));
     }
     return t.toString();
   }

@@ -97,7 +97,8 @@ class MembershipTest {
                         MasterConfig.DEFAULT_GROUP_ID,
                         10_000,
                         MasterConfig.MIN_LOG_SEGMENT_BYTES,
-                        Optional.empty()))
+                        Optional.empty(),
+                        1))
                 .start());
         String out = mcctl(cluster, masters, "master", "add", id, p.raftAddress(), p.apiAddress());
         assertTrue(out.contains(id + " "), out);

@@ -76,7 +76,8 @@ public final class MiniCluster implements AutoCloseable {
         MasterConfig.DEFAULT_GROUP_ID,
         snapshotThreshold,
         MasterConfig.MIN_LOG_SEGMENT_BYTES,
-        mirror);
+        mirror,
+        1);
   }
 
   public MasterNode node(int i) {

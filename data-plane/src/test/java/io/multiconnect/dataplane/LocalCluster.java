@@ -61,7 +61,8 @@ final class LocalCluster implements AutoCloseable {
                       MasterConfig.DEFAULT_GROUP_ID,
                       MasterConfig.DEFAULT_SNAPSHOT_THRESHOLD,
                       MasterConfig.DEFAULT_LOG_SEGMENT_BYTES,
-                      mirror))
+                      mirror,
+                      1))
               .start());
     }
     upstream = new UpstreamSimulator("127.0.0.1", 0).start();

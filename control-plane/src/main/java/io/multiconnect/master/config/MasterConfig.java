@@ -82,18 +82,6 @@ public record MasterConfig(
     }
   }
 
-  /** A configuration for a cluster that starts with one shard. */
-  public MasterConfig(
-      String nodeId,
-      List<PeerAddress> peers,
-      Path dataDir,
-      UUID groupId,
-      long snapshotThreshold,
-      long logSegmentBytes,
-      Optional<MirrorSettings> mirror) {
-    this(nodeId, peers, dataDir, groupId, snapshotThreshold, logSegmentBytes, mirror, 1);
-  }
-
   public PeerAddress self() {
     return peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow();
   }
