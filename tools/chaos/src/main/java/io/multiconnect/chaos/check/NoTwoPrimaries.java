@@ -1,0 +1,56 @@
+package io.multiconnect.chaos.check;
+
+import io.multiconnect.chaos.history.Event;
+import io.multiconnect.chaos.history.History;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * No two coreapps act for the same recipients at once: neither their self-reported lease intervals
+ * nor the sessions the upstream saw may overlap in time for shards that share recipients (shard
+ * counts are powers of two, so shard {@code a} of {@code n} and {@code b} of {@code m} share
+ * recipients exactly when they agree modulo {@code min(n, m)}).
+ */
+public final class NoTwoPrimaries implements Checker {
+
+  @Override
+  public CheckResult check(History history) {
+    List<Event> intervals = new ArrayList<>(history.select("lease"));
+    intervals.addAll(history.select("session"));
+    intervals.sort(Comparator.comparingLong(Event::time));
+    List<String> violations = new ArrayList<>();
+    List<Event> open = new ArrayList<>();
+    for (Event e : intervals) {
+      open.removeIf(o -> o.until() <= e.time());
+      for (Event o : open) {
+        if (!o.node().equals(e.node()) && sharesRecipients(o, e)) {
+          violations.add(
+              String.format(
+                  "%s %s shard %d/%d epoch %d [%d, %d] overlaps %s %s shard %d/%d epoch %d [%d, %d]",
+                  o.op(),
+                  o.node(),
+                  o.shard(),
+                  o.shardCount(),
+                  o.epoch(),
+                  o.time(),
+                  o.until(),
+                  e.op(),
+                  e.node(),
+                  e.shard(),
+                  e.shardCount(),
+                  e.epoch(),
+                  e.time(),
+                  e.until()));
+        }
+      }
+      open.add(e);
+    }
+    return new CheckResult("no-two-primaries", violations, intervals.size());
+  }
+
+  static boolean sharesRecipients(Event a, Event b) {
+    int common = Math.min(a.shardCount(), b.shardCount());
+    return a.shard() % common == b.shard() % common;
+  }
+}
