@@ -251,7 +251,7 @@ class McctlTest {
   }
 
   @Test
-  void masterListAndMembershipErrors() {
+  void masterListAndMembershipErrors() throws IOException {
     String leader = "m" + cluster.leaderIndex().orElseThrow();
     Run list = mcctl("master", "list");
     assertEquals(0, list.exit(), list.err());
@@ -275,6 +275,19 @@ class McctlTest {
     Run bad = mcctl("master", "add", "m7", "nowhere", "127.0.0.1:2");
     assertEquals(1, bad.exit());
     assertEquals("mcctl: address: must be host:port, got 'nowhere'\n", bad.err());
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Run absent = mcctl("master", "add", "m7", "127.0.0.1:1", "127.0.0.1:" + closed);
+    assertEquals(1, absent.exit());
+    assertTrue(
+        absent.err().startsWith("mcctl: api_address: no master answers at 127.0.0.1:" + closed),
+        absent.err());
+    // An existing master's API address, named as a new one: the probe finds out who answers.
+    Run wrong = mcctl("master", "add", "m7", "127.0.0.1:1", cluster.peers.get(0).apiAddress());
+    assertEquals(1, wrong.exit());
+    assertTrue(wrong.err().startsWith("mcctl: master_id: the master at "), wrong.err());
   }
 
   @Test

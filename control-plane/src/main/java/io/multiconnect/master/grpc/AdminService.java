@@ -3,6 +3,7 @@ package io.multiconnect.master.grpc;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.master.MasterNode;
 import io.multiconnect.master.auth.Passwords;
@@ -321,7 +322,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     String id = request.getMasterId();
-    Optional<Rejection> refused = checkNewMaster(request);
+    Optional<Rejection> refused = checkNewMaster(request).or(() -> probeNewMaster(request));
     if (refused.isPresent()) {
       out.onError(GrpcErrors.invalid(refused.get()));
       return;
@@ -354,6 +355,43 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     }
     return node.state()
         .validate(new Command.PutMaster(new Master(id, request.getRaftAddress(), "")));
+  }
+
+  /**
+   * Asks the new master itself, at its API address, who it is: a typo in an address would otherwise
+   * leave Ratis trying to reach a peer that does not exist.
+   */
+  private Optional<Rejection> probeNewMaster(AddMasterRequest request) {
+    PeerAddress.HostPort api = PeerAddress.HostPort.parse(request.getApiAddress());
+    PeerAddress target = new PeerAddress(request.getMasterId(), api.host(), 1, api.port());
+    try {
+      MasterStatus s =
+          AdminGrpc.newBlockingStub(channels.to(target))
+              .withDeadlineAfter(PEER_STATUS_DEADLINE_MS * 2, TimeUnit.MILLISECONDS)
+              .getLocalRaftStatus(GetLocalRaftStatusRequest.getDefaultInstance());
+      if (!s.getId().equals(request.getMasterId())
+          || !s.getRaftAddress().equals(request.getRaftAddress())) {
+        return Optional.of(
+            new Rejection(
+                "master_id",
+                "the master at "
+                    + request.getApiAddress()
+                    + " is "
+                    + s.getId()
+                    + " with Raft address "
+                    + s.getRaftAddress()));
+      }
+      return Optional.empty();
+    } catch (StatusRuntimeException e) {
+      return Optional.of(
+          new Rejection(
+              "api_address",
+              "no master answers at "
+                  + request.getApiAddress()
+                  + " ("
+                  + e.getStatus().getCode()
+                  + "): start it first"));
+    }
   }
 
   @Override

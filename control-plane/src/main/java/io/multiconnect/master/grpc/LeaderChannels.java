@@ -17,9 +17,10 @@ public final class LeaderChannels implements AutoCloseable {
     this.peers = List.copyOf(peers);
   }
 
+  /** A channel to the master's API address (keyed by address, so a moved master gets a new one). */
   public ManagedChannel to(PeerAddress peer) {
     return channels.computeIfAbsent(
-        peer.id(),
+        peer.apiAddress(),
         id -> NettyChannelBuilder.forAddress(peer.host(), peer.apiPort()).usePlaintext().build());
   }
 
