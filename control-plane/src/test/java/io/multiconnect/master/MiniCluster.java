@@ -77,7 +77,8 @@ public final class MiniCluster implements AutoCloseable {
         snapshotThreshold,
         MasterConfig.MIN_LOG_SEGMENT_BYTES,
         mirror,
-        1);
+        1,
+        false);
   }
 
   public MasterNode node(int i) {

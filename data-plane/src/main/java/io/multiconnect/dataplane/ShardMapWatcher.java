@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,7 @@ public final class ShardMapWatcher implements AutoCloseable {
             return t;
           });
   private final String watcherId;
+  private volatile Consumer<WatchEvent> onChange = e -> {};
   private volatile boolean connected;
   private volatile boolean closed;
   private Context.CancellableContext current;
@@ -42,6 +44,14 @@ public final class ShardMapWatcher implements AutoCloseable {
   public ShardMapWatcher(List<String> masters, String watcherId) {
     masters.forEach(m -> channels.add(Endpoints.channel(m)));
     this.watcherId = watcherId;
+  }
+
+  /**
+   * Called on the watcher's thread after every change event (not the initial map); must not block.
+   */
+  public ShardMapWatcher onChange(Consumer<WatchEvent> listener) {
+    this.onChange = listener;
+    return this;
   }
 
   public ShardMapWatcher start() {
@@ -88,6 +98,9 @@ public final class ShardMapWatcher implements AutoCloseable {
                       public void onNext(WatchEvent e) {
                         connected = true;
                         table.updateAndGet(t -> t.apply(e));
+                        if (e.hasDelta()) {
+                          onChange.accept(e);
+                        }
                       }
 
                       @Override

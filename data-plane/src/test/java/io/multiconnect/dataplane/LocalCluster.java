@@ -62,7 +62,8 @@ final class LocalCluster implements AutoCloseable {
                       MasterConfig.DEFAULT_SNAPSHOT_THRESHOLD,
                       MasterConfig.DEFAULT_LOG_SEGMENT_BYTES,
                       mirror,
-                      1))
+                      1,
+                      false))
               .start());
     }
     upstream = new UpstreamSimulator("127.0.0.1", 0).start();

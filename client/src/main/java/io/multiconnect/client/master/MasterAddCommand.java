@@ -15,8 +15,9 @@ import picocli.CommandLine.Spec;
     name = "add",
     mixinStandardHelpOptions = true,
     description =
-        "Add a master to the Raft group. Start it first with the same group.id and peers listing"
-            + " every current master plus itself; it catches up from the leader before it votes.")
+        "Add a master to the Raft group. Start it first with join=true (MC_JOIN=true), the same"
+            + " group.id and peers listing every current master plus itself; it catches up from the"
+            + " leader before it votes.")
 public final class MasterAddCommand implements Callable<Integer> {
   @ParentCommand MasterCommand group;
   @Spec CommandSpec spec;

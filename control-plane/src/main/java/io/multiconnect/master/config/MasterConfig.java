@@ -32,6 +32,8 @@ import java.util.UUID;
  * @param mirror the MySQL mirror, if any (see {@link MirrorSettings})
  * @param initialShards the shard count a brand-new cluster starts with ({@code initial.shards},
  *     {@code MC_INITIAL_SHARDS}; default 1); ignored once the cluster exists
+ * @param join this master starts outside the group and waits to be added ({@code join}, {@code
+ *     MC_JOIN}; for {@code mcctl master add}): it never campaigns before the group takes it in
  */
 public record MasterConfig(
     String nodeId,
@@ -41,7 +43,8 @@ public record MasterConfig(
     long snapshotThreshold,
     long logSegmentBytes,
     Optional<MirrorSettings> mirror,
-    int initialShards) {
+    int initialShards,
+    boolean join) {
 
   public static final UUID DEFAULT_GROUP_ID =
       UUID.fromString("6d756c74-6963-6f6e-6e65-637400000001");
@@ -50,17 +53,18 @@ public record MasterConfig(
   public static final long MIN_LOG_SEGMENT_BYTES = 16L << 10;
 
   private static final Map<String, String> ENV_NAMES =
-      Map.of(
-          "node.id", "MC_NODE_ID",
-          "peers", "MC_PEERS",
-          "data.dir", "MC_DATA_DIR",
-          "group.id", "MC_GROUP_ID",
-          "snapshot.threshold", "MC_SNAPSHOT_THRESHOLD",
-          "log.segment.bytes", "MC_LOG_SEGMENT_BYTES",
-          "mirror.jdbc.url", "MC_MIRROR_JDBC_URL",
-          "mirror.user", "MC_MIRROR_USER",
-          "mirror.password", "MC_MIRROR_PASSWORD",
-          "initial.shards", "MC_INITIAL_SHARDS");
+      Map.ofEntries(
+          Map.entry("node.id", "MC_NODE_ID"),
+          Map.entry("peers", "MC_PEERS"),
+          Map.entry("data.dir", "MC_DATA_DIR"),
+          Map.entry("group.id", "MC_GROUP_ID"),
+          Map.entry("snapshot.threshold", "MC_SNAPSHOT_THRESHOLD"),
+          Map.entry("log.segment.bytes", "MC_LOG_SEGMENT_BYTES"),
+          Map.entry("mirror.jdbc.url", "MC_MIRROR_JDBC_URL"),
+          Map.entry("mirror.user", "MC_MIRROR_USER"),
+          Map.entry("mirror.password", "MC_MIRROR_PASSWORD"),
+          Map.entry("initial.shards", "MC_INITIAL_SHARDS"),
+          Map.entry("join", "MC_JOIN"));
 
   public MasterConfig {
     peers = List.copyOf(peers);
@@ -126,7 +130,8 @@ public record MasterConfig(
         number(p, "snapshot.threshold", DEFAULT_SNAPSHOT_THRESHOLD),
         number(p, "log.segment.bytes", DEFAULT_LOG_SEGMENT_BYTES),
         mirror(p),
-        (int) number(p, "initial.shards", 1));
+        (int) number(p, "initial.shards", 1),
+        Boolean.parseBoolean(p.getProperty("join", "false").trim()));
   }
 
   private static Optional<MirrorSettings> mirror(Properties p) {

@@ -44,10 +44,19 @@ public final class RaftAccess implements AutoCloseable {
   /** How long one proposal may take before it counts as failed (its outcome is then unknown). */
   static final TimeDuration REQUEST_TIMEOUT = TimeDuration.valueOf(3, TimeUnit.SECONDS);
 
+  /** How long a new master may take to catch up during a membership change. */
+  static final TimeDuration STAGING_TIMEOUT = TimeDuration.valueOf(10, TimeUnit.SECONDS);
+
+  static final TimeDuration ADMIN_REQUEST_TIMEOUT = TimeDuration.valueOf(15, TimeUnit.SECONDS);
+
   private final RaftPeerId selfId;
   private final RaftGroup group;
   private final RaftServer server;
   private final RaftClient localClient;
+
+  /** For membership changes, leadership transfers and snapshots, which may take longer. */
+  private final RaftClient adminClient;
+
   private final LeadershipProof proof;
 
   public RaftAccess(MasterConfig config, MasterStateMachine stateMachine) throws IOException {
@@ -67,11 +76,15 @@ public final class RaftAccess implements AutoCloseable {
     RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(1024, config.snapshotThreshold()));
     RaftServerConfigKeys.Log.setSegmentSizeMax(
         props, SizeInBytes.valueOf(config.logSegmentBytes()));
+    // A joining master has this long to catch up before a membership change gives up.
+    RaftServerConfigKeys.setStagingTimeout(props, STAGING_TIMEOUT);
     RaftClientConfigKeys.Rpc.setRequestTimeout(props, REQUEST_TIMEOUT);
     this.server =
         RaftServer.newBuilder()
             .setServerId(selfId)
-            .setGroup(group)
+            // A joining master starts with no configuration: it cannot campaign (and disturb the
+            // group with a higher term) before the leader adds it and sends it the log.
+            .setGroup(config.join() ? RaftGroup.valueOf(group.getGroupId()) : group)
             .setStateMachine(stateMachine)
             .setProperties(props)
             .setOption(RaftStorage.StartupOption.RECOVER)
@@ -79,6 +92,15 @@ public final class RaftAccess implements AutoCloseable {
     this.localClient =
         RaftClient.newBuilder()
             .setProperties(props)
+            .setRaftGroup(group)
+            .setLeaderId(selfId)
+            .setRetryPolicy(RetryPolicies.noRetry())
+            .build();
+    RaftProperties adminProps = new RaftProperties(props);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(adminProps, ADMIN_REQUEST_TIMEOUT);
+    this.adminClient =
+        RaftClient.newBuilder()
+            .setProperties(adminProps)
             .setRaftGroup(group)
             .setLeaderId(selfId)
             .setRetryPolicy(RetryPolicies.noRetry())
@@ -96,10 +118,12 @@ public final class RaftAccess implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      localClient.close();
-    } catch (IOException e) {
-      LOG.warn("closing raft client", e);
+    for (RaftClient c : List.of(localClient, adminClient)) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        LOG.warn("closing raft client", e);
+      }
     }
     try {
       server.close();
@@ -164,7 +188,7 @@ public final class RaftAccess implements AutoCloseable {
   public Optional<String> transferLeadership(String target, long timeoutMs) {
     try {
       RaftClientReply reply =
-          localClient.admin().transferLeadership(RaftPeerId.valueOf(target), timeoutMs);
+          adminClient.admin().transferLeadership(RaftPeerId.valueOf(target), timeoutMs);
       return reply.isSuccess()
           ? Optional.empty()
           : Optional.of(String.valueOf(reply.getException()));
@@ -201,7 +225,7 @@ public final class RaftAccess implements AutoCloseable {
             .map(e -> RaftPeer.newBuilder().setId(e.getKey()).setAddress(e.getValue()).build())
             .toList();
     try {
-      RaftClientReply reply = localClient.admin().setConfiguration(conf);
+      RaftClientReply reply = adminClient.admin().setConfiguration(conf);
       return reply.isSuccess()
           ? Optional.empty()
           : Optional.of(String.valueOf(reply.getException()));
@@ -222,7 +246,7 @@ public final class RaftAccess implements AutoCloseable {
 
   /** Takes a snapshot on this server; returns the index it covers. */
   public long takeSnapshot(long timeoutMs) throws IOException {
-    RaftClientReply reply = localClient.getSnapshotManagementApi(selfId).create(true, timeoutMs);
+    RaftClientReply reply = adminClient.getSnapshotManagementApi(selfId).create(true, timeoutMs);
     if (!reply.isSuccess()) {
       throw new IOException("snapshot failed: " + reply.getException());
     }

@@ -126,7 +126,11 @@ public final class CoreappNode implements AutoCloseable {
             });
     config.masters().forEach(m -> masterChannels.add(Endpoints.channel(m)));
     this.upstreamChannel = Endpoints.channel(config.upstream());
-    this.shardMap = new ShardMapWatcher(config.masters(), "coreapp-" + config.id());
+    // A change to the shard map may concern this coreapp (its shard revoked, or a shard given to
+    // it): heartbeat at once instead of at the next interval, so moves take milliseconds.
+    this.shardMap =
+        new ShardMapWatcher(config.masters(), "coreapp-" + config.id())
+            .onChange(e -> loop.execute(this::heartbeat));
     this.dbLiveness =
         config.liveness().map(db -> new DbLiveness(db, config.id(), config.address()));
     this.server =
@@ -181,6 +185,15 @@ public final class CoreappNode implements AutoCloseable {
     if (stopping) {
       return;
     }
+    heartbeat();
+    loop.schedule(this::tick, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** One heartbeat (and resent releases); the periodic {@link #tick} and map changes call it. */
+  private void heartbeat() {
+    if (stopping) {
+      return;
+    }
     long seq = lease.beforeSend(System.nanoTime());
     HeartbeatRequest request =
         HeartbeatRequest.newBuilder()
@@ -192,7 +205,6 @@ public final class CoreappNode implements AutoCloseable {
     for (long epoch : List.copyOf(pendingReleases)) {
       sendRelease(epoch);
     }
-    loop.schedule(this::tick, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
   }
 
   private void onAnswer(HeartbeatResponse r) {
