@@ -15,6 +15,9 @@ import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.grpc.GrpcErrors;
 import io.multiconnect.proto.v1.AdminGrpc;
+import io.multiconnect.proto.v1.ClusterStatus;
+import io.multiconnect.proto.v1.GetStatusRequest;
+import io.multiconnect.proto.v1.MasterStatus;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.nio.file.Path;
@@ -148,6 +151,22 @@ class MasterClusterTest {
     assertEquals(before.coreapps(), after.coreapps());
     assertEquals(before.shardCount(), after.shardCount());
     assertEquals(Duration.ofMillis(200), after.settings().heartbeatInterval());
+
+    // Status from a live master: the dead one is reported unreachable, the others with their role.
+    ClusterStatus status = admin(acceptedBy[0]).getStatus(GetStatusRequest.getDefaultInstance());
+    for (MasterStatus m : status.getMastersList()) {
+      String expected =
+          m.getId().equals("m" + oldLeader)
+              ? "unreachable"
+              : m.getId().equals("m" + acceptedBy[0]) ? "leader" : "follower";
+      assertEquals(expected, m.getRole(), m.toString());
+    }
+    // local_only (health probes) asks nobody else: no roles, and no wait for the dead master.
+    ClusterStatus local =
+        admin(acceptedBy[0]).getStatus(GetStatusRequest.newBuilder().setLocalOnly(true).build());
+    assertEquals(3, local.getMastersCount());
+    assertTrue(local.getMastersList().stream().allMatch(m -> m.getRole().isEmpty()));
+    assertEquals("m" + acceptedBy[0], local.getLeader().getLeaderId());
   }
 
   @Test

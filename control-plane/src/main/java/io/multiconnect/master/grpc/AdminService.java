@@ -116,7 +116,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
             .setTerm(node.raft().currentTerm())
             .setAppliedIndex(state.version())
             .setShardMap(Protos.shardMap(state));
-    b.addAllMasters(masters(leader));
+    b.addAllMasters(request.getLocalOnly() ? membersOnly(leader) : masters(leader));
     boolean leading = node.isLeading();
     b.setMirror(mirrorStatus(state));
     state.moves().forEach(b::putMoves);
@@ -454,6 +454,20 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         .setCommitIndex(s.commitIndex())
         .setAppliedIndex(s.appliedIndex())
         .build();
+  }
+
+  /** The members with their addresses and who leads, without asking anyone. */
+  private List<MasterStatus> membersOnly(Optional<PeerAddress> leader) {
+    return node.members().stream()
+        .map(
+            p ->
+                MasterStatus.newBuilder()
+                    .setId(p.id())
+                    .setAddress(p.apiAddress())
+                    .setRaftAddress(p.raftAddress())
+                    .setLeader(leader.map(l -> l.id().equals(p.id())).orElse(false))
+                    .build())
+        .toList();
   }
 
   /** Every member's Raft status: this master's own, the others' asked in parallel. */

@@ -82,7 +82,7 @@ final class HealthView {
       return Optional.of(
           AdminGrpc.newBlockingStub(channel(address))
               .withDeadline(Deadline.after(PROBE_DEADLINE_MS, TimeUnit.MILLISECONDS))
-              .getStatus(GetStatusRequest.getDefaultInstance()));
+              .getStatus(GetStatusRequest.newBuilder().setLocalOnly(true).build()));
     } catch (StatusRuntimeException e) {
       return Optional.empty();
     }
