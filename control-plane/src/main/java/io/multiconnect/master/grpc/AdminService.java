@@ -151,6 +151,11 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void login(LoginRequest request, StreamObserver<LoginResponse> out) {
+    // On the leader only: it has applied every password change it acknowledged, so a login right
+    // after a change sees it (a follower may not have applied it yet).
+    if (!leaderOnly(out)) {
+      return;
+    }
     ClusterState state = node.state();
     User user = state.users().get(request.getUsername());
     if (user == null || !Passwords.matches(request.getPassword(), user.passwordHash())) {
