@@ -198,8 +198,13 @@ class McctlTest {
     String before = mcctl("watch", "--count", "1").out();
     long version = Long.parseLong(before.substring(0, before.indexOf(' ')));
 
-    Run move = mcctl("primary", "move", "0", spare);
-    assertEquals(0, move.exit(), move.err());
+    // The spare may not be healthy yet in the eyes of a leader elected moments ago (an earlier
+    // test transfers leadership): the move is refused until it is.
+    Run[] attempt = new Run[1];
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> (attempt[0] = mcctl("primary", "move", "0", spare)).exit() == 0);
+    Run move = attempt[0];
     assertTrue(
         move.out().startsWith("shard 0 moving from " + from + " to " + spare + " (index "),
         move.out());
