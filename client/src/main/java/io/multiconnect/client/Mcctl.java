@@ -105,7 +105,17 @@ public final class Mcctl {
     return configFile().getProperty(key, fallback);
   }
 
+  /** The config file's settings, read once per run (after options are parsed). */
+  private Properties configFile;
+
   private Properties configFile() {
+    if (configFile == null) {
+      configFile = readConfigFile();
+    }
+    return configFile;
+  }
+
+  private Properties readConfigFile() {
     Path file =
         config != null
             ? config

@@ -104,12 +104,7 @@ public final class StatusCommand implements Callable<Integer> {
     json.put("masters", s.getMastersList().stream().map(StatusCommand::master).toList());
     json.put(
         "primaries",
-        s.getShardMap().getAssignmentsList().stream()
-            .map(
-                a ->
-                    Map.of(
-                        "shard", a.getShard(), "coreapp", a.getCoreappId(), "epoch", a.getEpoch()))
-            .toList());
+        s.getShardMap().getAssignmentsList().stream().map(StatusCommand::primary).toList());
     json.put("moves", s.getMovesMap());
     List<Map<String, Object>> coreapps = new ArrayList<>();
     for (CoreappStatus c : s.getCoreappsList()) {
@@ -146,6 +141,11 @@ public final class StatusCommand implements Callable<Integer> {
               ok ? ms.getAppliedIndex() : ms.getError()));
     }
     return t.toString();
+  }
+
+  /** One shard's primary as a JSON object (also used by {@code watch}). */
+  static Map<String, Object> primary(ShardAssignment a) {
+    return Map.of("shard", a.getShard(), "coreapp", a.getCoreappId(), "epoch", a.getEpoch());
   }
 
   /** One master as a JSON object (also used by {@code master list}). */

@@ -81,14 +81,7 @@ public final class WatchCommand implements Callable<Integer> {
     out.put(
         "shard_count",
         e.hasSnapshot() ? e.getSnapshot().getShardCount() : e.getDelta().getShardCount());
-    out.put(
-        "primaries",
-        primaries.stream()
-            .map(
-                a ->
-                    Map.of(
-                        "shard", a.getShard(), "coreapp", a.getCoreappId(), "epoch", a.getEpoch()))
-            .toList());
+    out.put("primaries", primaries.stream().map(StatusCommand::primary).toList());
     out.put("removed_shards", e.hasSnapshot() ? List.of() : e.getDelta().getRemovedShardsList());
     return out;
   }

@@ -8,8 +8,6 @@ import io.multiconnect.master.MiniCluster;
 import io.multiconnect.master.TestCoreapp;
 import io.multiconnect.master.config.PeerAddress;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** mcctl against three real masters, asserting on captured output and exit codes. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -37,9 +34,6 @@ class McctlTest {
   private final List<TestCoreapp> coreapps = new ArrayList<>();
   private String masters;
   private String token;
-
-  /** One mcctl run: exit code, standard output, standard error. */
-  record Run(int exit, String out, String err) {}
 
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
@@ -64,61 +58,51 @@ class McctlTest {
     cluster.close();
   }
 
-  private Run mcctl(String... args) {
+  private McctlRun mcctl(String... args) {
     List<String> all = new ArrayList<>(List.of("--masters", masters, "--token", token));
     all.addAll(List.of(args));
-    return run(all.toArray(String[]::new));
-  }
-
-  private static Run run(String... args) {
-    CommandLine cmd = Mcctl.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    int exit = cmd.execute(args);
-    return new Run(exit, out.toString(), err.toString());
+    return McctlRun.of(all.toArray(String[]::new));
   }
 
   @Test
   void statusNamesTheLeaderTheMastersReport() {
     String leader = "m" + cluster.leaderIndex().orElseThrow();
-    Run table = mcctl("status");
+    McctlRun table = mcctl("status");
     assertEquals(0, table.exit(), table.err());
     assertTrue(table.out().startsWith("leader " + leader + " "), table.out());
     assertTrue(table.out().contains("MASTER") && table.out().contains("COREAPP"), table.out());
-    Run json = mcctl("--json", "status");
+    McctlRun json = mcctl("--json", "status");
     assertEquals(0, json.exit(), json.err());
     assertTrue(json.out().contains("\"leader\" : \"" + leader + "\""), json.out());
   }
 
   @Test
   void shardsGetAndSetWithErrors() {
-    Run bad = mcctl("shards", "set", "3");
+    McctlRun bad = mcctl("shards", "set", "3");
     assertEquals(1, bad.exit());
     assertEquals("mcctl: shard_count: must be one of 1, 2, 4, 8, 16, 32, got 3\n", bad.err());
 
-    Run tooMany = mcctl("shards", "set", "4");
+    McctlRun tooMany = mcctl("shards", "set", "4");
     assertEquals(1, tooMany.exit());
     assertTrue(tooMany.err().contains("healthy coreapps"), tooMany.err());
 
     await().atMost(Duration.ofSeconds(10)).until(() -> mcctl("shards", "set", "2").exit() == 0);
-    Run get = mcctl("shards", "get");
+    McctlRun get = mcctl("shards", "get");
     assertEquals("shards: 2\n", get.out());
     assertEquals("{\n  \"shards\" : 2\n}\n", mcctl("--json", "shards", "get").out());
   }
 
   @Test
   void settingsGetAndSetWithErrors() {
-    Run get = mcctl("settings", "get");
+    McctlRun get = mcctl("settings", "get");
     assertEquals(0, get.exit(), get.err());
     assertTrue(get.out().contains("unhealthy_interval: "), get.out());
 
-    Run bad = mcctl("settings", "set", "--unhealthy-interval", "0.1");
+    McctlRun bad = mcctl("settings", "set", "--unhealthy-interval", "0.1");
     assertEquals(1, bad.exit());
     assertTrue(bad.err().startsWith("mcctl: unhealthy_interval: must be at least"), bad.err());
 
-    Run nothing = mcctl("settings", "set");
+    McctlRun nothing = mcctl("settings", "set");
     assertEquals(2, nothing.exit(), "usage error");
     assertTrue(nothing.err().contains("--heartbeat-interval"), nothing.err());
   }
@@ -129,7 +113,7 @@ class McctlTest {
     try (ServerSocket s = new ServerSocket(0)) {
       closed = s.getLocalPort();
     }
-    Run r = run("--masters", "127.0.0.1:" + closed, "--timeout", "0.3", "status");
+    McctlRun r = McctlRun.of("--masters", "127.0.0.1:" + closed, "--timeout", "0.3", "status");
     assertEquals(3, r.exit());
     assertTrue(r.err().startsWith("mcctl: no leader reachable at 127.0.0.1:" + closed), r.err());
     assertEquals(1, r.err().lines().count(), r.err());
@@ -139,19 +123,19 @@ class McctlTest {
   void leaderTransferAndSnapshot() {
     int from = cluster.leaderIndex().orElseThrow();
     String to = "m" + ((from + 1) % 3);
-    Run moved = mcctl("leader", "transfer", to);
+    McctlRun moved = mcctl("leader", "transfer", to);
     assertEquals(0, moved.exit(), moved.err());
     assertEquals("leader is now " + to + "\n", moved.out());
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> mcctl("status").out().startsWith("leader " + to + " "));
 
-    Run unknown = mcctl("leader", "transfer", "m9");
+    McctlRun unknown = mcctl("leader", "transfer", "m9");
     assertEquals(1, unknown.exit());
     assertEquals("mcctl: master_id: unknown master 'm9'\n", unknown.err());
 
     await().atMost(Duration.ofSeconds(10)).until(() -> cluster.leaderIndex().isPresent());
-    Run snap = mcctl("--json", "snapshot");
+    McctlRun snap = mcctl("--json", "snapshot");
     assertEquals(0, snap.exit(), snap.err());
     assertTrue(snap.out().contains("\"master\" : \"" + to + "\""), snap.out());
     var snapshot =
@@ -200,56 +184,56 @@ class McctlTest {
 
     // The spare may not be healthy yet in the eyes of a leader elected moments ago (an earlier
     // test transfers leadership): the move is refused until it is.
-    Run[] attempt = new Run[1];
+    McctlRun[] attempt = new McctlRun[1];
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> (attempt[0] = mcctl("primary", "move", "0", spare)).exit() == 0);
-    Run move = attempt[0];
+    McctlRun move = attempt[0];
     assertTrue(
         move.out().startsWith("shard 0 moving from " + from + " to " + spare + " (index "),
         move.out());
     await().atMost(Duration.ofSeconds(10)).until(() -> primaryOf(0).equals(spare));
     // Watching from before the move replays it: the shard loses its primary, then gets the new one.
-    Run watched = mcctl("watch", "--from", Long.toString(version), "--count", "2");
+    McctlRun watched = mcctl("watch", "--from", Long.toString(version), "--count", "2");
     assertEquals(0, watched.exit(), watched.err());
     List<String> changes = watched.out().lines().toList();
     assertTrue(changes.get(0).contains("shard 0 has no primary"), watched.out());
     assertTrue(changes.get(1).contains("shard 0 -> " + spare + "@"), watched.out());
 
-    Run unknown = mcctl("primary", "move", "0", "zz");
+    McctlRun unknown = mcctl("primary", "move", "0", "zz");
     assertEquals(1, unknown.exit());
     assertEquals("mcctl: coreapp_id: unknown coreapp 'zz'\n", unknown.err());
-    Run already = mcctl("primary", "move", "0", spare);
+    McctlRun already = mcctl("primary", "move", "0", spare);
     assertEquals(1, already.exit());
     assertEquals(
         "mcctl: coreapp_id: coreapp '" + spare + "' is already primary of shard 0\n",
         already.err());
-    Run badShard = mcctl("primary", "move", "9", from);
+    McctlRun badShard = mcctl("primary", "move", "9", from);
     assertEquals(1, badShard.exit());
     assertTrue(badShard.err().startsWith("mcctl: shard: must be in [0, "), badShard.err());
 
-    Run drain = mcctl("coreapp", "drain", spare);
+    McctlRun drain = mcctl("coreapp", "drain", spare);
     assertEquals(0, drain.exit(), drain.err());
     assertEquals("coreapp " + spare + " is releasing\n", drain.out());
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> states().get(spare).equals("drained") && !primaryOf(0).isEmpty());
     assertTrue(!primaryOf(0).equals(spare));
-    Run undrain = mcctl("coreapp", "undrain", spare);
+    McctlRun undrain = mcctl("coreapp", "undrain", spare);
     assertEquals(0, undrain.exit(), undrain.err());
     assertEquals("coreapp " + spare + " is secondary\n", undrain.out());
-    Run drainUnknown = mcctl("coreapp", "drain", "zz");
+    McctlRun drainUnknown = mcctl("coreapp", "drain", "zz");
     assertEquals(1, drainUnknown.exit());
     assertEquals("mcctl: coreapp_id: unknown coreapp 'zz'\n", drainUnknown.err());
   }
 
   @Test
   void watchPrintsTheMapThenChanges() {
-    Run one = mcctl("watch", "--count", "1");
+    McctlRun one = mcctl("watch", "--count", "1");
     assertEquals(0, one.exit(), one.err());
     assertTrue(one.out().matches("\\d+ map: \\d+ shard\\(s\\) .*\n"), one.out());
 
-    Run json = mcctl("--json", "watch", "--count", "1");
+    McctlRun json = mcctl("--json", "watch", "--count", "1");
     assertEquals(0, json.exit(), json.err());
     assertTrue(json.out().startsWith("{\"version\":"), json.out());
     assertTrue(json.out().contains("\"kind\":\"map\""), json.out());
@@ -258,64 +242,65 @@ class McctlTest {
   @Test
   void masterListAndMembershipErrors() throws IOException {
     String leader = "m" + cluster.leaderIndex().orElseThrow();
-    Run list = mcctl("master", "list");
+    McctlRun list = mcctl("master", "list");
     assertEquals(0, list.exit(), list.err());
     assertEquals(4, list.out().lines().count(), list.out());
     assertTrue(list.out().contains(" leader "), list.out());
     assertEquals(2, list.out().lines().filter(l -> l.contains(" follower ")).count(), list.out());
 
-    Run notMember = mcctl("master", "remove", "m9");
+    McctlRun notMember = mcctl("master", "remove", "m9");
     assertEquals(1, notMember.exit());
     assertEquals("mcctl: master_id: master 'm9' is not a member\n", notMember.err());
-    Run self = mcctl("master", "remove", leader);
+    McctlRun self = mcctl("master", "remove", leader);
     assertEquals(1, self.exit());
     assertEquals(
         "mcctl: master_id: "
             + leader
             + " is the leader; transfer leadership first (mcctl leader transfer)\n",
         self.err());
-    Run dup = mcctl("master", "add", "m1", "127.0.0.1:1", "127.0.0.1:2");
+    McctlRun dup = mcctl("master", "add", "m1", "127.0.0.1:1", "127.0.0.1:2");
     assertEquals(1, dup.exit());
     assertEquals("mcctl: master_id: master 'm1' is already a member\n", dup.err());
-    Run bad = mcctl("master", "add", "m7", "nowhere", "127.0.0.1:2");
+    McctlRun bad = mcctl("master", "add", "m7", "nowhere", "127.0.0.1:2");
     assertEquals(1, bad.exit());
     assertEquals("mcctl: address: must be host:port, got 'nowhere'\n", bad.err());
     int closed;
     try (ServerSocket s = new ServerSocket(0)) {
       closed = s.getLocalPort();
     }
-    Run absent = mcctl("master", "add", "m7", "127.0.0.1:1", "127.0.0.1:" + closed);
+    McctlRun absent = mcctl("master", "add", "m7", "127.0.0.1:1", "127.0.0.1:" + closed);
     assertEquals(1, absent.exit());
     assertTrue(
         absent.err().startsWith("mcctl: api_address: no master answers at 127.0.0.1:" + closed),
         absent.err());
     // An existing master's API address, named as a new one: the probe finds out who answers.
-    Run wrong = mcctl("master", "add", "m7", "127.0.0.1:1", cluster.peers.get(0).apiAddress());
+    McctlRun wrong = mcctl("master", "add", "m7", "127.0.0.1:1", cluster.peers.get(0).apiAddress());
     assertEquals(1, wrong.exit());
     assertTrue(wrong.err().startsWith("mcctl: master_id: the master at "), wrong.err());
   }
 
   @Test
   void writesNeedCredentialsAndLoginIssuesThem(@TempDir Path dir) throws IOException {
-    Run anonymous = run("--masters", masters, "snapshot");
+    McctlRun anonymous = McctlRun.of("--masters", masters, "snapshot");
     assertEquals(5, anonymous.exit());
     assertEquals(
         "mcctl: credentials required: set MC_ADMIN_TOKEN, or MC_ADMIN_USER and MC_ADMIN_PASSWORD\n",
         anonymous.err());
-    Run reads = run("--masters", masters, "shards", "get");
+    McctlRun reads = McctlRun.of("--masters", masters, "shards", "get");
     assertEquals(0, reads.exit(), "reads are open: " + reads.err());
 
     Path secret = Files.writeString(dir.resolve("secret"), "secret\n");
     Path strong = Files.writeString(dir.resolve("strong"), "Str0ng!pass\n");
-    Run unchanged = run("--masters", masters, "--password-file", secret.toString(), "snapshot");
+    McctlRun unchanged =
+        McctlRun.of("--masters", masters, "--password-file", secret.toString(), "snapshot");
     assertEquals(5, unchanged.exit());
     assertEquals(
         "mcctl: the password of 'admin' must be changed first (mcctl login --new-password-file"
             + " FILE)\n",
         unchanged.err());
 
-    Run login =
-        run(
+    McctlRun login =
+        McctlRun.of(
             "--masters",
             masters,
             "--password-file",
@@ -325,14 +310,15 @@ class McctlTest {
             strong.toString());
     assertEquals(0, login.exit(), login.err());
     String issued = login.out().strip();
-    Run withToken = run("--masters", masters, "--token", issued, "snapshot");
+    McctlRun withToken = McctlRun.of("--masters", masters, "--token", issued, "snapshot");
     assertEquals(0, withToken.exit(), withToken.err());
 
     Path config = dir.resolve("mcctl.properties");
     Files.writeString(config, "masters=" + masters + "\nuser=admin\npassword=Str0ng!pass\n");
-    Run fromConfig = run("--config", config.toString(), "snapshot");
+    McctlRun fromConfig = McctlRun.of("--config", config.toString(), "snapshot");
     assertEquals(0, fromConfig.exit(), fromConfig.err());
-    Run wrong = run("--masters", masters, "--password-file", secret.toString(), "snapshot");
+    McctlRun wrong =
+        McctlRun.of("--masters", masters, "--password-file", secret.toString(), "snapshot");
     assertEquals(5, wrong.exit());
     assertEquals("mcctl: wrong username or password\n", wrong.err());
   }
@@ -357,11 +343,11 @@ class McctlTest {
           {"watch", "--help"},
           {"login", "--help"}
         }) {
-      Run r = run(args);
+      McctlRun r = McctlRun.of(args);
       assertEquals(0, r.exit(), String.join(" ", args));
       assertTrue(r.out().contains("Usage: mcctl"), r.out());
     }
-    Run unknown = run("frobnicate");
+    McctlRun unknown = McctlRun.of("frobnicate");
     assertEquals(2, unknown.exit());
     assertTrue(unknown.err().contains("frobnicate"), unknown.err());
   }

@@ -11,11 +11,6 @@ import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.proto.v1.MasterStatus;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +20,6 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Grows the masters from 3 to 5 with {@code mcctl master add} and shrinks them back with {@code
@@ -34,27 +28,14 @@ import picocli.CommandLine;
 @Timeout(120)
 class MembershipTest {
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private static String mcctl(MiniCluster cluster, String masters, String... args) {
-    CommandLine cmd = Mcctl.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
     List<String> all =
         new ArrayList<>(
             List.of("--masters", masters, "--timeout", "20", "--token", cluster.adminToken()));
     all.addAll(List.of(args));
-    int exit = cmd.execute(all.toArray(String[]::new));
-    assertEquals(0, exit, String.join(" ", args) + ": " + err);
-    return out.toString();
+    McctlRun r = McctlRun.of(all.toArray(String[]::new));
+    assertEquals(0, r.exit(), String.join(" ", args) + ": " + r.err());
+    return r.out();
   }
 
   @Test
@@ -85,7 +66,8 @@ class MembershipTest {
 
       List<PeerAddress> peers = new ArrayList<>(cluster.peers);
       for (String id : List.of("m3", "m4")) {
-        PeerAddress p = new PeerAddress(id, "127.0.0.1", freePort(), freePort());
+        PeerAddress p =
+            new PeerAddress(id, "127.0.0.1", MiniCluster.freePort(), MiniCluster.freePort());
         peers.add(p);
         // The new master starts in join mode (outside the group), then is added.
         added.add(

@@ -7,8 +7,6 @@ import io.multiconnect.master.MiniCluster;
 import io.multiconnect.master.config.PeerAddress;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +17,6 @@ import org.apache.ratis.shell.cli.sh.RatisShell;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Apache Ratis's own shell, pointed at the masters' Raft ports, agrees with mcctl on the leader.
@@ -43,15 +40,13 @@ class RatisShellTest {
       Matcher m = Pattern.compile("leader info: (\\w+)\\(").matcher(shell);
       assertTrue(m.find(), shell);
 
-      CommandLine cmd = Mcctl.commandLine();
-      StringWriter status = new StringWriter();
-      cmd.setOut(new PrintWriter(status, true));
       String apis =
           cluster.peers.stream().map(PeerAddress::apiAddress).collect(Collectors.joining(","));
-      assertEquals(0, cmd.execute("--masters", apis, "status"));
+      McctlRun status = McctlRun.of("--masters", apis, "status");
+      assertEquals(0, status.exit(), status.err());
       assertTrue(
-          status.toString().startsWith("leader " + m.group(1) + " "),
-          "ratis-shell: " + m.group(1) + "\n" + status);
+          status.out().startsWith("leader " + m.group(1) + " "),
+          "ratis-shell: " + m.group(1) + "\n" + status.out());
     }
   }
 }

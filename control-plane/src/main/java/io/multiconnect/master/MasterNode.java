@@ -80,7 +80,7 @@ public final class MasterNode implements AutoCloseable {
   public MasterNode(MasterConfig config) throws IOException {
     this.config = config;
     this.raft = new RaftAccess(config, stateMachine);
-    this.leaderChannels = new LeaderChannels(config.peers());
+    this.leaderChannels = new LeaderChannels();
     stateMachine.setListener(new StateListener());
     PeerAddress self = config.self();
     this.grpcServer =
@@ -143,11 +143,6 @@ public final class MasterNode implements AutoCloseable {
 
   public ClusterState state() {
     return stateMachine.state();
-  }
-
-  /** Raft index of the last state written to the mirror; empty without a mirror. */
-  public OptionalLong mirroredVersion() {
-    return mirror.map(m -> OptionalLong.of(m.publishedVersion())).orElse(OptionalLong.empty());
   }
 
   /** The mirror publisher, when this master has a mirror database. */

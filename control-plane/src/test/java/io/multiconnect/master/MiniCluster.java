@@ -60,7 +60,8 @@ public final class MiniCluster implements AutoCloseable {
     return c;
   }
 
-  private static int freePort() {
+  /** A port free on loopback right now. */
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {

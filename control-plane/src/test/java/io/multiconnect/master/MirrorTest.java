@@ -212,6 +212,8 @@ class MirrorTest {
         .pollInterval(Duration.ofMillis(50))
         .ignoreExceptions()
         .until(() -> mirrored(m).equals(want));
-    assertTrue(cluster.node(cluster.leaderIndex().orElseThrow()).mirroredVersion().getAsLong() > 0);
+    assertTrue(
+        cluster.node(cluster.leaderIndex().orElseThrow()).mirror().orElseThrow().publishedVersion()
+            > 0);
   }
 }

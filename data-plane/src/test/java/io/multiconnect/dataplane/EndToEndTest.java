@@ -107,26 +107,7 @@ class EndToEndTest {
         "each accepted by the upstream on its shard");
 
     // Shard 1 keeps sending throughout; any failure there is a violation.
-    List<String> shard1 = recipients(1, 2, 200);
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicInteger shard1Failures = new AtomicInteger();
-    AtomicInteger shard1Sent = new AtomicInteger();
-    Thread background =
-        new Thread(
-            () -> {
-              for (int i = 0; running.get() && i < 100_000; i++) {
-                try {
-                  if (sendText(shard1.get(i % shard1.size())) == 201) {
-                    shard1Sent.incrementAndGet();
-                  } else {
-                    shard1Failures.incrementAndGet();
-                  }
-                } catch (Exception e) {
-                  shard1Failures.incrementAndGet();
-                }
-              }
-            });
-    background.start();
+    Load shard1 = new Load(recipients(1, 2, 200));
 
     Assignment victim = primaryOf(0);
     long killedAt = System.nanoTime();
@@ -139,8 +120,7 @@ class EndToEndTest {
           "shard 0 never came back");
     }
     long recoveredMs = (System.nanoTime() - killedAt) / 1_000_000;
-    running.set(false);
-    background.join();
+    shard1.finish();
 
     System.out.printf(
         "kill -9 of %s (shard 0, epoch %d): shard 0 accepted again after %d ms; shard 1 sent %d, failed %d;"
@@ -148,15 +128,15 @@ class EndToEndTest {
         victim.coreappId(),
         victim.epoch(),
         recoveredMs,
-        shard1Sent.get(),
-        shard1Failures.get(),
+        shard1.sent.get(),
+        shard1.failed.get(),
         cluster.upstream.bans());
     assertTrue(
         recoveredMs <= UNHEALTHY.plusSeconds(2).toMillis(),
         "recovered after " + recoveredMs + " ms");
     assertTrue(primaryOf(0).epoch() > victim.epoch());
-    assertEquals(0, shard1Failures.get(), "shard 1 never stopped");
-    assertTrue(shard1Sent.get() > 0);
+    assertEquals(0, shard1.failed.get(), "shard 1 never stopped");
+    assertTrue(shard1.sent.get() > 0);
     assertEquals(0, cluster.upstream.bans(), "the ban detector saw no overlap");
   }
 

@@ -14,8 +14,6 @@ import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.mirror.MirrorSettings;
 import io.multiconnect.proto.v1.AdminGrpc;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +47,8 @@ final class LocalCluster implements AutoCloseable {
     this.dir = dir;
     this.mirror = mirror;
     for (int i = 0; i < 3; i++) {
-      peers.add(new PeerAddress("m" + i, "127.0.0.1", freePort(), freePort()));
+      peers.add(
+          new PeerAddress("m" + i, "127.0.0.1", MiniCluster.freePort(), MiniCluster.freePort()));
     }
     for (int i = 0; i < 3; i++) {
       masters.add(
@@ -77,14 +76,6 @@ final class LocalCluster implements AutoCloseable {
                 Optional.empty())
             .start();
     masterAddresses().forEach(a -> adminChannels.add(Endpoints.channel(a)));
-  }
-
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   List<String> masterAddresses() {
@@ -126,7 +117,7 @@ final class LocalCluster implements AutoCloseable {
             System.getProperty("java.class.path"),
             "io.multiconnect.dataplane.coreapp.CoreappMain");
     pb.environment().put("MC_COREAPP_ID", id);
-    pb.environment().put("MC_COREAPP_ADDRESS", "127.0.0.1:" + freePort());
+    pb.environment().put("MC_COREAPP_ADDRESS", "127.0.0.1:" + MiniCluster.freePort());
     pb.environment().put("MC_MASTERS", String.join(",", masterAddresses()));
     pb.environment().put("MC_UPSTREAM", "127.0.0.1:" + upstream.port());
     mirror.ifPresent(

@@ -83,7 +83,8 @@ class MirrorStartupTest {
         MasterNode leader = cluster.leader();
         await()
             .atMost(Duration.ofSeconds(5))
-            .until(() -> leader.mirroredVersion().getAsLong() >= leader.state().version());
+            .until(
+                () -> leader.mirror().orElseThrow().publishedVersion() >= leader.state().version());
 
         Thread stopper =
             new Thread(() -> cluster.masters.parallelStream().forEach(MasterNode::close));

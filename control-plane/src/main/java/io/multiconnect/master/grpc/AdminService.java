@@ -367,11 +367,9 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
    * leave Ratis trying to reach a peer that does not exist.
    */
   private Optional<Rejection> probeNewMaster(AddMasterRequest request) {
-    PeerAddress.HostPort api = PeerAddress.HostPort.parse(request.getApiAddress());
-    PeerAddress target = new PeerAddress(request.getMasterId(), api.host(), 1, api.port());
     try {
       MasterStatus s =
-          AdminGrpc.newBlockingStub(channels.to(target))
+          AdminGrpc.newBlockingStub(channels.to(request.getApiAddress()))
               .withDeadlineAfter(PEER_STATUS_DEADLINE_MS * 2, TimeUnit.MILLISECONDS)
               .getLocalRaftStatus(GetLocalRaftStatusRequest.getDefaultInstance());
       if (!s.getId().equals(request.getMasterId())
@@ -463,16 +461,16 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   /** The members with their addresses and who leads, without asking anyone. */
   private List<MasterStatus> membersOnly(Optional<PeerAddress> leader) {
-    return node.members().stream()
-        .map(
-            p ->
-                MasterStatus.newBuilder()
-                    .setId(p.id())
-                    .setAddress(p.apiAddress())
-                    .setRaftAddress(p.raftAddress())
-                    .setLeader(leader.map(l -> l.id().equals(p.id())).orElse(false))
-                    .build())
-        .toList();
+    return node.members().stream().map(p -> member(p, leader).build()).toList();
+  }
+
+  /** A member's addresses and whether it leads, as this master knows them. */
+  private static MasterStatus.Builder member(PeerAddress p, Optional<PeerAddress> leader) {
+    return MasterStatus.newBuilder()
+        .setId(p.id())
+        .setAddress(p.apiAddress())
+        .setRaftAddress(p.raftAddress())
+        .setLeader(leader.map(l -> l.id().equals(p.id())).orElse(false));
   }
 
   /** Every member's Raft status: this master's own, the others' asked in parallel. */
@@ -491,11 +489,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     List<MasterStatus> out = new ArrayList<>();
     for (int i = 0; i < members.size(); i++) {
       PeerAddress p = members.get(i);
-      MasterStatus.Builder m =
-          MasterStatus.newBuilder()
-              .setId(p.id())
-              .setAddress(p.apiAddress())
-              .setRaftAddress(p.raftAddress());
+      MasterStatus.Builder m = member(p, leader);
       try {
         m.mergeFrom(asked.get(i).get());
       } catch (ExecutionException e) {
@@ -504,8 +498,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         Thread.currentThread().interrupt();
         m.setRole("unreachable").setError("interrupted");
       }
-      m.setLeader(leader.map(l -> l.id().equals(p.id())).orElse(false));
-      out.add(m.build());
+      // The peer's own answer says whether it thinks it leads; this master's view decides.
+      out.add(m.setLeader(leader.map(l -> l.id().equals(p.id())).orElse(false)).build());
     }
     return out;
   }

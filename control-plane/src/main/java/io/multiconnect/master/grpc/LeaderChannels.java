@@ -3,29 +3,30 @@ package io.multiconnect.master.grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.multiconnect.master.config.PeerAddress;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** Channels from this master to the other masters' APIs, for relaying to the leader. */
+/**
+ * Channels from this master to the other masters' APIs: relaying to the leader, asking peers for
+ * their Raft status, probing a master about to join. Keyed by address, so a moved master gets a new
+ * one.
+ */
 public final class LeaderChannels implements AutoCloseable {
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-  private final List<PeerAddress> peers;
 
-  public LeaderChannels(List<PeerAddress> peers) {
-    this.peers = List.copyOf(peers);
-  }
-
-  /** A channel to the master's API address (keyed by address, so a moved master gets a new one). */
   public ManagedChannel to(PeerAddress peer) {
-    return channels.computeIfAbsent(
-        peer.apiAddress(),
-        id -> NettyChannelBuilder.forAddress(peer.host(), peer.apiPort()).usePlaintext().build());
+    return to(peer.apiAddress());
   }
 
-  public List<PeerAddress> peers() {
-    return peers;
+  /** A channel to the API at {@code host:port}. */
+  public ManagedChannel to(String apiAddress) {
+    return channels.computeIfAbsent(
+        apiAddress,
+        a -> {
+          PeerAddress.HostPort hp = PeerAddress.HostPort.parse(a);
+          return NettyChannelBuilder.forAddress(hp.host(), hp.port()).usePlaintext().build();
+        });
   }
 
   @Override
