@@ -36,6 +36,9 @@ final class HealthView {
   HealthView(List<String> masters, ShardMapWatcher watcher) {
     this.masters = List.copyOf(masters);
     this.watcher = watcher;
+    // Connect now: a first probe that had to set up its connection within PROBE_DEADLINE_MS could
+    // report a live master as disconnected on a loaded machine (seen once in EndToEndTest).
+    this.masters.forEach(m -> channel(m).getState(true));
   }
 
   private ManagedChannel channel(String address) {
