@@ -25,6 +25,12 @@ final class Http {
   }
 
   Response call(String method, String path, String body) throws IOException, InterruptedException {
+    return call(method, path, body, new String[0]);
+  }
+
+  /** A call with extra {@code name, value} header pairs. */
+  Response call(String method, String path, String body, String... headers)
+      throws IOException, InterruptedException {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + path))
             .timeout(Duration.ofSeconds(15))
@@ -36,6 +42,9 @@ final class Http {
                     : HttpRequest.BodyPublishers.ofString(body));
     if (!authorization.isEmpty()) {
       b.header("Authorization", authorization);
+    }
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
     }
     HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     JsonNode json = r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());

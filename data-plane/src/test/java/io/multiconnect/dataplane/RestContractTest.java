@@ -303,6 +303,18 @@ class RestContractTest {
             "{\"to\":\"15550002\",\"type\":\"text\",\"text\":{\"body\":\"hello\"}}");
     assertTrue(
         ok.json().path("messages").get(0).path("id").asText().startsWith("wamid."), ok.toString());
+
+    // A client's retry with its own Idempotency-Key gets the first message's id: sent once.
+    String message = "{\"to\":\"15550003\",\"type\":\"text\",\"text\":{\"body\":\"once\"}}";
+    Http.Response first = h.call("POST", "/v1/messages", message, "Idempotency-Key", "order-17:a");
+    Http.Response retry = h.call("POST", "/v1/messages", message, "Idempotency-Key", "order-17:a");
+    assertEquals(201, first.status(), first.toString());
+    assertEquals(first.json().path("messages"), retry.json().path("messages"));
+    assertError(
+        h.call("POST", "/v1/messages", message, "Idempotency-Key", "no spaces"),
+        400,
+        2001,
+        "Idempotency-Key");
   }
 
   @Test
@@ -344,15 +356,31 @@ class RestContractTest {
     assertError(h.call("GET", "/v1/nothing", null), 404, 1006, "/v1/nothing");
     Http anon = anonymous();
     var metrics =
-        java.net.http.HttpClient.newHttpClient()
-            .send(
-                java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(
-                            "http://127.0.0.1:" + cluster.webapp.port() + "/metrics"))
-                    .build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, metrics.statusCode());
-    assertTrue(metrics.body().contains("multiconnect_webapp_messages_sent_total"));
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + cluster.webapp.port() + "/metrics"))
+            .build();
+    var client = java.net.http.HttpClient.newHttpClient();
+    var body = client.send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, body.statusCode());
+    assertTrue(body.body().contains("multiconnect_webapp_messages_sent_total"));
+    // The routing table, shard by shard, as the chaos harness's observers read it.
+    var primary =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> cluster.state().assignments().get(0), a -> a != null);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                client
+                    .send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString())
+                    .body()
+                    .contains(
+                        "multiconnect_webapp_shard_primary{shard=\"0\",coreapp=\""
+                            + primary.coreappId()
+                            + "\",epoch=\""
+                            + primary.epoch()
+                            + "\"} 1"));
     assertEquals(401, anon.call("GET", "/v1/account/shards", null).status());
   }
 }

@@ -2,6 +2,7 @@ package io.multiconnect.dataplane.coreapp;
 
 import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.master.mirror.MirrorSettings;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,8 @@ import java.util.Optional;
  *     MC_MIRROR_USER}, {@code MC_MIRROR_PASSWORD}), if any
  * @param dbHeartbeatInterval how often the liveness row is written ({@code
  *     MC_DB_HEARTBEAT_INTERVAL}, seconds, default 60)
+ * @param leaseJournal where to append the intervals in which it may act, for the chaos harness
+ *     ({@code MC_LEASE_JOURNAL}), if anywhere
  */
 public record CoreappConfig(
     String id,
@@ -27,7 +30,8 @@ public record CoreappConfig(
     List<String> masters,
     String upstream,
     Optional<MirrorSettings> liveness,
-    Duration dbHeartbeatInterval) {
+    Duration dbHeartbeatInterval,
+    Optional<Path> leaseJournal) {
 
   public CoreappConfig {
     if (id == null || id.isBlank()) {
@@ -57,6 +61,7 @@ public record CoreappConfig(
         Endpoints.parseList("MC_MASTERS", env.get("MC_MASTERS")),
         env.getOrDefault("MC_UPSTREAM", ""),
         MirrorSettings.fromEnv(env),
-        dbInterval);
+        dbInterval,
+        Optional.ofNullable(env.get("MC_LEASE_JOURNAL")).filter(f -> !f.isBlank()).map(Path::of));
   }
 }

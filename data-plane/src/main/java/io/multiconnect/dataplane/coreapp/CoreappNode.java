@@ -105,6 +105,7 @@ public final class CoreappNode implements AutoCloseable {
   private final CoreappLease lease = new CoreappLease();
   private final ShardMapWatcher shardMap; // only to name the current primary when refusing
   private final Optional<DbLiveness> dbLiveness;
+  private final Optional<LeaseJournal> journal;
   private final Set<Long> pendingReleases = new LinkedHashSet<>();
   private volatile Active active;
   private volatile String gatewayStatus = "disconnected";
@@ -115,8 +116,12 @@ public final class CoreappNode implements AutoCloseable {
   private long heartbeatIntervalMs = 1000;
   private boolean stopping;
 
-  public CoreappNode(CoreappConfig config) {
+  public CoreappNode(CoreappConfig config) throws IOException {
     this.config = config;
+    this.journal =
+        config.leaseJournal().isPresent()
+            ? Optional.of(new LeaseJournal(config.id(), config.leaseJournal().get()))
+            : Optional.empty();
     this.loop =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -263,8 +268,9 @@ public final class CoreappNode implements AutoCloseable {
   }
 
   private void publish() {
-    Optional<Assignment> a = lease.active(System.nanoTime());
-    active =
+    long now = System.nanoTime();
+    Optional<Assignment> a = lease.active(now);
+    Active next =
         a.isPresent() && session != null && session.epoch == a.get().epoch()
             ? new Active(
                 a.get().shard(),
@@ -273,6 +279,16 @@ public final class CoreappNode implements AutoCloseable {
                 session.sessionId,
                 lease.leaseExpiresAtNanos())
             : null;
+    // Journaled before it is published, so no send can precede the claim that covers it.
+    journal.ifPresent(
+        j -> {
+          if (next == null) {
+            j.stopped(now);
+          } else {
+            j.acting(next.shard, next.shardCount, next.epoch, next.leaseExpiresAtNanos, now);
+          }
+        });
+    active = next;
   }
 
   private void openSession(Assignment a) {

@@ -139,6 +139,13 @@ final class UpstreamState {
     }
     String existing = messageIdByClientId.get(clientMessageId);
     if (existing != null) {
+      log(
+          "message_duplicate",
+          s.coreappId(),
+          s.shard(),
+          s.shardCount(),
+          epoch,
+          clientMessageId + " -> " + existing + " to " + to);
       return new SendResult.Accepted(existing, true);
     }
     String id = "wamid.sim" + nextMessage++;
@@ -172,6 +179,7 @@ final class UpstreamState {
         UpstreamEvent.newBuilder()
             .setSequence(events.size() + 1)
             .setAtUnixMs(clock.millis())
+            .setAtMonotonicNanos(System.nanoTime())
             .setKind(kind)
             .setCoreappId(coreappId)
             .setShard(shard)

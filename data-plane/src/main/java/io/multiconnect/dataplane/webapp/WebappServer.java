@@ -52,6 +52,9 @@ public final class WebappServer implements AutoCloseable {
 
   private static final Pattern WA_ID = Pattern.compile("\\d{5,20}");
 
+  /** A client's own message id ({@code Idempotency-Key} header): a retry with it never resends. */
+  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
   /** The On-Premises API's expires_after format, e.g. "2026-11-30 08:00:00+00:00". */
   private static final DateTimeFormatter EXPIRES_FORMAT =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ssxxx").withZone(ZoneOffset.UTC);
@@ -218,7 +221,11 @@ public final class WebappServer implements AutoCloseable {
       throw ApiError.invalid("text.body", "must be 1-" + MAX_TEXT_BODY_CHARS + " characters")
           .failure();
     }
-    String messageId = UUID.randomUUID().toString();
+    String key = ctx.header("Idempotency-Key");
+    if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
+      throw ApiError.invalid("Idempotency-Key", "must be 1-128 letters, digits or ._:-").failure();
+    }
+    String messageId = key == null ? UUID.randomUUID().toString() : "key:" + key;
     MessageRouter.Outcome outcome = router.send(messageId, to, body, ROUTE_BUDGET);
     if (outcome instanceof MessageRouter.Outcome.Sent sent) {
       ctx.status(201).json(Map.of("messages", List.of(Map.of("id", sent.id())), "meta", meta()));
@@ -229,7 +236,7 @@ public final class WebappServer implements AutoCloseable {
                   + np.shard()
                   + " has no reachable primary right now ("
                   + np.detail()
-                  + "); retry")
+                  + "); retry with the same Idempotency-Key")
           .failure();
     }
   }
@@ -369,8 +376,26 @@ public final class WebappServer implements AutoCloseable {
         + "# TYPE multiconnect_webapp_watch_connected gauge\n"
         + "multiconnect_webapp_watch_connected "
         + (watcher.connected() ? 1 : 0)
-        + "\n"
+        + "\n# HELP multiconnect_webapp_shard_primary The primary each shard is routed to.\n"
+        + "# TYPE multiconnect_webapp_shard_primary gauge\n"
+        + primaryGauges(t)
         + router.metrics();
+  }
+
+  private static String primaryGauges(RoutingTable t) {
+    StringBuilder out = new StringBuilder();
+    t.primaries()
+        .values()
+        .forEach(
+            a ->
+                out.append("multiconnect_webapp_shard_primary{shard=\"")
+                    .append(a.getShard())
+                    .append("\",coreapp=\"")
+                    .append(a.getCoreappId())
+                    .append("\",epoch=\"")
+                    .append(a.getEpoch())
+                    .append("\"} 1\n"));
+    return out.toString();
   }
 
   private void patchSettings(Context ctx) {

@@ -80,6 +80,12 @@ class UpstreamStateTest {
         UpstreamState.SendResult.Refused.class, state.send(s, 7, "m3", recipientIn(0, 2)));
     List<String> kinds = state.eventsAfter(0).stream().map(e -> e.getKind()).toList();
     assertEquals(
-        List.of("session_opened", "message_accepted", "message_refused", "message_refused"), kinds);
+        List.of(
+            "session_opened",
+            "message_accepted",
+            "message_duplicate",
+            "message_refused",
+            "message_refused"),
+        kinds);
   }
 }
