@@ -10,7 +10,8 @@ import java.util.List;
  * No two coreapps act for the same recipients at once: neither their self-reported lease intervals
  * nor the sessions the upstream saw may overlap in time for shards that share recipients (shard
  * counts are powers of two, so shard {@code a} of {@code n} and {@code b} of {@code m} share
- * recipients exactly when they agree modulo {@code min(n, m)}).
+ * recipients exactly when they agree modulo {@code min(n, m)}), and the upstream never banned the
+ * account.
  */
 public final class NoTwoPrimaries implements Checker {
 
@@ -46,6 +47,12 @@ public final class NoTwoPrimaries implements Checker {
       }
       open.add(e);
     }
+    // The upstream bans the account when a session opens while another coreapp's overlapping
+    // session is still open: the original's failure, seen from the other side.
+    history
+        .select("ban")
+        .forEach(
+            b -> violations.add("the upstream banned the account: " + b.node() + " " + b.value()));
     return new CheckResult("no-two-primaries", violations, intervals.size());
   }
 

@@ -76,6 +76,14 @@ class CheckersTest {
     assertEquals(1, session.violations().size());
   }
 
+  @Test
+  void noTwoPrimariesReportsTheUpstreamsBans() {
+    Event ban =
+        new Event(5 * MS, OK, "upstream", "ban", "c2", 0, 1, 2L, null, null, "overlaps c1", null);
+    CheckResult r = new NoTwoPrimaries().check(history(lease("c1", 0, 1, 1, 0, 4), ban));
+    assertEquals(List.of("the upstream banned the account: c2 overlaps c1"), r.violations());
+  }
+
   private static Event send(Event.Type type, String id, long ms) {
     return Event.of(ms * MS, type, "client-1", "send", id, null);
   }
@@ -99,9 +107,33 @@ class CheckersTest {
                     send(INFO, "m3", 6),
                     delivered("m3", 7),
                     send(INVOKE, "m4", 8),
-                    send(INFO, "m4", 9)));
+                    send(INFO, "m4", 9),
+                    // retried with its id after an unknown outcome, then a refusal, then OK
+                    send(INVOKE, "m5", 10),
+                    send(INFO, "m5", 11),
+                    delivered("m5", 12),
+                    send(INVOKE, "m5", 13),
+                    send(FAIL, "m5", 14),
+                    send(INVOKE, "m5", 15),
+                    send(OK, "m5", 16)));
     assertTrue(r.passed(), r.violations().toString());
-    assertEquals(4, r.examined());
+    assertEquals(5, r.examined());
+  }
+
+  @Test
+  void exactlyOnceCountsAnUnknownAttemptBeforeARefusal() {
+    // The first attempt's outcome was unknown and it did arrive; a later refusal does not make
+    // the message a failed one.
+    CheckResult r =
+        new ExactlyOnce()
+            .check(
+                history(
+                    send(INVOKE, "m1", 0),
+                    send(INFO, "m1", 1),
+                    delivered("m1", 2),
+                    send(INVOKE, "m1", 3),
+                    send(FAIL, "m1", 4)));
+    assertTrue(r.passed(), r.violations().toString());
   }
 
   @Test

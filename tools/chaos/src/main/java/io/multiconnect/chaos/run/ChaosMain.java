@@ -1,0 +1,340 @@
+package io.multiconnect.chaos.run;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.multiconnect.chaos.check.CheckMain;
+import io.multiconnect.chaos.check.CheckResult;
+import io.multiconnect.chaos.history.Event;
+import io.multiconnect.chaos.history.History;
+import io.multiconnect.client.AdminClient;
+import io.multiconnect.client.AdminException;
+import io.multiconnect.proto.v1.ClusterStatus;
+import io.multiconnect.proto.v1.CoreappStatus;
+import io.multiconnect.proto.v1.upstream.Report;
+import io.multiconnect.proto.v1.upstream.ReportRequest;
+import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tools/chaos/run --seed S --duration D --scenario NAME}: starts the lab, plays the schedule
+ * under load, heals, waits a quiet period, reads the final state, and checks the history. Exit code
+ * 0 when every checker passed, 1 on a violation, 2 on bad usage, 3 when the harness itself failed
+ * (the lab did not start, a fault could not be applied).
+ */
+@Command(
+    name = "chaos",
+    mixinStandardHelpOptions = true,
+    description = "Runs the cluster under a seeded fault schedule and checks the history.")
+public final class ChaosMain implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ChaosMain.class);
+
+  /** The cluster's settings during a run: heartbeat 200 ms, unhealthy_interval 2 s. */
+  static final long HEARTBEAT_MS = 200;
+
+  static final long UNHEALTHY_MS = 2_000;
+
+  /** After the heal: the workload goes on while the cluster settles, then final reads. */
+  static final String PASSWORD = "chaos-Passw0rd";
+
+  static final Duration QUIET = Duration.ofMillis(3 * UNHEALTHY_MS);
+
+  @Option(names = "--seed", description = "Seed of the schedule and the workload (default 1).")
+  long seed = 1;
+
+  @Option(names = "--duration", description = "Seconds of faults under load (default 120).")
+  long durationSeconds = 120;
+
+  @Option(
+      names = "--scenario",
+      description = "kill, pause, partition, loss, db, admin or mixed (default mixed).")
+  String scenario = "mixed";
+
+  @Option(names = "--schedule", description = "Replay this schedule.json instead of generating.")
+  Path scheduleFile;
+
+  @Option(names = "--out", description = "Run directory (default run/chaos/SCENARIO-SEED).")
+  Path out;
+
+  @Option(
+      names = "--netns",
+      description =
+          "Network namespace the harness runs in: the lab gets namespaces of its own, with"
+              + " network faults. Without it: loopback, process faults only.")
+  String clientNetns;
+
+  private String authorization;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ChaosMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (durationSeconds < 10 || durationSeconds > 3_600) {
+      System.err.println("chaos: --duration: must be 10-3600 seconds");
+      return 2;
+    }
+    Schedule.Scenario sc;
+    try {
+      sc = Schedule.Scenario.parse(scenario);
+    } catch (IllegalArgumentException e) {
+      System.err.println("chaos: " + e.getMessage());
+      return 2;
+    }
+    Path dir = out != null ? out : Path.of("run", "chaos", scenario + "-" + seed);
+    Files.createDirectories(dir);
+    Network net =
+        clientNetns != null
+            ? new NetnsNetwork("mc" + ProcessHandle.current().pid(), clientNetns)
+            : new LoopbackNetwork();
+    Lab lab = new Lab(dir, System.getProperty("java.class.path"), net);
+    Thread cleanup = new Thread(lab::close, "chaos-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: kill every process, drop namespaces
+    try {
+      return run(sc, dir, lab);
+    } finally {
+      lab.close();
+      Runtime.getRuntime().removeShutdownHook(cleanup);
+    }
+  }
+
+  private int run(Schedule.Scenario sc, Path dir, Lab lab) throws Exception {
+    Schedule schedule =
+        scheduleFile != null
+            ? Schedule.read(scheduleFile)
+            : Schedule.generate(
+                seed,
+                sc,
+                durationSeconds * 1000,
+                lab.networkFaults(),
+                new Schedule.Topology(lab.masters, lab.coreapps, lab.webapps));
+    if (schedule.networkFaults() && !lab.networkFaults()) {
+      System.err.println("chaos: this schedule has network faults: run it with namespaces");
+      return 2;
+    }
+    schedule.write(dir.resolve("schedule.json"));
+    System.out.printf(
+        "chaos: seed %d, scenario %s, %d s, %s network, %d entries; logs in %s%n",
+        schedule.seed(),
+        schedule.scenario(),
+        schedule.durationMs() / 1000,
+        lab.networkFaults() ? "namespace" : "loopback",
+        schedule.entries().size(),
+        lab.logs());
+    lab.start();
+    AdminClient admin;
+    try {
+      admin = ready(lab);
+    } catch (RuntimeException e) {
+      System.err.println("chaos: the lab did not become ready: " + e.getMessage());
+      return 3;
+    }
+    long start = System.nanoTime();
+    Workload workload;
+    List<String> harnessErrors;
+    try (Recorder history = new Recorder(dir.resolve("events-harness.jsonl"));
+        Observer observer = new Observer(lab, history);
+        Nemesis nemesis = new Nemesis(lab, history, admin, observer)) {
+      workload = new Workload(lab, history, seed, authorization);
+      observer.start();
+      workload.start();
+      nemesis.play(schedule);
+      Thread.sleep(schedule.durationMs());
+      nemesis.healAll();
+      history.record(Event.Type.OK, "nemesis", "heal", null, Long.toString(UNHEALTHY_MS));
+      System.out.println("chaos: healed; quiet period of " + QUIET.toMillis() + " ms");
+      Thread.sleep(QUIET.toMillis());
+      workload.close();
+      observer.sample();
+      finalReads(lab, admin, history);
+      harnessErrors = nemesis.errors();
+    }
+    List<Event> events =
+        new ArrayList<>(History.read(dir.resolve("events-harness.jsonl")).events());
+    for (String c : lab.coreapps) {
+      events.addAll(Collect.leases(lab.journal(c)));
+    }
+    events.addAll(Collect.upstream(upstreamReport(lab), System.nanoTime()));
+    History h = new History(events);
+    h.write(dir.resolve("history.jsonl"));
+    return report(dir, schedule, h, start, workload, harnessErrors);
+  }
+
+  /** Logs in (setting the admin password), sets the chaos settings, waits for every primary. */
+  private AdminClient ready(Lab lab) {
+    AdminClient anonymous =
+        new AdminClient(lab.masterApis(), Duration.ofSeconds(2), 3, Duration.ofMillis(200));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    String token = null;
+    while (token == null) {
+      try {
+        token = anonymous.login("admin", "secret", PASSWORD).getToken();
+      } catch (AdminException e) {
+        try {
+          // A first attempt may have changed the password before its answer was lost.
+          token = anonymous.login("admin", PASSWORD, "").getToken();
+        } catch (AdminException again) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("no leader took the login: " + e.getMessage());
+          }
+          sleep(500);
+        }
+      }
+    }
+    authorization = "Bearer " + token; // the REST API takes the masters' tokens too
+    AdminClient admin = anonymous.withAuthorization(authorization);
+    admin.updateSettings(HEARTBEAT_MS, UNHEALTHY_MS);
+    while (true) {
+      try {
+        ClusterStatus s = admin.status();
+        boolean primaries =
+            s.getShardMap().getAssignmentsCount() == s.getShardMap().getShardCount();
+        boolean coreapps = s.getCoreappsCount() == lab.coreapps.size();
+        if (primaries && coreapps && webappsRoute(lab)) {
+          return admin;
+        }
+      } catch (AdminException e) {
+        LOG.info("waiting for the cluster: {}", e.getMessage());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("not every shard had a primary and a route after 120 s");
+      }
+      sleep(500);
+    }
+  }
+
+  private static boolean webappsRoute(Lab lab) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
+    return lab.webapps.stream()
+        .allMatch(
+            w -> Observer.table(http, lab.webappUrl(w)).filter(t -> !t.isEmpty()).isPresent());
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
+  }
+
+  /** The masters' final state: table, shard count, and every coreapp's drained flag. */
+  private static void finalReads(Lab lab, AdminClient admin, Recorder history) {
+    ClusterStatus s = admin.status();
+    String table =
+        s.getShardMap().getAssignmentsList().stream()
+            .sorted((a, b) -> Integer.compare(a.getShard(), b.getShard()))
+            .map(a -> a.getShard() + "=" + a.getCoreappId())
+            .collect(Collectors.joining(","));
+    history.record(Event.Type.OK, "final", "final", "table", table);
+    history.record(
+        Event.Type.OK,
+        "final",
+        "final",
+        "shards",
+        Integer.toString(s.getShardMap().getShardCount()));
+    for (CoreappStatus c : s.getCoreappsList()) {
+      history.record(
+          Event.Type.OK,
+          "final",
+          "final",
+          "drained:" + c.getId(),
+          Boolean.toString(c.getState().equals("drained")));
+    }
+  }
+
+  private static Report upstreamReport(Lab lab) {
+    ManagedChannel ch = NettyChannelBuilder.forTarget(lab.upstreamAddress()).usePlaintext().build();
+    try {
+      return UpstreamGrpc.newBlockingStub(ch)
+          .withDeadline(io.grpc.Deadline.after(30, TimeUnit.SECONDS))
+          .getReport(ReportRequest.getDefaultInstance());
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  private int report(
+      Path dir,
+      Schedule schedule,
+      History h,
+      long start,
+      Workload workload,
+      List<String> harnessErrors)
+      throws IOException {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    PrintStream lines = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+    long faults = schedule.entries().stream().filter(f -> f.kind().fault).count();
+    lines.printf(
+        "seed %d, scenario %s, %d s, %d faults, %d admin operations%n",
+        schedule.seed(),
+        schedule.scenario(),
+        schedule.durationMs() / 1000,
+        faults,
+        schedule.entries().size() - faults);
+    lines.printf(
+        "attempts: %d acknowledged, %d refused (4xx, connection refused), %d unknown outcome;"
+            + " %d delivered, %d duplicates absorbed by the upstream%n",
+        workload.ok.get(),
+        workload.failed.get(),
+        workload.unknown.get(),
+        h.select("delivered").size(),
+        h.select("duplicate").size());
+    lines.printf(
+        "primaries: %d lease intervals, %d upstream sessions, %d leaders seen%n",
+        h.select("lease").size(), h.select("session").size(), h.select("leader").size());
+    harnessErrors.forEach(e -> lines.println("harness error: " + e));
+    List<CheckResult> checks = CheckMain.run(h, null, lines);
+    String summary = buffer.toString(StandardCharsets.UTF_8);
+    System.out.print(summary);
+    Files.writeString(dir.resolve("summary.txt"), summary);
+    Map<String, Object> results = new LinkedHashMap<>();
+    results.put("seed", schedule.seed());
+    results.put("scenario", schedule.scenario());
+    results.put("duration_s", schedule.durationMs() / 1000);
+    results.put("network_faults", schedule.networkFaults());
+    results.put(
+        "messages",
+        Map.of(
+            "acknowledged", workload.ok.get(),
+            "refused", workload.failed.get(),
+            "unknown", workload.unknown.get()));
+    results.put("events", h.events().size());
+    results.put("harness_errors", harnessErrors);
+    results.put("checks", checks);
+    new ObjectMapper()
+        .enable(SerializationFeature.INDENT_OUTPUT)
+        .writeValue(dir.resolve("results.json").toFile(), results);
+    List<String> violations = checks.stream().flatMap(c -> c.violations().stream()).toList();
+    Files.writeString(
+        dir.resolve("timeline.html"),
+        Timeline.html(
+            h, start, "chaos " + schedule.scenario() + " seed " + schedule.seed(), violations));
+    if (!violations.isEmpty()) {
+      return 1;
+    }
+    return harnessErrors.isEmpty() ? 0 : 3;
+  }
+}

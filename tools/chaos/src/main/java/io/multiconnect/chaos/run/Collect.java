@@ -1,0 +1,133 @@
+package io.multiconnect.chaos.run;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.multiconnect.chaos.history.Event;
+import io.multiconnect.proto.v1.upstream.Report;
+import io.multiconnect.proto.v1.upstream.UpstreamEvent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Turns what the nodes recorded (lease journals, the upstream's log) into history events. */
+final class Collect {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private Collect() {}
+
+  /**
+   * A coreapp's lease journal as one {@code lease} interval per claim: from its start to the moment
+   * the coreapp stopped acting if it wrote one, else to the last {@code until} it wrote (a process
+   * killed with SIGKILL acted no longer than that).
+   */
+  static List<Event> leases(Path journal) throws IOException {
+    if (!Files.exists(journal)) {
+      return List.of();
+    }
+    Map<String, Event> byClaim = new LinkedHashMap<>();
+    Map<String, Boolean> closed = new HashMap<>();
+    for (String line : Files.readAllLines(journal)) {
+      if (line.isBlank()) {
+        continue;
+      }
+      Event e;
+      try {
+        e = JSON.readValue(line, Event.class);
+      } catch (IOException partial) {
+        continue; // a line cut short by SIGKILL
+      }
+      String claim = e.node() + "|" + e.epoch() + "|" + e.time();
+      if (closed.getOrDefault(claim, false)) {
+        continue;
+      }
+      boolean end = "closed".equals(e.value());
+      Event before = byClaim.get(claim);
+      if (end || before == null || e.until() > before.until()) {
+        byClaim.put(
+            claim,
+            Event.interval(
+                "lease", e.node(), e.shard(), e.shardCount(), e.epoch(), e.time(), e.until()));
+      }
+      closed.put(claim, end);
+    }
+    return new ArrayList<>(byClaim.values());
+  }
+
+  /**
+   * The upstream's log: {@code delivered} per first acceptance of a message id, {@code duplicate}
+   * per absorbed repeat, {@code session} intervals (still open ones until {@code now}), and {@code
+   * ban} events.
+   */
+  static List<Event> upstream(Report report, long now) {
+    List<Event> out = new ArrayList<>();
+    Map<String, Deque<UpstreamEvent>> open = new HashMap<>();
+    for (UpstreamEvent u : report.getEventsList()) {
+      String session =
+          u.getCoreappId() + "|" + u.getShard() + "|" + u.getShardCount() + "|" + u.getEpoch();
+      long t = u.getAtMonotonicNanos();
+      switch (u.getKind()) {
+        case "session_opened" -> open.computeIfAbsent(session, k -> new ArrayDeque<>()).addLast(u);
+        case "session_closed" -> {
+          Deque<UpstreamEvent> q = open.get(session);
+          if (q != null && !q.isEmpty()) {
+            out.add(sessionEvent(q.removeLast(), t));
+          }
+        }
+        case "message_accepted", "message_duplicate" -> {
+          String id = u.getDetail().substring(0, u.getDetail().indexOf(" -> "));
+          out.add(
+              new Event(
+                  t,
+                  Event.Type.OK,
+                  "upstream",
+                  u.getKind().equals("message_accepted") ? "delivered" : "duplicate",
+                  u.getCoreappId(),
+                  u.getShard(),
+                  u.getShardCount(),
+                  u.getEpoch(),
+                  null,
+                  id.startsWith("key:") ? id.substring(4) : id,
+                  null,
+                  null));
+        }
+        case "ban" ->
+            out.add(
+                new Event(
+                    t,
+                    Event.Type.OK,
+                    "upstream",
+                    "ban",
+                    u.getCoreappId(),
+                    u.getShard(),
+                    u.getShardCount(),
+                    u.getEpoch(),
+                    null,
+                    null,
+                    u.getDetail(),
+                    null));
+        default -> {}
+      }
+    }
+    open.values().forEach(q -> q.forEach(u -> out.add(sessionEvent(u, now))));
+    return out;
+  }
+
+  private static Event sessionEvent(UpstreamEvent opened, long until) {
+    return Event.interval(
+        "session",
+        opened.getCoreappId(),
+        opened.getShard(),
+        opened.getShardCount(),
+        opened.getEpoch(),
+        opened.getAtMonotonicNanos(),
+        until);
+  }
+}

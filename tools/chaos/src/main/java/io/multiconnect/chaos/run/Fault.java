@@ -1,0 +1,82 @@
+package io.multiconnect.chaos.run;
+
+/**
+ * One entry of a run's schedule: at {@code atMs} after the workload starts, {@code kind} acts on
+ * {@code target} (and {@code peer}) for {@code lengthMs}, then is undone. {@code value} is the
+ * kind's number (loss percent, shard count, shard). Admin operations are entries too, so a schedule
+ * replays a whole run.
+ *
+ * <p>Targets: a node id ({@code m1}, {@code c2}, {@code w1}), {@code leader} (the Raft leader when
+ * the fault starts), {@code primary:S} (the primary of shard {@code S} then), or a comma-separated
+ * list of node ids for {@link Kind#HALVES} (one side).
+ */
+public record Fault(long atMs, long lengthMs, Kind kind, String target, String peer, int value) {
+
+  /** What a schedule entry does. */
+  public enum Kind {
+    /** SIGKILL, restart after the length. */
+    KILL(false, true),
+    /** SIGSTOP, SIGCONT after the length. */
+    PAUSE(false, true),
+    /** Drop every packet to and from the target. */
+    ISOLATE(true, true),
+    /** Split masters, coreapps and webapps into two sides ({@code target} is one side). */
+    HALVES(true, true),
+    /** Each master hears only its successor: every one sees a majority, no two the same one. */
+    RING(true, true),
+    /** Drop packets from {@code target} to {@code peer} only. */
+    ONE_WAY(true, true),
+    /** Cut a coreapp from every master, both ways. */
+    COREAPP_MASTER(true, true),
+    /** Cut a webapp from every master, both ways. */
+    WEBAPP_MASTER(true, true),
+    /** Drop {@code value} percent of the target's packets, both ways. */
+    LOSS(true, true),
+    /** Stop the database (SIGTERM), start it again after the length. */
+    DB_STOP(false, true),
+    /** SIGSTOP the database, SIGCONT after the length. */
+    DB_PAUSE(false, true),
+    /** Admin: set the shard count to {@code value}. */
+    SHARDS(false, false),
+    /** Admin: move shard {@code value} to coreapp {@code target}. */
+    MOVE(false, false),
+    /** Admin: drain coreapp {@code target}, undrain after the length. */
+    DRAIN(false, false);
+
+    /** Needs the namespace network (not available in loopback mode). */
+    public final boolean network;
+
+    /** A fault (drawn on the timeline), not an operator's action. */
+    public final boolean fault;
+
+    Kind(boolean network, boolean fault) {
+      this.network = network;
+      this.fault = fault;
+    }
+  }
+
+  public long endMs() {
+    return atMs + lengthMs;
+  }
+
+  /** One line for logs and the timeline. */
+  public String describe() {
+    String what =
+        switch (kind) {
+          case KILL -> "kill -9 " + target;
+          case PAUSE -> "SIGSTOP " + target;
+          case ISOLATE -> "isolate " + target;
+          case HALVES -> "partition {" + target + "} | rest";
+          case RING -> "majorities ring over the masters";
+          case ONE_WAY -> "cut " + target + " -> " + peer;
+          case COREAPP_MASTER, WEBAPP_MASTER -> "cut " + target + " <-> masters";
+          case LOSS -> value + "% loss at " + target;
+          case DB_STOP -> "stop the database";
+          case DB_PAUSE -> "SIGSTOP the database";
+          case SHARDS -> "set shards " + value;
+          case MOVE -> "move shard " + value + " to " + target;
+          case DRAIN -> "drain " + target;
+        };
+    return what + (lengthMs > 0 ? " for " + lengthMs + " ms" : "");
+  }
+}

@@ -1,0 +1,290 @@
+package io.multiconnect.chaos.run;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster under test as separate JVM processes: the database, the upstream simulator, three
+ * masters, four coreapps and two webapps, each in its own place in the {@link Network}, each
+ * logging to {@code DIR/logs/ID.log}. It signals only the processes it started (by the pid it got
+ * when starting them, and that process's own descendants, such as the database server of the
+ * database wrapper), and {@link #close} kills every one of them.
+ */
+final class Lab implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Lab.class);
+  static final int WEBAPP_PORT = 9090;
+
+  /** How a node is started again after a kill. */
+  record Node(String id, String role, List<String> command, Map<String, String> env) {}
+
+  final List<String> masters = List.of("m1", "m2", "m3");
+  final List<String> coreapps = List.of("c1", "c2", "c3", "c4");
+  final List<String> webapps = List.of("w1", "w2");
+  private final Path dir;
+  private final String classpath;
+  private final Network net;
+  private final Map<String, Node> nodes = new LinkedHashMap<>();
+  private final Map<String, Process> running = new LinkedHashMap<>();
+  private final Map<String, Integer> ports = new LinkedHashMap<>();
+
+  Lab(Path dir, String classpath, Network net) throws IOException {
+    this.dir = dir;
+    this.classpath = classpath;
+    this.net = net;
+    Files.createDirectories(dir.resolve("logs"));
+    for (String id : all()) {
+      net.add(id);
+    }
+  }
+
+  List<String> all() {
+    List<String> out = new ArrayList<>(List.of("db", "upstream"));
+    out.addAll(masters);
+    out.addAll(coreapps);
+    out.addAll(webapps);
+    return out;
+  }
+
+  /** A port for one service of a node: fixed in namespaces, distinct on loopback. */
+  private int port(String node, String service, int fixed) {
+    return ports.computeIfAbsent(node + "/" + service, k -> net.faults() ? fixed : freePort());
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  String apiAddress(String master) {
+    return net.host(master) + ":" + port(master, "api", 9881);
+  }
+
+  List<String> masterApis() {
+    return masters.stream().map(this::apiAddress).toList();
+  }
+
+  String webappUrl(String webapp) {
+    return "http://" + net.host(webapp) + ":" + port(webapp, "http", WEBAPP_PORT);
+  }
+
+  String upstreamAddress() {
+    return net.host("upstream") + ":" + port("upstream", "grpc", 9800);
+  }
+
+  Path journal(String coreapp) {
+    return dir.resolve("journal-" + coreapp + ".jsonl");
+  }
+
+  Path logs() {
+    return dir.resolve("logs");
+  }
+
+  /** Starts every node: database, upstream, masters, then coreapps and webapps. */
+  void start() throws IOException {
+    String dbHost = net.host("db");
+    int dbPort = port("db", "sql", 3306);
+    String jdbc =
+        "jdbc:mysql://"
+            + dbHost
+            + ":"
+            + dbPort
+            + "/multiconnect?createDatabaseIfNotExist=true&sslMode=DISABLED&connectTimeout=1000";
+    define(
+        "db",
+        "database",
+        List.of(
+            "io.multiconnect.dataplane.EmbeddedDatabaseMain",
+            "--port",
+            Integer.toString(dbPort),
+            "--dir",
+            dir.resolve("db").toString(),
+            "--bind",
+            net.faults() ? dbHost : "127.0.0.1"),
+        Map.of());
+    define(
+        "upstream",
+        "upstream",
+        List.of(
+            "io.multiconnect.dataplane.upstream.UpstreamSimulator",
+            "--host",
+            net.host("upstream"),
+            "--port",
+            Integer.toString(port("upstream", "grpc", 9800))),
+        Map.of());
+    String peers =
+        masters.stream()
+            .map(
+                m ->
+                    m
+                        + ":"
+                        + net.host(m)
+                        + ":"
+                        + port(m, "raft", 9871)
+                        + ":"
+                        + port(m, "api", 9881))
+            .collect(Collectors.joining(","));
+    for (String m : masters) {
+      Path config = dir.resolve(m + ".properties");
+      Files.writeString(
+          config,
+          "node.id="
+              + m
+              + "\npeers="
+              + peers
+              + "\ndata.dir="
+              + dir.resolve(m)
+              + "\ninitial.shards=2\nmirror.jdbc.url="
+              + jdbc
+              + "\nmirror.user=root\n");
+      define(
+          m,
+          "master",
+          List.of("io.multiconnect.master.MasterMain", "--config", config.toString()),
+          Map.of());
+    }
+    Map<String, String> mirror =
+        Map.of(
+            "MC_MIRROR_JDBC_URL", jdbc, "MC_MIRROR_USER", "root", "MC_DB_HEARTBEAT_INTERVAL", "1");
+    String masterList = String.join(",", masterApis());
+    for (String c : coreapps) {
+      Map<String, String> env = new LinkedHashMap<>(mirror);
+      env.put("MC_COREAPP_ID", c);
+      env.put("MC_COREAPP_ADDRESS", net.host(c) + ":" + port(c, "grpc", 9891));
+      env.put("MC_MASTERS", masterList);
+      env.put("MC_UPSTREAM", upstreamAddress());
+      env.put("MC_LEASE_JOURNAL", journal(c).toString());
+      define(c, "coreapp", List.of("io.multiconnect.dataplane.coreapp.CoreappMain"), env);
+    }
+    for (String w : webapps) {
+      Map<String, String> env = new LinkedHashMap<>(mirror);
+      env.put("MC_WEBAPP_ID", w);
+      env.put("MC_WEBAPP_ADDRESS", net.host(w) + ":" + port(w, "http", WEBAPP_PORT));
+      env.put("MC_MASTERS", masterList);
+      define(w, "webapp", List.of("io.multiconnect.dataplane.webapp.WebappMain"), env);
+    }
+    for (String id : nodes.keySet()) {
+      start(id);
+    }
+  }
+
+  private void define(String id, String role, List<String> mainAndArgs, Map<String, String> env) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx192m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                classpath));
+    command.addAll(mainAndArgs);
+    nodes.put(id, new Node(id, role, command, env));
+  }
+
+  /** Starts (or restarts) a node's process. */
+  synchronized void start(String id) throws IOException {
+    Node n = nodes.get(id);
+    ProcessBuilder pb = new ProcessBuilder(net.wrap(id, n.command()));
+    pb.environment().keySet().removeIf(k -> k.startsWith("MC_") || k.equals("WA_API_KEY"));
+    pb.environment().putAll(n.env());
+    pb.redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logs().resolve(id + ".log").toFile()));
+    Process p = pb.start();
+    running.put(id, p);
+    LOG.info("started {} ({}) pid {}", id, n.role(), p.pid());
+  }
+
+  String role(String id) {
+    return nodes.get(id).role();
+  }
+
+  synchronized Optional<Process> process(String id) {
+    return Optional.ofNullable(running.get(id)).filter(Process::isAlive);
+  }
+
+  /** SIGKILL to the node's process and its descendants; waits until it is gone. */
+  synchronized void kill(String id) {
+    Process p = running.remove(id);
+    if (p == null) {
+      return;
+    }
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
+    try {
+      p.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** SIGTERM (graceful stop) and wait up to 15 s, then SIGKILL. */
+  synchronized void stop(String id) {
+    Process p = running.get(id);
+    if (p == null) {
+      return;
+    }
+    p.destroy();
+    try {
+      if (!p.waitFor(15, TimeUnit.SECONDS)) {
+        LOG.warn("{} did not stop on SIGTERM in 15 s: SIGKILL", id);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    kill(id);
+  }
+
+  /** SIGSTOP or SIGCONT to the node's process and its descendants. */
+  synchronized void signal(String id, String signal) throws IOException {
+    Process p = running.get(id);
+    if (p == null) {
+      return;
+    }
+    List<Long> pids = new ArrayList<>();
+    pids.add(p.pid());
+    p.descendants().forEach(d -> pids.add(d.pid()));
+    for (long pid : pids) {
+      Cmd.quietly("kill", "-" + signal, Long.toString(pid));
+    }
+  }
+
+  boolean networkFaults() {
+    return net.faults();
+  }
+
+  Network network() {
+    return net;
+  }
+
+  @Override
+  public synchronized void close() {
+    for (String id : new ArrayList<>(running.keySet())) {
+      signalQuietly(id, "CONT");
+      kill(id);
+    }
+    net.close();
+  }
+
+  private void signalQuietly(String id, String signal) {
+    try {
+      signal(id, signal);
+    } catch (IOException e) {
+      LOG.warn("{}: {}", id, e.toString());
+    }
+  }
+}

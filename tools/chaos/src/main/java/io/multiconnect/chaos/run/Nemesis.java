@@ -1,0 +1,261 @@
+package io.multiconnect.chaos.run;
+
+import io.multiconnect.chaos.history.Event.Type;
+import io.multiconnect.client.AdminClient;
+import io.multiconnect.client.AdminException;
+import io.multiconnect.proto.v1.ShardAssignment;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Plays a {@link Schedule}: each entry starts at its time and is undone after its length (a killed
+ * node restarts, a paused one continues, rules are flushed, a drained coreapp is undrained). {@link
+ * #healAll} ends whatever is still going.
+ */
+final class Nemesis implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Nemesis.class);
+
+  private final Lab lab;
+  private final Recorder history;
+  private final AdminClient admin;
+  private final Observer observer;
+  private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
+  private final Map<Fault, String> resolved = new ConcurrentHashMap<>();
+  private final List<String> errors = new ArrayList<>();
+
+  Nemesis(Lab lab, Recorder history, AdminClient admin, Observer observer) {
+    this.lab = lab;
+    this.history = history;
+    this.admin = admin;
+    this.observer = observer;
+  }
+
+  /** Schedules every entry relative to now. */
+  void play(Schedule schedule) {
+    for (Fault f : schedule.entries()) {
+      timer.schedule(() -> guarded(f, true), f.atMs(), TimeUnit.MILLISECONDS);
+      if (f.lengthMs() > 0) {
+        timer.schedule(() -> guarded(f, false), f.endMs(), TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  private void guarded(Fault f, boolean begin) {
+    try {
+      if (begin) {
+        begin(f);
+      } else {
+        end(f);
+      }
+    } catch (IOException | RuntimeException e) {
+      error((begin ? "starting " : "ending ") + f.describe() + ": " + e);
+    }
+  }
+
+  private void error(String message) {
+    LOG.warn(message);
+    synchronized (errors) {
+      errors.add(message);
+    }
+  }
+
+  List<String> errors() {
+    synchronized (errors) {
+      return List.copyOf(errors);
+    }
+  }
+
+  private void begin(Fault f) throws IOException {
+    if (!f.kind().fault) {
+      operate(f, true);
+      return;
+    }
+    String target = resolve(f);
+    resolved.put(f, target);
+    history.record(
+        Type.INVOKE, "nemesis", "fault", f.kind().name(), f.describe() + " => " + target);
+    LOG.info("fault: {} (target {})", f.describe(), target);
+    Network net = lab.network();
+    switch (f.kind()) {
+      case KILL -> lab.kill(target);
+      case PAUSE -> lab.signal(target, "STOP");
+      case ISOLATE -> {
+        for (String other : others(target)) {
+          net.cut(target, other);
+          net.cut(other, target);
+        }
+      }
+      case HALVES -> {
+        List<String> side = List.of(f.target().split(","));
+        for (String a : side) {
+          for (String b : members()) {
+            if (!side.contains(b)) {
+              net.cut(a, b);
+              net.cut(b, a);
+            }
+          }
+        }
+      }
+      case RING -> {
+        int n = lab.masters.size();
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < n; j++) {
+            if (j != i && j != (i + 1) % n) {
+              net.cut(lab.masters.get(j), lab.masters.get(i)); // i hears only i + 1
+            }
+          }
+        }
+      }
+      case ONE_WAY -> net.cut(target, f.peer());
+      case COREAPP_MASTER, WEBAPP_MASTER -> {
+        for (String m : lab.masters) {
+          net.cut(target, m);
+          net.cut(m, target);
+        }
+      }
+      case LOSS -> net.loss(target, f.value());
+      case DB_STOP -> lab.stop("db");
+      case DB_PAUSE -> lab.signal("db", "STOP");
+      default -> throw new IllegalStateException(f.kind() + " is not a fault");
+    }
+  }
+
+  private void end(Fault f) throws IOException {
+    if (!f.kind().fault) {
+      operate(f, false);
+      return;
+    }
+    String target = resolved.getOrDefault(f, f.target());
+    switch (f.kind()) {
+      case KILL -> restart(target);
+      case PAUSE -> lab.signal(target, "CONT");
+      case DB_STOP -> lab.start("db");
+      case DB_PAUSE -> lab.signal("db", "CONT");
+      default -> lab.network().heal();
+    }
+    history.record(Type.OK, "nemesis", "fault", f.kind().name(), f.describe() + " => " + target);
+    LOG.info("healed: {}", f.describe());
+  }
+
+  private void restart(String node) throws IOException {
+    if (lab.process(node).isPresent()) {
+      return;
+    }
+    lab.start(node);
+    if (lab.coreapps.contains(node)) {
+      // Registering again undrains a coreapp: an admin write of its own.
+      history.record(Type.INFO, "restart-" + node, "admin", "drained:" + node, "false");
+    }
+  }
+
+  /** Admin entries: shard count, moves, drains (and their undrain at the end). */
+  private void operate(Fault f, boolean begin) {
+    String key =
+        switch (f.kind()) {
+          case SHARDS -> "shards";
+          case MOVE -> "move:" + f.value();
+          default -> "drained:" + f.target();
+        };
+    String value =
+        switch (f.kind()) {
+          case SHARDS -> Integer.toString(f.value());
+          case MOVE -> f.target();
+          default -> Boolean.toString(begin);
+        };
+    String op = f.kind() == Fault.Kind.MOVE ? "move" : "admin";
+    history.record(Type.INVOKE, "admin", op, key, value);
+    Type outcome;
+    try {
+      switch (f.kind()) {
+        case SHARDS -> admin.setShardCount(f.value());
+        case MOVE -> admin.movePrimary(f.value(), f.target());
+        default -> admin.setDrained(f.target(), begin);
+      }
+      outcome = Type.OK;
+    } catch (AdminException e) {
+      outcome =
+          e.kind() == AdminException.Kind.INVALID_ARGUMENT
+                  || e.kind() == AdminException.Kind.UNAUTHENTICATED
+              ? Type.FAIL
+              : Type.INFO;
+      LOG.info("admin {} {}: {}", key, value, e.getMessage());
+    }
+    history.record(outcome, "admin", op, key, value);
+  }
+
+  /** {@code leader} and {@code primary:S} as they are now; a node id as it is. */
+  private String resolve(Fault f) {
+    String t = f.target();
+    if (t == null) {
+      return "";
+    }
+    if (t.equals("leader")) {
+      return observer.leader().orElse(lab.masters.get(0));
+    }
+    if (t.startsWith("primary:")) {
+      int shard = Integer.parseInt(t.substring("primary:".length()));
+      try {
+        return admin.status().getShardMap().getAssignmentsList().stream()
+            .filter(a -> a.getShard() == shard)
+            .map(ShardAssignment::getCoreappId)
+            .findFirst()
+            .orElse(lab.coreapps.get(0));
+      } catch (AdminException e) {
+        return lab.coreapps.get(0);
+      }
+    }
+    return t;
+  }
+
+  /** Every node and the harness itself, but {@code node}. */
+  private List<String> others(String node) {
+    List<String> out = new ArrayList<>(lab.all());
+    out.add("client");
+    out.remove(node);
+    return out;
+  }
+
+  /** The nodes a partition splits: masters, coreapps, webapps. */
+  private List<String> members() {
+    List<String> out = new ArrayList<>(lab.masters);
+    out.addAll(lab.coreapps);
+    out.addAll(lab.webapps);
+    return out;
+  }
+
+  /** Ends every fault: rules flushed, paused processes continued, stopped ones started. */
+  void healAll() {
+    timer.shutdownNow();
+    try {
+      timer.awaitTermination(20, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      lab.network().heal();
+    } catch (IOException e) {
+      error("heal: " + e);
+    }
+    for (String node : lab.all()) {
+      try {
+        lab.signal(node, "CONT");
+        restart(node);
+      } catch (IOException e) {
+        error("heal " + node + ": " + e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}

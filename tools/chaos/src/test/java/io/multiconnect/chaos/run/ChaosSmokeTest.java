@@ -1,0 +1,64 @@
+package io.multiconnect.chaos.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The CI smoke run: {@code tools/chaos/run} with fixed seeds, as a user runs it (namespaces when
+ * this machine has them, loopback otherwise), about a minute each. Every checker must pass.
+ */
+class ChaosSmokeTest {
+
+  @ParameterizedTest(name = "seed {0}, {1}, {2} s")
+  @CsvSource({"11, mixed, 50", "12, kill, 35"})
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void fixedSeedPassesEveryCheck(long seed, String scenario, int seconds) throws Exception {
+    Path root = Path.of(System.getProperty("user.dir")).getParent().getParent();
+    Path out = Path.of(System.getProperty("user.dir"), "target", "chaos-" + scenario + "-" + seed);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            List.of(
+                root.resolve("tools/chaos/run").toString(),
+                "--seed",
+                Long.toString(seed),
+                "--scenario",
+                scenario,
+                "--duration",
+                Integer.toString(seconds),
+                "--out",
+                out.toString()));
+    pb.environment().put("MC_CHAOS_CLASSPATH", System.getProperty("java.class.path"));
+    Files.createDirectories(out);
+    pb.redirectErrorStream(true).redirectOutput(out.resolve("harness.log").toFile());
+    Process p = pb.start();
+    try {
+      assertTrue(p.waitFor(220, TimeUnit.SECONDS), "the run did not end in 220 s");
+    } finally {
+      p.destroy(); // SIGTERM: the harness removes what it made
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
+    String summary =
+        Files.exists(out.resolve("summary.txt"))
+            ? Files.readString(out.resolve("summary.txt"))
+            : "";
+    System.out.println(summary);
+    String log = Files.readString(out.resolve("harness.log"));
+    assertEquals(0, p.exitValue(), summary.isEmpty() ? log : summary);
+    List<String> lines = summary.lines().toList();
+    assertEquals("5 passed, 0 failed", lines.get(lines.size() - 1));
+    var acknowledged =
+        java.util.regex.Pattern.compile("attempts: (\\d+) acknowledged").matcher(summary);
+    assertTrue(acknowledged.find() && Long.parseLong(acknowledged.group(1)) > 100, summary);
+    for (String file : List.of("schedule.json", "history.jsonl", "results.json", "timeline.html")) {
+      assertTrue(Files.size(out.resolve(file)) > 0, file);
+    }
+  }
+}
