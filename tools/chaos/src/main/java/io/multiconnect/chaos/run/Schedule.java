@@ -80,7 +80,7 @@ public record Schedule(
 
   static long minLengthMs(Kind kind) {
     return switch (kind) {
-      case PAUSE -> 1_500; // longer than a lease with unhealthy_interval 1 s
+      case PAUSE -> 2_500; // longer than a lease: the harness runs with unhealthy_interval 2 s
       case SHARDS, MOVE -> 0;
       default -> 1_000;
     };
