@@ -145,7 +145,8 @@ final class UpstreamState {
           s.shard(),
           s.shardCount(),
           epoch,
-          clientMessageId + " -> " + existing + " to " + to);
+          clientMessageId + " -> " + existing + " to " + to,
+          clientMessageId);
       return new SendResult.Accepted(existing, true);
     }
     String id = "wamid.sim" + nextMessage++;
@@ -156,7 +157,8 @@ final class UpstreamState {
         s.shard(),
         s.shardCount(),
         epoch,
-        clientMessageId + " -> " + id + " to " + to);
+        clientMessageId + " -> " + id + " to " + to,
+        clientMessageId);
     return new SendResult.Accepted(id, false);
   }
 
@@ -175,8 +177,20 @@ final class UpstreamState {
 
   private void log(
       String kind, String coreappId, int shard, int shardCount, long epoch, String detail) {
+    log(kind, coreappId, shard, shardCount, epoch, detail, "");
+  }
+
+  private void log(
+      String kind,
+      String coreappId,
+      int shard,
+      int shardCount,
+      long epoch,
+      String detail,
+      String messageId) {
     events.add(
         UpstreamEvent.newBuilder()
+            .setMessageId(messageId)
             .setSequence(events.size() + 1)
             .setAtUnixMs(clock.millis())
             .setAtMonotonicNanos(System.nanoTime())

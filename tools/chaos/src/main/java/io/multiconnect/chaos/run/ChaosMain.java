@@ -3,13 +3,13 @@ package io.multiconnect.chaos.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.multiconnect.chaos.check.CheckMain;
 import io.multiconnect.chaos.check.CheckResult;
 import io.multiconnect.chaos.history.Event;
 import io.multiconnect.chaos.history.History;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
+import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.upstream.Report;
@@ -205,13 +205,14 @@ public final class ChaosMain implements Callable<Integer> {
     authorization = "Bearer " + token; // the REST API takes the masters' tokens too
     AdminClient admin = anonymous.withAuthorization(authorization);
     admin.updateSettings(HEARTBEAT_MS, UNHEALTHY_MS);
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
     while (true) {
       try {
         ClusterStatus s = admin.status();
         boolean primaries =
             s.getShardMap().getAssignmentsCount() == s.getShardMap().getShardCount();
         boolean coreapps = s.getCoreappsCount() == lab.coreapps.size();
-        if (primaries && coreapps && webappsRoute(lab)) {
+        if (primaries && coreapps && webappsRoute(lab, http)) {
           return admin;
         }
       } catch (AdminException e) {
@@ -224,8 +225,7 @@ public final class ChaosMain implements Callable<Integer> {
     }
   }
 
-  private static boolean webappsRoute(Lab lab) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
+  private static boolean webappsRoute(Lab lab, HttpClient http) {
     return lab.webapps.stream()
         .allMatch(
             w -> Observer.table(http, lab.webappUrl(w)).filter(t -> !t.isEmpty()).isPresent());
@@ -266,13 +266,13 @@ public final class ChaosMain implements Callable<Integer> {
   }
 
   private static Report upstreamReport(Lab lab) {
-    ManagedChannel ch = NettyChannelBuilder.forTarget(lab.upstreamAddress()).usePlaintext().build();
+    ManagedChannel ch = Endpoints.channel(lab.upstreamAddress());
     try {
       return UpstreamGrpc.newBlockingStub(ch)
           .withDeadline(io.grpc.Deadline.after(30, TimeUnit.SECONDS))
           .getReport(ReportRequest.getDefaultInstance());
     } finally {
-      ch.shutdownNow();
+      Endpoints.shutdown(List.of(ch));
     }
   }
 

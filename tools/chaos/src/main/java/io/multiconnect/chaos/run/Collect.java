@@ -82,7 +82,7 @@ final class Collect {
           }
         }
         case "message_accepted", "message_duplicate" -> {
-          String id = u.getDetail().substring(0, u.getDetail().indexOf(" -> "));
+          String id = u.getMessageId();
           out.add(
               new Event(
                   t,

@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Lab implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Lab.class);
-  static final int WEBAPP_PORT = 9090;
 
   /** How a node is started again after a kill. */
   record Node(String id, String role, List<String> command, Map<String, String> env) {}
@@ -79,7 +78,11 @@ final class Lab implements AutoCloseable {
   }
 
   String webappUrl(String webapp) {
-    return "http://" + net.host(webapp) + ":" + port(webapp, "http", WEBAPP_PORT);
+    return "http://" + webappAddress(webapp);
+  }
+
+  private String webappAddress(String webapp) {
+    return net.host(webapp) + ":" + port(webapp, "http", 9090);
   }
 
   String upstreamAddress() {
@@ -173,7 +176,7 @@ final class Lab implements AutoCloseable {
     for (String w : webapps) {
       Map<String, String> env = new LinkedHashMap<>(mirror);
       env.put("MC_WEBAPP_ID", w);
-      env.put("MC_WEBAPP_ADDRESS", net.host(w) + ":" + port(w, "http", WEBAPP_PORT));
+      env.put("MC_WEBAPP_ADDRESS", webappAddress(w));
       env.put("MC_MASTERS", masterList);
       define(w, "webapp", List.of("io.multiconnect.dataplane.webapp.WebappMain"), env);
     }
@@ -207,10 +210,6 @@ final class Lab implements AutoCloseable {
     Process p = pb.start();
     running.put(id, p);
     LOG.info("started {} ({}) pid {}", id, n.role(), p.pid());
-  }
-
-  String role(String id) {
-    return nodes.get(id).role();
   }
 
   synchronized Optional<Process> process(String id) {

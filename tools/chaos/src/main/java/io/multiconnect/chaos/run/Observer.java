@@ -2,8 +2,8 @@ package io.multiconnect.chaos.run;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.multiconnect.chaos.history.Event;
+import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.GetLocalRaftStatusRequest;
 import io.multiconnect.proto.v1.MasterStatus;
@@ -14,13 +14,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
@@ -41,7 +41,8 @@ final class Observer implements AutoCloseable {
   private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
-  private final Set<String> leadersSeen = new HashSet<>();
+  // Both the observer's thread and the nemesis (resolving "leader") call leader().
+  private final Set<String> leadersSeen = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final Thread thread = new Thread(this::run, "observer");
 
@@ -49,7 +50,7 @@ final class Observer implements AutoCloseable {
     this.lab = lab;
     this.history = history;
     for (String m : lab.masters) {
-      channels.put(m, NettyChannelBuilder.forTarget(lab.apiAddress(m)).usePlaintext().build());
+      channels.put(m, Endpoints.channel(lab.apiAddress(m)));
     }
     thread.setDaemon(true);
   }
@@ -137,6 +138,6 @@ final class Observer implements AutoCloseable {
     stopping.set(true);
     thread.interrupt();
     thread.join(5_000);
-    channels.values().forEach(ManagedChannel::shutdownNow);
+    Endpoints.shutdown(new ArrayList<>(channels.values()));
   }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
@@ -125,7 +126,7 @@ public record Schedule(
       case ISOLATE -> new Fault(at, length, kind, pick(r, all), null, 0);
       case HALVES -> {
         List<String> shuffled = new ArrayList<>(all);
-        java.util.Collections.shuffle(shuffled, r);
+        Collections.shuffle(shuffled, r);
         int side = 1 + r.nextInt(all.size() - 1);
         yield new Fault(
             at,

@@ -114,8 +114,8 @@ class RunnerPartsTest {
     Report report =
         Report.newBuilder()
             .addEvents(upstream(10, "session_opened", "c1", 1, "s1"))
-            .addEvents(upstream(20, "message_accepted", "c1", 1, "key:s1-1 -> wamid.sim1 to 1"))
-            .addEvents(upstream(25, "message_duplicate", "c1", 1, "key:s1-1 -> wamid.sim1 to 1"))
+            .addEvents(message(20, "message_accepted", "key:s1-1"))
+            .addEvents(message(25, "message_duplicate", "key:s1-1"))
             .addEvents(upstream(30, "session_closed", "c1", 1, "lease lapsed"))
             .addEvents(upstream(40, "ban", "c2", 2, "overlaps c3"))
             .addEvents(upstream(50, "session_opened", "c2", 2, "s2"))
@@ -133,6 +133,12 @@ class RunnerPartsTest {
                       default -> e.op() + " " + e.key();
                     })
             .toList());
+  }
+
+  private static UpstreamEvent message(long nanos, String kind, String id) {
+    return upstream(nanos, kind, "c1", 1, id + " -> wamid.sim1 to 1").toBuilder()
+        .setMessageId(id)
+        .build();
   }
 
   private static UpstreamEvent upstream(
