@@ -1,5 +1,6 @@
 package io.multiconnect.master;
 
+import io.multiconnect.master.clock.ClockControl;
 import io.multiconnect.master.config.ConfigException;
 import io.multiconnect.master.config.MasterConfig;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ public final class MasterMain {
       System.exit(2);
       return;
     }
-    MasterNode node = new MasterNode(config).start();
+    MasterNode node = new MasterNode(config, ClockControl.fromEnvironment(System.getenv())).start();
     Shutdown.closeOnSignal(node);
   }
 }

@@ -7,6 +7,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.multiconnect.master.auth.Passwords;
 import io.multiconnect.master.auth.Tokens;
+import io.multiconnect.master.clock.NodeClock;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
@@ -64,7 +65,8 @@ public final class MasterNode implements AutoCloseable {
   private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
   private final MasterConfig config;
   private final MasterStateMachine stateMachine = new MasterStateMachine();
-  private final Coordinator coordinator = new Coordinator(System::nanoTime);
+  private final NodeClock clock;
+  private final Coordinator coordinator;
   private final RaftAccess raft;
   private final WatchHub watchHub = new WatchHub();
   private final LeaderChannels leaderChannels;
@@ -78,17 +80,28 @@ public final class MasterNode implements AutoCloseable {
   private volatile long leaderTerm = -1;
 
   public MasterNode(MasterConfig config) throws IOException {
+    this(config, NodeClock.system());
+  }
+
+  /** A master deciding with {@code clock} (the chaos harness skews it; see {@link NodeClock}). */
+  public MasterNode(MasterConfig config, NodeClock clock) throws IOException {
     this.config = config;
+    this.clock = clock;
+    this.coordinator = new Coordinator(clock::nanoTime);
     this.raft = new RaftAccess(config, stateMachine);
     this.leaderChannels = new LeaderChannels();
     stateMachine.setListener(new StateListener());
     PeerAddress self = config.self();
     this.grpcServer =
         NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.apiPort()))
+            // Coreapps and webapps ping every second to notice a dead master quickly; the default
+            // policy (one ping per 5 minutes) answered that with GOAWAY, failing calls in flight.
+            .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
+            .permitKeepAliveWithoutCalls(true)
             .addService(new ControlPlaneService(this, watchHub, leaderChannels))
             .addService(
                 ServerInterceptors.intercept(
-                    new AdminService(this, leaderChannels), new AdminAuth(this::state)))
+                    new AdminService(this, leaderChannels), new AdminAuth(this::state, clock::now)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
@@ -148,6 +161,10 @@ public final class MasterNode implements AutoCloseable {
   /** The mirror publisher, when this master has a mirror database. */
   public Optional<MirrorPublisher> mirror() {
     return mirror;
+  }
+
+  public NodeClock clock() {
+    return clock;
   }
 
   public Coordinator coordinator() {
@@ -216,7 +233,7 @@ public final class MasterNode implements AutoCloseable {
         long waitNanos = MAX_IDLE.toNanos();
         OptionalLong next = coordinator.nextCheckTimeNanos(state());
         if (next.isPresent()) {
-          waitNanos = Math.max(0, Math.min(waitNanos, next.getAsLong() - System.nanoTime()));
+          waitNanos = Math.max(0, Math.min(waitNanos, next.getAsLong() - clock.nanoTime()));
         }
         if (!allCommitted) {
           waitNanos = Math.max(waitNanos, FAILED_ROUND_BACKOFF.toNanos());

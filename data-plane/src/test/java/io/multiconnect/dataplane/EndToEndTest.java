@@ -140,6 +140,35 @@ class EndToEndTest {
     assertEquals(0, cluster.upstream.bans(), "the ban detector saw no overlap");
   }
 
+  /**
+   * A frozen primary cannot close its upstream session; the upstream drops it for silence before
+   * the lease runs out, so the new primary's session overlaps nothing. (Relying on HTTP/2 keepalive
+   * instead, the chaos harness saw the upstream ban the account after a SIGSTOP of 2 s.)
+   */
+  @Test
+  void aFrozenPrimaryIsReplacedWithoutABanAndStaysQuietWhenItWakes() throws Exception {
+    startTwoShards(3);
+    Assignment victim = primaryOf(0);
+    List<String> shard0 = recipients(0, 2, 50);
+    AtomicInteger next = new AtomicInteger();
+    cluster.signal(victim.coreappId(), "STOP");
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> sendText(shard0.get(next.getAndIncrement() % shard0.size())) == 201);
+    } finally {
+      cluster.signal(victim.coreappId(), "CONT");
+    }
+    Assignment successor = primaryOf(0);
+    assertTrue(successor.epoch() > victim.epoch());
+    for (int i = 0; i < 40; i++) {
+      assertEquals(201, sendText(shard0.get(i)), "shard 0 after the old primary woke up");
+    }
+    assertEquals(successor, primaryOf(0), "the woken coreapp took nothing back");
+    assertEquals(0, cluster.upstream.bans(), "the ban detector saw no overlap");
+  }
+
   /** Sends to {@code recipients} until stopped, counting outcomes and the slowest request. */
   private final class Load extends Thread {
     final AtomicBoolean running = new AtomicBoolean(true);

@@ -8,6 +8,7 @@ import io.multiconnect.dataplane.upstream.UpstreamSimulator;
 import io.multiconnect.dataplane.webapp.WebappServer;
 import io.multiconnect.master.MasterNode;
 import io.multiconnect.master.MiniCluster;
+import io.multiconnect.master.clock.NodeClock;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
@@ -73,7 +74,8 @@ final class LocalCluster implements AutoCloseable {
                 masterAddresses(),
                 "webapp-test",
                 Optional.of(API_KEY),
-                Optional.empty())
+                Optional.empty(),
+                NodeClock.system())
             .start();
     masterAddresses().forEach(a -> adminChannels.add(Endpoints.channel(a)));
   }
@@ -134,6 +136,15 @@ final class LocalCluster implements AutoCloseable {
   /** SIGKILL, by the handle of a process this test started. */
   void kill9(String id) throws InterruptedException {
     coreapps.get(id).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** {@code kill -SIGNAL} to the pid of a process this test started. */
+  void signal(String id, String signal) throws IOException, InterruptedException {
+    Process kill =
+        new ProcessBuilder("kill", "-" + signal, Long.toString(coreapps.get(id).pid())).start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -" + signal + " " + id + " failed");
+    }
   }
 
   /** SIGTERM: the coreapp releases its shard before exiting. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.multiconnect.dataplane.webapp.WebappServer;
 import io.multiconnect.master.EmbeddedMariaDb;
 import io.multiconnect.master.MasterNode;
+import io.multiconnect.master.clock.NodeClock;
 import io.multiconnect.master.mirror.MirrorSettings;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.io.IOException;
@@ -100,7 +101,8 @@ class MirrorStartupTest {
                     cluster.masterAddresses(),
                     "late",
                     Optional.empty(),
-                    Optional.of(mirror))
+                    Optional.of(mirror),
+                    NodeClock.system())
                 .start();
         Http viaLate = new Http(late.port());
         viaLate.authorization =

@@ -44,9 +44,11 @@ public final class AdminAuth implements ServerInterceptor {
           AdminGrpc.getRemoveMasterMethod().getFullMethodName());
 
   private final Supplier<ClusterState> state;
+  private final Supplier<Instant> wall;
 
-  public AdminAuth(Supplier<ClusterState> state) {
+  public AdminAuth(Supplier<ClusterState> state, Supplier<Instant> wall) {
     this.state = state;
+    this.wall = wall;
   }
 
   @Override
@@ -56,7 +58,7 @@ public final class AdminAuth implements ServerInterceptor {
     if (!PROTECTED.contains(method)) {
       return next.startCall(call, headers);
     }
-    Optional<String> refused = check(state.get(), headers.get(AUTHORIZATION), Instant.now());
+    Optional<String> refused = check(state.get(), headers.get(AUTHORIZATION), wall.get());
     if (refused.isPresent()) {
       LOG.info("admin call {} refused: {}", method, refused.get());
       call.close(Status.UNAUTHENTICATED.withDescription(refused.get()), new Metadata());

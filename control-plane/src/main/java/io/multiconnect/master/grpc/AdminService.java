@@ -193,7 +193,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
               .asRuntimeException());
       return;
     }
-    Instant expires = Instant.now().plus(Tokens.DEFAULT_LIFETIME);
+    Instant expires = node.clock().now().plus(Tokens.DEFAULT_LIFETIME);
     out.onNext(
         LoginResponse.newBuilder()
             .setToken(Tokens.issue(state.tokenKey(), user.username(), expires))

@@ -48,7 +48,7 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
 
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> out) {
-    long receivedAtNanos = System.nanoTime();
+    long receivedAtNanos = node.clock().nanoTime();
     if (request.getCoreappId().isEmpty()) {
       out.onError(GrpcErrors.invalid(new Rejection("coreapp_id", "is required")));
       return;

@@ -23,6 +23,9 @@ import java.util.Optional;
  *     MC_DB_HEARTBEAT_INTERVAL}, seconds, default 60)
  * @param leaseJournal where to append the intervals in which it may act, for the chaos harness
  *     ({@code MC_LEASE_JOURNAL}), if anywhere
+ * @param upstreamSilence how long the upstream takes at most to drop a session whose holder went
+ *     silent ({@code MC_UPSTREAM_SILENCE_MS}, default 400): the coreapp stops acting this long
+ *     before its lease ends
  */
 public record CoreappConfig(
     String id,
@@ -31,7 +34,10 @@ public record CoreappConfig(
     String upstream,
     Optional<MirrorSettings> liveness,
     Duration dbHeartbeatInterval,
-    Optional<Path> leaseJournal) {
+    Optional<Path> leaseJournal,
+    Duration upstreamSilence) {
+
+  public static final Duration DEFAULT_UPSTREAM_SILENCE = Duration.ofMillis(400);
 
   public CoreappConfig {
     if (id == null || id.isBlank()) {
@@ -40,6 +46,9 @@ public record CoreappConfig(
     Endpoints.port("MC_COREAPP_ADDRESS", address);
     masters = List.copyOf(masters);
     Endpoints.port("MC_UPSTREAM", upstream);
+    if (upstreamSilence.isNegative()) {
+      throw new IllegalArgumentException("MC_UPSTREAM_SILENCE_MS: must not be negative");
+    }
   }
 
   public static CoreappConfig fromEnv(Map<String, String> env) {
@@ -62,6 +71,19 @@ public record CoreappConfig(
         env.getOrDefault("MC_UPSTREAM", ""),
         MirrorSettings.fromEnv(env),
         dbInterval,
-        Optional.ofNullable(env.get("MC_LEASE_JOURNAL")).filter(f -> !f.isBlank()).map(Path::of));
+        Optional.ofNullable(env.get("MC_LEASE_JOURNAL")).filter(f -> !f.isBlank()).map(Path::of),
+        upstreamSilence(env.get("MC_UPSTREAM_SILENCE_MS")));
+  }
+
+  private static Duration upstreamSilence(String ms) {
+    if (ms == null || ms.isBlank()) {
+      return DEFAULT_UPSTREAM_SILENCE;
+    }
+    try {
+      return Duration.ofMillis(Long.parseLong(ms.trim()));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "MC_UPSTREAM_SILENCE_MS: must be a number of milliseconds");
+    }
   }
 }

@@ -2,6 +2,7 @@ package io.multiconnect.dataplane.coreapp;
 
 import io.multiconnect.dataplane.NodeSettings;
 import io.multiconnect.master.Shutdown;
+import io.multiconnect.master.clock.ClockControl;
 
 /**
  * Starts one coreapp: {@code CoreappMain [--config FILE]}, settings from the file and the
@@ -21,7 +22,8 @@ public final class CoreappMain {
       System.exit(2);
       return;
     }
-    CoreappNode node = new CoreappNode(config).start();
+    CoreappNode node =
+        new CoreappNode(config, ClockControl.fromEnvironment(System.getenv())).start();
     Shutdown.closeOnSignal(node);
   }
 }

@@ -17,6 +17,7 @@ import io.grpc.stub.StreamObserver;
 import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.dataplane.Sharding;
+import io.multiconnect.master.clock.NodeClock;
 import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.CoreappLease;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
@@ -32,7 +33,9 @@ import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.SendMessageResponse;
 import io.multiconnect.proto.v1.ShardAssignment;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
+import io.multiconnect.proto.v1.upstream.SessionAck;
 import io.multiconnect.proto.v1.upstream.SessionEvent;
+import io.multiconnect.proto.v1.upstream.SessionRef;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import io.multiconnect.proto.v1.upstream.UpstreamSendRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamSendResponse;
@@ -44,10 +47,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,12 +92,14 @@ public final class CoreappNode implements AutoCloseable {
     final int shardCount;
     final long epoch;
     final Context.CancellableContext context = Context.current().withCancellation();
+    final long quietBefore; // quietAtNanos when it was opened: bounds every earlier session
     String sessionId; // set when accepted; loop thread only
 
-    Session(int shard, int shardCount, long epoch) {
+    Session(int shard, int shardCount, long epoch, long quietBefore) {
       this.shard = shard;
       this.shardCount = shardCount;
       this.epoch = epoch;
+      this.quietBefore = quietBefore;
     }
   }
 
@@ -105,11 +112,18 @@ public final class CoreappNode implements AutoCloseable {
   private final CoreappLease lease = new CoreappLease();
   private final ShardMapWatcher shardMap; // only to name the current primary when refusing
   private final Optional<DbLiveness> dbLiveness;
+  private final NodeClock clock;
+  private final long silenceNanos;
   private final Optional<LeaseJournal> journal;
   private final Set<Long> pendingReleases = new LinkedHashSet<>();
   private volatile Active active;
   private volatile String gatewayStatus = "disconnected";
   private Session session;
+  private Session lastOpened;
+  // From this moment on (node clock) the upstream counts none of this coreapp's sessions as open:
+  // a revoked epoch is confirmed released only then (or once the upstream confirmed the close).
+  // At start, sessions a previous run of this coreapp left open go silent at the latest.
+  private long quietAtNanos;
   private ScheduledFuture<?> expiryCheck; // wakes the loop at the lease deadline
   private int masterIndex;
   private int shardCount = 1;
@@ -117,7 +131,15 @@ public final class CoreappNode implements AutoCloseable {
   private boolean stopping;
 
   public CoreappNode(CoreappConfig config) throws IOException {
+    this(config, NodeClock.system());
+  }
+
+  /** A coreapp timing its lease with {@code clock} (the chaos harness skews it). */
+  public CoreappNode(CoreappConfig config, NodeClock clock) throws IOException {
     this.config = config;
+    this.clock = clock;
+    this.silenceNanos = config.upstreamSilence().toNanos();
+    this.quietAtNanos = clock.nanoTime() + silenceNanos;
     this.journal =
         config.leaseJournal().isPresent()
             ? Optional.of(new LeaseJournal(config.id(), config.leaseJournal().get()))
@@ -142,6 +164,8 @@ public final class CoreappNode implements AutoCloseable {
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(
                     Endpoints.host(config.address()), Endpoints.port("address", config.address())))
+            .permitKeepAliveTime(500, TimeUnit.MILLISECONDS) // webapps ping every second
+            .permitKeepAliveWithoutCalls(true)
             .addService(new Service())
             .addService(new HealthStatusManager().getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
@@ -154,6 +178,10 @@ public final class CoreappNode implements AutoCloseable {
     dbLiveness.ifPresent(d -> d.start(config.dbHeartbeatInterval()));
     loop.execute(this::register); // also undrains a coreapp that left before
     loop.execute(this::tick);
+    long keepAlivePeriod = Math.max(silenceNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
+    loop.scheduleWithFixedDelay(
+        this::keepSessionAlive, keepAlivePeriod, keepAlivePeriod, TimeUnit.NANOSECONDS);
+    journal.ifPresent(j -> clock.onSkew(() -> loop.execute(this::publish)));
     LOG.info(
         "coreapp {} listening on {}, masters {}", config.id(), config.address(), config.masters());
     return this;
@@ -166,7 +194,7 @@ public final class CoreappNode implements AutoCloseable {
   /** The assignment this coreapp may act on right now, if any. */
   public Optional<Assignment> activeAssignment() {
     Active a = active;
-    return a != null && System.nanoTime() - a.leaseExpiresAtNanos < 0
+    return a != null && clock.nanoTime() - a.leaseExpiresAtNanos < 0
         ? Optional.of(new Assignment(a.shard, config.id(), a.epoch))
         : Optional.empty();
   }
@@ -199,7 +227,7 @@ public final class CoreappNode implements AutoCloseable {
     if (stopping) {
       return;
     }
-    long seq = lease.beforeSend(System.nanoTime());
+    long seq = lease.beforeSend(clock.nanoTime());
     HeartbeatRequest request =
         HeartbeatRequest.newBuilder()
             .setCoreappId(config.id())
@@ -246,8 +274,8 @@ public final class CoreappNode implements AutoCloseable {
 
   /** Makes the session match the lease: open it while the lease is valid, close it otherwise. */
   private void reconcile() {
-    long now = System.nanoTime();
-    Optional<Assignment> a = lease.active(now);
+    long now = clock.nanoTime();
+    Optional<Assignment> a = lease.active(now + silenceNanos);
     if (a.isEmpty()) {
       if (session != null) {
         closeSession("lease lapsed");
@@ -262,14 +290,22 @@ public final class CoreappNode implements AutoCloseable {
       openSession(a.get());
     }
     publish();
-    long expiresAt = lease.leaseExpiresAtNanos();
-    loop.schedule(
-        this::reconcile, Math.max(0, expiresAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+    long expiresAt = actingDeadline();
+    loop.schedule(this::reconcile, Math.max(0, expiresAt - clock.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * The end of the lease less the upstream's silence timeout: the coreapp acts (sends, keeps its
+   * session alive) only before it, so the upstream has dropped its session by the time the lease
+   * runs out even if the coreapp was cut off from it and could not close it.
+   */
+  private long actingDeadline() {
+    return lease.leaseExpiresAtNanos() - silenceNanos;
   }
 
   private void publish() {
-    long now = System.nanoTime();
-    Optional<Assignment> a = lease.active(now);
+    long now = clock.nanoTime();
+    Optional<Assignment> a = lease.active(now + silenceNanos);
     Active next =
         a.isPresent() && session != null && session.epoch == a.get().epoch()
             ? new Active(
@@ -277,23 +313,32 @@ public final class CoreappNode implements AutoCloseable {
                 session.shardCount,
                 session.epoch,
                 session.sessionId,
-                lease.leaseExpiresAtNanos())
+                actingDeadline())
             : null;
     // Journaled before it is published, so no send can precede the claim that covers it.
+    // In machine time, comparable with other processes' records; written again when the clock's
+    // rate changes, since the machine time at which the lease runs out changes with it.
     journal.ifPresent(
         j -> {
+          long machineNow = clock.machineNanosAt(now);
           if (next == null) {
-            j.stopped(now);
+            j.stopped(machineNow);
           } else {
-            j.acting(next.shard, next.shardCount, next.epoch, next.leaseExpiresAtNanos, now);
+            j.acting(
+                next.shard,
+                next.shardCount,
+                next.epoch,
+                clock.machineNanosAt(next.leaseExpiresAtNanos),
+                machineNow);
           }
         });
     active = next;
   }
 
   private void openSession(Assignment a) {
-    Session s = new Session(a.shard(), shardCount, a.epoch());
+    Session s = new Session(a.shard(), shardCount, a.epoch(), quietAtNanos);
     session = s;
+    lastOpened = s;
     gatewayStatus = "connecting";
     OpenSessionRequest request =
         OpenSessionRequest.newBuilder()
@@ -321,12 +366,13 @@ public final class CoreappNode implements AutoCloseable {
 
                       @Override
                       public void onError(Throwable t) {
-                        loop.execute(() -> onSessionEnded(s, Status.fromThrowable(t).toString()));
+                        loop.execute(
+                            () -> onSessionEnded(s, Status.fromThrowable(t).toString(), false));
                       }
 
                       @Override
                       public void onCompleted() {
-                        loop.execute(() -> onSessionEnded(s, "closed by the upstream"));
+                        loop.execute(() -> onSessionEnded(s, "closed by the upstream", true));
                       }
                     }));
   }
@@ -340,11 +386,18 @@ public final class CoreappNode implements AutoCloseable {
       gatewayStatus = "connected";
       publish();
     } else {
-      onSessionEnded(s, e.getClosed().getReason());
+      onSessionEnded(s, e.getClosed().getReason(), true);
     }
   }
 
-  private void onSessionEnded(Session s, String reason) {
+  /**
+   * The session's stream ended. Unless the upstream itself closed it, the upstream may still count
+   * it as open until it has not heard from this coreapp for its silence timeout.
+   */
+  private void onSessionEnded(Session s, String reason, boolean closedByUpstream) {
+    if (session == s && !closedByUpstream) {
+      quietAtNanos = Math.max(quietAtNanos, clock.nanoTime() + silenceNanos);
+    }
     if (session == s) {
       LOG.warn("coreapp {}: upstream session for epoch {} ended: {}", config.id(), s.epoch, reason);
       session = null;
@@ -353,18 +406,52 @@ public final class CoreappNode implements AutoCloseable {
     }
   }
 
-  private void closeSession(String reason) {
+  /**
+   * Stops acting on the session and closes it: at once on this side, and at the upstream when the
+   * close arrives (the returned call). Until the upstream confirms, it may count the session as
+   * open for its silence timeout.
+   */
+  private ListenableFuture<SessionAck> closeSession(String reason) {
     Session s = session;
     session = null;
     gatewayStatus = "disconnected";
     publish();
+    quietAtNanos = Math.max(quietAtNanos, clock.nanoTime() + silenceNanos);
+    ListenableFuture<SessionAck> closed =
+        s.sessionId == null
+            ? Futures.immediateFailedFuture(new IllegalStateException("never accepted"))
+            : UpstreamGrpc.newFutureStub(upstreamChannel)
+                .withDeadline(Deadline.after(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+                .closeSession(
+                    SessionRef.newBuilder().setSessionId(s.sessionId).setEpoch(s.epoch).build());
     s.context.cancel(null);
+    onLoop(
+        closed,
+        ok -> {
+          if (lastOpened == s) {
+            quietAtNanos = s.quietBefore; // nothing opened since: only earlier sessions remain
+            List.copyOf(pendingReleases).forEach(this::sendRelease);
+          }
+        },
+        e -> {});
     LOG.info(
         "coreapp {} closed its upstream session for shard {} epoch {}: {}",
         config.id(),
         s.shard,
         s.epoch,
         reason);
+    return closed;
+  }
+
+  /** Tells the upstream this coreapp still holds its session, while it may act on it. */
+  private void keepSessionAlive() {
+    Active a = active;
+    if (a == null || a.sessionId == null || clock.nanoTime() - a.leaseExpiresAtNanos >= 0) {
+      return;
+    }
+    UpstreamGrpc.newFutureStub(upstreamChannel)
+        .withDeadline(Deadline.after(silenceNanos, TimeUnit.NANOSECONDS))
+        .keepAlive(SessionRef.newBuilder().setSessionId(a.sessionId).setEpoch(a.epoch).build());
   }
 
   private void register() {
@@ -377,6 +464,18 @@ public final class CoreappNode implements AutoCloseable {
   }
 
   private void sendRelease(long epoch) {
+    long wait = quietAtNanos - clock.nanoTime();
+    if (wait > 0) {
+      loop.schedule(
+          () -> {
+            if (pendingReleases.contains(epoch)) {
+              sendRelease(epoch);
+            }
+          },
+          wait,
+          TimeUnit.NANOSECONDS);
+      return;
+    }
     ReleaseRequest r =
         ReleaseRequest.newBuilder().setCoreappId(config.id()).setEpoch(epoch).build();
     onLoop(master().release(r), ok -> pendingReleases.remove(epoch), e -> nextMaster());
@@ -433,7 +532,7 @@ public final class CoreappNode implements AutoCloseable {
     Optional<Long> epoch = lease.relinquish();
     publish();
     if (session != null) {
-      closeSession("shutting down");
+      awaitQuiet(closeSession("shutting down"));
     }
     if (epoch.isEmpty()) {
       return;
@@ -461,6 +560,31 @@ public final class CoreappNode implements AutoCloseable {
         config.id());
   }
 
+  /**
+   * Before confirming a release on shutdown: until the upstream confirmed the close, or (if it
+   * cannot be reached) until it has surely dropped the session for silence. Blocks the loop, which
+   * is stopping anyway.
+   */
+  private void awaitQuiet(ListenableFuture<SessionAck> closed) {
+    try {
+      closed.get(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.info("coreapp {}: the upstream did not confirm the close: {}", config.id(), e.toString());
+    }
+    long wait = quietAtNanos - clock.nanoTime();
+    if (wait > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ serving
 
   private final class Service extends CoreappGrpc.CoreappImplBase {
@@ -470,7 +594,7 @@ public final class CoreappNode implements AutoCloseable {
       if (a == null
           || a.shard != r.getShard()
           || a.epoch != r.getEpoch()
-          || System.nanoTime() - a.leaseExpiresAtNanos >= 0) {
+          || clock.nanoTime() - a.leaseExpiresAtNanos >= 0) {
         out.onError(notPrimary(r.getShard(), r.getEpoch()));
         return;
       }
@@ -536,7 +660,7 @@ public final class CoreappNode implements AutoCloseable {
     @Override
     public void getStatus(CoreappStatusRequest r, StreamObserver<CoreappStatusResponse> out) {
       Active a = active;
-      long remaining = a == null ? 0 : (a.leaseExpiresAtNanos - System.nanoTime()) / 1_000_000;
+      long remaining = a == null ? 0 : (a.leaseExpiresAtNanos - clock.nanoTime()) / 1_000_000;
       boolean primary = a != null && remaining > 0;
       out.onNext(
           CoreappStatusResponse.newBuilder()

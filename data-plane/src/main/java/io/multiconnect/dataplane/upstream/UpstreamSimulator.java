@@ -12,45 +12,74 @@ import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.Report;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
 import io.multiconnect.proto.v1.upstream.SessionAccepted;
+import io.multiconnect.proto.v1.upstream.SessionAck;
 import io.multiconnect.proto.v1.upstream.SessionClosed;
 import io.multiconnect.proto.v1.upstream.SessionEvent;
+import io.multiconnect.proto.v1.upstream.SessionRef;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import io.multiconnect.proto.v1.upstream.UpstreamSendRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamSendResponse;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stands in for the WhatsApp servers: a gRPC server whose sessions live as long as their stream. A
- * session's holder that dies or freezes is noticed through HTTP/2 keepalive pings, as a real server
- * notices a silent client; its session then closes. Runs in-process for tests or as its own process
- * ({@link #main}).
+ * Stands in for the WhatsApp servers: a gRPC server whose sessions live as long as their stream and
+ * their holder is heard from. A holder that dies, freezes or is cut off falls silent, and its
+ * session is closed after the silence timeout, as a real server drops a client it no longer hears
+ * (HTTP/2 keepalive alone did not do that reliably: the chaos harness found a session of an
+ * isolated holder still open 8 s later). Runs in-process for tests or as its own process ({@link
+ * #main}).
  */
 public final class UpstreamSimulator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamSimulator.class);
 
-  private final UpstreamState state = new UpstreamState(Clock.systemUTC());
+  /**
+   * How long a session's holder may stay silent before its session is closed. Coreapps stop acting
+   * this long before their lease ends ({@code MC_UPSTREAM_SILENCE_MS}), so it must not exceed
+   * theirs.
+   */
+  public static final Duration DEFAULT_SILENCE = Duration.ofMillis(400);
+
+  private final UpstreamState state;
   private final Server server;
+  private final ScheduledExecutorService sweeper =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "upstream-sweeper");
+            t.setDaemon(true);
+            return t;
+          });
 
   public UpstreamSimulator(String host, int port) {
+    this(host, port, DEFAULT_SILENCE);
+  }
+
+  public UpstreamSimulator(String host, int port, Duration silence) {
+    this.state = new UpstreamState(Clock.systemUTC(), System::nanoTime, silence);
     this.server =
         NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
             .addService(new Service())
             .addService(new HealthStatusManager().getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
-            // A frozen session holder stops answering pings: close its session within ~2 s.
+            // Dead connections go away; sessions end by the silence timeout regardless. Clients
+            // ping every second (Endpoints.channel): allowed, so they are not sent GOAWAY.
             .keepAliveTime(1, TimeUnit.SECONDS)
             .keepAliveTimeout(1, TimeUnit.SECONDS)
             .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
+            .permitKeepAliveWithoutCalls(true)
             .build();
   }
 
   public UpstreamSimulator start() throws IOException {
     server.start();
+    sweeper.scheduleWithFixedDelay(state::dropSilent, 50, 50, TimeUnit.MILLISECONDS);
     LOG.info("upstream simulator listening on port {}", server.getPort());
     return this;
   }
@@ -69,6 +98,7 @@ public final class UpstreamSimulator implements AutoCloseable {
 
   @Override
   public void close() {
+    sweeper.shutdownNow();
     server.shutdownNow();
     try {
       server.awaitTermination(5, TimeUnit.SECONDS);
@@ -132,6 +162,27 @@ public final class UpstreamSimulator implements AutoCloseable {
     }
 
     @Override
+    public void keepAlive(SessionRef r, StreamObserver<SessionAck> out) {
+      if (state.keepAlive(r.getSessionId(), r.getEpoch())) {
+        out.onNext(SessionAck.getDefaultInstance());
+        out.onCompleted();
+      } else {
+        out.onError(
+            Status.FAILED_PRECONDITION
+                .withDescription(
+                    "no open session " + r.getSessionId() + " at epoch " + r.getEpoch())
+                .asRuntimeException());
+      }
+    }
+
+    @Override
+    public void closeSession(SessionRef r, StreamObserver<SessionAck> out) {
+      state.close(r.getSessionId(), "closed by its holder");
+      out.onNext(SessionAck.getDefaultInstance());
+      out.onCompleted();
+    }
+
+    @Override
     public void getReport(ReportRequest r, StreamObserver<Report> out) {
       out.onNext(
           Report.newBuilder()
@@ -143,21 +194,23 @@ public final class UpstreamSimulator implements AutoCloseable {
     }
   }
 
-  /** {@code UpstreamSimulator [--host H] [--port P]}; stops on SIGTERM. */
+  /** {@code UpstreamSimulator [--host H] [--port P] [--silence-ms MS]}; stops on SIGTERM. */
   public static void main(String[] args) throws Exception {
     String host = "127.0.0.1";
     int port = 9800;
+    Duration silence = DEFAULT_SILENCE;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--host" -> host = args[i + 1];
         case "--port" -> port = Integer.parseInt(args[i + 1]);
+        case "--silence-ms" -> silence = Duration.ofMillis(Long.parseLong(args[i + 1]));
         default -> {
-          System.err.println("usage: upstream [--host H] [--port P]");
+          System.err.println("usage: upstream [--host H] [--port P] [--silence-ms MS]");
           System.exit(2);
         }
       }
     }
-    UpstreamSimulator sim = new UpstreamSimulator(host, port).start();
+    UpstreamSimulator sim = new UpstreamSimulator(host, port, silence).start();
     Shutdown.closeOnSignal(sim);
   }
 }

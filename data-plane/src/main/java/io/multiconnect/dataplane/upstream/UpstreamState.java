@@ -4,6 +4,7 @@ import io.multiconnect.dataplane.Sharding;
 import io.multiconnect.master.core.Revocation;
 import io.multiconnect.proto.v1.upstream.UpstreamEvent;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -11,12 +12,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The upstream simulator's bookkeeping, free of I/O: open sessions, accepted messages, the event
  * log and the ban detector. A ban is recorded whenever a session opens while another coreapp holds
  * an open session covering some of the same recipients (same shard, or overlapping shards across a
  * shard-count change): in the original that gets the account banned.
+ *
+ * <p>Like a real server dropping a client it no longer hears, it closes a session whose holder sent
+ * neither a message nor a keepalive for {@code silence}; a session due to be dropped is dropped
+ * before any other is opened, so the outcome never depends on when the sweep ran.
  *
  * <p>Thread-safe: every method is synchronized.
  */
@@ -50,19 +56,30 @@ final class UpstreamState {
   }
 
   private final Clock clock;
+  private final LongSupplier nanos;
+  private final long silenceNanos;
   private final Map<String, Session> open = new LinkedHashMap<>();
+  private final Map<String, Long> lastHeard = new HashMap<>();
   private final Map<String, String> messageIdByClientId = new HashMap<>();
   private final List<UpstreamEvent> events = new ArrayList<>();
   private long nextSession = 1;
   private long nextMessage = 1;
   private long bans;
 
-  UpstreamState(Clock clock) {
+  /**
+   * @param clock wall time for the event log
+   * @param nanos monotonic time: event stamps and the silence timeout
+   * @param silence how long a session's holder may stay silent before the session is closed
+   */
+  UpstreamState(Clock clock, LongSupplier nanos, Duration silence) {
     this.clock = clock;
+    this.nanos = nanos;
+    this.silenceNanos = silence.toNanos();
   }
 
   synchronized OpenResult open(
       String coreappId, int shard, int shardCount, long epoch, Consumer<String> onDisplaced) {
+    dropSilent();
     if (shardCount < 1 || shard < 0 || shard >= shardCount) {
       return new OpenResult.Refused("shard " + shard + " of " + shardCount + " does not exist");
     }
@@ -104,18 +121,47 @@ final class UpstreamState {
     }
     String id = "s" + nextSession++;
     open.put(id, new Session(id, coreappId, shard, shardCount, epoch, onDisplaced));
+    lastHeard.put(id, nanos.getAsLong());
     log("session_opened", coreappId, shard, shardCount, epoch, id);
     return new OpenResult.Accepted(id);
   }
 
-  synchronized void close(String sessionId, String reason) {
+  /** Closes a session; false if it was not open (any more). */
+  synchronized boolean close(String sessionId, String reason) {
     Session s = open.remove(sessionId);
+    lastHeard.remove(sessionId);
     if (s != null) {
       log("session_closed", s.coreappId(), s.shard(), s.shardCount(), s.epoch(), reason);
+    }
+    return s != null;
+  }
+
+  /** The holder of this session at this epoch is still there; false if no such session is open. */
+  synchronized boolean keepAlive(String sessionId, long epoch) {
+    dropSilent();
+    Session s = open.get(sessionId);
+    if (s == null || s.epoch() != epoch) {
+      return false;
+    }
+    lastHeard.put(sessionId, nanos.getAsLong());
+    return true;
+  }
+
+  /** Closes every session whose holder has been silent for longer than the timeout. */
+  synchronized void dropSilent() {
+    long now = nanos.getAsLong();
+    for (Session s : List.copyOf(open.values())) {
+      long silent = now - lastHeard.get(s.id());
+      if (silent > silenceNanos) {
+        String reason = "holder silent for " + silent / 1_000_000 + " ms";
+        close(s.id(), reason);
+        s.onDisplaced().accept(reason);
+      }
     }
   }
 
   synchronized SendResult send(String sessionId, long epoch, String clientMessageId, String to) {
+    dropSilent();
     Session s = open.get(sessionId);
     if (s == null || s.epoch() != epoch) {
       log(
@@ -137,6 +183,7 @@ final class UpstreamState {
           "recipient " + to + " is not in this shard");
       return new SendResult.Refused("recipient " + to + " is not in shard " + s.shard());
     }
+    lastHeard.put(sessionId, nanos.getAsLong());
     String existing = messageIdByClientId.get(clientMessageId);
     if (existing != null) {
       log(
@@ -193,7 +240,7 @@ final class UpstreamState {
             .setMessageId(messageId)
             .setSequence(events.size() + 1)
             .setAtUnixMs(clock.millis())
-            .setAtMonotonicNanos(System.nanoTime())
+            .setAtMonotonicNanos(nanos.getAsLong())
             .setKind(kind)
             .setCoreappId(coreappId)
             .setShard(shard)

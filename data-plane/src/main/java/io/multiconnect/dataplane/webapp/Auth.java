@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Request authentication: {@code Authorization: Bearer <token>} (issued by the masters at login,
@@ -18,11 +19,13 @@ import java.util.Optional;
 final class Auth {
   private final AdminClient admin;
   private final Optional<String> apiKey;
+  private final Supplier<Instant> wall;
   private volatile String tokenKey = "";
 
-  Auth(AdminClient admin, Optional<String> apiKey) {
+  Auth(AdminClient admin, Optional<String> apiKey, Supplier<Instant> wall) {
     this.admin = admin;
     this.apiKey = apiKey;
+    this.wall = wall;
   }
 
   /** A key found elsewhere (the mirror), used until a master gives one. */
@@ -40,7 +43,7 @@ final class Auth {
               "an Authorization: Bearer token is required (POST /v1/users/login)")
           .failure();
     }
-    return Tokens.verify(key(), header.substring(7).trim(), Instant.now())
+    return Tokens.verify(key(), header.substring(7).trim(), wall.get())
         .orElseThrow(() -> ApiError.unauthorized("the token is invalid or expired").failure());
   }
 

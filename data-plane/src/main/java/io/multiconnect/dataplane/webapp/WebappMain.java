@@ -3,6 +3,7 @@ package io.multiconnect.dataplane.webapp;
 import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.dataplane.NodeSettings;
 import io.multiconnect.master.Shutdown;
+import io.multiconnect.master.clock.ClockControl;
 import io.multiconnect.master.mirror.MirrorSettings;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +51,8 @@ public final class WebappMain {
                 masters,
                 env.getOrDefault("MC_WEBAPP_ID", "webapp"),
                 apiKey(env.get("WA_API_KEY")),
-                MirrorSettings.fromEnv(env))
+                MirrorSettings.fromEnv(env),
+                ClockControl.fromEnvironment(env))
             .start();
     Shutdown.closeOnSignal(server);
   }

@@ -9,6 +9,7 @@ import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
+import io.multiconnect.master.clock.NodeClock;
 import io.multiconnect.master.mirror.MirrorSettings;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.GetSettingsRequest;
@@ -70,20 +71,22 @@ public final class WebappServer implements AutoCloseable {
   private final String host;
   private final int port;
 
+  /** A webapp checking token expiry against {@code clock}'s wall time. */
   public WebappServer(
       String host,
       int port,
       List<String> masters,
       String id,
       Optional<String> apiKey,
-      Optional<MirrorSettings> mirror) {
+      Optional<MirrorSettings> mirror,
+      NodeClock clock) {
     this.mirror = mirror;
     this.host = host;
     this.port = port;
     this.watcher = new ShardMapWatcher(masters, id);
     this.router = new MessageRouter(watcher);
     this.admin = new AdminClient(masters);
-    this.auth = new Auth(admin, apiKey);
+    this.auth = new Auth(admin, apiKey, clock::now);
     this.health = new HealthView(masters, watcher);
     this.app =
         Javalin.create(

@@ -1,17 +1,23 @@
 package io.multiconnect.dataplane.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.dataplane.Sharding;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class UpstreamStateTest {
-  private final UpstreamState state = new UpstreamState(Clock.systemUTC());
+  private static final long MS = 1_000_000;
+  private final AtomicLong nanos = new AtomicLong();
+  private final UpstreamState state =
+      new UpstreamState(Clock.systemUTC(), nanos::get, Duration.ofMillis(400));
   private final List<String> displaced = new ArrayList<>();
 
   private UpstreamState.OpenResult open(String coreapp, int shard, int count, long epoch) {
@@ -38,6 +44,39 @@ class UpstreamStateTest {
     state.close(a, "lease lapsed");
     id(open("b", 0, 1, 2));
     assertEquals(0, state.bans());
+  }
+
+  @Test
+  void aSessionWhoseHolderFellSilentIsDroppedBeforeAnotherOpens() {
+    id(open("a", 0, 1, 1));
+    nanos.addAndGet(401 * MS); // "a" was cut off: no close, no keepalive
+    id(open("b", 0, 1, 2));
+    assertEquals(0, state.bans());
+    assertEquals(List.of("a: holder silent for 401 ms"), displaced);
+  }
+
+  @Test
+  void keepalivesAndMessagesKeepASessionOpen() {
+    String a = id(open("a", 0, 1, 1));
+    nanos.addAndGet(300 * MS);
+    assertTrue(state.keepAlive(a, 1));
+    nanos.addAndGet(300 * MS);
+    state.send(a, 1, "m1", recipientIn(0, 1));
+    nanos.addAndGet(300 * MS);
+    state.dropSilent();
+    assertTrue(displaced.isEmpty());
+    assertFalse(state.keepAlive(a, 2), "another epoch's keepalive");
+    nanos.addAndGet(101 * MS);
+    state.dropSilent();
+    assertEquals(List.of("a: holder silent for 401 ms"), displaced);
+    assertFalse(state.keepAlive(a, 1), "a dropped session stays closed");
+  }
+
+  @Test
+  void anExplicitCloseIsConfirmedOnce() {
+    String a = id(open("a", 0, 1, 1));
+    assertTrue(state.close(a, "closed by its holder"));
+    assertFalse(state.close(a, "again"));
   }
 
   @Test
