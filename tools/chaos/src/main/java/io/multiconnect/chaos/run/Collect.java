@@ -25,8 +25,8 @@ final class Collect {
 
   /**
    * A coreapp's lease journal as one {@code lease} interval per claim: from its start to the moment
-   * the coreapp stopped acting if it wrote one, else to the last {@code until} it wrote (a process
-   * killed with SIGKILL acted no longer than that).
+   * the coreapp stopped acting if it wrote one, else to the {@code until} of its last line (a
+   * process killed with SIGKILL acted no longer than that).
    */
   static List<Event> leases(Path journal) throws IOException {
     if (!Files.exists(journal)) {
@@ -48,15 +48,13 @@ final class Collect {
       if (closed.getOrDefault(claim, false)) {
         continue;
       }
-      boolean end = "closed".equals(e.value());
-      Event before = byClaim.get(claim);
-      if (end || before == null || e.until() > before.until()) {
-        byClaim.put(
-            claim,
-            Event.interval(
-                "lease", e.node(), e.shard(), e.shardCount(), e.epoch(), e.time(), e.until()));
-      }
-      closed.put(claim, end);
+      // The latest line of a claim is the coreapp's latest word: later when renewed, earlier when
+      // its clock's rate changed (the journal is in machine time) or it stopped.
+      byClaim.put(
+          claim,
+          Event.interval(
+              "lease", e.node(), e.shard(), e.shardCount(), e.epoch(), e.time(), e.until()));
+      closed.put(claim, "closed".equals(e.value()));
     }
     return new ArrayList<>(byClaim.values());
   }

@@ -36,6 +36,11 @@ public record Fault(long atMs, long lengthMs, Kind kind, String target, String p
     DB_STOP(false, true),
     /** SIGSTOP the database, SIGCONT after the length. */
     DB_PAUSE(false, true),
+    /**
+     * Skew the target's clocks: its monotonic clock runs {@code value} per mille fast or slow
+     * (within the safety argument's bound), its wall clock steps {@code value * 7} seconds.
+     */
+    CLOCK(false, true),
     /** Admin: set the shard count to {@code value}. */
     SHARDS(false, false),
     /** Admin: move shard {@code value} to coreapp {@code target}. */
@@ -59,6 +64,16 @@ public record Fault(long atMs, long lengthMs, Kind kind, String target, String p
     return atMs + lengthMs;
   }
 
+  /** For {@link Kind#CLOCK}: the monotonic clock's rate error. */
+  public double clockRate() {
+    return value / 1000.0;
+  }
+
+  /** For {@link Kind#CLOCK}: the wall clock's step. */
+  public long wallOffsetSeconds() {
+    return value * 7L;
+  }
+
   /** One line for logs and the timeline. */
   public String describe() {
     String what =
@@ -71,6 +86,10 @@ public record Fault(long atMs, long lengthMs, Kind kind, String target, String p
           case ONE_WAY -> "cut " + target + " -> " + peer;
           case COREAPP_MASTER, WEBAPP_MASTER -> "cut " + target + " <-> masters";
           case LOSS -> value + "% loss at " + target;
+          case CLOCK ->
+              String.format(
+                  "clock of %s at %+.1f%% rate, wall %+d s",
+                  target, value / 10.0, wallOffsetSeconds());
           case DB_STOP -> "stop the database";
           case DB_PAUSE -> "SIGSTOP the database";
           case SHARDS -> "set shards " + value;

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -196,7 +197,27 @@ final class Lab implements AutoCloseable {
                 "-cp",
                 classpath));
     command.addAll(mainAndArgs);
-    nodes.put(id, new Node(id, role, command, env));
+    Map<String, String> withClock = new LinkedHashMap<>(env);
+    if (masters.contains(id) || coreapps.contains(id) || webapps.contains(id)) {
+      withClock.put("MC_CLOCK_CONTROL", clockFile(id).toString());
+    }
+    nodes.put(id, new Node(id, role, command, withClock));
+  }
+
+  private Path clockFile(String node) {
+    return dir.resolve("clock-" + node);
+  }
+
+  /**
+   * Skews a node's clocks through its {@code MC_CLOCK_CONTROL} file (read within 50 ms, and at
+   * start, so a restarted node keeps the skew): the monotonic clock runs at {@code 1 + rate}, the
+   * wall clock is {@code wallOffsetMs} off. {@code skew(node, 0, 0)} restores both rates.
+   */
+  void skew(String node, double rate, long wallOffsetMs) throws IOException {
+    Path file = clockFile(node);
+    Path next = dir.resolve("clock-" + node + ".next");
+    Files.writeString(next, "rate=" + rate + " wall_offset_ms=" + wallOffsetMs + "\n");
+    Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Starts (or restarts) a node's process. */

@@ -124,6 +124,7 @@ final class Nemesis implements AutoCloseable {
       case LOSS -> net.loss(target, f.value());
       case DB_STOP -> lab.stop("db");
       case DB_PAUSE -> lab.signal("db", "STOP");
+      case CLOCK -> lab.skew(target, f.clockRate(), f.wallOffsetSeconds() * 1000);
       default -> throw new IllegalStateException(f.kind() + " is not a fault");
     }
   }
@@ -139,6 +140,7 @@ final class Nemesis implements AutoCloseable {
       case PAUSE -> lab.signal(target, "CONT");
       case DB_STOP -> lab.start("db");
       case DB_PAUSE -> lab.signal("db", "CONT");
+      case CLOCK -> lab.skew(target, 0, 0);
       default -> lab.network().heal();
     }
     history.record(Type.OK, "nemesis", "fault", f.kind().name(), f.describe() + " => " + target);
@@ -231,7 +233,10 @@ final class Nemesis implements AutoCloseable {
     return out;
   }
 
-  /** Ends every fault: rules flushed, paused processes continued, stopped ones started. */
+  /**
+   * Ends every fault: rules flushed, clocks back to the machine's rate, paused processes continued,
+   * stopped ones started.
+   */
   void healAll() {
     timer.shutdownNow();
     try {
@@ -243,6 +248,13 @@ final class Nemesis implements AutoCloseable {
       lab.network().heal();
     } catch (IOException e) {
       error("heal: " + e);
+    }
+    for (String node : members()) {
+      try {
+        lab.skew(node, 0, 0);
+      } catch (IOException e) {
+        error("heal clock of " + node + ": " + e);
+      }
     }
     for (String node : lab.all()) {
       try {

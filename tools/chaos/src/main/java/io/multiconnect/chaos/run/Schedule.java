@@ -40,6 +40,7 @@ public record Schedule(
             Kind.WEBAPP_MASTER)),
     LOSS(EnumSet.of(Kind.LOSS)),
     DB(EnumSet.of(Kind.DB_STOP, Kind.DB_PAUSE)),
+    CLOCK(EnumSet.of(Kind.CLOCK)),
     ADMIN(EnumSet.noneOf(Kind.class)),
     MIXED(EnumSet.complementOf(EnumSet.of(Kind.SHARDS, Kind.MOVE, Kind.DRAIN)));
 
@@ -147,6 +148,11 @@ public record Schedule(
       case WEBAPP_MASTER -> new Fault(at, length, kind, pick(r, t.webapps()), null, 0);
       case LOSS -> new Fault(at, length, kind, pick(r, all), null, 10 + r.nextInt(31));
       case DB_STOP, DB_PAUSE -> new Fault(at, length, kind, "db", null, 0);
+      case CLOCK -> {
+        // 2-8 % either way: inside the bound docs/safety.md assumes (11 %).
+        int perMille = (20 + r.nextInt(61)) * (r.nextBoolean() ? 1 : -1);
+        yield new Fault(at, length, kind, pick(r, all), null, perMille);
+      }
       case SHARDS, MOVE, DRAIN -> throw new IllegalArgumentException(kind + " is not a fault");
     };
   }

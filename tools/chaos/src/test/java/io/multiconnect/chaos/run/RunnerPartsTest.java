@@ -31,6 +31,9 @@ class RunnerPartsTest {
       for (Fault f : a.entries()) {
         assertTrue(f.lengthMs() <= Schedule.maxLengthMs(f.kind()), f.describe());
         assertTrue(f.endMs() <= a.durationMs(), f.describe());
+        if (f.kind() == Fault.Kind.CLOCK) {
+          assertTrue(Math.abs(f.clockRate()) <= 0.08, "within the safety bound: " + f.describe());
+        }
         if (f.kind().fault) {
           assertTrue(f.atMs() >= faultsEnd, "faults run one at a time: " + f.describe());
           faultsEnd = f.endMs();
@@ -80,7 +83,8 @@ class RunnerPartsTest {
   }
 
   @Test
-  void leaseJournalsBecomeIntervalsCutWhereTheCoreappStopped(@TempDir Path dir) throws IOException {
+  void leaseJournalsBecomeIntervalsEndingAtTheLatestWordOfTheCoreapp(@TempDir Path dir)
+      throws IOException {
     Path journal = dir.resolve("journal-c1.jsonl");
     Files.writeString(
         journal,
@@ -92,11 +96,16 @@ class RunnerPartsTest {
             // epoch 5: renewed, then the process was killed: the last until stands
             + line(500, 5, 600, false)
             + line(500, 5, 700, false)
-            + "{\"time\":500,\"op\":\"le"); // cut short by SIGKILL
+            + "{\"time\":500,\"op\":\"le" // cut short by SIGKILL
+            // epoch 6: its clock ran slow, then normal again: the machine time of the end moved
+            // earlier, and the coreapp wrote the revised one
+            + line(800, 6, 990, false)
+            + line(800, 6, 950, false));
     List<Event> leases = Collect.leases(journal);
-    assertEquals(2, leases.size());
+    assertEquals(3, leases.size());
     assertEquals(List.of(100L, 250L), List.of(leases.get(0).time(), leases.get(0).until()));
     assertEquals(List.of(500L, 700L), List.of(leases.get(1).time(), leases.get(1).until()));
+    assertEquals(List.of(800L, 950L), List.of(leases.get(2).time(), leases.get(2).until()));
     assertEquals("c1", leases.get(1).node());
     assertEquals(5L, leases.get(1).epoch());
     assertTrue(Collect.leases(dir.resolve("none.jsonl")).isEmpty());
