@@ -129,6 +129,7 @@ public final class CoreappNode implements AutoCloseable {
   private int shardCount = 1;
   private long heartbeatIntervalMs = 1000;
   private boolean stopping;
+  private boolean warnedShortLease;
 
   public CoreappNode(CoreappConfig config) throws IOException {
     this(config, NodeClock.system());
@@ -255,6 +256,15 @@ public final class CoreappNode implements AutoCloseable {
             : Optional.empty();
     if (primary.isPresent()) {
       shardCount = r.getShardCount();
+      if (r.getLeaseDurationNanos() <= silenceNanos && !warnedShortLease) {
+        warnedShortLease = true;
+        LOG.warn(
+            "coreapp {}: a lease of {} ms leaves no time to act: it stops MC_UPSTREAM_SILENCE_MS"
+                + " ({} ms) before the lease ends; raise unhealthy_interval",
+            config.id(),
+            r.getLeaseDurationNanos() / 1_000_000,
+            silenceNanos / 1_000_000);
+      }
     }
     List<Long> release =
         lease.onAnswer(
@@ -531,12 +541,15 @@ public final class CoreappNode implements AutoCloseable {
     stopping = true;
     Optional<Long> epoch = lease.relinquish();
     publish();
-    if (session != null) {
-      awaitQuiet(closeSession("shutting down"));
-    }
     if (epoch.isEmpty()) {
+      if (session != null) {
+        closeSession("shutting down");
+      }
       return;
     }
+    // A session that broke earlier may still be open at the upstream too: wait for quiet either
+    // way.
+    awaitQuiet();
     ReleaseRequest r =
         ReleaseRequest.newBuilder()
             .setCoreappId(config.id())
@@ -561,21 +574,28 @@ public final class CoreappNode implements AutoCloseable {
   }
 
   /**
-   * Before confirming a release on shutdown: until the upstream confirmed the close, or (if it
-   * cannot be reached) until it has surely dropped the session for silence. Blocks the loop, which
-   * is stopping anyway.
+   * Before confirming a release on shutdown: closes the session and waits until the upstream holds
+   * none of this coreapp's sessions: confirmed by the upstream, or (if it cannot be reached) once
+   * it has surely dropped them for silence. Blocks the loop, which is stopping anyway.
    */
-  private void awaitQuiet(ListenableFuture<SessionAck> closed) {
-    try {
-      closed.get(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-      return;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return;
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.info("coreapp {}: the upstream did not confirm the close: {}", config.id(), e.toString());
+  private void awaitQuiet() {
+    Session s = session;
+    long quietAt = quietAtNanos;
+    if (s != null) {
+      ListenableFuture<SessionAck> closed = closeSession("shutting down");
+      quietAt = quietAtNanos;
+      try {
+        closed.get(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        quietAt = s.quietBefore; // this one is closed: only earlier sessions remain
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.info(
+            "coreapp {}: the upstream did not confirm the close: {}", config.id(), e.toString());
+      }
     }
-    long wait = quietAtNanos - clock.nanoTime();
+    long wait = quietAt - clock.nanoTime();
     if (wait > 0) {
       try {
         TimeUnit.NANOSECONDS.sleep(wait);
