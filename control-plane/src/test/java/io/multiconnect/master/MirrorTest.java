@@ -58,14 +58,20 @@ class MirrorTest {
   private MirrorSettings start(Path dir, String database, String... coreappIds) throws Exception {
     MirrorSettings mirror = db.settings(database);
     cluster = MiniCluster.start(3, dir, 10_000, Optional.of(mirror));
-    int leader = cluster.awaitLeader(Duration.ofSeconds(15));
-    cluster
-        .admin(leader)
-        .updateSettings(
-            UpdateSettingsRequest.newBuilder()
-                .setHeartbeatIntervalMs(100)
-                .setUnhealthyIntervalMs(1000)
-                .build());
+    // On the leader of the moment: a loaded machine may elect another between the two calls.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(
+            () ->
+                cluster
+                        .admin(cluster.awaitLeader(Duration.ofSeconds(15)))
+                        .updateSettings(
+                            UpdateSettingsRequest.newBuilder()
+                                .setHeartbeatIntervalMs(100)
+                                .setUnhealthyIntervalMs(1000)
+                                .build())
+                    != null);
     for (String id : coreappIds) {
       coreapps.add(new TestCoreapp(id, cluster.peers).start());
     }
@@ -130,14 +136,13 @@ class MirrorTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> leaderState().assignments().size() == 1);
     assertMirrorFollowsWithinOneSecond(m);
 
-    int leader = cluster.leaderIndex().orElseThrow();
     await()
-        .atMost(Duration.ofSeconds(5))
+        .atMost(Duration.ofSeconds(10))
         .ignoreExceptions()
         .until(
             () ->
                 cluster
-                        .admin(leader)
+                        .admin(cluster.leaderIndex().orElseThrow())
                         .setShardCount(SetShardCountRequest.newBuilder().setShardCount(2).build())
                         .getShardCount()
                     == 2);

@@ -65,6 +65,8 @@ public final class RaftAccess implements AutoCloseable {
     this.group = RaftGroup.valueOf(RaftGroupId.valueOf(config.groupId()), peers);
     RaftProperties props = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(props, List.of(config.dataDir().toFile()));
+    // Bound to the configured host, like the API port, not to every interface.
+    GrpcConfigKeys.Server.setHost(props, config.self().host());
     GrpcConfigKeys.Server.setPort(props, config.self().raftPort());
     // Linearizable reads answered from the leader lease: the proof of leadership behind every
     // lease grant (docs/safety.md).

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -79,11 +80,22 @@ public final class ChaosMain implements Callable<Integer> {
   @Option(
       names = "--netns",
       description =
-          "Network namespace the harness runs in: the lab gets namespaces of its own, with"
-              + " network faults. Without it: loopback, process faults only.")
+          "Network namespace the harness runs in: the lab gets namespaces of its own. Without"
+              + " it: loopback, every link through a TCP proxy.")
   String clientNetns;
 
+  @Option(
+      names = "--client-hosts-file",
+      description =
+          "Loopback mode: the hosts file this JVM was started with (-Djdk.net.hosts.file), which"
+              + " the harness fills with the lab's names, so it can follow a leader named m2.lab.")
+  Path clientHostsFile;
+
   private String authorization;
+
+  private String networkKind() {
+    return clientNetns != null ? "namespace" : "loopback proxy";
+  }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new ChaosMain()).execute(args));
@@ -107,7 +119,7 @@ public final class ChaosMain implements Callable<Integer> {
     Network net =
         clientNetns != null
             ? new NetnsNetwork("mc" + ProcessHandle.current().pid(), clientNetns)
-            : new LoopbackNetwork();
+            : new ProxyNetwork(dir, seed, Optional.ofNullable(clientHostsFile));
     Lab lab = new Lab(dir, System.getProperty("java.class.path"), net);
     Thread cleanup = new Thread(lab::close, "chaos-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: kill every process, drop namespaces
@@ -127,19 +139,14 @@ public final class ChaosMain implements Callable<Integer> {
                 seed,
                 sc,
                 durationSeconds * 1000,
-                lab.networkFaults(),
                 new Schedule.Topology(lab.masters, lab.coreapps, lab.webapps));
-    if (schedule.networkFaults() && !lab.networkFaults()) {
-      System.err.println("chaos: this schedule has network faults: run it with namespaces");
-      return 2;
-    }
     schedule.write(dir.resolve("schedule.json"));
     System.out.printf(
         "chaos: seed %d, scenario %s, %d s, %s network, %d entries; logs in %s%n",
         schedule.seed(),
         schedule.scenario(),
         schedule.durationMs() / 1000,
-        lab.networkFaults() ? "namespace" : "loopback",
+        networkKind(),
         schedule.entries().size(),
         lab.logs());
     lab.start();
@@ -314,7 +321,7 @@ public final class ChaosMain implements Callable<Integer> {
     results.put("seed", schedule.seed());
     results.put("scenario", schedule.scenario());
     results.put("duration_s", schedule.durationMs() / 1000);
-    results.put("network_faults", schedule.networkFaults());
+    results.put("network", networkKind());
     results.put(
         "messages",
         Map.of(

@@ -15,47 +15,43 @@ public record Fault(long atMs, long lengthMs, Kind kind, String target, String p
   /** What a schedule entry does. */
   public enum Kind {
     /** SIGKILL, restart after the length. */
-    KILL(false, true),
+    KILL(true),
     /** SIGSTOP, SIGCONT after the length. */
-    PAUSE(false, true),
+    PAUSE(true),
     /** Drop every packet to and from the target. */
-    ISOLATE(true, true),
+    ISOLATE(true),
     /** Split masters, coreapps and webapps into two sides ({@code target} is one side). */
-    HALVES(true, true),
+    HALVES(true),
     /** Each master hears only its successor: every one sees a majority, no two the same one. */
-    RING(true, true),
+    RING(true),
     /** Drop packets from {@code target} to {@code peer} only. */
-    ONE_WAY(true, true),
+    ONE_WAY(true),
     /** Cut a coreapp from every master, both ways. */
-    COREAPP_MASTER(true, true),
+    COREAPP_MASTER(true),
     /** Cut a webapp from every master, both ways. */
-    WEBAPP_MASTER(true, true),
+    WEBAPP_MASTER(true),
     /** Drop {@code value} percent of the target's packets, both ways. */
-    LOSS(true, true),
+    LOSS(true),
     /** Stop the database (SIGTERM), start it again after the length. */
-    DB_STOP(false, true),
+    DB_STOP(true),
     /** SIGSTOP the database, SIGCONT after the length. */
-    DB_PAUSE(false, true),
+    DB_PAUSE(true),
     /**
      * Skew the target's clocks: its monotonic clock runs {@code value} per mille fast or slow
      * (within the safety argument's bound), its wall clock steps {@code value * 7} seconds.
      */
-    CLOCK(false, true),
+    CLOCK(true),
     /** Admin: set the shard count to {@code value}. */
-    SHARDS(false, false),
+    SHARDS(false),
     /** Admin: move shard {@code value} to coreapp {@code target}. */
-    MOVE(false, false),
+    MOVE(false),
     /** Admin: drain coreapp {@code target}, undrain after the length. */
-    DRAIN(false, false);
-
-    /** Needs the namespace network (not available in loopback mode). */
-    public final boolean network;
+    DRAIN(false);
 
     /** A fault (drawn on the timeline), not an operator's action. */
     public final boolean fault;
 
-    Kind(boolean network, boolean fault) {
-      this.network = network;
+    Kind(boolean fault) {
       this.fault = fault;
     }
   }

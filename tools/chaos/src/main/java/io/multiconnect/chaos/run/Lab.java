@@ -59,7 +59,19 @@ final class Lab implements AutoCloseable {
 
   /** A port for one service of a node: fixed in namespaces, distinct on loopback. */
   private int port(String node, String service, int fixed) {
-    return ports.computeIfAbsent(node + "/" + service, k -> net.faults() ? fixed : freePort());
+    String key = node + "/" + service;
+    Integer known = ports.get(key);
+    if (known != null) {
+      return known;
+    }
+    int port = net.ownAddresses() ? fixed : freePort();
+    ports.put(key, port);
+    try {
+      net.expose(node, port);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return port;
   }
 
   private static int freePort() {
@@ -70,24 +82,29 @@ final class Lab implements AutoCloseable {
     }
   }
 
+  /** A master's API address, as the harness reaches it. */
   String apiAddress(String master) {
-    return net.host(master) + ":" + port(master, "api", 9881);
+    return net.clientHost(master) + ":" + port(master, "api", 9881);
   }
 
+  /** The masters' API addresses, as the harness reaches them. */
   List<String> masterApis() {
     return masters.stream().map(this::apiAddress).toList();
   }
 
+  /** A webapp's base URL, as the harness reaches it. */
   String webappUrl(String webapp) {
-    return "http://" + webappAddress(webapp);
+    return "http://" + net.clientHost(webapp) + ":" + port(webapp, "http", 9090);
   }
 
-  private String webappAddress(String webapp) {
-    return net.host(webapp) + ":" + port(webapp, "http", 9090);
-  }
-
+  /** The upstream simulator's address, as the harness reaches it. */
   String upstreamAddress() {
-    return net.host("upstream") + ":" + port("upstream", "grpc", 9800);
+    return net.clientHost("upstream") + ":" + port("upstream", "grpc", 9800);
+  }
+
+  /** {@code node:port} as the nodes' configurations name it. */
+  private String configured(String node, String service, int fixed) {
+    return net.host(node) + ":" + port(node, service, fixed);
   }
 
   Path journal(String coreapp) {
@@ -118,7 +135,7 @@ final class Lab implements AutoCloseable {
             "--dir",
             dir.resolve("db").toString(),
             "--bind",
-            net.faults() ? dbHost : "127.0.0.1"),
+            net.bindAddress("db")),
         Map.of());
     define(
         "upstream",
@@ -164,20 +181,21 @@ final class Lab implements AutoCloseable {
     Map<String, String> mirror =
         Map.of(
             "MC_MIRROR_JDBC_URL", jdbc, "MC_MIRROR_USER", "root", "MC_DB_HEARTBEAT_INTERVAL", "1");
-    String masterList = String.join(",", masterApis());
+    String masterList =
+        masters.stream().map(m -> configured(m, "api", 9881)).collect(Collectors.joining(","));
     for (String c : coreapps) {
       Map<String, String> env = new LinkedHashMap<>(mirror);
       env.put("MC_COREAPP_ID", c);
       env.put("MC_COREAPP_ADDRESS", net.host(c) + ":" + port(c, "grpc", 9891));
       env.put("MC_MASTERS", masterList);
-      env.put("MC_UPSTREAM", upstreamAddress());
+      env.put("MC_UPSTREAM", configured("upstream", "grpc", 9800));
       env.put("MC_LEASE_JOURNAL", journal(c).toString());
       define(c, "coreapp", List.of("io.multiconnect.dataplane.coreapp.CoreappMain"), env);
     }
     for (String w : webapps) {
       Map<String, String> env = new LinkedHashMap<>(mirror);
       env.put("MC_WEBAPP_ID", w);
-      env.put("MC_WEBAPP_ADDRESS", webappAddress(w));
+      env.put("MC_WEBAPP_ADDRESS", configured(w, "http", 9090));
       env.put("MC_MASTERS", masterList);
       define(w, "webapp", List.of("io.multiconnect.dataplane.webapp.WebappMain"), env);
     }
@@ -281,10 +299,6 @@ final class Lab implements AutoCloseable {
     for (long pid : pids) {
       Cmd.quietly("kill", "-" + signal, Long.toString(pid));
     }
-  }
-
-  boolean networkFaults() {
-    return net.faults();
   }
 
   Network network() {

@@ -79,15 +79,28 @@ final class NetnsNetwork implements Network {
   }
 
   @Override
+  public String clientHost(String node) {
+    return host(node);
+  }
+
+  @Override
+  public String bindAddress(String node) {
+    return host(node);
+  }
+
+  @Override
+  public boolean ownAddresses() {
+    return true;
+  }
+
+  @Override
+  public void expose(String node, int port) {}
+
+  @Override
   public List<String> wrap(String node, List<String> command) {
     List<String> out = new ArrayList<>(List.of("ip", "netns", "exec", namespaces.get(node)));
     out.addAll(command);
     return out;
-  }
-
-  @Override
-  public boolean faults() {
-    return true;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.multiconnect.chaos.run;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.multiconnect.chaos.run.Fault.Kind;
@@ -20,8 +21,8 @@ import java.util.stream.Collectors;
  * and an upper bound per kind) and the admin operations, in {@code schedule.json}. Replaying a
  * schedule file repeats the same faults at the same moments.
  */
-public record Schedule(
-    long seed, String scenario, long durationMs, boolean networkFaults, List<Fault> entries) {
+@JsonIgnoreProperties(ignoreUnknown = true) // older files also say "networkFaults"
+public record Schedule(long seed, String scenario, long durationMs, List<Fault> entries) {
 
   /** Workload before the first fault, so the cluster settles. */
   static final long WARMUP_MS = 4_000;
@@ -89,10 +90,9 @@ public record Schedule(
   }
 
   public static Schedule generate(
-      long seed, Scenario scenario, long durationMs, boolean networkFaults, Topology topology) {
+      long seed, Scenario scenario, long durationMs, Topology topology) {
     Random r = new Random(seed);
-    List<Kind> kinds =
-        scenario.kinds.stream().filter(k -> networkFaults || !k.network).sorted().toList();
+    List<Kind> kinds = scenario.kinds.stream().sorted().toList();
     List<Fault> entries = new ArrayList<>();
     long end = durationMs - 1_000;
     long t = WARMUP_MS;
@@ -110,7 +110,7 @@ public record Schedule(
       entries.addAll(adminOperations(r, durationMs, topology));
     }
     entries.sort(Comparator.comparingLong(Fault::atMs));
-    return new Schedule(seed, scenario.name().toLowerCase(), durationMs, networkFaults, entries);
+    return new Schedule(seed, scenario.name().toLowerCase(), durationMs, entries);
   }
 
   private static Fault fault(Random r, Kind kind, long at, long length, Topology t) {

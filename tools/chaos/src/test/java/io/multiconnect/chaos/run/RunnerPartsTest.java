@@ -25,8 +25,8 @@ class RunnerPartsTest {
   @Test
   void aSeedAlwaysGivesTheSameScheduleWithinItsBounds() {
     for (long seed = 1; seed <= 50; seed++) {
-      Schedule a = Schedule.generate(seed, Schedule.Scenario.MIXED, 120_000, true, TOPOLOGY);
-      assertEquals(a, Schedule.generate(seed, Schedule.Scenario.MIXED, 120_000, true, TOPOLOGY));
+      Schedule a = Schedule.generate(seed, Schedule.Scenario.MIXED, 120_000, TOPOLOGY);
+      assertEquals(a, Schedule.generate(seed, Schedule.Scenario.MIXED, 120_000, TOPOLOGY));
       long faultsEnd = 0;
       for (Fault f : a.entries()) {
         assertTrue(f.lengthMs() <= Schedule.maxLengthMs(f.kind()), f.describe());
@@ -42,40 +42,21 @@ class RunnerPartsTest {
       assertTrue(a.entries().stream().anyMatch(f -> f.kind().fault), "seed " + seed);
     }
     assertFalse(
-        Schedule.generate(1, Schedule.Scenario.MIXED, 120_000, true, TOPOLOGY)
-            .equals(Schedule.generate(2, Schedule.Scenario.MIXED, 120_000, true, TOPOLOGY)));
-  }
-
-  @Test
-  void loopbackSchedulesHaveNoNetworkFaults() {
-    for (long seed = 1; seed <= 20; seed++) {
-      assertTrue(
-          Schedule.generate(seed, Schedule.Scenario.MIXED, 120_000, false, TOPOLOGY)
-              .entries()
-              .stream()
-              .noneMatch(f -> f.kind().network));
-    }
-    assertTrue(
-        Schedule.generate(1, Schedule.Scenario.PARTITION, 60_000, false, TOPOLOGY)
-            .entries()
-            .isEmpty());
+        Schedule.generate(1, Schedule.Scenario.MIXED, 120_000, TOPOLOGY)
+            .equals(Schedule.generate(2, Schedule.Scenario.MIXED, 120_000, TOPOLOGY)));
   }
 
   @Test
   void schedulesReplayFromTheirFileAndOutOfBoundsOnesAreRefused(@TempDir Path dir)
       throws IOException {
-    Schedule s = Schedule.generate(7, Schedule.Scenario.MIXED, 60_000, true, TOPOLOGY);
+    Schedule s = Schedule.generate(7, Schedule.Scenario.MIXED, 60_000, TOPOLOGY);
     Path file = dir.resolve("schedule.json");
     s.write(file);
     assertEquals(s, Schedule.read(file));
 
     Schedule tooLong =
         new Schedule(
-            7,
-            "kill",
-            60_000,
-            false,
-            List.of(new Fault(1_000, 30_000, Fault.Kind.KILL, "m1", null, 0)));
+            7, "kill", 60_000, List.of(new Fault(1_000, 30_000, Fault.Kind.KILL, "m1", null, 0)));
     tooLong.write(file);
     IOException e = assertThrows(IOException.class, () -> Schedule.read(file));
     assertTrue(e.getMessage().contains("kill -9 m1 for 30000 ms"), e.getMessage());
