@@ -211,7 +211,18 @@ public final class ChaosMain implements Callable<Integer> {
     }
     authorization = "Bearer " + token; // the REST API takes the masters' tokens too
     AdminClient admin = anonymous.withAuthorization(authorization);
-    admin.updateSettings(HEARTBEAT_MS, UNHEALTHY_MS);
+    while (true) {
+      try {
+        admin.updateSettings(HEARTBEAT_MS, UNHEALTHY_MS);
+        break;
+      } catch (AdminException e) {
+        // An election while the lab starts on a loaded machine: try the next leader.
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("no leader took the settings: " + e.getMessage());
+        }
+        sleep(500);
+      }
+    }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
     while (true) {
       try {

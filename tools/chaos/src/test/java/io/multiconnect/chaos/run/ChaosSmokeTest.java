@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
@@ -13,18 +14,24 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The CI smoke run: {@code tools/chaos/run} with fixed seeds, as a user runs it (namespaces when
- * this machine has them, loopback otherwise), about a minute each. Every checker must pass.
+ * this machine has them, loopback otherwise), and once in loopback mode with its TCP proxies, under
+ * a minute each. Every checker must pass.
  */
 class ChaosSmokeTest {
 
-  @ParameterizedTest(name = "seed {0}, {1}, {2} s")
-  @CsvSource({"11, mixed, 50", "12, kill, 35"})
+  @ParameterizedTest(name = "seed {0}, {1}, {2} s, {3}")
+  @CsvSource({"11, mixed, 40, default", "12, kill, 25, default", "13, partition, 30, loopback"})
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
-  void fixedSeedPassesEveryCheck(long seed, String scenario, int seconds) throws Exception {
+  void fixedSeedPassesEveryCheck(long seed, String scenario, int seconds, String network)
+      throws Exception {
     Path root = Path.of(System.getProperty("user.dir")).getParent().getParent();
-    Path out = Path.of(System.getProperty("user.dir"), "target", "chaos-" + scenario + "-" + seed);
-    ProcessBuilder pb =
-        new ProcessBuilder(
+    Path out =
+        Path.of(
+            System.getProperty("user.dir"),
+            "target",
+            "chaos-" + scenario + "-" + seed + "-" + network);
+    List<String> command =
+        new ArrayList<>(
             List.of(
                 root.resolve("tools/chaos/run").toString(),
                 "--seed",
@@ -35,6 +42,10 @@ class ChaosSmokeTest {
                 Integer.toString(seconds),
                 "--out",
                 out.toString()));
+    if (network.equals("loopback")) {
+      command.add("--loopback");
+    }
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("MC_CHAOS_CLASSPATH", System.getProperty("java.class.path"));
     Files.createDirectories(out);
     pb.redirectErrorStream(true).redirectOutput(out.resolve("harness.log").toFile());
