@@ -20,10 +20,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +33,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -115,7 +118,11 @@ public final class ChaosMain implements Callable<Integer> {
       return 2;
     }
     Path dir = out != null ? out : Path.of("run", "chaos", scenario + "-" + seed);
+    // Read before the directory is cleared: the replayed file may be the previous run's own.
+    Optional<Schedule> replay =
+        scheduleFile != null ? Optional.of(Schedule.read(scheduleFile)) : Optional.empty();
     Files.createDirectories(dir);
+    clearPreviousRun(dir);
     Network net =
         clientNetns != null
             ? new NetnsNetwork("mc" + ProcessHandle.current().pid(), clientNetns)
@@ -124,17 +131,42 @@ public final class ChaosMain implements Callable<Integer> {
     Thread cleanup = new Thread(lab::close, "chaos-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: kill every process, drop namespaces
     try {
-      return run(sc, dir, lab);
+      return run(sc, replay, dir, lab);
     } finally {
       lab.close();
       Runtime.getRuntime().removeShutdownHook(cleanup);
     }
   }
 
-  private int run(Schedule.Scenario sc, Path dir, Lab lab) throws Exception {
+  /**
+   * Removes what an earlier run left in {@code dir} (its masters' Raft logs, the database,
+   * journals, history), so running the same seed again starts a new cluster. Only a run's own files
+   * go.
+   */
+  private static void clearPreviousRun(Path dir) throws IOException {
+    if (!Files.exists(dir.resolve("schedule.json"))) {
+      return;
+    }
+    try (DirectoryStream<Path> left =
+        Files.newDirectoryStream(
+            dir,
+            "{db,logs,m[0-9]*,journal-*,clock-*,hosts-*,*.properties,*.jsonl,results.json,"
+                + "summary.txt,timeline.html,schedule.json}")) {
+      for (Path p : left) {
+        try (Stream<Path> tree = Files.walk(p)) {
+          for (Path q : tree.sorted(Comparator.reverseOrder()).toList()) {
+            Files.delete(q);
+          }
+        }
+      }
+    }
+  }
+
+  private int run(Schedule.Scenario sc, Optional<Schedule> replay, Path dir, Lab lab)
+      throws Exception {
     Schedule schedule =
-        scheduleFile != null
-            ? Schedule.read(scheduleFile)
+        replay.isPresent()
+            ? replay.get()
             : Schedule.generate(
                 seed,
                 sc,

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ChaosSmokeTest {
 
   @ParameterizedTest(name = "seed {0}, {1}, {2} s, {3}")
-  @CsvSource({"11, mixed, 40, default", "12, kill, 25, default", "13, partition, 30, loopback"})
+  @CsvSource({"11, mixed, 45, default", "12, kill, 30, default", "13, partition, 30, loopback"})
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void fixedSeedPassesEveryCheck(long seed, String scenario, int seconds, String network)
       throws Exception {
