@@ -212,9 +212,15 @@ public final class MasterNode implements AutoCloseable {
         .toList();
   }
 
-  /** Proposes a command through this master only (never redirected: see RaftAccess). */
+  /**
+   * Proposes a command through this master only (never redirected: see RaftAccess), stamped with
+   * the term it was decided in: the coordinator's while leading, else the current one. Should the
+   * entry still be appended by a later leader, every master applies it as a no-op.
+   */
   public Proposal propose(Command command) {
-    Proposal p = raft.propose(CommandCodec.encode(command));
+    long term = leaderTerm >= 0 ? leaderTerm : raft.currentTerm();
+    Proposal p =
+        raft.propose(CommandCodec.encode(command).toBuilder().setProposerTerm(term).build());
     if (p instanceof Proposal.NotLeader n && n.leaderId().isEmpty()) {
       return new Proposal.NotLeader(raft.leaderId());
     }

@@ -181,6 +181,18 @@ public final class MasterStateMachine extends BaseStateMachine {
         return CompletableFuture.failedFuture(e);
       }
     }
+    long proposerTerm = proposerTerm(entry);
+    if (staleProposal(proposerTerm, entry.getTerm())) {
+      // Decided by a leader of another term (see CommandEnvelope.proposer_term): no effect.
+      LOG.warn(
+          "entry {} (term {}): {} was proposed in term {}; applied as a no-op",
+          index,
+          entry.getTerm(),
+          command,
+          proposerTerm);
+      updateLastAppliedTermIndex(entry.getTerm(), index);
+      return CompletableFuture.completedFuture(Message.valueOf(STALE + index));
+    }
     ClusterState next = state.apply(command, index);
     state = next;
     updateLastAppliedTermIndex(entry.getTerm(), index);
@@ -189,6 +201,23 @@ public final class MasterStateMachine extends BaseStateMachine {
       l.applied(next);
     }
     return CompletableFuture.completedFuture(Message.valueOf(Long.toString(index)));
+  }
+
+  /** The reply of an entry applied as a no-op because its proposer's term was not the entry's. */
+  public static final String STALE = "stale:";
+
+  /** A command decided in one term must not take effect from an entry of another. */
+  static boolean staleProposal(long proposerTerm, long entryTerm) {
+    return proposerTerm != 0 && proposerTerm != entryTerm;
+  }
+
+  private static long proposerTerm(RaftProtos.LogEntryProto entry) {
+    try {
+      return CommandEnvelope.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray())
+          .getProposerTerm();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return 0;
+    }
   }
 
   /**

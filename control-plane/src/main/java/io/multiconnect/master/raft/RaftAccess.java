@@ -164,6 +164,10 @@ public final class RaftAccess implements AutoCloseable {
       return classify(e);
     }
     if (reply.isSuccess()) {
+      if (reply.getMessage() != null
+          && reply.getMessage().getContent().toStringUtf8().startsWith(MasterStateMachine.STALE)) {
+        return new Proposal.NotLeader(Optional.empty()); // appended by a leader of another term
+      }
       return new Proposal.Committed(reply.getLogIndex());
     }
     return classify(reply.getException());
