@@ -170,18 +170,16 @@ public final class MasterStateMachine extends BaseStateMachine {
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     RaftProtos.LogEntryProto entry = trx.getLogEntry();
     long index = entry.getIndex();
-    Command command = (Command) trx.getStateMachineContext();
-    if (command == null) {
-      try {
-        command =
-            CommandCodec.decode(
-                CommandEnvelope.parseFrom(
-                    entry.getStateMachineLogEntry().getLogData().toByteArray()));
-      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-        return CompletableFuture.failedFuture(e);
-      }
+    CommandEnvelope envelope;
+    try {
+      envelope =
+          CommandEnvelope.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    long proposerTerm = proposerTerm(entry);
+    Command decoded = (Command) trx.getStateMachineContext(); // the leader decoded it already
+    Command command = decoded != null ? decoded : CommandCodec.decode(envelope);
+    long proposerTerm = envelope.getProposerTerm();
     if (staleProposal(proposerTerm, entry.getTerm())) {
       // Decided by a leader of another term (see CommandEnvelope.proposer_term): no effect.
       LOG.warn(
@@ -209,15 +207,6 @@ public final class MasterStateMachine extends BaseStateMachine {
   /** A command decided in one term must not take effect from an entry of another. */
   static boolean staleProposal(long proposerTerm, long entryTerm) {
     return proposerTerm != 0 && proposerTerm != entryTerm;
-  }
-
-  private static long proposerTerm(RaftProtos.LogEntryProto entry) {
-    try {
-      return CommandEnvelope.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray())
-          .getProposerTerm();
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      return 0;
-    }
   }
 
   /**

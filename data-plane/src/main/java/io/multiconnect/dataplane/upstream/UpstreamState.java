@@ -138,7 +138,7 @@ final class UpstreamState {
 
   /** The holder of this session at this epoch is still there; false if no such session is open. */
   synchronized boolean keepAlive(String sessionId, long epoch) {
-    dropSilent();
+    dropIfSilent(sessionId);
     Session s = open.get(sessionId);
     if (s == null || s.epoch() != epoch) {
       return false;
@@ -149,19 +149,24 @@ final class UpstreamState {
 
   /** Closes every session whose holder has been silent for longer than the timeout. */
   synchronized void dropSilent() {
-    long now = nanos.getAsLong();
-    for (Session s : List.copyOf(open.values())) {
-      long silent = now - lastHeard.get(s.id());
-      if (silent > silenceNanos) {
-        String reason = "holder silent for " + silent / 1_000_000 + " ms";
-        close(s.id(), reason);
-        s.onDisplaced().accept(reason);
-      }
+    for (String id : List.copyOf(open.keySet())) {
+      dropIfSilent(id);
+    }
+  }
+
+  /** Closes this session if its holder has been silent for longer than the timeout. */
+  private void dropIfSilent(String sessionId) {
+    Session s = open.get(sessionId);
+    long silent = s == null ? 0 : nanos.getAsLong() - lastHeard.get(sessionId);
+    if (silent > silenceNanos) {
+      String reason = "holder silent for " + silent / 1_000_000 + " ms";
+      close(sessionId, reason);
+      s.onDisplaced().accept(reason);
     }
   }
 
   synchronized SendResult send(String sessionId, long epoch, String clientMessageId, String to) {
-    dropSilent();
+    dropIfSilent(sessionId);
     Session s = open.get(sessionId);
     if (s == null || s.epoch() != epoch) {
       log(
