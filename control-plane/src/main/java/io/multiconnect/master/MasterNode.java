@@ -325,6 +325,7 @@ public final class MasterNode implements AutoCloseable {
         }
         leaderTerm = -1;
         coordinator.steppedDown();
+        raft.abandonProofs();
       }
     }
   }

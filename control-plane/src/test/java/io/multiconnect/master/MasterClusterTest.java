@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -16,7 +17,9 @@ import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.grpc.GrpcErrors;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;
+import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.GetStatusRequest;
+import io.multiconnect.proto.v1.HeartbeatRequest;
 import io.multiconnect.proto.v1.MasterStatus;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
@@ -24,6 +27,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -284,6 +291,69 @@ class MasterClusterTest {
         movedAfterMs,
         (newStart - oldLeaseEnd) / 1_000_000);
     assertTrue(oldLeaseEnd < newStart, "the old primary's lease ended before the new grant");
+  }
+
+  @Test
+  void heartbeatsAtTheOldLeaderAreAnsweredAcrossALeadershipTransfer() throws Exception {
+    // A heartbeat that reached the old leader while its proof of leadership was in flight used to
+    // wait for that read to time out (3 s in Ratis); a coreapp gives up after 1 s, and the new
+    // leader's grace period (one unhealthy_interval) could end before it heard the primary, which
+    // it then replaced. Now the old leader answers "not the leader" as soon as it learns of the
+    // new one. Four callers keep a proof in flight at the moment of each transfer.
+    startCluster(10_000);
+    fastSettings();
+    coreapp("a");
+    coreapp("b");
+    awaitAllMasters(s -> s.coreapps().size() == 2 && s.assignments().size() == 1);
+    Assignment primary =
+        cluster.node(cluster.leaderIndex().orElseThrow()).state().assignments().get(0);
+    for (int round = 0; round < 3; round++) {
+      int from = cluster.leaderIndex().orElseThrow();
+      int to = (from + 1) % 3;
+      List<String> late = new CopyOnWriteArrayList<>();
+      AtomicBoolean done = new AtomicBoolean();
+      List<Thread> callers = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        Thread caller =
+            new Thread(
+                () -> {
+                  var stub = ControlPlaneGrpc.newBlockingStub(cluster.channel(from));
+                  for (int i = 0; i < 100_000 && !done.get(); i++) {
+                    try {
+                      stub.withDeadline(Deadline.after(1, TimeUnit.SECONDS))
+                          .heartbeat(
+                              HeartbeatRequest.newBuilder().setCoreappId("not-registered").build());
+                    } catch (StatusRuntimeException e) {
+                      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                        late.add(e.getMessage());
+                      }
+                    }
+                  }
+                });
+        caller.start();
+        callers.add(caller);
+      }
+      try {
+        assertEquals(
+            Optional.empty(), cluster.node(from).raft().transferLeadership("m" + to, 5_000));
+        await()
+            .atMost(Timing.scaled(Duration.ofSeconds(5)))
+            .until(() -> cluster.leaderIndex().equals(Optional.of(to)));
+        // Past the new leader's grace period, shard 0 still has the same primary and epoch.
+        Duration grace = cluster.node(to).state().leaseBoundInterval();
+        await()
+            .during(grace.plusMillis(500))
+            .atMost(Timing.scaled(grace.plusSeconds(3)))
+            .pollInterval(Duration.ofMillis(20))
+            .until(() -> primary.equals(cluster.node(to).state().assignments().get(0)));
+      } finally {
+        done.set(true);
+        for (Thread caller : callers) {
+          caller.join(5_000);
+        }
+      }
+      assertEquals(List.of(), late, "heartbeats at the old leader that were not answered in 1 s");
+    }
   }
 
   private static long activeCount(TestCoreapp... cs) {

@@ -12,6 +12,10 @@ import java.util.function.Supplier;
  * <p>A caller gets a round that starts no earlier than its call: the proof therefore covers the
  * instant the caller's event happened. The future yields the leader's term, or -1 when this master
  * is not the leader.
+ *
+ * <p>When this master learns that another one leads, {@link #abandon} answers every waiting caller
+ * -1 at once: a read that cannot prove leadership any more would otherwise hold them until it times
+ * out (3 s in Ratis, longer than a coreapp waits for its heartbeat's answer).
  */
 final class LeadershipProof {
   private final Supplier<CompletableFuture<Long>> round;
@@ -45,11 +49,26 @@ final class LeadershipProof {
             (term, error) -> {
               mine.complete(error == null ? term : -1L);
               synchronized (this) {
+                if (inFlight != mine) {
+                  return; // abandoned: a later round may already be in flight
+                }
                 inFlight = null;
                 if (next != null) {
                   startNext();
                 }
               }
             });
+  }
+
+  /** Answers -1 to every caller waiting now; later callers get a fresh round. */
+  synchronized void abandon() {
+    if (inFlight != null) {
+      inFlight.complete(-1L);
+    }
+    if (next != null) {
+      next.complete(-1L);
+    }
+    inFlight = null;
+    next = null;
   }
 }

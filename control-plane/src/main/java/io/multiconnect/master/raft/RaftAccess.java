@@ -264,6 +264,11 @@ public final class RaftAccess implements AutoCloseable {
     return proof.afterNow();
   }
 
+  /** Another master leads now: every proof still waiting fails at once (see LeadershipProof). */
+  public void abandonProofs() {
+    proof.abandon();
+  }
+
   private CompletableFuture<Long> readTerm() {
     return localClient
         .async()
