@@ -25,6 +25,7 @@ public final class ShardMapWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ShardMapWatcher.class);
   static final long RECONNECT_DELAY_MS = 200;
 
+  private final List<String> masters;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.EMPTY);
   private final ScheduledExecutorService executor =
@@ -42,6 +43,7 @@ public final class ShardMapWatcher implements AutoCloseable {
   private int masterIndex;
 
   public ShardMapWatcher(List<String> masters, String watcherId) {
+    this.masters = List.copyOf(masters);
     masters.forEach(m -> channels.add(Endpoints.channel(m)));
     this.watcherId = watcherId;
   }
@@ -97,7 +99,12 @@ public final class ShardMapWatcher implements AutoCloseable {
                       @Override
                       public void onNext(WatchEvent e) {
                         connected = true;
-                        table.updateAndGet(t -> t.apply(e));
+                        RoutingTable now = table.updateAndGet(t -> t.apply(e));
+                        LOG.info(
+                            "routing {} from {}: {}",
+                            e.hasSnapshot() ? "table" : "change",
+                            masters.get(masterIndex),
+                            describe(now, e));
                         if (e.hasDelta()) {
                           onChange.accept(e);
                         }
@@ -120,7 +127,7 @@ public final class ShardMapWatcher implements AutoCloseable {
     if (closed) {
       return;
     }
-    LOG.debug("watch on master #{} ended ({}); trying the next", masterIndex, why);
+    LOG.info("watch on {} ended ({}); trying the next master", masters.get(masterIndex), why);
     executor.schedule(
         () -> {
           masterIndex = (masterIndex + 1) % channels.size();
@@ -128,6 +135,37 @@ public final class ShardMapWatcher implements AutoCloseable {
         },
         RECONNECT_DELAY_MS,
         TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * {@code version 42, 2 shards: 0=c1@3 1=(none)}, listing the shards the event touched ({@code
+   * settings} when it touched none).
+   */
+  private static String describe(RoutingTable table, WatchEvent e) {
+    StringBuilder out =
+        new StringBuilder("version " + table.version() + ", " + table.shardCount() + " shards:");
+    int before = out.length();
+    for (int shard = 0; shard < table.shardCount(); shard++) {
+      int s = shard;
+      boolean touched =
+          e.hasSnapshot()
+              || e.getDelta().getUpsertsList().stream().anyMatch(a -> a.getShard() == s)
+              || e.getDelta().getRemovedShardsList().contains(s);
+      if (touched) {
+        out.append(' ')
+            .append(shard)
+            .append('=')
+            .append(
+                table
+                    .primaryOf(shard)
+                    .map(a -> a.getCoreappId() + "@" + a.getEpoch())
+                    .orElse("(none)"));
+      }
+    }
+    if (out.length() == before) {
+      out.append(" settings");
+    }
+    return out.toString();
   }
 
   @Override

@@ -22,26 +22,43 @@ import java.util.concurrent.RejectedExecutionException;
  * tagged with its Raft index. Keeps the last {@link #HISTORY} deltas so a watcher that reconnects
  * with the version it last saw gets only what it missed.
  *
+ * <p>A watcher that already saw a newer version than this master has applied (it comes from a
+ * master further ahead, say after this one restarted) is sent nothing until this master's map
+ * reaches that version, then the map: an older snapshot would take its routing back in time.
+ *
  * <p>Runs on its own single thread: the state machine only enqueues (never blocks in apply), and
  * every watcher sees events in version order.
  */
 public final class WatchHub implements AutoCloseable {
   static final int HISTORY = 1024;
 
-  private final ExecutorService executor =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "watch-hub");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ExecutorService executor;
   private final Deque<WatchEvent> history = new ArrayDeque<>();
 
   /** Every routing change after this version is in {@link #history}. */
   private long completeSince = Long.MAX_VALUE;
 
   private final List<ServerCallStreamObserver<WatchEvent>> watchers = new ArrayList<>();
+
+  /** Watchers ahead of {@link #latest}, with the version each has seen. */
+  private final Map<ServerCallStreamObserver<WatchEvent>, Long> ahead = new HashMap<>();
+
   private ShardMap latest;
+
+  public WatchHub() {
+    this(
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "watch-hub");
+              t.setDaemon(true);
+              return t;
+            }));
+  }
+
+  /** Runs every step on {@code executor}, which must run one task at a time in order. */
+  WatchHub(ExecutorService executor) {
+    this.executor = executor;
+  }
 
   /** Hands the state to the hub's thread; returns at once. */
   public void publish(ClusterState state) {
@@ -54,7 +71,13 @@ public final class WatchHub implements AutoCloseable {
   }
 
   void subscribe(long fromVersion, ServerCallStreamObserver<WatchEvent> watcher) {
-    watcher.setOnCancelHandler(() -> executor.execute(() -> watchers.remove(watcher)));
+    watcher.setOnCancelHandler(
+        () ->
+            executor.execute(
+                () -> {
+                  watchers.remove(watcher);
+                  ahead.remove(watcher);
+                }));
     executor.execute(() -> addWatcher(fromVersion, watcher));
   }
 
@@ -62,11 +85,18 @@ public final class WatchHub implements AutoCloseable {
     if (watcher.isCancelled()) {
       return;
     }
+    if (fromVersion > latest.getVersion()) {
+      ahead.put(watcher, fromVersion);
+      return;
+    }
     if (!resume(fromVersion, watcher)) {
-      watcher.onNext(
-          WatchEvent.newBuilder().setVersion(latest.getVersion()).setSnapshot(latest).build());
+      watcher.onNext(snapshot(latest));
     }
     watchers.add(watcher);
+  }
+
+  private static WatchEvent snapshot(ShardMap map) {
+    return WatchEvent.newBuilder().setVersion(map.getVersion()).setSnapshot(map).build();
   }
 
   /**
@@ -74,7 +104,7 @@ public final class WatchHub implements AutoCloseable {
    * map's) if the history still has all of them.
    */
   private boolean resume(long fromVersion, ServerCallStreamObserver<WatchEvent> watcher) {
-    if (fromVersion <= 0 || fromVersion < completeSince || fromVersion > latest.getVersion()) {
+    if (fromVersion <= 0 || fromVersion < completeSince) {
       return false;
     }
     history.stream().filter(e -> e.getVersion() > fromVersion).forEach(watcher::onNext);
@@ -91,6 +121,11 @@ public final class WatchHub implements AutoCloseable {
       completeSince = map.getVersion();
       return;
     }
+    broadcastChange(previous, map);
+    releaseCaughtUp(map);
+  }
+
+  private void broadcastChange(ShardMap previous, ShardMap map) {
     ShardMapDelta delta = delta(previous, map);
     if (delta.getUpsertsCount() == 0
         && delta.getRemovedShardsCount() == 0
@@ -107,6 +142,24 @@ public final class WatchHub implements AutoCloseable {
     for (ServerCallStreamObserver<WatchEvent> w : watchers) {
       w.onNext(event);
     }
+  }
+
+  /** Watchers ahead of this master get the map once it reaches the version they saw. */
+  private void releaseCaughtUp(ShardMap map) {
+    ahead
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (e.getKey().isCancelled()) {
+                return true;
+              }
+              if (e.getValue() > map.getVersion()) {
+                return false;
+              }
+              e.getKey().onNext(snapshot(map));
+              watchers.add(e.getKey());
+              return true;
+            });
   }
 
   static ShardMapDelta delta(ShardMap from, ShardMap to) {
@@ -127,12 +180,14 @@ public final class WatchHub implements AutoCloseable {
   public void close() {
     executor.execute(
         () -> {
+          watchers.addAll(ahead.keySet());
           for (ServerCallStreamObserver<WatchEvent> w : watchers) {
             if (!w.isCancelled()) {
               w.onCompleted();
             }
           }
           watchers.clear();
+          ahead.clear();
         });
     executor.shutdown();
   }

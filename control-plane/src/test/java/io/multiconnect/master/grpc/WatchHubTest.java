@@ -1,0 +1,132 @@
+package io.multiconnect.master.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.Command;
+import io.multiconnect.proto.v1.WatchEvent;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The hub runs on a direct executor here: every step happens inside the call that causes it. */
+class WatchHubTest {
+  private final WatchHub hub = new WatchHub(MoreExecutors.newDirectExecutorService());
+
+  /** Version 1: c1 and c2 known; 2: shard 0 to c1; 3: shard 0 to c2 (after c1's epoch). */
+  private static final ClusterState V1 =
+      ClusterState.INITIAL
+          .apply(new Command.RegisterCoreapp("c1", "h1:1"), 1)
+          .apply(new Command.RegisterCoreapp("c2", "h2:1"), 1);
+
+  private static final ClusterState V2 = V1.apply(new Command.AssignPrimary(0, "c1", 0), 2);
+  private static final ClusterState V3 =
+      V2.apply(new Command.AssignPrimary(0, "c2", V2.assignments().get(0).epoch()), 3);
+
+  @Test
+  void aNewWatcherGetsTheMapThenEveryChange() {
+    hub.publish(V1);
+    Recorder w = subscribe(0);
+    hub.publish(V2);
+    hub.publish(V3);
+    assertEquals(List.of("snapshot@1", "delta@2:0=c1", "delta@3:0=c2"), w.seen);
+  }
+
+  @Test
+  void aWatcherThatReconnectsGetsOnlyWhatItMissed() {
+    hub.publish(V1);
+    hub.publish(V2);
+    hub.publish(V3);
+    assertEquals(List.of("delta@3:0=c2"), subscribe(2).seen);
+  }
+
+  @Test
+  void aWatcherAheadOfThisMasterWaitsForItInsteadOfGoingBack() {
+    // This master restarted and has applied up to version 2 only; the watcher saw version 3 on
+    // another master. Sending it the older map would route shard 0 back to c1.
+    hub.publish(V1);
+    hub.publish(V2);
+    Recorder w = subscribe(3);
+    assertEquals(List.of(), w.seen);
+    hub.publish(V3);
+    assertEquals(List.of("snapshot@3"), w.seen);
+    ClusterState v4 = V3.apply(new Command.RemovePrimary(0, V3.assignments().get(0).epoch()), 4);
+    hub.publish(v4);
+    assertEquals(List.of("snapshot@3", "delta@4:-0"), w.seen);
+  }
+
+  @Test
+  void closingEndsWaitingWatchersToo() {
+    hub.publish(V1);
+    Recorder waiting = subscribe(5);
+    Recorder current = subscribe(0);
+    hub.close();
+    assertTrue(waiting.completed);
+    assertTrue(current.completed);
+  }
+
+  private Recorder subscribe(long fromVersion) {
+    Recorder r = new Recorder();
+    hub.subscribe(fromVersion, r);
+    return r;
+  }
+
+  /** Writes each event as {@code snapshot@V} or {@code delta@V:shard=coreapp,...,-removed}. */
+  private static final class Recorder extends ServerCallStreamObserver<WatchEvent> {
+    final List<String> seen = new ArrayList<>();
+    boolean completed;
+
+    @Override
+    public void onNext(WatchEvent e) {
+      if (e.hasSnapshot()) {
+        seen.add("snapshot@" + e.getVersion());
+        return;
+      }
+      List<String> parts = new ArrayList<>();
+      e.getDelta().getUpsertsList().forEach(a -> parts.add(a.getShard() + "=" + a.getCoreappId()));
+      e.getDelta().getRemovedShardsList().forEach(s -> parts.add("-" + s));
+      seen.add("delta@" + e.getVersion() + ":" + String.join(",", parts));
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      throw new AssertionError("the hub failed a watcher", t);
+    }
+
+    @Override
+    public void onCompleted() {
+      completed = true;
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return false;
+    }
+
+    @Override
+    public void setOnCancelHandler(Runnable onCancelHandler) {}
+
+    @Override
+    public void setCompression(String compression) {}
+
+    @Override
+    public boolean isReady() {
+      return true;
+    }
+
+    @Override
+    public void setOnReadyHandler(Runnable onReadyHandler) {}
+
+    @Override
+    public void disableAutoInboundFlowControl() {}
+
+    @Override
+    public void request(int count) {}
+
+    @Override
+    public void setMessageCompression(boolean enable) {}
+  }
+}
