@@ -42,7 +42,18 @@ public final class Convergence implements Checker {
           Event first =
               samples.stream().filter(e -> table.equals(e.value())).findFirst().orElse(null);
           if (first == null) {
-            violations.add(webapp + " never matched the masters' table " + table);
+            Event last = samples.get(samples.size() - 1);
+            violations.add(
+                webapp
+                    + " never matched the masters' table "
+                    + table
+                    + " (its last of "
+                    + samples.size()
+                    + " samples after the heal, "
+                    + (last.time() - heal.time()) / 1_000_000
+                    + " ms after it: "
+                    + last.value()
+                    + ")");
           } else if (first.time() > deadline) {
             violations.add(
                 webapp

@@ -292,7 +292,7 @@ public final class ChaosMain implements Callable<Integer> {
 
   /** The masters' final state: table, shard count, and every coreapp's drained flag. */
   private static void finalReads(Lab lab, AdminClient admin, Recorder history) {
-    ClusterStatus s = admin.status();
+    ClusterStatus s = leaderStatus(admin);
     String table =
         s.getShardMap().getAssignmentsList().stream()
             .sorted((a, b) -> Integer.compare(a.getShard(), b.getShard()))
@@ -312,6 +312,25 @@ public final class ChaosMain implements Callable<Integer> {
           "final",
           "drained:" + c.getId(),
           Boolean.toString(c.getState().equals("drained")));
+    }
+  }
+
+  /**
+   * The status as the leader answers it: a follower that restarted late may still be catching up,
+   * and its older table is not the one the webapps must match.
+   */
+  private static ClusterStatus leaderStatus(AdminClient admin) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      ClusterStatus s = admin.status();
+      if (s.getAnsweredBy().equals(s.getLeader().getLeaderId())) {
+        return s;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "no leader answered the final status in 30 s (last from " + s.getAnsweredBy() + ")");
+      }
+      sleep(200);
     }
   }
 
