@@ -14,7 +14,11 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
 import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.Command;
+import io.multiconnect.master.core.Settings;
 import io.multiconnect.master.grpc.GrpcErrors;
+import io.multiconnect.master.raft.CommandCodec;
+import io.multiconnect.master.raft.Proposal;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
@@ -23,6 +27,7 @@ import io.multiconnect.proto.v1.HeartbeatRequest;
 import io.multiconnect.proto.v1.MasterStatus;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import io.multiconnect.proto.v1.raft.CommandEnvelope;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -354,6 +359,46 @@ class MasterClusterTest {
       }
       assertEquals(List.of(), late, "heartbeats at the old leader that were not answered in 1 s");
     }
+  }
+
+  @Test
+  void aDeposedLeadersProposalThatReachesTheNewLeaderHasNoEffect() throws Exception {
+    // Chaos seed 2030: after a leader lost its term, its Raft client followed the "not the leader"
+    // redirect, and its next decision reached the new leader as a client request, which committed
+    // it in the new term. Commands carry their proposer's term; in any other term they are no-ops.
+    startCluster(10_000);
+    int old = cluster.leaderIndex().orElseThrow();
+    long oldTerm = cluster.node(old).leaderTerm();
+    int next = (old + 1) % 3;
+    assertEquals(Optional.empty(), cluster.node(old).raft().transferLeadership("m" + next, 5_000));
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(5)))
+        .until(() -> cluster.leaderIndex().equals(Optional.of(next)));
+    Settings before = cluster.node(next).state().settings();
+    CommandEnvelope stale =
+        CommandCodec.encode(
+                new Command.UpdateSettings(Duration.ofMillis(100), Duration.ofMillis(700)))
+            .toBuilder()
+            .setProposerTerm(oldTerm)
+            .build();
+
+    // The old leader's own server refuses it, naming the new leader, and the Ratis client follows:
+    // a later attempt reaches the new leader, which logs and applies it in its own term.
+    long appliedBefore = cluster.node(next).raft().division().getInfo().getLastAppliedIndex();
+    List<Proposal> outcomes = new ArrayList<>();
+    for (int i = 0; i < 3 && !outcomes.contains(new Proposal.NotLeader(Optional.empty())); i++) {
+      outcomes.add(cluster.node(old).raft().propose(stale));
+    }
+    assertEquals(
+        new Proposal.NotLeader(Optional.empty()),
+        outcomes.get(outcomes.size() - 1),
+        "applied as a no-op, the proposer told it is not the leader: " + outcomes);
+    assertTrue(
+        outcomes.stream().noneMatch(p -> p instanceof Proposal.Committed), outcomes::toString);
+    assertTrue(
+        cluster.node(next).raft().division().getInfo().getLastAppliedIndex() > appliedBefore,
+        "the new leader logged and applied the stale command");
+    awaitAllMasters(s -> s.settings().equals(before));
   }
 
   private static long activeCount(TestCoreapp... cs) {
