@@ -213,9 +213,9 @@ public final class MasterNode implements AutoCloseable {
   }
 
   /**
-   * Proposes a command through this master only (never redirected: see RaftAccess), stamped with
-   * the term it was decided in: the coordinator's while leading, else the current one. Should the
-   * entry still be appended by a later leader, every master applies it as a no-op.
+   * Proposes a command through this master's Raft client (see RaftAccess), stamped with the term it
+   * was decided in: the coordinator's while leading, else the current one. Should the entry be
+   * appended by a leader of another term, every master applies it as a no-op.
    */
   public Proposal propose(Command command) {
     long term = leaderTerm >= 0 ? leaderTerm : raft.currentTerm();

@@ -34,9 +34,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything this master does with Ratis: the server, and one client pinned to this server with no
- * retries. Pinning matters for safety: a command the coordinator decided as leader must never be
- * redirected to, and committed by, another leader that did not make the decision.
+ * Everything this master does with Ratis: the server, and one client that starts pinned to this
+ * server, with no retries. Pinning alone does not keep a command decided by one leader from being
+ * committed by another (the client follows "not the leader" answers); the command's proposer_term
+ * does (docs/safety.md).
  */
 public final class RaftAccess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftAccess.class);
@@ -155,7 +156,11 @@ public final class RaftAccess implements AutoCloseable {
     return Optional.ofNullable(id).map(RaftPeerId::toString);
   }
 
-  /** Appends a command through this server; never retried, never redirected. */
+  /**
+   * Appends a command, never retried. The client starts pinned to this server but follows a "not
+   * the leader" answer to the leader it names, so a later call may reach another master; the
+   * command's proposer_term keeps such a proposal from taking effect there (MasterStateMachine).
+   */
   public Proposal propose(CommandEnvelope envelope) {
     RaftClientReply reply;
     try {
