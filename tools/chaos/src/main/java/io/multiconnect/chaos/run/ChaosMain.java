@@ -8,7 +8,6 @@ import io.multiconnect.chaos.check.CheckResult;
 import io.multiconnect.chaos.history.Event;
 import io.multiconnect.chaos.history.History;
 import io.multiconnect.client.AdminClient;
-import io.multiconnect.client.AdminException;
 import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappStatus;
@@ -18,7 +17,6 @@ import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -127,7 +125,7 @@ public final class ChaosMain implements Callable<Integer> {
         clientNetns != null
             ? new NetnsNetwork("mc" + ProcessHandle.current().pid(), clientNetns)
             : new ProxyNetwork(dir, seed, Optional.ofNullable(clientHostsFile));
-    Lab lab = new Lab(dir, System.getProperty("java.class.path"), net);
+    Lab lab = new Lab(dir, System.getProperty("java.class.path"), net, Lab.Options.chaos());
     Thread cleanup = new Thread(lab::close, "chaos-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: kill every process, drop namespaces
     try {
@@ -184,7 +182,9 @@ public final class ChaosMain implements Callable<Integer> {
     lab.start();
     AdminClient admin;
     try {
-      admin = ready(lab);
+      Lab.Ready ready = lab.ready(HEARTBEAT_MS, UNHEALTHY_MS, PASSWORD, Duration.ofSeconds(120));
+      admin = ready.admin();
+      authorization = ready.authorization();
     } catch (RuntimeException e) {
       System.err.println("chaos: the lab did not become ready: " + e.getMessage());
       return 3;
@@ -220,79 +220,9 @@ public final class ChaosMain implements Callable<Integer> {
     return report(dir, schedule, h, start, workload, harnessErrors);
   }
 
-  /** Logs in (setting the admin password), sets the chaos settings, waits for every primary. */
-  private AdminClient ready(Lab lab) {
-    AdminClient anonymous =
-        new AdminClient(lab.masterApis(), Duration.ofSeconds(2), 3, Duration.ofMillis(200));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    String token = null;
-    while (token == null) {
-      try {
-        token = anonymous.login("admin", "secret", PASSWORD).getToken();
-      } catch (AdminException e) {
-        try {
-          // A first attempt may have changed the password before its answer was lost.
-          token = anonymous.login("admin", PASSWORD, "").getToken();
-        } catch (AdminException again) {
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException("no leader took the login: " + e.getMessage());
-          }
-          sleep(500);
-        }
-      }
-    }
-    authorization = "Bearer " + token; // the REST API takes the masters' tokens too
-    AdminClient admin = anonymous.withAuthorization(authorization);
-    while (true) {
-      try {
-        admin.updateSettings(HEARTBEAT_MS, UNHEALTHY_MS);
-        break;
-      } catch (AdminException e) {
-        // An election while the lab starts on a loaded machine: try the next leader.
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("no leader took the settings: " + e.getMessage());
-        }
-        sleep(500);
-      }
-    }
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
-    while (true) {
-      try {
-        ClusterStatus s = admin.status();
-        boolean primaries =
-            s.getShardMap().getAssignmentsCount() == s.getShardMap().getShardCount();
-        boolean coreapps = s.getCoreappsCount() == lab.coreapps.size();
-        if (primaries && coreapps && webappsRoute(lab, http)) {
-          return admin;
-        }
-      } catch (AdminException e) {
-        LOG.info("waiting for the cluster: {}", e.getMessage());
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("not every shard had a primary and a route after 120 s");
-      }
-      sleep(500);
-    }
-  }
-
-  private static boolean webappsRoute(Lab lab, HttpClient http) {
-    return lab.webapps.stream()
-        .allMatch(
-            w -> Observer.table(http, lab.webappUrl(w)).filter(t -> !t.isEmpty()).isPresent());
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted");
-    }
-  }
-
   /** The masters' final state: table, shard count, and every coreapp's drained flag. */
   private static void finalReads(Lab lab, AdminClient admin, Recorder history) {
-    ClusterStatus s = leaderStatus(admin);
+    ClusterStatus s = Lab.leaderStatus(admin);
     String table =
         s.getShardMap().getAssignmentsList().stream()
             .sorted((a, b) -> Integer.compare(a.getShard(), b.getShard()))
@@ -312,25 +242,6 @@ public final class ChaosMain implements Callable<Integer> {
           "final",
           "drained:" + c.getId(),
           Boolean.toString(c.getState().equals("drained")));
-    }
-  }
-
-  /**
-   * The status as the leader answers it: a follower that restarted late may still be catching up,
-   * and its older table is not the one the webapps must match.
-   */
-  private static ClusterStatus leaderStatus(AdminClient admin) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      ClusterStatus s = admin.status();
-      if (s.getAnsweredBy().equals(s.getLeader().getLeaderId())) {
-        return s;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "no leader answered the final status in 30 s (last from " + s.getAnsweredBy() + ")");
-      }
-      sleep(200);
     }
   }
 

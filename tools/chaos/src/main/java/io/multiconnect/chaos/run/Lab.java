@@ -1,11 +1,16 @@
 package io.multiconnect.chaos.run;
 
+import io.multiconnect.client.AdminClient;
+import io.multiconnect.client.AdminException;
+import io.multiconnect.proto.v1.ClusterStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,25 +18,53 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cluster under test as separate JVM processes: the database, the upstream simulator, three
- * masters, four coreapps and two webapps, each in its own place in the {@link Network}, each
- * logging to {@code DIR/logs/ID.log}. It signals only the processes it started (by the pid it got
- * when starting them, and that process's own descendants, such as the database server of the
- * database wrapper), and {@link #close} kills every one of them.
+ * A cluster as separate JVM processes: the database, the upstream simulator, three masters, the
+ * coreapps and the webapps, each in its own place in the {@link Network}, each logging to {@code
+ * DIR/logs/ID.log}. It signals only the processes it started (by the pid it got when starting them,
+ * and that process's own descendants, such as the database server of the database wrapper), and
+ * {@link #close} kills every one of them. The chaos harness and the benchmarks (tools/bench) run
+ * their clusters in it.
  */
-final class Lab implements AutoCloseable {
+public final class Lab implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Lab.class);
 
   /** How a node is started again after a kill. */
   record Node(String id, String role, List<String> command, Map<String, String> env) {}
 
-  final List<String> masters = List.of("m1", "m2", "m3");
-  final List<String> coreapps = List.of("c1", "c2", "c3", "c4");
-  final List<String> webapps = List.of("w1", "w2");
+  /**
+   * The lab's shape and how its JVMs run.
+   *
+   * @param leaseJournal whether coreapps journal their lease intervals (the chaos checkers read
+   *     them)
+   * @param clockControl whether nodes read a clock-skew file ({@link #skew})
+   */
+  public record Options(
+      int shards,
+      int coreapps,
+      int webapps,
+      List<String> jvmFlags,
+      boolean leaseJournal,
+      boolean clockControl) {
+
+    /** The chaos harness's lab: 2 shards, 4 coreapps, 2 webapps, small quick-starting JVMs. */
+    public static Options chaos() {
+      return new Options(
+          2, 4, 2, List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), true, true);
+    }
+  }
+
+  /** A lab that took its settings: an admin client logged in, and its authorization header. */
+  public record Ready(AdminClient admin, String authorization) {}
+
+  public final List<String> masters = List.of("m1", "m2", "m3");
+  public final List<String> coreapps;
+  public final List<String> webapps;
+  private final Options options;
   private final Path dir;
   private final String classpath;
   private final Network net;
@@ -39,7 +72,10 @@ final class Lab implements AutoCloseable {
   private final Map<String, Process> running = new LinkedHashMap<>();
   private final Map<String, Integer> ports = new LinkedHashMap<>();
 
-  Lab(Path dir, String classpath, Network net) throws IOException {
+  public Lab(Path dir, String classpath, Network net, Options options) throws IOException {
+    this.options = options;
+    this.coreapps = IntStream.rangeClosed(1, options.coreapps()).mapToObj(i -> "c" + i).toList();
+    this.webapps = IntStream.rangeClosed(1, options.webapps()).mapToObj(i -> "w" + i).toList();
     this.dir = dir;
     this.classpath = classpath;
     this.net = net;
@@ -49,7 +85,7 @@ final class Lab implements AutoCloseable {
     }
   }
 
-  List<String> all() {
+  public List<String> all() {
     List<String> out = new ArrayList<>(List.of("db", "upstream"));
     out.addAll(masters);
     out.addAll(coreapps);
@@ -83,23 +119,41 @@ final class Lab implements AutoCloseable {
   }
 
   /** A master's API address, as the harness reaches it. */
-  String apiAddress(String master) {
+  public String apiAddress(String master) {
     return net.clientHost(master) + ":" + port(master, "api", 9881);
   }
 
   /** The masters' API addresses, as the harness reaches them. */
-  List<String> masterApis() {
+  public List<String> masterApis() {
     return masters.stream().map(this::apiAddress).toList();
   }
 
   /** A webapp's base URL, as the harness reaches it. */
-  String webappUrl(String webapp) {
+  public String webappUrl(String webapp) {
     return "http://" + net.clientHost(webapp) + ":" + port(webapp, "http", 9090);
   }
 
   /** The upstream simulator's address, as the harness reaches it. */
-  String upstreamAddress() {
+  public String upstreamAddress() {
     return net.clientHost("upstream") + ":" + port("upstream", "grpc", 9800);
+  }
+
+  /** A coreapp's gRPC address, as the harness reaches it. */
+  public String coreappAddress(String coreapp) {
+    return net.clientHost(coreapp) + ":" + port(coreapp, "grpc", 9891);
+  }
+
+  /** The mirror database's JDBC URL, as the harness reaches it. */
+  public String mirrorJdbcUrl() {
+    return jdbc(net.clientHost("db"));
+  }
+
+  private String jdbc(String dbHost) {
+    return "jdbc:mysql://"
+        + dbHost
+        + ":"
+        + port("db", "sql", 3306)
+        + "/multiconnect?createDatabaseIfNotExist=true&sslMode=DISABLED&connectTimeout=1000";
   }
 
   /** {@code node:port} as the nodes' configurations name it. */
@@ -111,20 +165,14 @@ final class Lab implements AutoCloseable {
     return dir.resolve("journal-" + coreapp + ".jsonl");
   }
 
-  Path logs() {
+  public Path logs() {
     return dir.resolve("logs");
   }
 
   /** Starts every node: database, upstream, masters, then coreapps and webapps. */
-  void start() throws IOException {
-    String dbHost = net.host("db");
+  public void start() throws IOException {
     int dbPort = port("db", "sql", 3306);
-    String jdbc =
-        "jdbc:mysql://"
-            + dbHost
-            + ":"
-            + dbPort
-            + "/multiconnect?createDatabaseIfNotExist=true&sslMode=DISABLED&connectTimeout=1000";
+    String jdbc = jdbc(net.host("db"));
     define(
         "db",
         "database",
@@ -169,7 +217,9 @@ final class Lab implements AutoCloseable {
               + peers
               + "\ndata.dir="
               + dir.resolve(m)
-              + "\ninitial.shards=2\nmirror.jdbc.url="
+              + "\ninitial.shards="
+              + options.shards()
+              + "\nmirror.jdbc.url="
               + jdbc
               + "\nmirror.user=root\n");
       define(
@@ -189,7 +239,9 @@ final class Lab implements AutoCloseable {
       env.put("MC_COREAPP_ADDRESS", net.host(c) + ":" + port(c, "grpc", 9891));
       env.put("MC_MASTERS", masterList);
       env.put("MC_UPSTREAM", configured("upstream", "grpc", 9800));
-      env.put("MC_LEASE_JOURNAL", journal(c).toString());
+      if (options.leaseJournal()) {
+        env.put("MC_LEASE_JOURNAL", journal(c).toString());
+      }
       define(c, "coreapp", List.of("io.multiconnect.dataplane.coreapp.CoreappMain"), env);
     }
     for (String w : webapps) {
@@ -207,16 +259,13 @@ final class Lab implements AutoCloseable {
   private void define(String id, String role, List<String> mainAndArgs, Map<String, String> env) {
     List<String> command =
         new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx192m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                classpath));
+            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(options.jvmFlags());
+    command.addAll(List.of("-cp", classpath));
     command.addAll(mainAndArgs);
     Map<String, String> withClock = new LinkedHashMap<>(env);
-    if (masters.contains(id) || coreapps.contains(id) || webapps.contains(id)) {
+    boolean clustered = masters.contains(id) || coreapps.contains(id) || webapps.contains(id);
+    if (options.clockControl() && clustered) {
       withClock.put("MC_CLOCK_CONTROL", clockFile(id).toString());
     }
     nodes.put(id, new Node(id, role, command, withClock));
@@ -239,7 +288,7 @@ final class Lab implements AutoCloseable {
   }
 
   /** Starts (or restarts) a node's process. */
-  synchronized void start(String id) throws IOException {
+  public synchronized void start(String id) throws IOException {
     Node n = nodes.get(id);
     ProcessBuilder pb = new ProcessBuilder(net.wrap(id, n.command()));
     pb.environment().keySet().removeIf(k -> k.startsWith("MC_") || k.equals("WA_API_KEY"));
@@ -251,12 +300,12 @@ final class Lab implements AutoCloseable {
     LOG.info("started {} ({}) pid {}", id, n.role(), p.pid());
   }
 
-  synchronized Optional<Process> process(String id) {
+  public synchronized Optional<Process> process(String id) {
     return Optional.ofNullable(running.get(id)).filter(Process::isAlive);
   }
 
   /** SIGKILL to the node's process and its descendants; waits until it is gone. */
-  synchronized void kill(String id) {
+  public synchronized void kill(String id) {
     Process p = running.remove(id);
     if (p == null) {
       return;
@@ -303,6 +352,95 @@ final class Lab implements AutoCloseable {
 
   Network network() {
     return net;
+  }
+
+  /**
+   * Logs in as admin (setting {@code password} on the first login), sets the cluster's heartbeat
+   * and unhealthy intervals, and waits until every shard has a primary, every coreapp is registered
+   * and every webapp routes.
+   */
+  public Ready ready(long heartbeatMs, long unhealthyMs, String password, Duration timeout) {
+    AdminClient anonymous =
+        new AdminClient(masterApis(), Duration.ofSeconds(2), 3, Duration.ofMillis(200));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String token = null;
+    while (token == null) {
+      try {
+        token = anonymous.login("admin", "secret", password).getToken();
+      } catch (AdminException e) {
+        try {
+          // A first attempt may have changed the password before its answer was lost.
+          token = anonymous.login("admin", password, "").getToken();
+        } catch (AdminException again) {
+          giveUpAfter(deadline, "no leader took the login: " + e.getMessage(), 500);
+        }
+      }
+    }
+    String authorization = "Bearer " + token; // the REST API takes the masters' tokens too
+    AdminClient admin = anonymous.withAuthorization(authorization);
+    while (true) {
+      try {
+        admin.updateSettings(heartbeatMs, unhealthyMs);
+        break;
+      } catch (AdminException e) {
+        // An election while the lab starts on a loaded machine: try the next leader.
+        giveUpAfter(deadline, "no leader took the settings: " + e.getMessage(), 500);
+      }
+    }
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
+    while (true) {
+      try {
+        ClusterStatus s = admin.status();
+        boolean primaries =
+            s.getShardMap().getAssignmentsCount() == s.getShardMap().getShardCount();
+        boolean registered = s.getCoreappsCount() >= coreapps.size();
+        if (primaries && registered && webappsRoute(http)) {
+          return new Ready(admin, authorization);
+        }
+      } catch (AdminException e) {
+        LOG.info("waiting for the cluster: {}", e.getMessage());
+      }
+      giveUpAfter(
+          deadline,
+          "not every shard had a primary and a route after " + timeout.toSeconds() + " s",
+          500);
+    }
+  }
+
+  private boolean webappsRoute(HttpClient http) {
+    return webapps.stream()
+        .allMatch(w -> Observer.table(http, webappUrl(w)).filter(t -> !t.isEmpty()).isPresent());
+  }
+
+  /**
+   * The status as the leader answers it: a follower that restarted late may still be catching up,
+   * and its older table is not the one the leader holds.
+   */
+  public static ClusterStatus leaderStatus(AdminClient admin) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      ClusterStatus s = admin.status();
+      if (s.getAnsweredBy().equals(s.getLeader().getLeaderId())) {
+        return s;
+      }
+      giveUpAfter(
+          deadline,
+          "no leader answered the status in 30 s (last from " + s.getAnsweredBy() + ")",
+          200);
+    }
+  }
+
+  /** Throws {@code problem} past the deadline, else pauses. */
+  private static void giveUpAfter(long deadlineNanos, String problem, long pauseMs) {
+    if (System.nanoTime() > deadlineNanos) {
+      throw new IllegalStateException(problem);
+    }
+    try {
+      Thread.sleep(pauseMs);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
   }
 
   @Override

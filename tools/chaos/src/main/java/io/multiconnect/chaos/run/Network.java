@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.List;
 
 /** Where the lab's processes live and how their traffic can be cut. */
-interface Network extends AutoCloseable {
+public interface Network extends AutoCloseable {
 
   /** Creates a node's place in the network (before its process starts). */
   void add(String node) throws IOException;
