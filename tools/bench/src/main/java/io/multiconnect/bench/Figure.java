@@ -1,0 +1,42 @@
+package io.multiconnect.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One measured figure: its distribution, the target it is held against and counts that belong with
+ * it (failed messages, trials that did not finish).
+ *
+ * @param met whether the distribution meets the target, as {@link BenchMain} decides it
+ */
+public record Figure(
+    String name,
+    String unit,
+    Distribution distribution,
+    String target,
+    boolean met,
+    Map<String, Object> counts) {
+
+  public Figure {
+    counts = new LinkedHashMap<>(counts);
+  }
+
+  /** A latency figure in ms whose target is a p99 bound; {@code alsoOk}: its other conditions. */
+  static Figure p99AtMost(
+      String name, Distribution d, double targetMs, boolean alsoOk, Map<String, Object> counts) {
+    return new Figure(
+        name, "ms", d, "p99 <= " + (long) targetMs + " ms", d.p99() <= targetMs && alsoOk, counts);
+  }
+
+  /** One line for the console and summary.txt. */
+  public String line() {
+    return String.format(
+        "%-34s %s %s  target %s: %s%s",
+        name,
+        distribution,
+        unit,
+        target,
+        met ? "met" : "MISSED",
+        counts.isEmpty() ? "" : "  " + counts);
+  }
+}

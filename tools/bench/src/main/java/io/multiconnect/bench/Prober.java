@@ -1,0 +1,82 @@
+package io.multiconnect.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Senders in closed loops through the webapp to one recipient, each recording when its message was
+ * sent, when the answer came and its HTTP status. Every message has an idempotency key of its own,
+ * as a client that wants exactly-once would send it.
+ */
+final class Prober implements AutoCloseable {
+
+  /** One message: sent and answered at these {@code System.nanoTime()} instants. */
+  record Outcome(long sentNanos, long doneNanos, int status) {
+    boolean ok() {
+      return status == 201;
+    }
+  }
+
+  private static final AtomicLong KEYS = new AtomicLong();
+
+  private final Rig rig;
+  private final String to;
+  private final List<Thread> threads = new ArrayList<>();
+  private final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+  private volatile boolean running;
+
+  Prober(Rig rig, String to) {
+    this.rig = rig;
+    this.to = to;
+  }
+
+  /** Starts {@code senders} loops. */
+  Prober start(int senders) {
+    running = true;
+    String run = Long.toString(ProcessHandle.current().pid());
+    for (int i = 0; i < senders; i++) {
+      Thread t =
+          new Thread(
+              () -> {
+                while (running) {
+                  long sent = System.nanoTime();
+                  int status = rig.send(to, "bench-" + run + "-" + KEYS.incrementAndGet());
+                  outcomes.add(new Outcome(sent, System.nanoTime(), status));
+                }
+              },
+              "prober-" + i);
+      t.setDaemon(true);
+      t.start();
+      threads.add(t);
+    }
+    return this;
+  }
+
+  /** The first message answered 201, if one was. */
+  java.util.Optional<Outcome> firstOk() {
+    return outcomes.stream()
+        .filter(Outcome::ok)
+        .min(java.util.Comparator.comparingLong(Outcome::doneNanos));
+  }
+
+  /** Stops sending and waits for every message in flight to be answered. */
+  List<Outcome> stop() {
+    running = false;
+    for (Thread t : threads) {
+      try {
+        t.join(15_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    threads.clear();
+    return new ArrayList<>(outcomes);
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}

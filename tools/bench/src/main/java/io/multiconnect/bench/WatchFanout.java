@@ -1,0 +1,109 @@
+package io.multiconnect.bench;
+
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.proto.v1.ClusterSettings;
+import io.multiconnect.proto.v1.ControlPlaneGrpc;
+import io.multiconnect.proto.v1.WatchEvent;
+import io.multiconnect.proto.v1.WatchRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Commit to watchers: 100 simulated webapps, each with a connection and a Watch stream of its own,
+ * spread over the three masters as webapps would be. Each round changes the heartbeat interval to a
+ * value of its own (a settings change reaches every watcher as a delta) and records when each
+ * watcher sees it. Figures: per round, from the write's issue to the last of the 100 watchers
+ * (commit included, so an upper bound on commit to watcher); and per watcher, from the admin
+ * client's acknowledgement of the commit to that watcher's event (negative when the event overtook
+ * the acknowledgement).
+ */
+final class WatchFanout {
+  private static final int WATCHERS = 100;
+
+  private WatchFanout() {}
+
+  /** Returns the round figure and the per-watcher figure. */
+  static List<Figure> run(Rig rig, int rounds, long baseHeartbeatMs, double targetP99Ms) {
+    List<ManagedChannel> channels = new ArrayList<>();
+    List<Map<Long, Long>> seen = new ArrayList<>();
+    List<String> masters = rig.lab.masterApis();
+    try {
+      for (int i = 0; i < WATCHERS; i++) {
+        ManagedChannel ch = Endpoints.channel(masters.get(i % masters.size()));
+        channels.add(ch);
+        Map<Long, Long> mine = new ConcurrentHashMap<>();
+        seen.add(mine);
+        ControlPlaneGrpc.newStub(ch)
+            .watch(
+                WatchRequest.newBuilder().setWatcherId("bench-" + i).build(),
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(WatchEvent e) {
+                    long now = System.nanoTime();
+                    ClusterSettings s =
+                        e.hasSnapshot()
+                            ? e.getSnapshot().getSettings()
+                            : e.getDelta().getSettings();
+                    mine.putIfAbsent(s.getHeartbeatIntervalMs(), now);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {}
+                });
+      }
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (seen.stream().anyMatch(Map::isEmpty) && System.nanoTime() < deadline) {
+        Rig.pause(20);
+      }
+      List<Double> allUpdated = new ArrayList<>();
+      List<Double> perWatcher = new ArrayList<>();
+      int missing = 0;
+      for (int r = 1; r <= rounds; r++) {
+        long value = baseHeartbeatMs + (r % 2 == 1 ? r : -r);
+        long issued = System.nanoTime();
+        rig.admin.updateSettings(value, 0);
+        long acked = System.nanoTime();
+        long wait = acked + 2_000_000_000L;
+        while (seen.stream().anyMatch(m -> !m.containsKey(value)) && System.nanoTime() < wait) {
+          Rig.pause(1);
+        }
+        long last = 0;
+        for (Map<Long, Long> m : seen) {
+          Long at = m.get(value);
+          if (at == null) {
+            missing++;
+            continue;
+          }
+          last = Math.max(last, at);
+          perWatcher.add(Rig.ms(at - acked));
+        }
+        allUpdated.add(Rig.ms(last - issued));
+        Rig.pause(20);
+      }
+      rig.admin.updateSettings(baseHeartbeatMs, 0);
+      return List.of(
+          Figure.p99AtMost(
+              "write issued -> all 100 watchers",
+              Distribution.of(allUpdated),
+              targetP99Ms,
+              missing == 0,
+              Map.of("rounds", rounds, "events missing after 2 s", missing)),
+          new Figure(
+              "commit acked -> each watcher",
+              "ms",
+              Distribution.of(perWatcher),
+              "(detail)",
+              true,
+              Map.of()));
+    } finally {
+      Endpoints.shutdown(channels);
+    }
+  }
+}

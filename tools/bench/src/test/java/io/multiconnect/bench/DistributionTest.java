@@ -1,0 +1,38 @@
+package io.multiconnect.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class DistributionTest {
+
+  @Test
+  void percentilesAreNearestRankValuesOfTheSample() {
+    // 1..100 in a shuffled order: p50 is the 50th value, p90 the 90th, p99 the 99th.
+    double[] v = IntStream.rangeClosed(1, 100).map(i -> (i * 37) % 101).asDoubleStream().toArray();
+    Distribution d = Distribution.of(v);
+    assertEquals(100, d.n());
+    assertEquals(1, d.min());
+    assertEquals(50, d.p50());
+    assertEquals(90, d.p90());
+    assertEquals(99, d.p99());
+    assertEquals(100, d.max());
+    assertEquals(50.5, d.mean(), 1e-9);
+  }
+
+  @Test
+  void aSmallSampleHasItsMaximumAsP99() {
+    Distribution d = Distribution.of(List.of(3.0, 1.0, 2.0));
+    assertEquals(2, d.p50());
+    assertEquals(3, d.p90());
+    assertEquals(3, d.p99());
+  }
+
+  @Test
+  void anEmptySampleIsRefused() {
+    assertThrows(IllegalArgumentException.class, () -> Distribution.of(new double[0]));
+  }
+}
