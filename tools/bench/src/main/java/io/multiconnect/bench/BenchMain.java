@@ -155,7 +155,7 @@ public final class BenchMain implements Callable<Integer> {
                     quick
                         ? new int[] {500, 2_000, 10_000, 20_000}
                         : new int[] {500, 1_000, 2_000, 5_000, 10_000, 20_000, 40_000},
-                    quick ? 1 : 5,
+                    quick ? 5 : 30,
                     quick ? 2 : 5,
                     5,
                     20_000);

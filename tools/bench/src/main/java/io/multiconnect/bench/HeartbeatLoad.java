@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,9 +43,25 @@ final class HeartbeatLoad {
   private HeartbeatLoad() {}
 
   /** One step's result. */
-  record Step(int offered, double achieved, Distribution roundTripMs, int errors) {
+  record Step(int offered, double achieved, Optional<Distribution> roundTripMs, int errors) {
     boolean holds(double p99Ms) {
-      return roundTripMs.p99() < p99Ms && achieved >= 0.95 * offered && errors == 0;
+      return keepsUp() && roundTripMs.get().p99() < p99Ms;
+    }
+
+    /** Answered (nearly) all it was offered, without error and without a backlog of seconds. */
+    boolean keepsUp() {
+      return achieved >= 0.95 * offered
+          && errors == 0
+          && roundTripMs.filter(d -> d.p99() < 1_000).isPresent();
+    }
+
+    String summary() {
+      return offered
+          + "/s: achieved "
+          + Math.round(achieved)
+          + ", p99 "
+          + roundTripMs.map(d -> Distribution.fmt(d.p99()) + " ms").orElse("(none answered)")
+          + (errors > 0 ? ", " + errors + " failed" : "");
     }
   }
 
@@ -67,19 +84,32 @@ final class HeartbeatLoad {
                     .setAddress("127.0.0.1:9")
                     .build());
       }
+      // The JIT takes tens of seconds of load on this machine (docs/benchmarks.md): warm first.
+      step(channels, rates[0], 0, warmup);
       Step best = null;
+      Step kept = null;
       List<Step> steps = new ArrayList<>();
       for (int rate : rates) {
-        Step st = step(channels, rate, warmup, seconds);
+        Step st = step(channels, rate, 1, seconds);
         steps.add(st);
-        if (!st.holds(p99Ms)) {
+        if (!st.keepsUp()) {
           break;
         }
-        best = st;
+        kept = st;
+        if (st.holds(p99Ms)) {
+          best = st;
+        }
       }
-      int doubled = 2 * (best == null ? rates[0] : best.offered());
+      // Twice the sustained rate; when none met the latency bound, twice the highest rate the
+      // leader kept up with.
+      Step base = best != null ? best : kept;
+      if (base == null) {
+        throw new IllegalStateException(
+            "the leader kept up with no rate: " + steps.get(0).summary());
+      }
+      int doubled = 2 * base.offered();
       Map<Integer, String> table = table(before);
-      Step twice = step(channels, doubled, warmup, seconds);
+      Step twice = step(channels, doubled, 1, seconds);
       Rig.pause(before.getShardMap().getSettings().getUnhealthyIntervalMs());
       ClusterStatus after = rig.status();
       boolean unchanged = table(after).equals(table);
@@ -89,33 +119,14 @@ final class HeartbeatLoad {
               .allMatch(c -> c.getHealthy());
       Map<String, Object> counts = new LinkedHashMap<>();
       counts.put("sustained /s", best == null ? 0 : best.offered());
-      counts.put(
-          "steps",
-          steps.stream()
-              .map(
-                  s ->
-                      s.offered()
-                          + "/s: achieved "
-                          + Math.round(s.achieved())
-                          + ", p99 "
-                          + Distribution.fmt(s.roundTripMs().p99())
-                          + " ms")
-              .collect(Collectors.joining("; ")));
-      counts.put(
-          "at " + doubled + "/s",
-          "achieved "
-              + Math.round(twice.achieved())
-              + ", p99 "
-              + Distribution.fmt(twice.roundTripMs().p99())
-              + " ms, errors "
-              + twice.errors());
+      counts.put("steps", steps.stream().map(Step::summary).collect(Collectors.joining("; ")));
+      counts.put("twice", twice.summary());
       counts.put("false failover at 2x", !(unchanged && healthy));
-      Step shown = best == null ? steps.get(0) : best;
       return List.of(
           new Figure(
-              "heartbeat round trip at " + shown.offered() + "/s",
+              "heartbeat round trip at " + base.offered() + "/s",
               "ms",
-              shown.roundTripMs(),
+              base.roundTripMs().orElseThrow(),
               ">= "
                   + (long) targetRate
                   + "/s with p99 < "
@@ -168,7 +179,8 @@ final class HeartbeatLoad {
                   if (now >= end) {
                     break;
                   }
-                  long due = (long) ((now - start) / 1e9 * share);
+                  // Every heartbeat whose moment has come: number k is due at start + k / share.
+                  long due = (long) ((now - start) / 1e9 * share) + 1;
                   for (; mine < due; mine++) {
                     long dueAt = start + (long) (mine * 1e9 / share);
                     boolean counted = dueAt >= measureFrom;
@@ -220,20 +232,14 @@ final class HeartbeatLoad {
     }
     long finished = System.nanoTime();
     int n = Math.min(measured.get(), latency.length);
-    if (n == 0) {
-      throw new IllegalStateException(
-          "no heartbeat at "
-              + rate
-              + "/s was answered ("
-              + sent.get()
-              + " sent, "
-              + errors.get()
-              + " failed)");
-    }
     double[] ms = new double[n];
     for (int i = 0; i < n; i++) {
       ms[i] = latency[i] / 1e6;
     }
-    return new Step(rate, n / ((finished - measureFrom) / 1e9), Distribution.of(ms), errors.get());
+    return new Step(
+        rate,
+        n / ((finished - measureFrom) / 1e9),
+        n == 0 ? Optional.empty() : Optional.of(Distribution.of(ms)),
+        errors.get());
   }
 }
