@@ -60,10 +60,14 @@ public final class AdminClient implements AutoCloseable {
   static final Metadata.Key<String> FIELD_KEY =
       Metadata.Key.of("multiconnect-field", Metadata.ASCII_STRING_MARSHALLER);
 
-  /** Defaults: 3 s per call, 6 attempts, backoff from 100 ms doubling to at most 1.6 s. */
+  /**
+   * Defaults: 3 s per call, 10 attempts, backoff from 100 ms doubling to at most 400 ms: about 3 s
+   * of patience in all (enough to wait out an election), tried at least every 400 ms (a new leader
+   * is found within 400 ms of its election; docs/benchmarks.md).
+   */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(3);
 
-  public static final int DEFAULT_ATTEMPTS = 6;
+  public static final int DEFAULT_ATTEMPTS = 10;
   public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(100);
 
   private final List<String> masters;
@@ -324,7 +328,7 @@ public final class AdminClient implements AutoCloseable {
         }
         target = masters.get(next++ % masters.size());
         LockSupport.parkNanos(pauseNanos);
-        pauseNanos = Math.min(pauseNanos * 2, backoff.toNanos() * 16);
+        pauseNanos = nextPauseNanos(pauseNanos, backoff);
       }
     }
     throw new AdminException(
@@ -338,6 +342,11 @@ public final class AdminClient implements AutoCloseable {
             + " attempts (last: "
             + last
             + ")");
+  }
+
+  /** The pause after {@code pauseNanos}: doubled, at most four times the first one. */
+  static long nextPauseNanos(long pauseNanos, Duration backoff) {
+    return Math.min(pauseNanos * 2, backoff.toNanos() * 4);
   }
 
   private ManagedChannel channel(String hostPort) {
