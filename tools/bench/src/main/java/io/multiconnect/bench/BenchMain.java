@@ -140,7 +140,11 @@ public final class BenchMain implements Callable<Integer> {
           switch (f) {
             case "move" -> List.of(PlannedMove.run(rig, PlannedMove.Kind.MOVE, n, 250));
             case "drain" -> List.of(PlannedMove.run(rig, PlannedMove.Kind.DRAIN, n, 250));
-            case "watch" -> WatchFanout.run(rig, rounds, HEARTBEAT_MS, 50);
+            case "watch" -> {
+              List<Figure> spread = WatchFanout.run(rig, rounds, HEARTBEAT_MS, 50, false);
+              List<Figure> leader = WatchFanout.run(rig, rounds, HEARTBEAT_MS, 50, true);
+              yield java.util.stream.Stream.concat(spread.stream(), leader.stream()).toList();
+            }
             case "mirror" -> List.of(MirrorLag.run(rig, rounds, HEARTBEAT_MS, 200));
             case "throughput" -> Throughput.run(rig, quick ? 5 : 30, seconds, 64, 10_000, 2);
             case "failover" -> List.of(CoreappFailover.run(rig, "defaults (1 s / 5 s)", n, 6_000));
