@@ -143,7 +143,7 @@ public final class BenchMain implements Callable<Integer> {
             case "watch" -> {
               List<Figure> spread = WatchFanout.run(rig, rounds, HEARTBEAT_MS, 50, false);
               List<Figure> leader = WatchFanout.run(rig, rounds, HEARTBEAT_MS, 50, true);
-              yield java.util.stream.Stream.concat(spread.stream(), leader.stream()).toList();
+              yield Stream.concat(spread.stream(), leader.stream()).toList();
             }
             case "mirror" -> List.of(MirrorLag.run(rig, rounds, HEARTBEAT_MS, 200));
             case "throughput" -> Throughput.run(rig, quick ? 5 : 30, seconds, 64, 10_000, 2);

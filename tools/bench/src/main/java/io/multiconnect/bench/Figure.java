@@ -7,7 +7,8 @@ import java.util.Map;
  * One measured figure: its distribution, the target it is held against and counts that belong with
  * it (failed messages, trials that did not finish).
  *
- * @param met whether the distribution meets the target, as {@link BenchMain} decides it
+ * @param met whether the figure meets its target (and its other conditions: nothing failed, every
+ *     trial recovered)
  */
 public record Figure(
     String name,

@@ -28,7 +28,7 @@ final class MirrorLag {
         PreparedStatement q =
             db.prepareStatement("SELECT raft_index FROM cluster_state WHERE id = 1")) {
       for (int r = 1; r <= rounds; r++) {
-        rig.admin.updateSettings(baseHeartbeatMs + (r % 2 == 1 ? r : -r), 0);
+        rig.admin.updateSettings(Rig.roundHeartbeatMs(baseHeartbeatMs, r), 0);
         long acked = System.nanoTime();
         long index = rig.status().getAppliedIndex();
         long deadline = acked + 5_000_000_000L;

@@ -2,8 +2,10 @@ package io.multiconnect.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Senders in closed loops through the webapp to one recipient, each recording when its message was
@@ -25,6 +27,7 @@ final class Prober implements AutoCloseable {
   private final String to;
   private final List<Thread> threads = new ArrayList<>();
   private final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+  private final AtomicReference<Outcome> firstOk = new AtomicReference<>();
   private volatile boolean running;
 
   Prober(Rig rig, String to) {
@@ -43,7 +46,12 @@ final class Prober implements AutoCloseable {
                 while (running) {
                   long sent = System.nanoTime();
                   int status = rig.send(to, "bench-" + run + "-" + KEYS.incrementAndGet());
-                  outcomes.add(new Outcome(sent, System.nanoTime(), status));
+                  Outcome o = new Outcome(sent, System.nanoTime(), status);
+                  outcomes.add(o);
+                  if (o.ok()) {
+                    firstOk.accumulateAndGet(
+                        o, (a, b) -> a == null || b.doneNanos() < a.doneNanos() ? b : a);
+                  }
                 }
               },
               "prober-" + i);
@@ -55,10 +63,8 @@ final class Prober implements AutoCloseable {
   }
 
   /** The first message answered 201, if one was. */
-  java.util.Optional<Outcome> firstOk() {
-    return outcomes.stream()
-        .filter(Outcome::ok)
-        .min(java.util.Comparator.comparingLong(Outcome::doneNanos));
+  Optional<Outcome> firstOk() {
+    return Optional.ofNullable(firstOk.get());
   }
 
   /** Stops sending and waits for every message in flight to be answered. */

@@ -26,7 +26,8 @@ final class Rig {
   final Lab lab;
   final AdminClient admin;
   final String authorization;
-  final HttpClient http =
+  private final URI messages;
+  private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(1))
@@ -36,6 +37,7 @@ final class Rig {
     this.lab = lab;
     this.admin = ready.admin();
     this.authorization = ready.authorization();
+    this.messages = URI.create(lab.webappUrl(lab.webapps.get(0)) + "/v1/messages");
   }
 
   ClusterStatus status() {
@@ -102,7 +104,7 @@ final class Rig {
   int send(String to, String idempotencyKey) {
     try {
       HttpRequest.Builder b =
-          HttpRequest.newBuilder(URI.create(lab.webappUrl(lab.webapps.get(0)) + "/v1/messages"))
+          HttpRequest.newBuilder(messages)
               .timeout(Duration.ofSeconds(10))
               .header("Authorization", authorization)
               .header("Content-Type", "application/json")
@@ -120,6 +122,14 @@ final class Rig {
       Thread.currentThread().interrupt();
       return 0;
     }
+  }
+
+  /**
+   * The heartbeat interval a settings round sets: different in every round (and from {@code base}),
+   * so each round's change reaches watchers and the mirror as a change of its own.
+   */
+  static long roundHeartbeatMs(long base, int round) {
+    return base + (round % 2 == 1 ? round : -round);
   }
 
   static void pause(long ms) {

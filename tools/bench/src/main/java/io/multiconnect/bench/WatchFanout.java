@@ -71,7 +71,7 @@ final class WatchFanout {
       List<Double> perWatcher = new ArrayList<>();
       int missing = 0;
       for (int r = 1; r <= rounds; r++) {
-        long value = baseHeartbeatMs + (r % 2 == 1 ? r : -r);
+        long value = Rig.roundHeartbeatMs(baseHeartbeatMs, r);
         long issued = System.nanoTime();
         rig.admin.updateSettings(value, 0);
         long acked = System.nanoTime();
