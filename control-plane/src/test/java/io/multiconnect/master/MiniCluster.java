@@ -7,6 +7,7 @@ import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.multiconnect.master.auth.Tokens;
+import io.multiconnect.master.config.LoopbackPorts;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
@@ -14,8 +15,6 @@ import io.multiconnect.master.grpc.AdminAuth;
 import io.multiconnect.master.mirror.MirrorSettings;
 import io.multiconnect.proto.v1.AdminGrpc;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,7 +39,7 @@ public final class MiniCluster implements AutoCloseable {
     this.baseDir = baseDir;
     this.nodes = new MasterNode[size];
     for (int i = 0; i < size; i++) {
-      peers.add(new PeerAddress("m" + i, "127.0.0.1", freePort(), freePort()));
+      peers.add(new PeerAddress("m" + i, "127.0.0.1", LoopbackPorts.next(), LoopbackPorts.next()));
     }
   }
 
@@ -58,15 +57,6 @@ public final class MiniCluster implements AutoCloseable {
       c.restart(i, snapshotThreshold);
     }
     return c;
-  }
-
-  /** A port free on loopback right now. */
-  public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   MasterConfig config(int i, long snapshotThreshold) {

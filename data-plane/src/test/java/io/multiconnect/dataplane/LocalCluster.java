@@ -9,6 +9,7 @@ import io.multiconnect.dataplane.webapp.WebappServer;
 import io.multiconnect.master.MasterNode;
 import io.multiconnect.master.MiniCluster;
 import io.multiconnect.master.clock.NodeClock;
+import io.multiconnect.master.config.LoopbackPorts;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
@@ -48,8 +49,7 @@ final class LocalCluster implements AutoCloseable {
     this.dir = dir;
     this.mirror = mirror;
     for (int i = 0; i < 3; i++) {
-      peers.add(
-          new PeerAddress("m" + i, "127.0.0.1", MiniCluster.freePort(), MiniCluster.freePort()));
+      peers.add(new PeerAddress("m" + i, "127.0.0.1", LoopbackPorts.next(), LoopbackPorts.next()));
     }
     for (int i = 0; i < 3; i++) {
       masters.add(
@@ -119,7 +119,7 @@ final class LocalCluster implements AutoCloseable {
             System.getProperty("java.class.path"),
             "io.multiconnect.dataplane.coreapp.CoreappMain");
     pb.environment().put("MC_COREAPP_ID", id);
-    pb.environment().put("MC_COREAPP_ADDRESS", "127.0.0.1:" + MiniCluster.freePort());
+    pb.environment().put("MC_COREAPP_ADDRESS", "127.0.0.1:" + LoopbackPorts.next());
     pb.environment().put("MC_MASTERS", String.join(",", masterAddresses()));
     pb.environment().put("MC_UPSTREAM", "127.0.0.1:" + upstream.port());
     mirror.ifPresent(

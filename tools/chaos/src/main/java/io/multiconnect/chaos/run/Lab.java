@@ -2,10 +2,10 @@ package io.multiconnect.chaos.run;
 
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
+import io.multiconnect.master.config.LoopbackPorts;
 import io.multiconnect.proto.v1.ClusterStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,7 +100,7 @@ public final class Lab implements AutoCloseable {
     if (known != null) {
       return known;
     }
-    int port = net.ownAddresses() ? fixed : freePort();
+    int port = net.ownAddresses() ? fixed : LoopbackPorts.next();
     ports.put(key, port);
     try {
       net.expose(node, port);
@@ -108,14 +108,6 @@ public final class Lab implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return port;
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** A master's API address, as the harness reaches it. */
