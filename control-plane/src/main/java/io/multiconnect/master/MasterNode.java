@@ -18,6 +18,7 @@ import io.multiconnect.master.grpc.AdminAuth;
 import io.multiconnect.master.grpc.AdminService;
 import io.multiconnect.master.grpc.ControlPlaneService;
 import io.multiconnect.master.grpc.LeaderChannels;
+import io.multiconnect.master.grpc.LeaderFeed;
 import io.multiconnect.master.grpc.WatchHub;
 import io.multiconnect.master.mirror.MirrorPublisher;
 import io.multiconnect.master.raft.CommandCodec;
@@ -70,6 +71,7 @@ public final class MasterNode implements AutoCloseable {
   private final RaftAccess raft;
   private final WatchHub watchHub = new WatchHub();
   private final LeaderChannels leaderChannels;
+  private final LeaderFeed leaderFeed;
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server grpcServer;
   private final Semaphore wakeups = new Semaphore(0);
@@ -90,6 +92,7 @@ public final class MasterNode implements AutoCloseable {
     this.coordinator = new Coordinator(clock::nanoTime);
     this.raft = new RaftAccess(config, stateMachine);
     this.leaderChannels = new LeaderChannels();
+    this.leaderFeed = new LeaderFeed(config.nodeId(), this::leaderHint, leaderChannels, watchHub);
     stateMachine.setListener(new StateListener());
     PeerAddress self = config.self();
     this.grpcServer =
@@ -118,6 +121,7 @@ public final class MasterNode implements AutoCloseable {
     raft.start();
     watchHub.publish(stateMachine.state());
     grpcServer.start();
+    leaderFeed.start();
     mirror.ifPresent(MirrorPublisher::start);
     controlThread.start();
     LOG.info(
@@ -137,6 +141,7 @@ public final class MasterNode implements AutoCloseable {
     health.enterTerminalState();
     controlThread.interrupt();
     grpcServer.shutdownNow();
+    leaderFeed.close();
     watchHub.close();
     mirror.ifPresent(MirrorPublisher::close);
     leaderChannels.close();
@@ -318,6 +323,7 @@ public final class MasterNode implements AutoCloseable {
 
     @Override
     public void leaderChanged(RaftPeerId newLeaderId) {
+      leaderFeed.leaderChanged();
       if (!RaftPeerId.valueOf(config.nodeId()).equals(newLeaderId)) {
         if (leaderTerm >= 0) {
           LOG.info(

@@ -12,6 +12,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -25,6 +26,13 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>A watcher that already saw a newer version than this master has applied (it comes from a
  * master further ahead, say after this one restarted) is sent nothing until this master's map
  * reaches that version, then the map: an older snapshot would take its routing back in time.
+ *
+ * <p>Maps come from two sources: this master's own applies ({@link #publish}) and, on a follower,
+ * the leader's own Watch stream ({@link #relay}, fed by {@link LeaderFeed}). A follower learns that
+ * an entry is committed only from the leader's next AppendEntries and then applies it; the leader's
+ * stream usually brings the same map earlier. Both carry the state after a committed prefix of the
+ * log, so the map at a version is the same whichever brought it, and the hub keeps whichever is
+ * newer.
  *
  * <p>Runs on its own single thread: the state machine only enqueues (never blocks in apply), and
  * every watcher sees events in version order.
@@ -45,6 +53,9 @@ public final class WatchHub implements AutoCloseable {
 
   private ShardMap latest;
 
+  /** {@link #latest}'s version, for other threads; 0 before the first map. */
+  private volatile long version;
+
   public WatchHub() {
     this(
         Executors.newSingleThreadExecutor(
@@ -63,22 +74,41 @@ public final class WatchHub implements AutoCloseable {
   /** Hands the state to the hub's thread; returns at once. */
   public void publish(ClusterState state) {
     ShardMap map = Protos.shardMap(state);
-    try {
-      executor.execute(() -> onMap(map));
-    } catch (RejectedExecutionException closed) {
-      // shutting down: watchers are being closed anyway
-    }
+    run(() -> onMap(map));
+  }
+
+  /**
+   * Hands an event of the leader's Watch stream to the hub's thread; returns at once. Deltas apply
+   * to this hub's newest map: the leader's stream has no routing change between two of its events,
+   * so any map this hub holds from that stretch is the base the delta was computed against.
+   */
+  public void relay(WatchEvent event) {
+    run(() -> onRelayed(event));
+  }
+
+  /** The version of the newest map, the point a relayed stream resumes from. */
+  public long version() {
+    return version;
   }
 
   void subscribe(long fromVersion, ServerCallStreamObserver<WatchEvent> watcher) {
     watcher.setOnCancelHandler(
         () ->
-            executor.execute(
+            run(
                 () -> {
                   watchers.remove(watcher);
                   ahead.remove(watcher);
                 }));
-    executor.execute(() -> addWatcher(fromVersion, watcher));
+    run(() -> addWatcher(fromVersion, watcher));
+  }
+
+  /** Runs {@code step} on the hub's thread; nothing once the hub is closed. */
+  private void run(Runnable step) {
+    try {
+      executor.execute(step);
+    } catch (RejectedExecutionException closed) {
+      // shutting down: watchers are being closed anyway
+    }
   }
 
   private void addWatcher(long fromVersion, ServerCallStreamObserver<WatchEvent> watcher) {
@@ -111,12 +141,28 @@ public final class WatchHub implements AutoCloseable {
     return true;
   }
 
+  private void onRelayed(WatchEvent event) {
+    if (latest == null || event.getVersion() <= latest.getVersion()) {
+      return;
+    }
+    if (event.hasDelta()) {
+      onMap(applyDelta(latest, event));
+      return;
+    }
+    // A snapshot from ahead: the changes between this hub's map and it are folded into one event,
+    // so a watcher that saw a version in between could not resume from the history exactly.
+    onMap(event.getSnapshot());
+    history.clear();
+    completeSince = event.getVersion();
+  }
+
   private void onMap(ShardMap map) {
     if (latest != null && map.getVersion() <= latest.getVersion()) {
       return;
     }
     ShardMap previous = latest;
     latest = map;
+    version = map.getVersion();
     if (previous == null) {
       completeSince = map.getVersion();
       return;
@@ -174,6 +220,23 @@ public final class WatchHub implements AutoCloseable {
     }
     before.keySet().stream().sorted().forEach(d::addRemovedShards);
     return d.build();
+  }
+
+  /**
+   * The inverse of {@link #delta}: {@code from} with the event's changes, at the event's version.
+   */
+  static ShardMap applyDelta(ShardMap from, WatchEvent event) {
+    ShardMapDelta d = event.getDelta();
+    Map<Integer, ShardAssignment> byShard = new TreeMap<>();
+    from.getAssignmentsList().forEach(a -> byShard.put(a.getShard(), a));
+    d.getRemovedShardsList().forEach(byShard::remove);
+    d.getUpsertsList().forEach(a -> byShard.put(a.getShard(), a));
+    return ShardMap.newBuilder()
+        .setVersion(event.getVersion())
+        .setShardCount(d.getShardCount())
+        .addAllAssignments(byShard.values())
+        .setSettings(d.getSettings())
+        .build();
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.proto.v1.WatchEvent;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,54 @@ class WatchHubTest {
     hub.close();
     assertTrue(waiting.completed);
     assertTrue(current.completed);
+  }
+
+  @Test
+  void aChangeGoesOutOnceWhicheverSourceBringsItFirst() {
+    hub.publish(V1);
+    Recorder w = subscribe(0);
+    hub.relay(delta(V1, V2)); // the leader's stream first
+    hub.publish(V2); // then this master's own apply
+    hub.publish(V3); // own apply first
+    hub.relay(delta(V2, V3)); // then the leader's stream
+    assertEquals(List.of("snapshot@1", "delta@2:0=c1", "delta@3:0=c2"), w.seen);
+    assertEquals(3, hub.version());
+  }
+
+  @Test
+  void aSnapshotFromAheadLeavesAHoleNoWatcherResumesAcross() {
+    // The leader's stream starts with a snapshot at 3 while this hub has 1. Shard 0 went to c1 at
+    // 2 and lost it at 3: the hub never saw 2, and 3 routes like 1, so nothing goes out now.
+    ClusterState v3 = V2.apply(new Command.RemovePrimary(0, V2.assignments().get(0).epoch()), 3);
+    hub.publish(V1);
+    Recorder w = subscribe(0);
+    hub.relay(WatchEvent.newBuilder().setVersion(3).setSnapshot(Protos.shardMap(v3)).build());
+    assertEquals(List.of("snapshot@1"), w.seen);
+    // A watcher that saw version 2 elsewhere (shard 0 on c1) must not resume with nothing.
+    assertEquals(List.of("snapshot@3"), subscribe(2).seen);
+    assertEquals(List.of(), subscribe(3).seen);
+  }
+
+  @Test
+  void applyingADeltaGivesTheMapItWasComputedTo() {
+    ClusterState v4 = V3.apply(new Command.SetShardCount(2), 4);
+    ClusterState v5 =
+        v4.apply(new Command.UpdateSettings(Duration.ofMillis(300), Duration.ofSeconds(2)), 5);
+    List<ClusterState> states = List.of(V1, V2, V3, v4, v5);
+    for (int i = 0; i + 1 < states.size(); i++) {
+      ClusterState from = states.get(i);
+      ClusterState to = states.get(i + 1);
+      assertEquals(
+          Protos.shardMap(to), WatchHub.applyDelta(Protos.shardMap(from), delta(from, to)));
+    }
+  }
+
+  /** The event the leader's hub sends for the change from {@code from} to {@code to}. */
+  private static WatchEvent delta(ClusterState from, ClusterState to) {
+    return WatchEvent.newBuilder()
+        .setVersion(to.version())
+        .setDelta(WatchHub.delta(Protos.shardMap(from), Protos.shardMap(to)))
+        .build();
   }
 
   private Recorder subscribe(long fromVersion) {
