@@ -47,6 +47,12 @@ public final class UpstreamSimulator implements AutoCloseable {
    */
   public static final Duration DEFAULT_SILENCE = Duration.ofMillis(400);
 
+  /** How many of the newest log events are kept unless {@code --max-events} says otherwise. */
+  public static final int DEFAULT_MAX_EVENTS = 500_000;
+
+  /** The most events one GetReport answer carries. */
+  static final int REPORT_PAGE = 10_000;
+
   private final UpstreamState state;
   private final Server server;
   private final ScheduledExecutorService sweeper =
@@ -58,11 +64,11 @@ public final class UpstreamSimulator implements AutoCloseable {
           });
 
   public UpstreamSimulator(String host, int port) {
-    this(host, port, DEFAULT_SILENCE);
+    this(host, port, DEFAULT_SILENCE, DEFAULT_MAX_EVENTS);
   }
 
-  public UpstreamSimulator(String host, int port, Duration silence) {
-    this.state = new UpstreamState(Clock.systemUTC(), System::nanoTime, silence);
+  public UpstreamSimulator(String host, int port, Duration silence, int maxEvents) {
+    this.state = new UpstreamState(Clock.systemUTC(), System::nanoTime, silence, maxEvents);
     this.server =
         NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
             .addService(new Service())
@@ -184,33 +190,43 @@ public final class UpstreamSimulator implements AutoCloseable {
 
     @Override
     public void getReport(ReportRequest r, StreamObserver<Report> out) {
+      int limit = r.getMaxEvents() == 0 ? REPORT_PAGE : Math.min(r.getMaxEvents(), REPORT_PAGE);
+      UpstreamState.Page page = state.eventsAfter(r.getAfterSequence(), limit);
       out.onNext(
           Report.newBuilder()
               .setBans(state.bans())
               .setAcceptedMessages(state.acceptedMessages())
-              .addAllEvents(state.eventsAfter(r.getAfterSequence()))
+              .addAllEvents(page.events())
+              .setMore(page.more())
+              .setFirstSequence(page.firstSequence())
               .build());
       out.onCompleted();
     }
   }
 
-  /** {@code UpstreamSimulator [--host H] [--port P] [--silence-ms MS]}; stops on SIGTERM. */
+  /**
+   * {@code UpstreamSimulator [--host H] [--port P] [--silence-ms MS] [--max-events N]}; stops on
+   * SIGTERM.
+   */
   public static void main(String[] args) throws Exception {
     String host = "127.0.0.1";
     int port = 9800;
     Duration silence = DEFAULT_SILENCE;
+    int maxEvents = DEFAULT_MAX_EVENTS;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--host" -> host = args[i + 1];
         case "--port" -> port = Integer.parseInt(args[i + 1]);
         case "--silence-ms" -> silence = Duration.ofMillis(Long.parseLong(args[i + 1]));
+        case "--max-events" -> maxEvents = Integer.parseInt(args[i + 1]);
         default -> {
-          System.err.println("usage: upstream [--host H] [--port P] [--silence-ms MS]");
+          System.err.println(
+              "usage: upstream [--host H] [--port P] [--silence-ms MS] [--max-events N]");
           System.exit(2);
         }
       }
     }
-    UpstreamSimulator sim = new UpstreamSimulator(host, port, silence).start();
+    UpstreamSimulator sim = new UpstreamSimulator(host, port, silence, maxEvents).start();
     Shutdown.closeOnSignal(sim);
   }
 }

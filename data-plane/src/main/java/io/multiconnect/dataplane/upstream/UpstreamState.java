@@ -5,7 +5,8 @@ import io.multiconnect.master.core.Revocation;
 import io.multiconnect.proto.v1.upstream.UpstreamEvent;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,7 +62,9 @@ final class UpstreamState {
   private final Map<String, Session> open = new LinkedHashMap<>();
   private final Map<String, Long> lastHeard = new HashMap<>();
   private final Map<String, String> messageIdByClientId = new HashMap<>();
-  private final List<UpstreamEvent> events = new ArrayList<>();
+  private final Deque<UpstreamEvent> events = new ArrayDeque<>();
+  private final int maxEvents;
+  private long logged;
   private long nextSession = 1;
   private long nextMessage = 1;
   private long bans;
@@ -70,11 +73,16 @@ final class UpstreamState {
    * @param clock wall time for the event log
    * @param nanos monotonic time: event stamps and the silence timeout
    * @param silence how long a session's holder may stay silent before the session is closed
+   * @param maxEvents how many of the newest log events are kept (older ones are dropped)
    */
-  UpstreamState(Clock clock, LongSupplier nanos, Duration silence) {
+  UpstreamState(Clock clock, LongSupplier nanos, Duration silence, int maxEvents) {
+    if (maxEvents < 1) {
+      throw new IllegalArgumentException("maxEvents must be at least 1, got " + maxEvents);
+    }
     this.clock = clock;
     this.nanos = nanos;
     this.silenceNanos = silence.toNanos();
+    this.maxEvents = maxEvents;
   }
 
   synchronized OpenResult open(
@@ -222,9 +230,20 @@ final class UpstreamState {
     return messageIdByClientId.size();
   }
 
-  synchronized List<UpstreamEvent> eventsAfter(long sequence) {
-    int from = (int) Math.min(sequence, events.size());
-    return List.copyOf(events.subList(from, events.size()));
+  /**
+   * Up to {@code limit} log events after {@code sequence}, oldest first; {@code more} when others
+   * follow them, and the sequence of the oldest event still kept ({@code firstSequence} > 1: the
+   * ones before it were dropped).
+   */
+  record Page(List<UpstreamEvent> events, boolean more, long firstSequence) {}
+
+  synchronized Page eventsAfter(long sequence, int limit) {
+    long first = logged - events.size() + 1;
+    long skip = Math.max(0, sequence + 1 - first);
+    List<UpstreamEvent> page = events.stream().skip(skip).limit(Math.max(0, limit)).toList();
+    long last =
+        page.isEmpty() ? Math.max(sequence, first - 1) : page.get(page.size() - 1).getSequence();
+    return new Page(page, last < logged, first);
   }
 
   private void log(
@@ -240,10 +259,13 @@ final class UpstreamState {
       long epoch,
       String detail,
       String messageId) {
-    events.add(
+    if (events.size() == maxEvents) {
+      events.removeFirst();
+    }
+    events.addLast(
         UpstreamEvent.newBuilder()
             .setMessageId(messageId)
-            .setSequence(events.size() + 1)
+            .setSequence(++logged)
             .setAtUnixMs(clock.millis())
             .setAtMonotonicNanos(nanos.getAsLong())
             .setKind(kind)

@@ -17,7 +17,7 @@ class UpstreamStateTest {
   private static final long MS = 1_000_000;
   private final AtomicLong nanos = new AtomicLong();
   private final UpstreamState state =
-      new UpstreamState(Clock.systemUTC(), nanos::get, Duration.ofMillis(400));
+      new UpstreamState(Clock.systemUTC(), nanos::get, Duration.ofMillis(400), 1000);
   private final List<String> displaced = new ArrayList<>();
 
   private UpstreamState.OpenResult open(String coreapp, int shard, int count, long epoch) {
@@ -117,7 +117,7 @@ class UpstreamStateTest {
     assertInstanceOf(UpstreamState.SendResult.Refused.class, state.send(s, 6, "m2", to));
     assertInstanceOf(
         UpstreamState.SendResult.Refused.class, state.send(s, 7, "m3", recipientIn(0, 2)));
-    List<String> kinds = state.eventsAfter(0).stream().map(e -> e.getKind()).toList();
+    List<String> kinds = state.eventsAfter(0, 100).events().stream().map(e -> e.getKind()).toList();
     assertEquals(
         List.of(
             "session_opened",
@@ -126,5 +126,33 @@ class UpstreamStateTest {
             "message_refused",
             "message_refused"),
         kinds);
+  }
+
+  @Test
+  void theLogKeepsTheNewestEventsAndIsReadInPages() {
+    UpstreamState small =
+        new UpstreamState(Clock.systemUTC(), nanos::get, Duration.ofMillis(400), 3);
+    String s = id(small.open("a", 0, 1, 1, reason -> {}));
+    for (int i = 1; i <= 4; i++) {
+      small.send(s, 1, "m" + i, recipientIn(0, 1));
+    }
+    // 5 events logged (the session, 4 messages); the newest 3 are kept.
+    UpstreamState.Page all = small.eventsAfter(0, 10);
+    assertEquals(List.of(3L, 4L, 5L), sequences(all));
+    assertEquals(3, all.firstSequence());
+    assertFalse(all.more());
+
+    UpstreamState.Page first = small.eventsAfter(0, 2);
+    assertEquals(List.of(3L, 4L), sequences(first));
+    assertTrue(first.more());
+    UpstreamState.Page second = small.eventsAfter(4, 2);
+    assertEquals(List.of(5L), sequences(second));
+    assertFalse(second.more());
+    assertEquals(List.of(), sequences(small.eventsAfter(5, 2)));
+    assertFalse(small.eventsAfter(5, 2).more());
+  }
+
+  private static List<Long> sequences(UpstreamState.Page page) {
+    return page.events().stream().map(e -> e.getSequence()).toList();
   }
 }

@@ -12,7 +12,6 @@ import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.upstream.Report;
-import io.multiconnect.proto.v1.upstream.ReportRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -248,9 +246,7 @@ public final class ChaosMain implements Callable<Integer> {
   private static Report upstreamReport(Lab lab) {
     ManagedChannel ch = Endpoints.channel(lab.upstreamAddress());
     try {
-      return UpstreamGrpc.newBlockingStub(ch)
-          .withDeadline(io.grpc.Deadline.after(30, TimeUnit.SECONDS))
-          .getReport(ReportRequest.getDefaultInstance());
+      return Collect.fullReport(UpstreamGrpc.newBlockingStub(ch), 0);
     } finally {
       Endpoints.shutdown(List.of(ch));
     }

@@ -2,9 +2,12 @@ package io.multiconnect.chaos.run;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.Deadline;
 import io.multiconnect.chaos.history.Event;
 import io.multiconnect.proto.v1.upstream.Report;
+import io.multiconnect.proto.v1.upstream.ReportRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamEvent;
+import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +18,52 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** Turns what the nodes recorded (lease journals, the upstream's log) into history events. */
 final class Collect {
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
+  /** Bounds the pages read from the upstream: 100 million events, far beyond any run. */
+  static final int MAX_REPORT_PAGES = 10_000;
+
   private Collect() {}
+
+  /**
+   * The upstream's whole report, read in pages of {@code pageSize} events (0: the simulator's; one
+   * answer would pass gRPC's 4 MB limit a few minutes into a busy run). Fails when the simulator
+   * dropped its oldest events: every check needs all of them.
+   */
+  static Report fullReport(UpstreamGrpc.UpstreamBlockingStub upstream, int pageSize) {
+    Report.Builder all = Report.newBuilder();
+    long after = 0;
+    for (int page = 0; page < MAX_REPORT_PAGES; page++) {
+      Report r =
+          upstream
+              .withDeadline(Deadline.after(30, TimeUnit.SECONDS))
+              .getReport(
+                  ReportRequest.newBuilder()
+                      .setAfterSequence(after)
+                      .setMaxEvents(pageSize)
+                      .build());
+      if (r.getFirstSequence() > 1) {
+        throw new IllegalStateException(
+            "the upstream simulator dropped its oldest "
+                + (r.getFirstSequence() - 1)
+                + " events (it keeps the newest --max-events); the checks need every one");
+      }
+      all.setBans(r.getBans())
+          .setAcceptedMessages(r.getAcceptedMessages())
+          .addAllEvents(r.getEventsList());
+      if (!r.getMore() || r.getEventsCount() == 0) {
+        return all.setFirstSequence(r.getFirstSequence()).build();
+      }
+      after = r.getEvents(r.getEventsCount() - 1).getSequence();
+    }
+    throw new IllegalStateException(
+        "the upstream report did not end within " + MAX_REPORT_PAGES + " pages");
+  }
 
   /**
    * A coreapp's lease journal as one {@code lease} interval per claim: from its start to the moment
