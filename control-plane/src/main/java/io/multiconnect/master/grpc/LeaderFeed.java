@@ -66,10 +66,16 @@ public final class LeaderFeed implements AutoCloseable {
 
   /** Checks at once which master to follow (called on every Raft leader change). */
   public void leaderChanged() {
+    run(this::follow);
+  }
+
+  /** Runs {@code step} on the feed's thread; returns false once the feed is closed. */
+  private boolean run(Runnable step) {
     try {
-      executor.execute(this::follow);
+      executor.execute(step);
+      return true;
     } catch (RejectedExecutionException closed) {
-      // shutting down
+      return false;
     }
   }
 
@@ -125,23 +131,19 @@ public final class LeaderFeed implements AutoCloseable {
 
   /** Forgets a stream that ended, so the next check opens a new one. */
   private void ended(Context.CancellableContext ctx, boolean received, String why) {
-    try {
-      executor.execute(
-          () -> {
-            if (stream != ctx) {
-              return;
-            }
-            if (received) {
-              LOG.info("master {}: the leader's watch stream ended ({})", selfId, why);
-            } else {
-              LOG.debug("master {}: no watch stream from the leader ({})", selfId, why);
-            }
-            stream = null;
-            target = null;
-          });
-    } catch (RejectedExecutionException closed) {
-      // shutting down
-    }
+    run(
+        () -> {
+          if (stream != ctx) {
+            return;
+          }
+          if (received) {
+            LOG.info("master {}: the leader's watch stream ended ({})", selfId, why);
+          } else {
+            LOG.debug("master {}: no watch stream from the leader ({})", selfId, why);
+          }
+          stream = null;
+          target = null;
+        });
   }
 
   private void cancel() {
@@ -153,10 +155,8 @@ public final class LeaderFeed implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      executor.execute(this::cancel);
-    } catch (RejectedExecutionException alreadyClosed) {
-      return;
+    if (!run(this::cancel)) {
+      return; // closed already
     }
     executor.shutdown();
     try {

@@ -241,9 +241,7 @@ final class UpstreamState {
     long first = logged - events.size() + 1;
     long skip = Math.max(0, sequence + 1 - first);
     List<UpstreamEvent> page = events.stream().skip(skip).limit(Math.max(0, limit)).toList();
-    long last =
-        page.isEmpty() ? Math.max(sequence, first - 1) : page.get(page.size() - 1).getSequence();
-    return new Page(page, last < logged, first);
+    return new Page(page, skip + page.size() < events.size(), first);
   }
 
   private void log(
