@@ -9,9 +9,6 @@ import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.ShardAssignment;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -26,18 +23,13 @@ final class Rig {
   final Lab lab;
   final AdminClient admin;
   final String authorization;
-  private final URI messages;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(1))
-          .build();
+  private final KeepAliveHttp http;
 
   Rig(Lab lab, Lab.Ready ready) {
     this.lab = lab;
     this.admin = ready.admin();
     this.authorization = ready.authorization();
-    this.messages = URI.create(lab.webappUrl(lab.webapps.get(0)) + "/v1/messages");
+    this.http = new KeepAliveHttp(URI.create(lab.webappUrl(lab.webapps.get(0))), 10_000);
   }
 
   ClusterStatus status() {
@@ -103,23 +95,13 @@ final class Rig {
   /** Sends one message through the first webapp; the HTTP status, or 0 when no answer came. */
   int send(String to, String idempotencyKey) {
     try {
-      HttpRequest.Builder b =
-          HttpRequest.newBuilder(messages)
-              .timeout(Duration.ofSeconds(10))
-              .header("Authorization", authorization)
-              .header("Content-Type", "application/json")
-              .POST(
-                  HttpRequest.BodyPublishers.ofString(
-                      "{\"to\":\"" + to + "\",\"type\":\"text\",\"text\":{\"body\":\"bench\"}}"));
-      if (idempotencyKey != null) {
-        b.header("Idempotency-Key", idempotencyKey);
-      }
-      return http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-    } catch (IOException e) {
+      return http.post(
+          "/v1/messages",
+          authorization,
+          idempotencyKey,
+          "{\"to\":\"" + to + "\",\"type\":\"text\",\"text\":{\"body\":\"bench\"}}");
+    } catch (IOException | RuntimeException e) {
       LOG.debug("send: {}", e.toString());
-      return 0;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       return 0;
     }
   }
