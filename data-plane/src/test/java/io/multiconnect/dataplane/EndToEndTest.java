@@ -2,6 +2,7 @@ package io.multiconnect.dataplane;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.dataplane.coreapp.CoreappNode;
@@ -9,7 +10,10 @@ import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.MovePrimaryRequest;
+import io.multiconnect.proto.v1.Refusal;
 import io.multiconnect.proto.v1.SendMessageRequest;
+import io.multiconnect.proto.v1.SendMessagesRequest;
+import io.multiconnect.proto.v1.SendMessagesResponse;
 import io.multiconnect.proto.v1.SetDrainedRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.nio.file.Path;
@@ -369,34 +373,70 @@ class EndToEndTest {
     return "{\"to\":\"" + to + "\",\"type\":\"text\",\"text\":{\"body\":\"hi\"}}";
   }
 
+  /**
+   * A coreapp refuses a message for a shard it does not hold and names the primary; SendMessages
+   * answers each message on its own, in order: sent, refused with the primary named, refused for a
+   * recipient of another shard; a message id repeated in the batch is sent once.
+   */
   @Test
-  void aCoreappAskedForAShardItDoesNotHoldNamesThePrimary() throws Exception {
+  void aCoreappNamesThePrimaryAndAnswersEachMessageOfABatchOnItsOwn() throws Exception {
     startTwoShards(2, UNHEALTHY);
     Assignment shard0 = primaryOf(0);
     Assignment shard1 = primaryOf(1);
-    String wrongAddress = cluster.state().coreapps().get(shard0.coreappId()).address();
-    String rightAddress = cluster.state().coreapps().get(shard1.coreappId()).address();
-    var channel = Endpoints.channel(wrongAddress);
+    String address0 = cluster.state().coreapps().get(shard0.coreappId()).address();
+    String address1 = cluster.state().coreapps().get(shard1.coreappId()).address();
+    var channel = Endpoints.channel(address0);
     try {
       var e =
           org.junit.jupiter.api.Assertions.assertThrows(
               io.grpc.StatusRuntimeException.class,
               () ->
                   CoreappGrpc.newBlockingStub(channel)
-                      .sendMessage(
-                          SendMessageRequest.newBuilder()
-                              .setShard(1)
-                              .setShardCount(2)
-                              .setEpoch(shard1.epoch())
-                              .setMessageId("misrouted-1")
-                              .setTo(recipients(1, 2, 1).get(0))
-                              .setBody("hi")
-                              .build()));
+                      .sendMessage(message(1, shard1.epoch(), "misrouted-1", 0)));
       assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-      assertEquals(rightAddress, e.getTrailers().get(CoreappNode.PRIMARY_ADDRESS_KEY));
+      assertEquals(address1, e.getTrailers().get(CoreappNode.PRIMARY_ADDRESS_KEY));
       assertTrue(e.getStatus().getDescription().contains("the primary is " + shard1.coreappId()));
+
+      long acceptedBefore = cluster.upstream.acceptedMessages();
+      SendMessageRequest otherShardRecipient =
+          message(0, shard0.epoch(), "batch-wrong-recipient", 0).toBuilder()
+              .setTo(recipients(1, 2, 1).get(0))
+              .build();
+      SendMessagesResponse r =
+          CoreappGrpc.newBlockingStub(channel)
+              .sendMessages(
+                  SendMessagesRequest.newBuilder()
+                      .addMessages(message(0, shard0.epoch(), "batch-1", 0))
+                      .addMessages(message(1, shard1.epoch(), "batch-misrouted", 0))
+                      .addMessages(message(0, shard0.epoch(), "batch-2", 1))
+                      .addMessages(otherShardRecipient)
+                      .addMessages(message(0, shard0.epoch(), "batch-1", 0))
+                      .build());
+      assertEquals(5, r.getResultsCount());
+      assertFalse(r.getResults(0).getId().isEmpty(), r.toString());
+      assertFalse(r.getResults(2).getId().isEmpty(), r.toString());
+      assertEquals(r.getResults(0).getId(), r.getResults(4).getId(), "the same id, sent once");
+      Refusal notPrimary = r.getResults(1).getRefusal();
+      assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION.value(), notPrimary.getCode());
+      assertEquals(address1, notPrimary.getPrimaryAddress());
+      assertEquals(shard1.epoch(), notPrimary.getPrimaryEpoch());
+      Refusal wrongShard = r.getResults(3).getRefusal();
+      assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION.value(), wrongShard.getCode());
+      assertTrue(wrongShard.getDescription().contains("is not in shard 0"), wrongShard.toString());
+      assertEquals(acceptedBefore + 2, cluster.upstream.acceptedMessages());
     } finally {
       Endpoints.shutdown(List.of(channel));
     }
+  }
+
+  private static SendMessageRequest message(int shard, long epoch, String id, int recipient) {
+    return SendMessageRequest.newBuilder()
+        .setShard(shard)
+        .setShardCount(2)
+        .setEpoch(epoch)
+        .setMessageId(id)
+        .setTo(recipients(shard, 2, recipient + 1).get(recipient))
+        .setBody("hi")
+        .build();
   }
 }

@@ -16,7 +16,6 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.dataplane.ShardMapWatcher;
-import io.multiconnect.dataplane.Sharding;
 import io.multiconnect.master.clock.NodeClock;
 import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.CoreappLease;
@@ -26,19 +25,20 @@ import io.multiconnect.proto.v1.CoreappStatusRequest;
 import io.multiconnect.proto.v1.CoreappStatusResponse;
 import io.multiconnect.proto.v1.HeartbeatRequest;
 import io.multiconnect.proto.v1.HeartbeatResponse;
+import io.multiconnect.proto.v1.Refusal;
 import io.multiconnect.proto.v1.RegisterRequest;
 import io.multiconnect.proto.v1.ReleaseRequest;
 import io.multiconnect.proto.v1.Role;
 import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.SendMessageResponse;
-import io.multiconnect.proto.v1.ShardAssignment;
+import io.multiconnect.proto.v1.SendMessagesRequest;
+import io.multiconnect.proto.v1.SendMessagesResponse;
+import io.multiconnect.proto.v1.SendResult;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.SessionAck;
 import io.multiconnect.proto.v1.upstream.SessionEvent;
 import io.multiconnect.proto.v1.upstream.SessionRef;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
-import io.multiconnect.proto.v1.upstream.UpstreamSendRequest;
-import io.multiconnect.proto.v1.upstream.UpstreamSendResponse;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -79,11 +79,24 @@ public final class CoreappNode implements AutoCloseable {
   public static final Metadata.Key<String> PRIMARY_EPOCH_KEY =
       Metadata.Key.of("multiconnect-primary-epoch", Metadata.ASCII_STRING_MARSHALLER);
 
-  /** Deadline of one message sent upstream. */
-  static final Duration SEND_DEADLINE = Duration.ofSeconds(2);
+  /**
+   * What SendMessage fails with for a refused message: the refusal's status and description, and
+   * the trailers {@link #PRIMARY_ADDRESS_KEY} and {@link #PRIMARY_EPOCH_KEY} when it names the
+   * primary. Webapps turn a refusal in a SendMessages answer into the same exception.
+   */
+  public static StatusRuntimeException refused(Refusal r) {
+    Metadata trailers = new Metadata();
+    if (!r.getPrimaryAddress().isEmpty()) {
+      trailers.put(PRIMARY_ADDRESS_KEY, r.getPrimaryAddress());
+      trailers.put(PRIMARY_EPOCH_KEY, Long.toString(r.getPrimaryEpoch()));
+    }
+    return Status.fromCodeValue(r.getCode())
+        .withDescription(r.getDescription())
+        .asRuntimeException(trailers);
+  }
 
   /** What the handlers may act on: published by the loop, read by any thread. */
-  private record Active(
+  record Active(
       int shard, int shardCount, long epoch, String sessionId, long leaseExpiresAtNanos) {}
 
   /** The loop's view of the upstream session it holds (or is opening). */
@@ -110,7 +123,8 @@ public final class CoreappNode implements AutoCloseable {
   private final Server server;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CoreappLease lease = new CoreappLease();
-  private final ShardMapWatcher shardMap; // only to name the current primary when refusing
+  private final ShardMapWatcher shardMap;
+  private final MessageSends sends;
   private final Optional<DbLiveness> dbLiveness;
   private final NodeClock clock;
   private final long silenceNanos;
@@ -159,6 +173,7 @@ public final class CoreappNode implements AutoCloseable {
     this.shardMap =
         new ShardMapWatcher(config.masters(), "coreapp-" + config.id())
             .onChange(e -> loop.execute(this::heartbeat));
+    this.sends = new MessageSends(config.id(), clock, () -> active, upstreamChannel, shardMap);
     this.dbLiveness =
         config.liveness().map(db -> new DbLiveness(db, config.id(), config.address()));
     this.server =
@@ -610,71 +625,27 @@ public final class CoreappNode implements AutoCloseable {
   private final class Service extends CoreappGrpc.CoreappImplBase {
     @Override
     public void sendMessage(SendMessageRequest r, StreamObserver<SendMessageResponse> out) {
-      Active a = active;
-      if (a == null
-          || a.shard != r.getShard()
-          || a.epoch != r.getEpoch()
-          || clock.nanoTime() - a.leaseExpiresAtNanos >= 0) {
-        out.onError(notPrimary(r.getShard(), r.getEpoch()));
-        return;
-      }
-      if (a.sessionId == null) {
-        out.onError(
-            Status.UNAVAILABLE.withDescription("upstream session connecting").asRuntimeException());
-        return;
-      }
-      if (Sharding.shardOf(r.getTo(), a.shardCount) != a.shard) {
-        out.onError(
-            Status.FAILED_PRECONDITION
-                .withDescription("recipient " + r.getTo() + " is not in shard " + a.shard)
-                .asRuntimeException());
-        return;
-      }
-      try {
-        UpstreamSendResponse sent =
-            UpstreamGrpc.newBlockingStub(upstreamChannel)
-                .withDeadline(Deadline.after(SEND_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
-                .send(
-                    UpstreamSendRequest.newBuilder()
-                        .setSessionId(a.sessionId)
-                        .setEpoch(a.epoch)
-                        .setClientMessageId(r.getMessageId())
-                        .setTo(r.getTo())
-                        .setBody(r.getBody())
-                        .build());
-        out.onNext(SendMessageResponse.newBuilder().setId(sent.getMessageId()).build());
-        out.onCompleted();
-      } catch (io.grpc.StatusRuntimeException e) {
-        out.onError(
-            Status.UNAVAILABLE
-                .withDescription("upstream refused or unreachable: " + e.getStatus())
-                .asRuntimeException());
-      }
+      sends.send(
+          List.of(r),
+          results -> {
+            SendResult result = results.get(0);
+            if (result.hasRefusal()) {
+              out.onError(refused(result.getRefusal()));
+            } else {
+              out.onNext(SendMessageResponse.newBuilder().setId(result.getId()).build());
+              out.onCompleted();
+            }
+          });
     }
 
-    /** The refusal, naming the shard's current primary when this coreapp's table knows it. */
-    private StatusRuntimeException notPrimary(int shard, long epoch) {
-      String message =
-          "coreapp " + config.id() + " is not the primary of shard " + shard + " at epoch " + epoch;
-      Metadata trailers = new Metadata();
-      Optional<ShardAssignment> current =
-          shardMap
-              .table()
-              .primaryOf(shard)
-              .filter(a -> !a.getCoreappId().equals(config.id()) && a.getEpoch() >= epoch);
-      if (current.isPresent()) {
-        message +=
-            "; the primary is "
-                + current.get().getCoreappId()
-                + " at "
-                + current.get().getCoreappAddress()
-                + " (epoch "
-                + current.get().getEpoch()
-                + ")";
-        trailers.put(PRIMARY_ADDRESS_KEY, current.get().getCoreappAddress());
-        trailers.put(PRIMARY_EPOCH_KEY, Long.toString(current.get().getEpoch()));
-      }
-      return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException(trailers);
+    @Override
+    public void sendMessages(SendMessagesRequest r, StreamObserver<SendMessagesResponse> out) {
+      sends.send(
+          r.getMessagesList(),
+          results -> {
+            out.onNext(SendMessagesResponse.newBuilder().addAllResults(results).build());
+            out.onCompleted();
+          });
     }
 
     @Override

@@ -17,8 +17,11 @@ import io.multiconnect.proto.v1.upstream.SessionClosed;
 import io.multiconnect.proto.v1.upstream.SessionEvent;
 import io.multiconnect.proto.v1.upstream.SessionRef;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
+import io.multiconnect.proto.v1.upstream.UpstreamSendBatch;
 import io.multiconnect.proto.v1.upstream.UpstreamSendRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamSendResponse;
+import io.multiconnect.proto.v1.upstream.UpstreamSendResult;
+import io.multiconnect.proto.v1.upstream.UpstreamSendResults;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -150,21 +153,38 @@ public final class UpstreamSimulator implements AutoCloseable {
 
     @Override
     public void send(UpstreamSendRequest r, StreamObserver<UpstreamSendResponse> out) {
-      UpstreamState.SendResult result =
-          state.send(r.getSessionId(), r.getEpoch(), r.getClientMessageId(), r.getTo());
-      if (result instanceof UpstreamState.SendResult.Accepted a) {
-        out.onNext(
-            UpstreamSendResponse.newBuilder()
-                .setMessageId(a.messageId())
-                .setDuplicate(a.duplicate())
-                .build());
+      UpstreamSendResult result = sendOne(r);
+      if (result.hasSent()) {
+        out.onNext(result.getSent());
         out.onCompleted();
       } else {
         out.onError(
-            Status.FAILED_PRECONDITION
-                .withDescription(((UpstreamState.SendResult.Refused) result).reason())
-                .asRuntimeException());
+            Status.FAILED_PRECONDITION.withDescription(result.getRefused()).asRuntimeException());
       }
+    }
+
+    @Override
+    public void sendBatch(UpstreamSendBatch r, StreamObserver<UpstreamSendResults> out) {
+      UpstreamSendResults.Builder results = UpstreamSendResults.newBuilder();
+      r.getMessagesList().forEach(m -> results.addResults(sendOne(m)));
+      out.onNext(results.build());
+      out.onCompleted();
+    }
+
+    private UpstreamSendResult sendOne(UpstreamSendRequest r) {
+      UpstreamState.SendResult result =
+          state.send(r.getSessionId(), r.getEpoch(), r.getClientMessageId(), r.getTo());
+      if (result instanceof UpstreamState.SendResult.Accepted a) {
+        return UpstreamSendResult.newBuilder()
+            .setSent(
+                UpstreamSendResponse.newBuilder()
+                    .setMessageId(a.messageId())
+                    .setDuplicate(a.duplicate()))
+            .build();
+      }
+      return UpstreamSendResult.newBuilder()
+          .setRefused(((UpstreamState.SendResult.Refused) result).reason())
+          .build();
     }
 
     @Override

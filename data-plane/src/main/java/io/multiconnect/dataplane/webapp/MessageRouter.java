@@ -1,9 +1,14 @@
 package io.multiconnect.dataplane.webapp;
 
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.multiconnect.dataplane.Batcher;
 import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
@@ -11,13 +16,20 @@ import io.multiconnect.dataplane.Sharding;
 import io.multiconnect.dataplane.coreapp.CoreappNode;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.SendMessageRequest;
+import io.multiconnect.proto.v1.SendMessagesRequest;
+import io.multiconnect.proto.v1.SendMessagesResponse;
+import io.multiconnect.proto.v1.SendResult;
 import io.multiconnect.proto.v1.ShardAssignment;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -26,10 +38,20 @@ import java.util.concurrent.locks.LockSupport;
  * primary refuses (moved, lease lapsed) or does not answer, it waits for a newer routing table and
  * tries again with the same message id, within a time budget; the upstream de-duplicates by that
  * id, so a retry never sends twice.
+ *
+ * <p>Messages for the same coreapp that arrive while a call to it is out wait and go together in
+ * the next {@code SendMessages} call ({@link Batcher}); each is still answered, refused and retried
+ * on its own. An idle router sends a message at once, alone.
  */
 final class MessageRouter implements AutoCloseable {
   /** Deadline of one attempt at a coreapp. */
   static final Duration ATTEMPT_DEADLINE = Duration.ofSeconds(2);
+
+  /** Most messages in one SendMessages call. */
+  static final int MAX_BATCH = 256;
+
+  /** SendMessages calls out to one coreapp at once; more messages wait for the next batch. */
+  static final int MAX_IN_FLIGHT = 2;
 
   /** Pause between attempts while the table catches up with a failover. */
   static final Duration RETRY_PAUSE = Duration.ofMillis(25);
@@ -47,6 +69,8 @@ final class MessageRouter implements AutoCloseable {
   private final AtomicLong retries = new AtomicLong();
   private final AtomicLong redirects = new AtomicLong();
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Map<String, Batcher<SendMessageRequest, SendResult>> batchers =
+      new ConcurrentHashMap<>();
 
   MessageRouter(ShardMapWatcher watcher) {
     this.watcher = watcher;
@@ -99,19 +123,62 @@ final class MessageRouter implements AutoCloseable {
 
   private String attempt(
       ShardAssignment p, int shardCount, String messageId, String to, String body) {
-    ManagedChannel channel = channels.computeIfAbsent(p.getCoreappAddress(), Endpoints::channel);
-    return CoreappGrpc.newBlockingStub(channel)
-        .withDeadline(Deadline.after(ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
-        .sendMessage(
-            SendMessageRequest.newBuilder()
-                .setShard(p.getShard())
-                .setShardCount(shardCount)
-                .setEpoch(p.getEpoch())
-                .setMessageId(messageId)
-                .setTo(to)
-                .setBody(body)
-                .build())
-        .getId();
+    SendMessageRequest request =
+        SendMessageRequest.newBuilder()
+            .setShard(p.getShard())
+            .setShardCount(shardCount)
+            .setEpoch(p.getEpoch())
+            .setMessageId(messageId)
+            .setTo(to)
+            .setBody(body)
+            .build();
+    SendResult result;
+    try {
+      result =
+          batchers
+              .computeIfAbsent(p.getCoreappAddress(), this::batcher)
+              .submit(request)
+              .get(2 * ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw Status.fromThrowable(e.getCause()).asRuntimeException();
+    } catch (TimeoutException e) {
+      throw Status.DEADLINE_EXCEEDED.withDescription("no answer in time").asRuntimeException();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+    }
+    if (result.hasRefusal()) {
+      throw CoreappNode.refused(result.getRefusal());
+    }
+    return result.getId();
+  }
+
+  /** Sends the messages waiting for one coreapp in one SendMessages call. */
+  private Batcher<SendMessageRequest, SendResult> batcher(String address) {
+    ManagedChannel channel = channels.computeIfAbsent(address, Endpoints::channel);
+    return new Batcher<>(
+        batch -> {
+          CompletableFuture<List<SendResult>> results = new CompletableFuture<>();
+          Futures.addCallback(
+              CoreappGrpc.newFutureStub(channel)
+                  .withDeadline(Deadline.after(ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+                  .sendMessages(SendMessagesRequest.newBuilder().addAllMessages(batch).build()),
+              new FutureCallback<SendMessagesResponse>() {
+                @Override
+                public void onSuccess(SendMessagesResponse r) {
+                  results.complete(r.getResultsList());
+                }
+
+                @Override
+                public void onFailure(Throwable t) {
+                  results.completeExceptionally(t);
+                }
+              },
+              MoreExecutors.directExecutor());
+          return results;
+        },
+        MAX_BATCH,
+        MAX_IN_FLIGHT);
   }
 
   /** Prometheus text for the router's counters. */

@@ -1,0 +1,187 @@
+package io.multiconnect.dataplane.coreapp;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.multiconnect.dataplane.ShardMapWatcher;
+import io.multiconnect.dataplane.Sharding;
+import io.multiconnect.master.clock.NodeClock;
+import io.multiconnect.proto.v1.Refusal;
+import io.multiconnect.proto.v1.SendMessageRequest;
+import io.multiconnect.proto.v1.SendResult;
+import io.multiconnect.proto.v1.ShardAssignment;
+import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
+import io.multiconnect.proto.v1.upstream.UpstreamSendBatch;
+import io.multiconnect.proto.v1.upstream.UpstreamSendRequest;
+import io.multiconnect.proto.v1.upstream.UpstreamSendResult;
+import io.multiconnect.proto.v1.upstream.UpstreamSendResults;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A coreapp's side of SendMessage and SendMessages: each message is checked against the snapshot
+ * the coreapp's loop published (its shard, its exact epoch, a connected session, a recipient of
+ * that shard); then the lease is checked once, immediately before the accepted messages go to the
+ * upstream together in one call. The answer has one result per message, in order; a refused message
+ * says why, as SendMessage would fail (docs/api.md).
+ */
+final class MessageSends {
+  /** Deadline of one call to the upstream. */
+  static final Duration SEND_DEADLINE = Duration.ofSeconds(2);
+
+  private final String coreappId;
+  private final NodeClock clock;
+  private final Supplier<CoreappNode.Active> active;
+  private final ManagedChannel upstream;
+  private final ShardMapWatcher shardMap; // only to name the current primary when refusing
+
+  MessageSends(
+      String coreappId,
+      NodeClock clock,
+      Supplier<CoreappNode.Active> active,
+      ManagedChannel upstream,
+      ShardMapWatcher shardMap) {
+    this.coreappId = coreappId;
+    this.clock = clock;
+    this.active = active;
+    this.upstream = upstream;
+    this.shardMap = shardMap;
+  }
+
+  /** Answers {@code done} with one result per message, in order, once the upstream answered. */
+  void send(List<SendMessageRequest> messages, Consumer<List<SendResult>> done) {
+    SendResult[] results = new SendResult[messages.size()];
+    List<Integer> accepted = new ArrayList<>(messages.size());
+    CoreappNode.Active a = active.get();
+    UpstreamSendBatch.Builder batch = UpstreamSendBatch.newBuilder();
+    for (int i = 0; i < messages.size(); i++) {
+      SendMessageRequest r = messages.get(i);
+      Optional<Refusal> refusal = check(a, r);
+      if (refusal.isPresent()) {
+        results[i] = SendResult.newBuilder().setRefusal(refusal.get()).build();
+      } else {
+        accepted.add(i);
+        batch.addMessages(
+            UpstreamSendRequest.newBuilder()
+                .setSessionId(a.sessionId())
+                .setEpoch(a.epoch())
+                .setClientMessageId(r.getMessageId())
+                .setTo(r.getTo())
+                .setBody(r.getBody()));
+      }
+    }
+    if (accepted.isEmpty()) {
+      done.accept(Arrays.asList(results));
+      return;
+    }
+    // The lease, checked immediately before the messages leave (docs/safety.md, assumption 4).
+    if (clock.nanoTime() - a.leaseExpiresAtNanos() >= 0) {
+      Refusal lapsed = notPrimary(a.shard(), a.epoch());
+      accepted.forEach(i -> results[i] = SendResult.newBuilder().setRefusal(lapsed).build());
+      done.accept(Arrays.asList(results));
+      return;
+    }
+    Futures.addCallback(
+        UpstreamGrpc.newFutureStub(upstream)
+            .withDeadline(Deadline.after(SEND_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+            .sendBatch(batch.build()),
+        new FutureCallback<UpstreamSendResults>() {
+          @Override
+          public void onSuccess(UpstreamSendResults sent) {
+            for (int k = 0; k < accepted.size(); k++) {
+              UpstreamSendResult u =
+                  k < sent.getResultsCount()
+                      ? sent.getResults(k)
+                      : UpstreamSendResult.newBuilder()
+                          .setRefused("the upstream answered no result for this message")
+                          .build();
+              results[accepted.get(k)] =
+                  u.hasSent()
+                      ? SendResult.newBuilder().setId(u.getSent().getMessageId()).build()
+                      : unavailable("upstream refused: " + u.getRefused());
+            }
+            done.accept(Arrays.asList(results));
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            SendResult failed =
+                unavailable("upstream refused or unreachable: " + Status.fromThrowable(t));
+            accepted.forEach(i -> results[i] = failed);
+            done.accept(Arrays.asList(results));
+          }
+        },
+        MoreExecutors.directExecutor());
+  }
+
+  private Optional<Refusal> check(CoreappNode.Active a, SendMessageRequest r) {
+    if (a == null
+        || a.shard() != r.getShard()
+        || a.epoch() != r.getEpoch()
+        || clock.nanoTime() - a.leaseExpiresAtNanos() >= 0) {
+      return Optional.of(notPrimary(r.getShard(), r.getEpoch()));
+    }
+    if (a.sessionId() == null) {
+      return Optional.of(unavailable("upstream session connecting").getRefusal());
+    }
+    if (Sharding.shardOf(r.getTo(), a.shardCount()) != a.shard()) {
+      return Optional.of(
+          Refusal.newBuilder()
+              .setCode(Status.Code.FAILED_PRECONDITION.value())
+              .setDescription("recipient " + r.getTo() + " is not in shard " + a.shard())
+              .build());
+    }
+    return Optional.empty();
+  }
+
+  private static SendResult unavailable(String description) {
+    return SendResult.newBuilder()
+        .setRefusal(
+            Refusal.newBuilder()
+                .setCode(Status.Code.UNAVAILABLE.value())
+                .setDescription(description))
+        .build();
+  }
+
+  /** The refusal of a message for a shard and epoch this coreapp does not hold now. */
+  private Refusal notPrimary(int shard, long epoch) {
+    Refusal.Builder r =
+        Refusal.newBuilder()
+            .setCode(Status.Code.FAILED_PRECONDITION.value())
+            .setDescription(
+                "coreapp "
+                    + coreappId
+                    + " is not the primary of shard "
+                    + shard
+                    + " at epoch "
+                    + epoch);
+    Optional<ShardAssignment> current =
+        shardMap
+            .table()
+            .primaryOf(shard)
+            .filter(x -> !x.getCoreappId().equals(coreappId) && x.getEpoch() >= epoch);
+    current.ifPresent(
+        c ->
+            r.setDescription(
+                    r.getDescription()
+                        + "; the primary is "
+                        + c.getCoreappId()
+                        + " at "
+                        + c.getCoreappAddress()
+                        + " (epoch "
+                        + c.getEpoch()
+                        + ")")
+                .setPrimaryAddress(c.getCoreappAddress())
+                .setPrimaryEpoch(c.getEpoch()));
+    return r.build();
+  }
+}
