@@ -30,6 +30,8 @@ public final class Batcher<I, O> {
   private final int maxInFlight;
   private final ArrayDeque<Pending<I, O>> waiting = new ArrayDeque<>();
   private int inFlight;
+  private long calls;
+  private long items;
 
   public Batcher(Sender<I, O> sender, int maxBatch, int maxInFlight) {
     if (maxBatch < 1 || maxInFlight < 1) {
@@ -59,16 +61,28 @@ public final class Batcher<I, O> {
     return waiting.size();
   }
 
+  /** Batches sent so far. */
+  public synchronized long calls() {
+    return calls;
+  }
+
+  /** Items sent so far, in all batches: {@code items() / calls()} is the mean batch size. */
+  public synchronized long items() {
+    return items;
+  }
+
   /** Under the lock: the next batch, if a call may start now; it then counts as in flight. */
   private List<Pending<I, O>> takeBatch() {
     if (inFlight >= maxInFlight || waiting.isEmpty()) {
       return null;
     }
     inFlight++;
+    calls++;
     List<Pending<I, O>> batch = new ArrayList<>(Math.min(waiting.size(), maxBatch));
     while (batch.size() < maxBatch && !waiting.isEmpty()) {
       batch.add(waiting.poll());
     }
+    items += batch.size();
     return batch;
   }
 

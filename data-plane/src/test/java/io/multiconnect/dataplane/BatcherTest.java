@@ -61,6 +61,8 @@ class BatcherTest {
       assertEquals("r" + (i + 2), later.get(i).get());
     }
     assertEquals(0, b.waiting());
+    assertEquals(2, b.calls());
+    assertEquals(5, b.items());
   }
 
   @Test

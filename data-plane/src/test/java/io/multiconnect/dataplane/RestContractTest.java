@@ -363,6 +363,7 @@ class RestContractTest {
     var body = client.send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString());
     assertEquals(200, body.statusCode());
     assertTrue(body.body().contains("multiconnect_webapp_messages_sent_total"));
+    assertTrue(body.body().contains("multiconnect_webapp_send_call_messages_total"));
     // The routing table, shard by shard, as the chaos harness's observers read it.
     var primary =
         await()

@@ -183,20 +183,27 @@ final class MessageRouter implements AutoCloseable {
 
   /** Prometheus text for the router's counters. */
   String metrics() {
-    return "# TYPE multiconnect_webapp_messages_sent_total counter\n"
-        + "multiconnect_webapp_messages_sent_total "
-        + sent.get()
-        + "\n"
-        + "# TYPE multiconnect_webapp_messages_no_primary_total counter\n"
-        + "multiconnect_webapp_messages_no_primary_total "
-        + noPrimary.get()
-        + "\n"
-        + "# TYPE multiconnect_webapp_route_retries_total counter\n"
-        + "multiconnect_webapp_route_retries_total "
-        + retries.get()
-        + "\n# TYPE multiconnect_webapp_route_redirects_total counter\n"
-        + "multiconnect_webapp_route_redirects_total "
-        + redirects.get()
+    long calls = 0;
+    long batched = 0;
+    for (Batcher<SendMessageRequest, SendResult> b : batchers.values()) {
+      calls += b.calls();
+      batched += b.items();
+    }
+    return counter("messages_sent_total", sent.get())
+        + counter("messages_no_primary_total", noPrimary.get())
+        + counter("route_retries_total", retries.get())
+        + counter("route_redirects_total", redirects.get())
+        + counter("send_calls_total", calls)
+        + counter("send_call_messages_total", batched);
+  }
+
+  private static String counter(String name, long value) {
+    return "# TYPE multiconnect_webapp_"
+        + name
+        + " counter\nmulticonnect_webapp_"
+        + name
+        + " "
+        + value
         + "\n";
   }
 
