@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
+import io.multiconnect.proto.v1.HeartbeatRequest;
+import io.multiconnect.proto.v1.HeartbeatResponse;
+import io.multiconnect.proto.v1.RegisterRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
@@ -140,5 +144,88 @@ class WatchAndRelayTest {
                 return System.nanoTime() > until;
               });
     }
+  }
+
+  /** A heartbeat stream's answers and how it ended. */
+  private static final class Answers implements StreamObserver<HeartbeatResponse> {
+    final List<HeartbeatResponse> got = new CopyOnWriteArrayList<>();
+    volatile Throwable error;
+    volatile boolean completed;
+
+    @Override
+    public void onNext(HeartbeatResponse r) {
+      got.add(r);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      error = t;
+    }
+
+    @Override
+    public void onCompleted() {
+      completed = true;
+    }
+
+    java.util.Set<Long> sequences() {
+      return got.stream()
+          .map(HeartbeatResponse::getSequence)
+          .collect(java.util.stream.Collectors.toSet());
+    }
+  }
+
+  private static HeartbeatRequest beat(String id, long sequence) {
+    return HeartbeatRequest.newBuilder().setCoreappId(id).setSequence(sequence).build();
+  }
+
+  /**
+   * Opens a heartbeat stream to {@code master}, sends heartbeats {@code from..to} of "streamer" on
+   * it and waits until each was answered once.
+   */
+  private StreamObserver<HeartbeatRequest> sendAndAwait(
+      int master, Answers answers, long from, long to) {
+    StreamObserver<HeartbeatRequest> stream =
+        ControlPlaneGrpc.newStub(cluster.channel(master)).heartbeatStream(answers);
+    for (long k = from; k <= to; k++) {
+      stream.onNext(beat("streamer", k));
+    }
+    int n = (int) (to - from + 1);
+    await().atMost(Timing.scaled(Duration.ofSeconds(5))).until(() -> answers.got.size() == n);
+    assertEquals(
+        java.util.stream.LongStream.rangeClosed(from, to)
+            .boxed()
+            .collect(java.util.stream.Collectors.toSet()),
+        answers.sequences());
+    return stream;
+  }
+
+  /**
+   * Every heartbeat on a stream gets its own answer, from the leader directly or relayed by a
+   * follower; a heartbeat a call would refuse ends the stream with that status.
+   */
+  @Test
+  void heartbeatsOnOneStreamAreEachAnsweredDirectlyOrRelayed() {
+    int leader = cluster.leaderIndex().orElseThrow();
+    ControlPlaneGrpc.newBlockingStub(cluster.channel(leader))
+        .register(RegisterRequest.newBuilder().setCoreappId("streamer").setAddress("h:1").build());
+
+    Answers direct = new Answers();
+    StreamObserver<HeartbeatRequest> toLeader = sendAndAwait(leader, direct, 1, 50);
+    assertTrue(direct.got.stream().allMatch(r -> r.getShardCount() == 1), direct.got.toString());
+    assertEquals(cluster.peers.get(leader).id(), direct.got.get(49).getLeader().getLeaderId());
+
+    Answers relayed = new Answers();
+    StreamObserver<HeartbeatRequest> toFollower =
+        sendAndAwait(cluster.anyFollower(), relayed, 51, 60);
+
+    // A heartbeat without a coreapp id is refused: the stream ends with the call's status.
+    toLeader.onNext(beat("", 61));
+    await().atMost(Timing.scaled(Duration.ofSeconds(5))).until(() -> direct.error != null);
+    assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(direct.error).getCode());
+    assertEquals(50, direct.got.size());
+
+    // Closing its side ends the stream cleanly.
+    toFollower.onCompleted();
+    await().atMost(Timing.scaled(Duration.ofSeconds(5))).until(() -> relayed.completed);
   }
 }

@@ -76,6 +76,72 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
             });
   }
 
+  /**
+   * Heartbeats on one stream, each handled as {@link #heartbeat} handles a call and answered on the
+   * stream; the first failure ends the stream with its status.
+   */
+  @Override
+  public StreamObserver<HeartbeatRequest> heartbeatStream(StreamObserver<HeartbeatResponse> out) {
+    StreamAnswers answers = new StreamAnswers(out);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(HeartbeatRequest request) {
+        heartbeat(request, answers);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        // The coreapp went away or gave the stream up; answers still due go nowhere.
+      }
+
+      @Override
+      public void onCompleted() {
+        answers.end();
+      }
+    };
+  }
+
+  /**
+   * One heartbeat stream's answers as each heartbeat's observer: answers complete on different
+   * threads (proofs, relays), so writes to the stream are serialized here; a heartbeat's failure
+   * ends the stream, its completion does not.
+   */
+  private static final class StreamAnswers implements StreamObserver<HeartbeatResponse> {
+    private final StreamObserver<HeartbeatResponse> out;
+    private boolean ended;
+
+    StreamAnswers(StreamObserver<HeartbeatResponse> out) {
+      this.out = out;
+    }
+
+    @Override
+    public synchronized void onNext(HeartbeatResponse r) {
+      if (!ended) {
+        out.onNext(r);
+      }
+    }
+
+    @Override
+    public synchronized void onError(Throwable t) {
+      if (!ended) {
+        ended = true;
+        out.onError(t);
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      // One heartbeat answered; the stream goes on.
+    }
+
+    synchronized void end() {
+      if (!ended) {
+        ended = true;
+        out.onCompleted();
+      }
+    }
+  }
+
   private HeartbeatResponse response(HeartbeatRequest request, HeartbeatDecision d) {
     HeartbeatResponse.Builder b =
         HeartbeatResponse.newBuilder()

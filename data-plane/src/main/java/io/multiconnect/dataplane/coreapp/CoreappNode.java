@@ -15,6 +15,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.dataplane.HeartbeatStream;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.master.clock.NodeClock;
 import io.multiconnect.master.core.Assignment;
@@ -125,6 +126,7 @@ public final class CoreappNode implements AutoCloseable {
   private final CoreappLease lease = new CoreappLease();
   private final ShardMapWatcher shardMap;
   private final MessageSends sends;
+  private final HeartbeatStream heartbeats;
   private final Optional<DbLiveness> dbLiveness;
   private final NodeClock clock;
   private final long silenceNanos;
@@ -167,6 +169,7 @@ public final class CoreappNode implements AutoCloseable {
               return t;
             });
     config.masters().forEach(m -> masterChannels.add(Endpoints.channel(m)));
+    this.heartbeats = new HeartbeatStream(loop, CALL_DEADLINE);
     this.upstreamChannel = Endpoints.channel(config.upstream());
     // A change to the shard map may concern this coreapp (its shard revoked, or a shard given to
     // it): heartbeat at once instead of at the next interval, so moves take milliseconds.
@@ -250,7 +253,10 @@ public final class CoreappNode implements AutoCloseable {
             .setSequence(seq)
             .setHeldEpoch(session == null ? 0 : session.epoch)
             .build();
-    onLoop(master().heartbeat(request), this::onAnswer, e -> nextMaster());
+    onLoop(
+        heartbeats.send(masterChannels.get(masterIndex), request),
+        this::onAnswer,
+        e -> nextMaster());
     for (long epoch : List.copyOf(pendingReleases)) {
       sendRelease(epoch);
     }
@@ -543,6 +549,7 @@ public final class CoreappNode implements AutoCloseable {
       LOG.warn("coreapp {}: graceful release did not finish: {}", config.id(), e.toString());
     }
     loop.shutdownNow();
+    heartbeats.close();
     server.shutdownNow();
     shardMap.close();
     dbLiveness.ifPresent(DbLiveness::close);

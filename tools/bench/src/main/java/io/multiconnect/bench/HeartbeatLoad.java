@@ -1,9 +1,12 @@
 package io.multiconnect.bench;
 
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
-import io.grpc.stub.StreamObserver;
 import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.dataplane.HeartbeatStream;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.HeartbeatRequest;
@@ -16,9 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -153,20 +157,24 @@ final class HeartbeatLoad {
 
   /**
    * Offers {@code rate} heartbeats a second for {@code seconds} after {@code warmup} seconds, from
-   * {@link #SENDERS} threads that each keep a share of the schedule.
+   * {@link #SENDERS} threads that each keep a share of the schedule and own a share of the
+   * simulated coreapps. Each simulated coreapp heartbeats on its own stream, as a coreapp does
+   * ({@link HeartbeatStream}), over one of the channels.
    */
   static Step step(List<ManagedChannel> channels, int rate, double warmup, double seconds) {
-    List<ControlPlaneGrpc.ControlPlaneStub> stubs =
-        channels.stream().map(ControlPlaneGrpc::newStub).toList();
     int expected = (int) (rate * (seconds + warmup));
     long[] latency = new long[expected + 16];
     AtomicInteger measured = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
-    AtomicLong sent = new AtomicLong();
     long start = System.nanoTime();
     long measureFrom = start + (long) (warmup * 1e9);
     long end = measureFrom + (long) (seconds * 1e9);
     double share = (double) rate / SENDERS;
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    List<HeartbeatStream> streams = new ArrayList<>();
+    for (int i = 0; i < SIMULATED; i++) {
+      streams.add(new HeartbeatStream(timer, Duration.ofSeconds(5)));
+    }
     List<Thread> senders = new ArrayList<>();
     for (int t = 0; t < SENDERS; t++) {
       int me = t;
@@ -184,36 +192,36 @@ final class HeartbeatLoad {
                   for (; mine < due; mine++) {
                     long dueAt = start + (long) (mine * 1e9 / share);
                     boolean counted = dueAt >= measureFrom;
-                    long k = sent.incrementAndGet();
-                    stubs
-                        .get(me % stubs.size())
-                        .withDeadline(Deadline.after(5, TimeUnit.SECONDS))
-                        .heartbeat(
-                            HeartbeatRequest.newBuilder()
-                                .setCoreappId(sim((int) (k % SIMULATED)))
-                                .setSequence(k)
-                                .build(),
-                            new StreamObserver<>() {
-                              @Override
-                              public void onNext(HeartbeatResponse r) {
-                                if (counted) {
-                                  int i = measured.getAndIncrement();
-                                  if (i < latency.length) {
-                                    latency[i] = System.nanoTime() - dueAt;
-                                  }
-                                }
+                    // This thread's simulated coreapps: me, me + SENDERS, me + 2 * SENDERS, ...
+                    int sim = (int) (me + SENDERS * (mine % (SIMULATED / SENDERS)));
+                    Futures.addCallback(
+                        streams
+                            .get(sim)
+                            .send(
+                                channels.get(sim % channels.size()),
+                                HeartbeatRequest.newBuilder()
+                                    .setCoreappId(sim(sim))
+                                    .setSequence(mine)
+                                    .build()),
+                        new FutureCallback<HeartbeatResponse>() {
+                          @Override
+                          public void onSuccess(HeartbeatResponse r) {
+                            if (counted) {
+                              int i = measured.getAndIncrement();
+                              if (i < latency.length) {
+                                latency[i] = System.nanoTime() - dueAt;
                               }
+                            }
+                          }
 
-                              @Override
-                              public void onError(Throwable e) {
-                                if (errors.getAndIncrement() == 0) {
-                                  LOG.warn("heartbeat at {}/s failed: {}", rate, e.toString());
-                                }
-                              }
-
-                              @Override
-                              public void onCompleted() {}
-                            });
+                          @Override
+                          public void onFailure(Throwable e) {
+                            if (errors.getAndIncrement() == 0) {
+                              LOG.warn("heartbeat at {}/s failed: {}", rate, e.toString());
+                            }
+                          }
+                        },
+                        MoreExecutors.directExecutor());
                   }
                   LockSupport.parkNanos(200_000);
                 }
@@ -231,6 +239,8 @@ final class HeartbeatLoad {
       LockSupport.parkNanos(1_000_000);
     }
     long finished = System.nanoTime();
+    streams.forEach(HeartbeatStream::close);
+    timer.shutdownNow();
     int n = Math.min(measured.get(), latency.length);
     double[] ms = new double[n];
     for (int i = 0; i < n; i++) {
