@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -30,13 +31,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Heartbeat capacity of one leader: simulated coreapps (registered, so the leader answers them in
- * full, as secondaries) heartbeat the leader at a fixed offered rate, open loop: each heartbeat's
- * latency counts from the moment it was due, so a stalled sender or server cannot hide its backlog.
- * Rates step up until the round-trip p99 reaches 5 ms or the answers fall behind; the highest rate
- * that kept both is the sustained rate. Then twice that rate runs while the real coreapps keep
- * their shards: any change of primary or epoch, or a real coreapp marked unhealthy, is a false
- * failover. The round trip is measured at the client, so it bounds the handler's time from above
- * (it includes both gRPC stacks and the loopback).
+ * full, as secondaries) heartbeat the leader on their own streams, as coreapps do, at a fixed
+ * offered rate, open loop: each heartbeat's latency counts from the moment it was due, so a stalled
+ * sender or server cannot hide its backlog. Rates step up until the round-trip p99 reaches 5 ms or
+ * the answers fall behind; the highest rate that kept both is the sustained rate. Then twice that
+ * rate runs while the real coreapps keep their shards: any change of primary or epoch, or a real
+ * coreapp marked unhealthy, is a false failover. The round trip is measured at the client, so it
+ * bounds the handler's time from above (it includes both gRPC stacks and the loopback).
  */
 final class HeartbeatLoad {
   private static final Logger LOG = LoggerFactory.getLogger(HeartbeatLoad.class);
@@ -166,6 +167,8 @@ final class HeartbeatLoad {
     long[] latency = new long[expected + 16];
     AtomicInteger measured = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
+    AtomicLong sent = new AtomicLong();
+    AtomicLong done = new AtomicLong();
     long start = System.nanoTime();
     long measureFrom = start + (long) (warmup * 1e9);
     long end = measureFrom + (long) (seconds * 1e9);
@@ -194,6 +197,7 @@ final class HeartbeatLoad {
                     boolean counted = dueAt >= measureFrom;
                     // This thread's simulated coreapps: me, me + SENDERS, me + 2 * SENDERS, ...
                     int sim = (int) (me + SENDERS * (mine % (SIMULATED / SENDERS)));
+                    sent.incrementAndGet();
                     Futures.addCallback(
                         streams
                             .get(sim)
@@ -206,6 +210,7 @@ final class HeartbeatLoad {
                         new FutureCallback<HeartbeatResponse>() {
                           @Override
                           public void onSuccess(HeartbeatResponse r) {
+                            done.incrementAndGet();
                             if (counted) {
                               int i = measured.getAndIncrement();
                               if (i < latency.length) {
@@ -216,6 +221,7 @@ final class HeartbeatLoad {
 
                           @Override
                           public void onFailure(Throwable e) {
+                            done.incrementAndGet();
                             if (errors.getAndIncrement() == 0) {
                               LOG.warn("heartbeat at {}/s failed: {}", rate, e.toString());
                             }
@@ -232,10 +238,10 @@ final class HeartbeatLoad {
       th.start();
     }
     ClosedLoop.joinAll(senders);
-    // Wait for the stragglers (their latency keeps growing meanwhile, as it should).
+    // Wait for the stragglers (their latency keeps growing meanwhile, as it should), then close
+    // the streams: a heartbeat still unanswered then fails as "closed", counted like any error.
     long drain = System.nanoTime() + 5_000_000_000L;
-    long wanted = (long) (seconds * rate * 0.99);
-    while (measured.get() + errors.get() < wanted && System.nanoTime() < drain) {
+    while (done.get() < sent.get() && System.nanoTime() < drain) {
       LockSupport.parkNanos(1_000_000);
     }
     long finished = System.nanoTime();
