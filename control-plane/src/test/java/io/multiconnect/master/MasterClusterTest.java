@@ -33,9 +33,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -358,6 +360,48 @@ class MasterClusterTest {
         }
       }
       assertEquals(List.of(), late, "heartbeats at the old leader that were not answered in 1 s");
+    }
+  }
+
+  @Test
+  void aMasterWhoseProofFailedProvesItsLeadershipWhenItLeads() throws Exception {
+    // Chaos seed 3203: a proof (a Ratis read to this master) that failed at the transport level
+    // closed the ordered Ratis client's window to that master for good: every later proof failed
+    // at once, also while the master led, so it granted no lease and replaced live primaries.
+    // Proofs now go unordered: a failed read fails alone. Here the failures are reads sent while
+    // no master is ready to lead yet, as a restarted group elects its first leader.
+    cluster = MiniCluster.start(3, dir, 10_000);
+    List<CompletableFuture<Long>> early = new ArrayList<>();
+    long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+    while (System.nanoTime() < until) {
+      for (int i = 0; i < 3; i++) {
+        early.add(cluster.node(i).raft().proveLeadership());
+      }
+      LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+    }
+    cluster.awaitLeader(Duration.ofSeconds(15));
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(10)))
+        .until(() -> early.stream().allMatch(CompletableFuture::isDone));
+    assertTrue(early.stream().anyMatch(f -> f.join() < 0), "some early proofs failed");
+    for (int i = 0; i < 3; i++) {
+      if (cluster.leaderIndex().orElseThrow() != i) {
+        assertEquals(
+            Optional.empty(),
+            cluster
+                .node(cluster.leaderIndex().orElseThrow())
+                .raft()
+                .transferLeadership("m" + i, 5_000));
+      }
+      int want = i;
+      await()
+          .atMost(Timing.scaled(Duration.ofSeconds(10)))
+          .until(() -> cluster.leaderIndex().equals(Optional.of(want)));
+      MasterNode now = cluster.node(i);
+      await()
+          .atMost(Timing.scaled(Duration.ofSeconds(5)))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> now.raft().proveLeadership().get(5, TimeUnit.SECONDS) == now.leaderTerm());
     }
   }
 

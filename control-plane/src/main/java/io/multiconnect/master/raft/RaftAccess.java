@@ -22,6 +22,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
@@ -53,7 +54,15 @@ public final class RaftAccess implements AutoCloseable {
   private final RaftPeerId selfId;
   private final RaftGroup group;
   private final RaftServer server;
+  private final RaftProperties props;
   private final RaftClient localClient;
+
+  /**
+   * For proofs of leadership only, replaced when it is found closed: a read that fails at the
+   * transport level can leave a Ratis client's connection to its server closed for good (chaos seed
+   * 3203: every later proof failed, also while this master led again).
+   */
+  private volatile RaftClient proofClient;
 
   /** For membership changes, leadership transfers and snapshots, which may take longer. */
   private final RaftClient adminClient;
@@ -65,6 +74,7 @@ public final class RaftAccess implements AutoCloseable {
     List<RaftPeer> peers = config.peers().stream().map(RaftAccess::toRaftPeer).toList();
     this.group = RaftGroup.valueOf(RaftGroupId.valueOf(config.groupId()), peers);
     RaftProperties props = new RaftProperties();
+    this.props = props;
     RaftServerConfigKeys.setStorageDir(props, List.of(config.dataDir().toFile()));
     // Bound to the configured host, like the API port, not to every interface.
     GrpcConfigKeys.Server.setHost(props, config.self().host());
@@ -92,13 +102,8 @@ public final class RaftAccess implements AutoCloseable {
             .setProperties(props)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
-    this.localClient =
-        RaftClient.newBuilder()
-            .setProperties(props)
-            .setRaftGroup(group)
-            .setLeaderId(selfId)
-            .setRetryPolicy(RetryPolicies.noRetry())
-            .build();
+    this.localClient = pinnedClient();
+    this.proofClient = pinnedClient();
     RaftProperties adminProps = new RaftProperties(props);
     RaftClientConfigKeys.Rpc.setRequestTimeout(adminProps, ADMIN_REQUEST_TIMEOUT);
     this.adminClient =
@@ -111,6 +116,16 @@ public final class RaftAccess implements AutoCloseable {
     this.proof = new LeadershipProof(this::readTerm);
   }
 
+  /** A client that starts at this server and never retries. */
+  private RaftClient pinnedClient() {
+    return RaftClient.newBuilder()
+        .setProperties(props)
+        .setRaftGroup(group)
+        .setLeaderId(selfId)
+        .setRetryPolicy(RetryPolicies.noRetry())
+        .build();
+  }
+
   private static RaftPeer toRaftPeer(PeerAddress p) {
     return RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build();
   }
@@ -121,7 +136,7 @@ public final class RaftAccess implements AutoCloseable {
 
   @Override
   public void close() {
-    for (RaftClient c : List.of(localClient, adminClient)) {
+    for (RaftClient c : List.of(localClient, proofClient, adminClient)) {
       try {
         c.close();
       } catch (IOException e) {
@@ -274,14 +289,49 @@ public final class RaftAccess implements AutoCloseable {
     proof.abandon();
   }
 
+  /**
+   * One linearizable read of the term, unordered (an ordered client's window to its server stays
+   * closed after one failed request); -1 when it fails. A client found closed is replaced.
+   */
   private CompletableFuture<Long> readTerm() {
-    return localClient
+    RaftClient client = proofClient;
+    return client
         .async()
-        .sendReadOnly(Message.EMPTY, selfId)
-        .thenApply(
-            reply ->
-                reply.isSuccess()
-                    ? Long.parseLong(reply.getMessage().getContent().toStringUtf8())
-                    : -1L);
+        .sendReadOnlyUnordered(Message.EMPTY, selfId)
+        .handle(
+            (reply, error) -> {
+              if (error != null) {
+                replaceIfClosed(client, error);
+                return -1L;
+              }
+              return reply.isSuccess()
+                  ? Long.parseLong(reply.getMessage().getContent().toStringUtf8())
+                  : -1L;
+            });
+  }
+
+  private void replaceIfClosed(RaftClient failed, Throwable error) {
+    boolean closed = false;
+    for (Throwable t = error; t != null && !closed; t = t.getCause()) {
+      closed = t instanceof AlreadyClosedException;
+    }
+    if (!closed) {
+      return;
+    }
+    synchronized (this) {
+      if (proofClient != failed) {
+        return; // replaced already
+      }
+      proofClient = pinnedClient();
+    }
+    LOG.info(
+        "{}: the Raft client for proofs of leadership was closed ({}); replaced it",
+        selfId,
+        error.getMessage());
+    try {
+      failed.close();
+    } catch (IOException e) {
+      LOG.debug("closing the old proof client", e);
+    }
   }
 }
