@@ -195,9 +195,12 @@ public final class AdminClient implements AutoCloseable {
                           .build());
           while (events.hasNext()) {
             WatchEvent e = events.next();
-            version = e.getVersion();
             failures = 0;
             pauseNanos = backoff.toNanos();
+            if (e.hasProgress()) {
+              continue;
+            }
+            version = e.getVersion();
             if (!sink.test(e)) {
               return;
             }

@@ -8,6 +8,7 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.master.config.PeerAddress;
+import io.multiconnect.master.grpc.WatchHub;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.HeartbeatRequest;
 import io.multiconnect.proto.v1.HeartbeatResponse;
@@ -40,14 +41,15 @@ class WatchAndRelayTest {
     cluster.close();
   }
 
-  /** Collects a watch stream's events until cancelled. */
+  /** Collects a watch stream's events until cancelled, progress apart. */
   private static final class Watcher implements StreamObserver<WatchEvent> {
     final List<WatchEvent> events = new CopyOnWriteArrayList<>();
+    final List<WatchEvent> progress = new CopyOnWriteArrayList<>();
     final Context.CancellableContext context = Context.current().withCancellation();
 
     @Override
     public void onNext(WatchEvent e) {
-      events.add(e);
+      (e.hasProgress() ? progress : events).add(e);
     }
 
     @Override
@@ -102,15 +104,21 @@ class WatchAndRelayTest {
     assertTrue(resumed.events.stream().allMatch(WatchEvent::hasDelta));
     assertEquals(800, resumed.events.get(0).getDelta().getSettings().getHeartbeatIntervalMs());
     assertEquals(900, resumed.events.get(1).getDelta().getSettings().getHeartbeatIntervalMs());
+    // Between changes the master says it is alive and how far it has got.
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(5)))
+        .until(
+            () -> resumed.progress.stream().anyMatch(p -> p.getVersion() >= resumed.lastVersion()));
 
     // A version newer than this master has applied (seen on another master, say): nothing until
-    // the master reaches it, then the map; the watcher's routing never goes back.
+    // the master reaches it, then the map; the watcher's routing never goes back. Not even
+    // progress: that silence lets a real watcher go to a master further ahead.
     long ahead = cluster.node(follower).state().version() + 1;
     Watcher early = watch(follower, ahead);
     await()
-        .during(Duration.ofMillis(300))
-        .atMost(Timing.scaled(Duration.ofSeconds(2)))
-        .until(() -> early.events.isEmpty());
+        .during(WatchHub.PROGRESS_INTERVAL.multipliedBy(3))
+        .atMost(Timing.scaled(Duration.ofSeconds(4)))
+        .until(() -> early.events.isEmpty() && early.progress.isEmpty());
     setHeartbeat(1000);
     await().atMost(Timing.scaled(Duration.ofSeconds(5))).until(() -> !early.events.isEmpty());
     assertTrue(early.events.get(0).hasSnapshot());

@@ -25,7 +25,11 @@ public record RoutingTable(long version, int shardCount, Map<Integer, ShardAssig
     return new RoutingTable(map.getVersion(), map.getShardCount(), p);
   }
 
+  /** The table after {@code e}; a progress event changes nothing. */
   public RoutingTable apply(WatchEvent e) {
+    if (e.hasProgress()) {
+      return this;
+    }
     if (e.hasSnapshot()) {
       return of(e.getSnapshot());
     }

@@ -6,9 +6,11 @@ import io.grpc.stub.StreamObserver;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -18,12 +20,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the webapp's {@link RoutingTable} current from a master's Watch stream. When the stream
- * breaks it reconnects to the next master, resuming from the last version it saw, after a short
- * backoff; until then it keeps routing from the last table it has.
+ * breaks, or brings nothing (not even the master's progress events) for {@link #SILENCE}, it goes
+ * to the next master, resuming from the last version it saw, after a short backoff; until then it
+ * keeps routing from the last table it has. Silence covers what an error does not: a master that is
+ * stopped or cut off (gRPC's keepalive notices after 10 s at the soonest), and one that holds the
+ * watcher back while it catches up.
  */
 public final class ShardMapWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ShardMapWatcher.class);
   static final long RECONNECT_DELAY_MS = 200;
+
+  /** Four of the masters' progress intervals (500 ms). */
+  static final Duration SILENCE = Duration.ofSeconds(2);
 
   private final List<String> masters;
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -39,7 +47,14 @@ public final class ShardMapWatcher implements AutoCloseable {
   private volatile Consumer<WatchEvent> onChange = e -> {};
   private volatile boolean connected;
   private volatile boolean closed;
+
+  /** The open stream; null between streams. Watcher thread only. */
   private Context.CancellableContext current;
+
+  /** Counts streams; events and ends of an older stream are ignored. */
+  private volatile long streamId;
+
+  private volatile long lastHeardNanos;
   private int masterIndex;
 
   public ShardMapWatcher(List<String> masters, String watcherId) {
@@ -58,6 +73,8 @@ public final class ShardMapWatcher implements AutoCloseable {
 
   public ShardMapWatcher start() {
     executor.execute(this::connect);
+    long check = SILENCE.toMillis() / 8;
+    executor.scheduleWithFixedDelay(this::checkSilence, check, check, TimeUnit.MILLISECONDS);
     return this;
   }
 
@@ -85,6 +102,8 @@ public final class ShardMapWatcher implements AutoCloseable {
     ManagedChannel channel = channels.get(masterIndex);
     Context.CancellableContext ctx = Context.current().withCancellation();
     current = ctx;
+    long id = ++streamId;
+    lastHeardNanos = System.nanoTime();
     WatchRequest request =
         WatchRequest.newBuilder()
             .setFromVersion(table.get().version())
@@ -98,7 +117,14 @@ public final class ShardMapWatcher implements AutoCloseable {
                     new StreamObserver<>() {
                       @Override
                       public void onNext(WatchEvent e) {
+                        if (id != streamId) {
+                          return;
+                        }
+                        lastHeardNanos = System.nanoTime();
                         connected = true;
+                        if (e.hasProgress()) {
+                          return;
+                        }
                         RoutingTable now = table.updateAndGet(t -> t.apply(e));
                         LOG.info(
                             "routing {} from {}: {}",
@@ -112,17 +138,38 @@ public final class ShardMapWatcher implements AutoCloseable {
 
                       @Override
                       public void onError(Throwable t) {
-                        reconnect("stream failed: " + t.getMessage());
+                        onWatcherThread(() -> ended(id, "stream failed: " + t.getMessage()));
                       }
 
                       @Override
                       public void onCompleted() {
-                        reconnect("stream closed by the master");
+                        onWatcherThread(() -> ended(id, "stream closed by the master"));
                       }
                     }));
   }
 
-  private void reconnect(String why) {
+  private void onWatcherThread(Runnable step) {
+    try {
+      executor.execute(step);
+    } catch (RejectedExecutionException closing) {
+      // closed: the stream was cancelled on purpose
+    }
+  }
+
+  private void checkSilence() {
+    long silentNanos = System.nanoTime() - lastHeardNanos;
+    if (current != null && silentNanos > SILENCE.toNanos()) {
+      ended(streamId, "nothing heard for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms");
+    }
+  }
+
+  /** Ends stream {@code id} if it is still the open one and goes to the next master. */
+  private void ended(long id, String why) {
+    if (id != streamId || current == null) {
+      return;
+    }
+    current.cancel(null);
+    current = null;
     connected = false;
     if (closed) {
       return;

@@ -2,10 +2,12 @@ package io.multiconnect.master.grpc;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.proto.v1.Progress;
 import io.multiconnect.proto.v1.ShardAssignment;
 import io.multiconnect.proto.v1.ShardMap;
 import io.multiconnect.proto.v1.ShardMapDelta;
 import io.multiconnect.proto.v1.WatchEvent;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -16,6 +18,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Publishes the shard map to watchers: a full snapshot when one subscribes, then one delta per
@@ -34,11 +38,17 @@ import java.util.concurrent.RejectedExecutionException;
  * log, so the map at a version is the same whichever brought it, and the hub keeps whichever is
  * newer.
  *
+ * <p>Every {@link #PROGRESS_INTERVAL} each watcher that is reading gets a progress event (the
+ * newest version, nothing to apply), so a watcher can tell a live master from one that is gone,
+ * stuck or cut off without waiting for TCP or gRPC keepalives (grpc-java pings every 10 s at most).
+ * A watcher held back until this master catches up gets none: it may rather go elsewhere.
+ *
  * <p>Runs on its own single thread: the state machine only enqueues (never blocks in apply), and
  * every watcher sees events in version order.
  */
 public final class WatchHub implements AutoCloseable {
   static final int HISTORY = 1024;
+  public static final Duration PROGRESS_INTERVAL = Duration.ofMillis(500);
 
   private final ExecutorService executor;
   private final Deque<WatchEvent> history = new ArrayDeque<>();
@@ -57,16 +67,22 @@ public final class WatchHub implements AutoCloseable {
   private volatile long version;
 
   public WatchHub() {
-    this(
-        Executors.newSingleThreadExecutor(
+    ScheduledExecutorService thread =
+        Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "watch-hub");
               t.setDaemon(true);
               return t;
-            }));
+            });
+    this.executor = thread;
+    long every = PROGRESS_INTERVAL.toMillis();
+    thread.scheduleWithFixedDelay(this::sendProgress, every, every, TimeUnit.MILLISECONDS);
   }
 
-  /** Runs every step on {@code executor}, which must run one task at a time in order. */
+  /**
+   * Runs every step on {@code executor}, which must run one task at a time in order; progress is
+   * sent only when {@link #sendProgress} is called.
+   */
   WatchHub(ExecutorService executor) {
     this.executor = executor;
   }
@@ -142,7 +158,7 @@ public final class WatchHub implements AutoCloseable {
   }
 
   private void onRelayed(WatchEvent event) {
-    if (latest == null || event.getVersion() <= latest.getVersion()) {
+    if (latest == null || event.hasProgress() || event.getVersion() <= latest.getVersion()) {
       return;
     }
     if (event.hasDelta()) {
@@ -187,6 +203,26 @@ public final class WatchHub implements AutoCloseable {
     watchers.removeIf(ServerCallStreamObserver::isCancelled);
     for (ServerCallStreamObserver<WatchEvent> w : watchers) {
       w.onNext(event);
+    }
+  }
+
+  /**
+   * Tells every watcher that is reading (not one held back) the newest version; hub thread only.
+   */
+  void sendProgress() {
+    if (latest == null) {
+      return;
+    }
+    WatchEvent event =
+        WatchEvent.newBuilder()
+            .setVersion(latest.getVersion())
+            .setProgress(Progress.getDefaultInstance())
+            .build();
+    watchers.removeIf(ServerCallStreamObserver::isCancelled);
+    for (ServerCallStreamObserver<WatchEvent> w : watchers) {
+      if (w.isReady()) {
+        w.onNext(event);
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
+import io.multiconnect.proto.v1.Progress;
 import io.multiconnect.proto.v1.WatchEvent;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +58,33 @@ class WatchHubTest {
     ClusterState v4 = V3.apply(new Command.RemovePrimary(0, V3.assignments().get(0).epoch()), 4);
     hub.publish(v4);
     assertEquals(List.of("snapshot@3", "delta@4:-0"), w.seen);
+  }
+
+  @Test
+  void watchersThatAreReadingHearProgressBetweenChanges() {
+    hub.publish(V1);
+    Recorder reading = subscribe(0);
+    Recorder notReading = subscribe(0);
+    notReading.ready = false;
+    Recorder heldBack = subscribe(3);
+    hub.sendProgress();
+    hub.publish(V2);
+    hub.sendProgress();
+    assertEquals(List.of("snapshot@1", "progress@1", "delta@2:0=c1", "progress@2"), reading.seen);
+    assertEquals(List.of("snapshot@1", "delta@2:0=c1"), notReading.seen);
+    // held back until this master reaches version 3: silence lets it go to a master further ahead
+    assertEquals(List.of(), heldBack.seen);
+  }
+
+  @Test
+  void progressRelayedFromTheLeaderChangesNothing() {
+    hub.publish(V1);
+    Recorder w = subscribe(0);
+    hub.relay(
+        WatchEvent.newBuilder().setVersion(7).setProgress(Progress.getDefaultInstance()).build());
+    hub.relay(delta(V1, V2));
+    assertEquals(2, hub.version());
+    assertEquals(List.of("snapshot@1", "delta@2:0=c1"), w.seen);
   }
 
   @Test
@@ -127,11 +155,12 @@ class WatchHubTest {
   private static final class Recorder extends ServerCallStreamObserver<WatchEvent> {
     final List<String> seen = new ArrayList<>();
     boolean completed;
+    boolean ready = true;
 
     @Override
     public void onNext(WatchEvent e) {
-      if (e.hasSnapshot()) {
-        seen.add("snapshot@" + e.getVersion());
+      if (e.hasSnapshot() || e.hasProgress()) {
+        seen.add((e.hasSnapshot() ? "snapshot@" : "progress@") + e.getVersion());
         return;
       }
       List<String> parts = new ArrayList<>();
@@ -163,7 +192,7 @@ class WatchHubTest {
 
     @Override
     public boolean isReady() {
-      return true;
+      return ready;
     }
 
     @Override

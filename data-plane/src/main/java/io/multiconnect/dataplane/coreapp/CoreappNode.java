@@ -183,7 +183,7 @@ public final class CoreappNode implements AutoCloseable {
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(
                     Endpoints.host(config.address()), Endpoints.port("address", config.address())))
-            .permitKeepAliveTime(500, TimeUnit.MILLISECONDS) // webapps ping every second
+            .permitKeepAliveTime(500, TimeUnit.MILLISECONDS) // webapps ping every 10 s
             .permitKeepAliveWithoutCalls(true)
             .addService(new Service())
             .addService(new HealthStatusManager().getHealthService())

@@ -47,6 +47,9 @@ final class WatchFanout {
                 new StreamObserver<>() {
                   @Override
                   public void onNext(WatchEvent e) {
+                    if (e.hasProgress()) {
+                      return;
+                    }
                     long now = System.nanoTime();
                     ClusterSettings s =
                         e.hasSnapshot()
