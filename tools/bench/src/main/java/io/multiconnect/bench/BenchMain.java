@@ -130,6 +130,7 @@ public final class BenchMain implements Callable<Integer> {
   private List<Figure> measure(Rig rig, Set<String> wanted, int n, Path dir) throws Exception {
     List<Figure> figures = new ArrayList<>();
     int rounds = quick ? 10 : 50;
+    int warmup = quick ? 1 : 10;
     double seconds = quick ? 3 : 10;
     for (String f : FIGURES) {
       if (!wanted.contains(f)) {
@@ -138,8 +139,8 @@ public final class BenchMain implements Callable<Integer> {
       System.out.println("bench: " + f + "...");
       List<Figure> got =
           switch (f) {
-            case "move" -> List.of(PlannedMove.run(rig, PlannedMove.Kind.MOVE, n, 250));
-            case "drain" -> List.of(PlannedMove.run(rig, PlannedMove.Kind.DRAIN, n, 250));
+            case "move" -> List.of(PlannedMove.run(rig, PlannedMove.Kind.MOVE, warmup, n, 250));
+            case "drain" -> List.of(PlannedMove.run(rig, PlannedMove.Kind.DRAIN, warmup, n, 250));
             case "watch" -> {
               List<Figure> spread = WatchFanout.run(rig, rounds, HEARTBEAT_MS, 50, false);
               List<Figure> leader = WatchFanout.run(rig, rounds, HEARTBEAT_MS, 50, true);
