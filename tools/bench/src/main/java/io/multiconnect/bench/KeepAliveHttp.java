@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * A lean HTTP/1.1 client for the load generator: one kept-alive connection per calling thread,
@@ -18,15 +20,28 @@ import java.nio.charset.StandardCharsets;
  * redirects, no TLS, answers read whole and dropped.
  */
 final class KeepAliveHttp {
+  /**
+   * A connection idle longer than this is not reused: the server may have closed it (Jetty's idle
+   * timeout is 30 s), and a request written into a closed connection fails. The quick benchmark run
+   * stopped on that after 25 s without a message between two figures.
+   */
+  static final long IDLE_REUSE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
   private final InetSocketAddress address;
   private final String hostHeader;
   private final int timeoutMs;
+  private final LongSupplier nanoClock;
   private final ThreadLocal<Connection> connections = new ThreadLocal<>();
 
   KeepAliveHttp(URI base, int timeoutMs) {
+    this(base, timeoutMs, System::nanoTime);
+  }
+
+  KeepAliveHttp(URI base, int timeoutMs, LongSupplier nanoClock) {
     this.address = new InetSocketAddress(base.getHost(), base.getPort());
     this.hostHeader = base.getHost() + ":" + base.getPort();
     this.timeoutMs = timeoutMs;
+    this.nanoClock = nanoClock;
   }
 
   /** POSTs {@code body} as JSON on this thread's connection; the status code. */
@@ -53,12 +68,19 @@ final class KeepAliveHttp {
     System.arraycopy(h, 0, request, 0, h.length);
     System.arraycopy(payload, 0, request, h.length, payload.length);
     Connection c = connections.get();
+    long now = nanoClock.getAsLong();
+    if (c != null && now - c.lastUsedNanos > IDLE_REUSE_NANOS) {
+      connections.remove();
+      c.close();
+      c = null;
+    }
     if (c == null) {
       c = new Connection(address, timeoutMs);
       connections.set(c);
     }
     try {
       int code = c.exchange(request);
+      c.lastUsedNanos = nanoClock.getAsLong();
       if (c.closing) {
         connections.remove();
         c.close();
@@ -76,6 +98,7 @@ final class KeepAliveHttp {
     private final OutputStream out;
     private final InputStream in;
     private boolean closing;
+    private long lastUsedNanos;
 
     Connection(InetSocketAddress address, int timeoutMs) throws IOException {
       socket = new Socket();
