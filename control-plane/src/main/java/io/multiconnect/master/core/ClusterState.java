@@ -127,6 +127,10 @@ public record ClusterState(
       return coreapps.containsKey(c.coreappId())
           ? Optional.empty()
           : reject("coreapp_id", "unknown coreapp '" + c.coreappId() + "'");
+    } else if (command instanceof Command.ConfirmRelease c) {
+      return c.thenAssign().stream().allMatch(a -> a.expectedEpoch() == 0)
+          ? Optional.empty()
+          : reject("then_assign", "may only assign shards without a primary (expected_epoch 0)");
     } else if (command instanceof Command.PutMaster c) {
       return c.master().id().matches("[A-Za-z0-9_.-]{1,64}")
           ? Optional.empty()
@@ -227,6 +231,13 @@ public record ClusterState(
   public ClusterState apply(Command command, long index) {
     if (validate(command).isPresent()) {
       return withVersion(index);
+    }
+    if (command instanceof Command.ConfirmRelease c && !c.thenAssign().isEmpty()) {
+      ClusterState s = apply(c.alone(), index);
+      for (Command.AssignPrimary a : c.thenAssign()) {
+        s = s.apply(a, index);
+      }
+      return s;
     }
     Builder b = new Builder(this, index);
     if (command instanceof Command.RegisterCoreapp c) {

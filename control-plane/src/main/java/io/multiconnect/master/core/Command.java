@@ -1,6 +1,7 @@
 package io.multiconnect.master.core;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * A change to the replicated state: one Raft log entry. Only the leader creates commands; every
@@ -33,8 +34,30 @@ public sealed interface Command {
    * The coreapp confirms it stopped acting on {@code epoch} (it disconnected first). Clears the
    * assignment or the revocation with that epoch. {@code leaving}: it is shutting down, so it is
    * drained and given no shard until it registers again.
+   *
+   * <p>{@code thenAssign}: primaries for shards without one, planned by the leader on the state
+   * with this release applied ({@link Coordinator#release}). Each is applied right after the
+   * release, in the same entry, exactly as an {@link AssignPrimary} entry of its own would be: a
+   * no-op when no longer valid. A planned move or drain then needs one commit after the release,
+   * not two.
    */
-  record ConfirmRelease(String coreappId, long epoch, boolean leaving) implements Command {}
+  record ConfirmRelease(
+      String coreappId, long epoch, boolean leaving, List<AssignPrimary> thenAssign)
+      implements Command {
+    public ConfirmRelease {
+      thenAssign = List.copyOf(thenAssign);
+    }
+
+    /** A release that assigns nothing. */
+    public ConfirmRelease(String coreappId, long epoch, boolean leaving) {
+      this(coreappId, epoch, leaving, List.of());
+    }
+
+    /** The release alone, without the assignments that follow it. */
+    public ConfirmRelease alone() {
+      return new ConfirmRelease(coreappId, epoch, leaving);
+    }
+  }
 
   /** The leader knows the holder's lease for a revoked epoch has run out. */
   record ExpireRevocation(String coreappId, long epoch) implements Command {}

@@ -94,6 +94,30 @@ public final class Coordinator {
     return commands;
   }
 
+  /**
+   * The release a coreapp asks for, carrying the primaries a planning round would assign once it is
+   * applied ({@link Command.ConfirmRelease#thenAssign}): for shards without a primary only, which
+   * take no epoch away, so nothing is withheld. None when this master does not lead or the release
+   * frees nothing. Like every assignment, each is checked again when the entry is applied.
+   */
+  public synchronized Command.ConfirmRelease release(
+      ClusterState state, String coreappId, long epoch, boolean leaving) {
+    Command.ConfirmRelease alone = new Command.ConfirmRelease(coreappId, epoch, leaving);
+    ClusterState after = state.apply(alone, state.version());
+    boolean freesNothing =
+        after.assignments().equals(state.assignments())
+            && after.revocations().equals(state.revocations());
+    if (!leading || freesNothing) {
+      return alone;
+    }
+    List<Command.AssignPrimary> assign =
+        Planner.plan(after, liveness(after, nanoClock.getAsLong())).stream()
+            .filter(c -> c instanceof Command.AssignPrimary a && a.expectedEpoch() == 0)
+            .map(Command.AssignPrimary.class::cast)
+            .toList();
+    return new Command.ConfirmRelease(coreappId, epoch, leaving, assign);
+  }
+
   /** How a proposal ended, as far as the proposer can tell. */
   public enum ProposalOutcome {
     COMMITTED,

@@ -25,6 +25,8 @@ import io.multiconnect.proto.v1.WatchRequest;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The coreapps' and webapps' side of a master. Heartbeats are answered by the leader after it has
@@ -33,6 +35,8 @@ import java.util.function.Function;
  * Register and Release are writes: the leader proposes them, a follower relays them.
  */
 public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneService.class);
+
   /** Deadline for one relay hop to the leader. */
   static final long RELAY_DEADLINE_MS = 2_000;
 
@@ -180,11 +184,26 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
 
   @Override
   public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> out) {
+    // On the leader, the entry also assigns the shards the release frees (Coordinator.release).
+    Command.ConfirmRelease release =
+        node.coordinator()
+            .release(
+                node.state(), request.getCoreappId(), request.getEpoch(), request.getLeaving());
     write(
         out,
-        new Command.ConfirmRelease(
-            request.getCoreappId(), request.getEpoch(), request.getLeaving()),
-        index -> ReleaseResponse.newBuilder().setVersion(index).build(),
+        release,
+        index -> {
+          if (!release.thenAssign().isEmpty()) {
+            LOG.info(
+                "leader {} committed the release of epoch {} by {} at {} with {}",
+                node.config().nodeId(),
+                release.epoch(),
+                release.coreappId(),
+                index,
+                release.thenAssign());
+          }
+          return ReleaseResponse.newBuilder().setVersion(index).build();
+        },
         stub -> stub.release(request));
   }
 

@@ -46,11 +46,7 @@ public final class CommandCodec {
     } else if (command instanceof Command.SetShardCount c) {
       b.setSetShardCount(SetShardCountCmd.newBuilder().setShardCount(c.shardCount()));
     } else if (command instanceof Command.AssignPrimary c) {
-      b.setAssignPrimary(
-          AssignPrimaryCmd.newBuilder()
-              .setShard(c.shard())
-              .setCoreappId(c.coreappId())
-              .setExpectedEpoch(c.expectedEpoch()));
+      b.setAssignPrimary(assignProto(c));
     } else if (command instanceof Command.RemovePrimary c) {
       b.setRemovePrimary(
           RemovePrimaryCmd.newBuilder().setShard(c.shard()).setExpectedEpoch(c.expectedEpoch()));
@@ -59,7 +55,8 @@ public final class CommandCodec {
           ConfirmReleaseCmd.newBuilder()
               .setCoreappId(c.coreappId())
               .setEpoch(c.epoch())
-              .setLeaving(c.leaving()));
+              .setLeaving(c.leaving())
+              .addAllThenAssign(c.thenAssign().stream().map(CommandCodec::assignProto).toList()));
     } else if (command instanceof Command.ExpireRevocation c) {
       b.setExpireRevocation(
           ExpireRevocationCmd.newBuilder().setCoreappId(c.coreappId()).setEpoch(c.epoch()));
@@ -96,6 +93,18 @@ public final class CommandCodec {
     return b.build();
   }
 
+  private static AssignPrimaryCmd assignProto(Command.AssignPrimary c) {
+    return AssignPrimaryCmd.newBuilder()
+        .setShard(c.shard())
+        .setCoreappId(c.coreappId())
+        .setExpectedEpoch(c.expectedEpoch())
+        .build();
+  }
+
+  private static Command.AssignPrimary assign(AssignPrimaryCmd a) {
+    return new Command.AssignPrimary(a.getShard(), a.getCoreappId(), a.getExpectedEpoch());
+  }
+
   /** Decodes a log entry; throws {@link IllegalArgumentException} for an empty envelope. */
   public static Command decode(CommandEnvelope e) {
     return switch (e.getCommandCase()) {
@@ -103,11 +112,7 @@ public final class CommandCodec {
           new Command.RegisterCoreapp(
               e.getRegisterCoreapp().getCoreappId(), e.getRegisterCoreapp().getAddress());
       case SET_SHARD_COUNT -> new Command.SetShardCount(e.getSetShardCount().getShardCount());
-      case ASSIGN_PRIMARY ->
-          new Command.AssignPrimary(
-              e.getAssignPrimary().getShard(),
-              e.getAssignPrimary().getCoreappId(),
-              e.getAssignPrimary().getExpectedEpoch());
+      case ASSIGN_PRIMARY -> assign(e.getAssignPrimary());
       case REMOVE_PRIMARY ->
           new Command.RemovePrimary(
               e.getRemovePrimary().getShard(), e.getRemovePrimary().getExpectedEpoch());
@@ -115,7 +120,10 @@ public final class CommandCodec {
           new Command.ConfirmRelease(
               e.getConfirmRelease().getCoreappId(),
               e.getConfirmRelease().getEpoch(),
-              e.getConfirmRelease().getLeaving());
+              e.getConfirmRelease().getLeaving(),
+              e.getConfirmRelease().getThenAssignList().stream()
+                  .map(CommandCodec::assign)
+                  .toList());
       case EXPIRE_REVOCATION ->
           new Command.ExpireRevocation(
               e.getExpireRevocation().getCoreappId(), e.getExpireRevocation().getEpoch());

@@ -28,7 +28,7 @@ class ClusterStateTest {
     for (int i = 0; i < count; i++) {
       String id = "c" + r.nextInt(6);
       out.add(
-          switch (r.nextInt(9)) {
+          switch (r.nextInt(10)) {
             case 0 -> new Command.RegisterCoreapp(id, "127.0.0.1:" + (7000 + r.nextInt(6)));
             case 1 -> new Command.SetShardCount(counts[r.nextInt(counts.length)]);
             case 2 -> new Command.AssignPrimary(r.nextInt(8), id, r.nextInt(4));
@@ -37,6 +37,12 @@ class ClusterStateTest {
             case 5 -> new Command.ExpireRevocation(id, r.nextInt(6));
             case 6 -> new Command.MovePrimary(r.nextInt(8), id, r.nextInt(4));
             case 7 -> new Command.SetDrained(id, r.nextBoolean());
+            case 8 ->
+                new Command.ConfirmRelease(
+                    id,
+                    r.nextInt(6),
+                    r.nextBoolean(),
+                    List.of(new Command.AssignPrimary(r.nextInt(8), "c" + r.nextInt(6), 0)));
             default ->
                 new Command.UpdateSettings(
                     Duration.ofMillis(100 + r.nextInt(900)), Duration.ofSeconds(1 + r.nextInt(8)));
@@ -72,6 +78,68 @@ class ClusterStateTest {
         s = next;
       }
     }
+  }
+
+  @Test
+  void noPrimaryEverServesRecipientsOfARevocationStillPending() {
+    for (long seed = 0; seed < 200; seed++) {
+      ClusterState s = ClusterState.INITIAL;
+      long index = 0;
+      for (Command c : randomCommands(seed, 300)) {
+        s = s.apply(c, ++index);
+        for (Revocation r : s.revocations()) {
+          for (Assignment a : s.assignments().values()) {
+            assertTrue(
+                !r.overlaps(a.shard(), s.shardCount()),
+                "seed " + seed + ": " + a + " overlaps " + r + " after " + c);
+          }
+        }
+      }
+    }
+  }
+
+  /** a primary of shard 0 at epoch 1, moved to b: revoked, b reserved. */
+  private static ClusterState movedFromAToB() {
+    return applyAll(
+        List.of(
+            new Command.RegisterCoreapp("a", "127.0.0.1:7001"),
+            new Command.RegisterCoreapp("b", "127.0.0.1:7002"),
+            new Command.AssignPrimary(0, "a", 0),
+            new Command.MovePrimary(0, "b", 1)));
+  }
+
+  @Test
+  void aReleaseAppliesTheAssignmentsItCarriesInTheSameEntry() {
+    ClusterState s =
+        movedFromAToB()
+            .apply(
+                new Command.ConfirmRelease(
+                    "a", 1, false, List.of(new Command.AssignPrimary(0, "b", 0))),
+                5);
+    assertEquals(5, s.version());
+    assertEquals(new Assignment(0, "b", 2), s.assignments().get(0));
+    assertTrue(s.revocations().isEmpty() && s.moves().isEmpty());
+  }
+
+  @Test
+  void anAssignmentCarriedByAReleaseThatFreesNothingIsANoOp() {
+    ClusterState moved = movedFromAToB();
+    ClusterState s =
+        moved.apply(
+            new Command.ConfirmRelease(
+                "a", 7, false, List.of(new Command.AssignPrimary(0, "b", 0))),
+            5);
+    assertEquals(moved.revocations(), s.revocations(), "epoch 7 is not a's: nothing released");
+    assertTrue(s.assignments().isEmpty(), "shard 0 still overlaps a's pending revocation");
+  }
+
+  @Test
+  void aReleaseMayOnlyCarryAssignmentsOfShardsWithoutPrimary() {
+    ClusterState moved = movedFromAToB();
+    Command.ConfirmRelease replacing =
+        new Command.ConfirmRelease("a", 1, false, List.of(new Command.AssignPrimary(0, "b", 1)));
+    assertEquals("then_assign", moved.validate(replacing).orElseThrow().field());
+    assertEquals(moved.revocations(), moved.apply(replacing, 5).revocations());
   }
 
   @Test

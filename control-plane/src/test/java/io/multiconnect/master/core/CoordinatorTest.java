@@ -140,12 +140,17 @@ class CoordinatorTest {
         coordinator.poll(state));
   }
 
-  @Test
-  void aMovedShardGoesToItsTargetOnlyAfterTheOldPrimaryReleased() {
+  /** Registers a third coreapp c, hears a, b, c, assigns shard 0 (to a); returns its epoch. */
+  private long threeHeardAndShard0Assigned() {
     apply(new Command.RegisterCoreapp("c", "127.0.0.1:7003"));
     heard("a", "b", "c");
     applyAll(coordinator.poll(state));
-    long epoch = state.assignments().get(0).epoch();
+    return state.assignments().get(0).epoch();
+  }
+
+  @Test
+  void aMovedShardGoesToItsTargetOnlyAfterTheOldPrimaryReleased() {
+    long epoch = threeHeardAndShard0Assigned();
     Command.MovePrimary move = new Command.MovePrimary(0, "c", epoch);
     assertTrue(coordinator.checkMove(state, move).isEmpty());
     apply(move);
@@ -164,11 +169,51 @@ class CoordinatorTest {
   }
 
   @Test
-  void aMoveTargetIsNotGivenToAnotherShard() {
-    apply(new Command.RegisterCoreapp("c", "127.0.0.1:7003"));
-    heard("a", "b", "c");
+  void theReleaseOfAMovedShardAssignsItsTargetInTheSameEntry() {
+    long epoch = threeHeardAndShard0Assigned();
+    apply(new Command.MovePrimary(0, "c", epoch));
+
+    Command.ConfirmRelease release = coordinator.release(state, "a", epoch, false);
+    assertEquals(List.of(new Command.AssignPrimary(0, "c", 0)), release.thenAssign());
+    apply(release);
+    assertEquals(new Assignment(0, "c", epoch + 1), state.assignments().get(0));
+    assertTrue(state.revocations().isEmpty() && state.moves().isEmpty());
+    assertEquals(List.of(), coordinator.poll(state), "nothing left for the next planning round");
+    assertEquals(
+        List.of(),
+        coordinator.release(state, "a", epoch, false).thenAssign(),
+        "a resent release frees nothing, so it assigns nothing");
+  }
+
+  @Test
+  void aReleaseCarriesNoReplacementOfADeadPrimaryAndNothingWhenNotLeading() {
+    apply(new Command.SetShardCount(2));
+    heard("a", "b");
     applyAll(coordinator.poll(state));
-    long epoch = state.assignments().get(0).epoch();
+    long epochA = state.assignments().get(0).epoch();
+    apply(new Command.RegisterCoreapp("c", "127.0.0.1:7003"));
+    apply(new Command.RegisterCoreapp("d", "127.0.0.1:7004"));
+    apply(new Command.SetDrained("a", true));
+    clock.advance(U);
+    heard("a", "c", "d"); // b, primary of shard 1, is now dead
+
+    Command.ConfirmRelease release = coordinator.release(state, "a", epochA, false);
+    assertEquals(
+        List.of(new Command.AssignPrimary(0, "d", 0)),
+        release.thenAssign(),
+        "shard 0 only: replacing dead b (expected epoch != 0) is the planning round's, which"
+            + " withholds b's epoch first; c is kept for it");
+    assertTrue(coordinator.poll(state).contains(new Command.AssignPrimary(1, "c", epochA + 1)));
+
+    coordinator.steppedDown();
+    assertEquals(
+        new Command.ConfirmRelease("a", epochA, false),
+        coordinator.release(state, "a", epochA, false));
+  }
+
+  @Test
+  void aMoveTargetIsNotGivenToAnotherShard() {
+    long epoch = threeHeardAndShard0Assigned();
     apply(new Command.MovePrimary(0, "b", epoch));
     apply(new Command.SetShardCount(2));
     assertTrue(state.moves().isEmpty(), "a shard-count change cancels moves");

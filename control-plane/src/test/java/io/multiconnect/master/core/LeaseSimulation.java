@@ -402,7 +402,7 @@ final class LeaseSimulation {
           "m" + m.id,
           () -> {
             if (m.believesLeader && leader == m.id) {
-              propose(m, List.of(new Command.ConfirmRelease(c.id, epoch, false)));
+              propose(m, List.of(m.coordinator.release(m.applied, c.id, epoch, false)));
             }
           });
     }
