@@ -31,6 +31,7 @@ final class PlannedMove {
     List<Long> warmupPauses = new ArrayList<>();
     int failed = 0;
     int messages = 0;
+    List<String> failures = new ArrayList<>();
     for (int t = 0; t < warmup + trials; t++) {
       ClusterStatus s = rig.awaitSteady(Duration.ofSeconds(60), x -> Rig.spare(x).isPresent());
       String from = Rig.primary(s, 0).orElseThrow().getCoreappId();
@@ -50,7 +51,12 @@ final class PlannedMove {
         Rig.pause(300);
         List<Prober.Outcome> all = prober.stop();
         messages += all.size();
-        failed += (int) all.stream().filter(o -> !o.ok()).count();
+        List<Prober.Outcome> notOk = all.stream().filter(o -> !o.ok()).toList();
+        failed += notOk.size();
+        for (Prober.Outcome o : notOk) {
+          // Which trial, and what the answer was (0: no HTTP answer), to tell causes apart.
+          failures.add((t < warmup ? "warm-up " : "trial ") + (t + 1) + ": " + o.status());
+        }
         double pause = Rig.ms(longestGap(all, issued - Duration.ofMillis(300).toNanos()));
         if (t < warmup) {
           warmupPauses.add(Math.round(pause));
@@ -69,7 +75,15 @@ final class PlannedMove {
         d,
         "p99 <= " + (long) targetP99Ms + " ms, 0 failed",
         d.p99() <= targetP99Ms && failed == 0,
-        Map.of("messages", messages, "failed", failed, "warm-up pauses ms", warmupPauses));
+        Map.of(
+            "messages",
+            messages,
+            "failed",
+            failed,
+            "failures",
+            failures,
+            "warm-up pauses ms",
+            warmupPauses));
   }
 
   /** The longest time after {@code fromNanos} between two accepted messages' answers. */

@@ -101,7 +101,7 @@ final class Rig {
           idempotencyKey,
           "{\"to\":\"" + to + "\",\"type\":\"text\",\"text\":{\"body\":\"bench\"}}");
     } catch (IOException | RuntimeException e) {
-      LOG.debug("send: {}", e.toString());
+      LOG.info("send: no HTTP answer: {}", e.toString());
       return 0;
     }
   }
