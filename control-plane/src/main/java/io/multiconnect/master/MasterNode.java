@@ -98,8 +98,7 @@ public final class MasterNode implements AutoCloseable {
     this.grpcServer =
         NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.apiPort()))
             // Coreapps and webapps ping every 10 s (Endpoints.channel); the default policy (one
-            // ping
-            // per 5 minutes) answered that with GOAWAY, failing calls in flight.
+            // ping per 5 minutes) answered that with GOAWAY, failing calls in flight.
             .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
             .permitKeepAliveWithoutCalls(true)
             .addService(new ControlPlaneService(this, watchHub, leaderChannels))

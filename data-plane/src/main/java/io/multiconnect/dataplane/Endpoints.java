@@ -44,10 +44,9 @@ public final class Endpoints {
   public static ManagedChannel channel(String hostPort) {
     return NettyChannelBuilder.forAddress(host(hostPort), port("address", hostPort))
         .usePlaintext()
-        // grpc-java's shortest keepalive (it raises anything shorter): a dead peer is noticed 10-11
-        // s
-        // after it stops answering. Calls that must notice sooner have deadlines (heartbeats) or
-        // expect progress (Watch).
+        // grpc-java's shortest keepalive (it raises anything shorter): a dead peer is noticed
+        // 10-11 s after it stops answering. Calls that must notice sooner have deadlines
+        // (heartbeats) or expect progress (Watch).
         .keepAliveTime(10, TimeUnit.SECONDS)
         .keepAliveTimeout(1, TimeUnit.SECONDS)
         .keepAliveWithoutCalls(true)

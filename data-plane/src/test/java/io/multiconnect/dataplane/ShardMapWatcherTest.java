@@ -87,14 +87,18 @@ class ShardMapWatcherTest {
     servers.forEach(Server::shutdownNow);
   }
 
+  /** A started watcher whose list of masters is {@code first}, then {@code second}. */
+  private static ShardMapWatcher watching(Master first, Master second) throws Exception {
+    return new ShardMapWatcher(List.of(first.serve(), second.serve()), "test").start();
+  }
+
   @Test
   void aWatcherLeavesAMasterThatFallsSilentForTheNextFromTheVersionItSaw() throws Exception {
     // The first master answers pings (gRPC keepalive would never end the stream) but sends no
     // event after the map: stuck, or cut off from the rest while its process lives.
     Master silent = new Master(5, false);
     Master next = new Master(9, true);
-    try (ShardMapWatcher w =
-        new ShardMapWatcher(List.of(silent.serve(), next.serve()), "test").start()) {
+    try (ShardMapWatcher w = watching(silent, next)) {
       await().atMost(Duration.ofSeconds(15)).until(() -> w.table().version() == 9);
       assertEquals(List.of(0L), silent.watches);
       assertEquals(5L, next.watches.get(0));
@@ -105,8 +109,7 @@ class ShardMapWatcherTest {
   void progressKeepsAWatcherOnAQuietMaster() throws Exception {
     Master quiet = new Master(5, true);
     Master other = new Master(9, true);
-    try (ShardMapWatcher w =
-        new ShardMapWatcher(List.of(quiet.serve(), other.serve()), "test").start()) {
+    try (ShardMapWatcher w = watching(quiet, other)) {
       await().atMost(Duration.ofSeconds(15)).until(() -> w.table().version() == 5);
       await()
           .during(ShardMapWatcher.SILENCE.multipliedBy(2))

@@ -103,12 +103,13 @@ public final class Coordinator {
   public synchronized Command.ConfirmRelease release(
       ClusterState state, String coreappId, long epoch, boolean leaving) {
     Command.ConfirmRelease alone = new Command.ConfirmRelease(coreappId, epoch, leaving);
+    if (!leading) {
+      return alone; // a follower relays the release; the leader plans
+    }
     ClusterState after = state.apply(alone, state.version());
-    boolean freesNothing =
-        after.assignments().equals(state.assignments())
-            && after.revocations().equals(state.revocations());
-    if (!leading || freesNothing) {
-      return alone;
+    if (after.assignments().equals(state.assignments())
+        && after.revocations().equals(state.revocations())) {
+      return alone; // frees nothing (a release sent again)
     }
     List<Command.AssignPrimary> assign =
         Planner.plan(after, liveness(after, nanoClock.getAsLong())).stream()
