@@ -68,6 +68,13 @@ public final class BenchMain implements Callable<Integer> {
   Integer trials;
 
   @Option(
+      names = "--warmup",
+      description =
+          "Seconds of load through the whole message path before the throughput figure (default 30;"
+              + " --quick 5).")
+  Integer warmup;
+
+  @Option(
       names = "--out",
       description = "Run directory (default run/bench/full or run/bench/quick).")
   Path out;
@@ -92,6 +99,10 @@ public final class BenchMain implements Callable<Integer> {
       }
     }
     int n = trials != null ? trials : quick ? 3 : 30;
+    if (warmup != null && (warmup < 0 || warmup > 3_600)) {
+      System.err.println("bench: --warmup: must be 0-3600 seconds");
+      return 2;
+    }
     if (n < 1 || n > 1_000) {
       System.err.println("bench: --trials: must be 1-1000");
       return 2;
@@ -127,10 +138,14 @@ public final class BenchMain implements Callable<Integer> {
     }
   }
 
+  private int warmupSeconds() {
+    return warmup != null ? warmup : quick ? 5 : 30;
+  }
+
   private List<Figure> measure(Rig rig, Set<String> wanted, int n, Path dir) throws Exception {
     List<Figure> figures = new ArrayList<>();
     int rounds = quick ? 10 : 50;
-    int warmup = quick ? 1 : 10;
+    int warmupTrials = quick ? 1 : 10;
     double seconds = quick ? 3 : 10;
     for (String f : FIGURES) {
       if (!wanted.contains(f)) {
@@ -139,15 +154,17 @@ public final class BenchMain implements Callable<Integer> {
       System.out.println("bench: " + f + "...");
       List<Figure> got =
           switch (f) {
-            case "move" -> List.of(PlannedMove.run(rig, PlannedMove.Kind.MOVE, warmup, n, 250));
-            case "drain" -> List.of(PlannedMove.run(rig, PlannedMove.Kind.DRAIN, warmup, n, 250));
+            case "move" ->
+                List.of(PlannedMove.run(rig, PlannedMove.Kind.MOVE, warmupTrials, n, 250));
+            case "drain" ->
+                List.of(PlannedMove.run(rig, PlannedMove.Kind.DRAIN, warmupTrials, n, 250));
             case "watch" -> {
               List<Figure> spread = WatchFanout.run(rig, rounds, HEARTBEAT_MS, 50, false);
               List<Figure> leader = WatchFanout.run(rig, rounds, HEARTBEAT_MS, 50, true);
               yield Stream.concat(spread.stream(), leader.stream()).toList();
             }
             case "mirror" -> List.of(MirrorLag.run(rig, rounds, HEARTBEAT_MS, 200));
-            case "throughput" -> Throughput.run(rig, quick ? 5 : 30, seconds, 64, 10_000, 2);
+            case "throughput" -> Throughput.run(rig, warmupSeconds(), seconds, 64, 10_000, 2);
             case "failover" -> List.of(CoreappFailover.run(rig, "defaults (1 s / 5 s)", n, 6_000));
             case "leader" -> List.of(LeaderFailover.run(rig, n, 2_000));
             case "failover-fast" -> {
