@@ -37,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -368,8 +369,9 @@ class MasterClusterTest {
     // Chaos seed 3203: a proof (a Ratis read to this master) that failed at the transport level
     // closed the ordered Ratis client's window to that master for good: every later proof failed
     // at once, also while the master led, so it granted no lease and replaced live primaries.
-    // Proofs now go unordered: a failed read fails alone. Here the failures are reads sent while
-    // no master is ready to lead yet, as a restarted group elects its first leader.
+    // Proofs now go to the master's own server in process, each read on its own: a failed read
+    // fails alone. Here the failures are reads sent while no master is ready to lead yet, as a
+    // restarted group elects its first leader.
     cluster = MiniCluster.start(3, dir, 10_000);
     List<CompletableFuture<Long>> early = new ArrayList<>();
     long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
@@ -403,6 +405,54 @@ class MasterClusterTest {
           .pollInterval(Duration.ofMillis(50))
           .until(() -> now.raft().proveLeadership().get(5, TimeUnit.SECONDS) == now.leaderTerm());
     }
+  }
+
+  @Test
+  void proofsChainedBackToBackNeverStallTheLeadersWrites() throws Exception {
+    // A proof of leadership is a Ratis read that Ratis completes on its own threads, the state
+    // machine updater among them, and under load the next round starts from that completion
+    // (LeadershipProof). When that next read was submitted to the server on the completing thread,
+    // proofs stopped completing (here within the 60 writes; in the benchmark every later write
+    // timed out too). Here 4 chains of proofs run back to back while the leader commits 60 writes;
+    // each write must commit, and proofs must still complete afterwards.
+    startCluster(10_000);
+    int leader = cluster.leaderIndex().orElseThrow();
+    MasterNode node = cluster.node(leader);
+    AtomicBoolean done = new AtomicBoolean();
+    AtomicLong proven = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
+    Runnable[] chain = new Runnable[1];
+    chain[0] =
+        () ->
+            node.raft()
+                .proveLeadership()
+                .whenComplete(
+                    (term, error) -> {
+                      if (term != null && term == node.leaderTerm()) {
+                        proven.incrementAndGet();
+                      } else {
+                        failed.incrementAndGet();
+                      }
+                      if (!done.get()) {
+                        chain[0].run();
+                      }
+                    });
+    for (int i = 0; i < 4; i++) {
+      chain[0].run();
+    }
+    try {
+      for (int i = 0; i < 60; i++) {
+        long interval = 1_000 + i;
+        UpdateSettingsRequest write =
+            UpdateSettingsRequest.newBuilder().setHeartbeatIntervalMs(interval).build();
+        assertEquals(interval, admin(leader).updateSettings(write).getHeartbeatIntervalMs());
+      }
+      long before = proven.get();
+      await().atMost(Timing.scaled(Duration.ofSeconds(5))).until(() -> proven.get() > before);
+    } finally {
+      done.set(true);
+    }
+    assertEquals(0, failed.get(), "proofs that failed while this master led");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.multiconnect.master.raft;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.Rejection;
@@ -11,18 +12,23 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
@@ -57,17 +63,24 @@ public final class RaftAccess implements AutoCloseable {
   private final RaftProperties props;
   private final RaftClient localClient;
 
-  /**
-   * For proofs of leadership only, replaced when it is found closed: a read that fails at the
-   * transport level can leave a Ratis client's connection to its server closed for good (chaos seed
-   * 3203: every later proof failed, also while this master led again).
-   */
-  private volatile RaftClient proofClient;
-
   /** For membership changes, leadership transfers and snapshots, which may take longer. */
   private final RaftClient adminClient;
 
   private final LeadershipProof proof;
+
+  /**
+   * Proof reads go straight to this server, not through a Ratis client: no loopback gRPC hop each
+   * way (a proof took 10-25 ms at p50 that way while the machine was busy, 2-5 ms in process; see
+   * docs/benchmarks.md). Ratis completes a read on its own threads, its state machine updater among
+   * them, and submitting the next read from there stalled the proofs for good (MasterClusterTest):
+   * reads are therefore submitted, and their answers handled, on this thread.
+   */
+  private final ExecutorService proofThread =
+      Executors.newSingleThreadExecutor(
+          new ThreadFactoryBuilder().setNameFormat("leadership-proof").setDaemon(true).build());
+
+  private final ClientId proofClientId = ClientId.randomId();
+  private final AtomicLong proofCalls = new AtomicLong();
 
   public RaftAccess(MasterConfig config, MasterStateMachine stateMachine) throws IOException {
     this.selfId = RaftPeerId.valueOf(config.nodeId());
@@ -103,7 +116,6 @@ public final class RaftAccess implements AutoCloseable {
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     this.localClient = pinnedClient();
-    this.proofClient = pinnedClient();
     RaftProperties adminProps = new RaftProperties(props);
     RaftClientConfigKeys.Rpc.setRequestTimeout(adminProps, ADMIN_REQUEST_TIMEOUT);
     this.adminClient =
@@ -136,7 +148,8 @@ public final class RaftAccess implements AutoCloseable {
 
   @Override
   public void close() {
-    for (RaftClient c : List.of(localClient, proofClient, adminClient)) {
+    proofThread.shutdownNow();
+    for (RaftClient c : List.of(localClient, adminClient)) {
       try {
         c.close();
       } catch (IOException e) {
@@ -290,48 +303,41 @@ public final class RaftAccess implements AutoCloseable {
   }
 
   /**
-   * One linearizable read of the term, unordered (an ordered client's window to its server stays
-   * closed after one failed request); -1 when it fails. A client found closed is replaced.
+   * One linearizable read of the term, submitted to this server; -1 when it fails or takes longer
+   * than {@link #REQUEST_TIMEOUT} (what the Ratis client it replaced waited).
    */
   private CompletableFuture<Long> readTerm() {
-    RaftClient client = proofClient;
-    return client
-        .async()
-        .sendReadOnlyUnordered(Message.EMPTY, selfId)
-        .handle(
-            (reply, error) -> {
-              if (error != null) {
-                replaceIfClosed(client, error);
-                return -1L;
-              }
-              return reply.isSuccess()
-                  ? Long.parseLong(reply.getMessage().getContent().toStringUtf8())
-                  : -1L;
-            });
+    CompletableFuture<CompletableFuture<RaftClientReply>> submitted;
+    try {
+      submitted = CompletableFuture.supplyAsync(this::submitRead, proofThread);
+    } catch (RejectedExecutionException closing) {
+      return CompletableFuture.completedFuture(-1L);
+    }
+    return submitted
+        .thenCompose(reply -> reply)
+        .orTimeout(REQUEST_TIMEOUT.toLong(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS)
+        .handleAsync(
+            (reply, error) ->
+                error == null && reply.isSuccess()
+                    ? Long.parseLong(reply.getMessage().getContent().toStringUtf8())
+                    : -1L,
+            proofThread);
   }
 
-  private void replaceIfClosed(RaftClient failed, Throwable error) {
-    boolean closed = false;
-    for (Throwable t = error; t != null && !closed; t = t.getCause()) {
-      closed = t instanceof AlreadyClosedException;
-    }
-    if (!closed) {
-      return;
-    }
-    synchronized (this) {
-      if (proofClient != failed) {
-        return; // replaced already
-      }
-      proofClient = pinnedClient();
-    }
-    LOG.info(
-        "{}: the Raft client for proofs of leadership was closed ({}); replaced it",
-        selfId,
-        error.getMessage());
+  private CompletableFuture<RaftClientReply> submitRead() {
+    RaftClientRequest request =
+        RaftClientRequest.newBuilder()
+            .setClientId(proofClientId)
+            .setServerId(selfId)
+            .setGroupId(group.getGroupId())
+            .setCallId(proofCalls.incrementAndGet())
+            .setMessage(Message.EMPTY)
+            .setType(RaftClientRequest.readRequestType())
+            .build();
     try {
-      failed.close();
+      return server.submitClientRequestAsync(request);
     } catch (IOException e) {
-      LOG.debug("closing the old proof client", e);
+      return CompletableFuture.failedFuture(e);
     }
   }
 }
