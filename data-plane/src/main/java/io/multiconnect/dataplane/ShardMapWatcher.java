@@ -36,6 +36,7 @@ public final class ShardMapWatcher implements AutoCloseable {
   private final List<String> masters;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.EMPTY);
+  private final Object newer = new Object(); // notified whenever the table changes
   private final ScheduledExecutorService executor =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -84,10 +85,33 @@ public final class ShardMapWatcher implements AutoCloseable {
    */
   public void seed(RoutingTable seed) {
     table.accumulateAndGet(seed, (current, s) -> s.version() > current.version() ? s : current);
+    changed();
   }
 
   public RoutingTable table() {
     return table.get();
+  }
+
+  /**
+   * The table once it is newer than {@code version}, or after {@code timeout}, whichever comes
+   * first: a caller waiting for a failover to show wakes the moment it does.
+   */
+  public RoutingTable awaitNewerThan(long version, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (newer) {
+      long left = timeout.toNanos();
+      while (table.get().version() <= version && left > 0) {
+        TimeUnit.NANOSECONDS.timedWait(newer, left);
+        left = deadline - System.nanoTime();
+      }
+    }
+    return table.get();
+  }
+
+  private void changed() {
+    synchronized (newer) {
+      newer.notifyAll();
+    }
   }
 
   /** True while a Watch stream to some master is open. */
@@ -126,6 +150,7 @@ public final class ShardMapWatcher implements AutoCloseable {
                           return;
                         }
                         RoutingTable now = table.updateAndGet(t -> t.apply(e));
+                        changed();
                         LOG.info(
                             "routing {} from {}: {}",
                             e.hasSnapshot() ? "table" : "change",

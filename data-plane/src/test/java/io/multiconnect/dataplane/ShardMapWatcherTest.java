@@ -17,6 +17,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -90,6 +92,25 @@ class ShardMapWatcherTest {
   /** A started watcher whose list of masters is {@code first}, then {@code second}. */
   private static ShardMapWatcher watching(Master first, Master second) throws Exception {
     return new ShardMapWatcher(List.of(first.serve(), second.serve()), "test").start();
+  }
+
+  @Test
+  void aWaitForANewerTableEndsWhenOneArrivesNotAtItsTimeout() throws Exception {
+    try (ShardMapWatcher w = new ShardMapWatcher(List.of("127.0.0.1:1"), "waiter")) {
+      CompletableFuture<RoutingTable> got =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return w.awaitNewerThan(0, Duration.ofMinutes(1));
+                } catch (InterruptedException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      w.seed(new RoutingTable(7, 1, Map.of()));
+      assertEquals(7, got.get(10, TimeUnit.SECONDS).version());
+      assertEquals(7, w.awaitNewerThan(3, Duration.ofMinutes(1)).version(), "newer already");
+      assertEquals(7, w.awaitNewerThan(7, Duration.ZERO).version(), "none newer, no wait");
+    }
   }
 
   @Test

@@ -176,7 +176,8 @@ public final class CoreappNode implements AutoCloseable {
     this.shardMap =
         new ShardMapWatcher(config.masters(), "coreapp-" + config.id())
             .onChange(e -> loop.execute(this::heartbeat));
-    this.sends = new MessageSends(config.id(), clock, () -> active, upstreamChannel, shardMap);
+    this.sends =
+        new MessageSends(config.id(), clock, () -> active, upstreamChannel, shardMap, loop);
     this.dbLiveness =
         config.liveness().map(db -> new DbLiveness(db, config.id(), config.address()));
     this.server =
@@ -363,7 +364,11 @@ public final class CoreappNode implements AutoCloseable {
                 machineNow);
           }
         });
+    Active before = active;
     active = next;
+    if (next != before) {
+      sends.activeChanged();
+    }
   }
 
   private void openSession(Assignment a) {

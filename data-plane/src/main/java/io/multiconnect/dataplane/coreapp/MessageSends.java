@@ -6,6 +6,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.dataplane.Sharding;
 import io.multiconnect.master.clock.NodeClock;
@@ -23,7 +24,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -33,35 +37,100 @@ import java.util.function.Supplier;
  * that shard); then the lease is checked once, immediately before the accepted messages go to the
  * upstream together in one call. The answer has one result per message, in order; a refused message
  * says why, as SendMessage would fail (docs/api.md).
+ *
+ * <p>A message that arrives for the shard and epoch the routing table already gives this coreapp,
+ * before its lease or upstream session is there (the webapp learns of a move about when this
+ * coreapp does), is held until the coreapp publishes its next state, for at most {@link #HOLD}, and
+ * then checked as if it had just arrived: the webapp's retry is not needed, nothing is sent sooner
+ * than it could be.
  */
 final class MessageSends {
   /** Deadline of one call to the upstream. */
   static final Duration SEND_DEADLINE = Duration.ofSeconds(2);
 
+  /** Longest a message for the epoch this coreapp is being given waits for it to act. */
+  static final Duration HOLD = Duration.ofMillis(250);
+
   private final String coreappId;
   private final NodeClock clock;
   private final Supplier<CoreappNode.Active> active;
   private final ManagedChannel upstream;
-  private final ShardMapWatcher shardMap; // only to name the current primary when refusing
+  private final ShardMapWatcher shardMap; // names the current primary; says which epoch is coming
+  private final ScheduledExecutorService timer;
+  private final List<Held> held = new ArrayList<>(); // guarded by itself
 
   MessageSends(
       String coreappId,
       NodeClock clock,
       Supplier<CoreappNode.Active> active,
       ManagedChannel upstream,
-      ShardMapWatcher shardMap) {
+      ShardMapWatcher shardMap,
+      ScheduledExecutorService timer) {
     this.coreappId = coreappId;
     this.clock = clock;
     this.active = active;
     this.upstream = upstream;
     this.shardMap = shardMap;
+    this.timer = timer;
   }
 
   /** Answers {@code done} with one result per message, in order, once the upstream answered. */
   void send(List<SendMessageRequest> messages, Consumer<List<SendResult>> done) {
+    send(messages, done, clock.nanoTime() + HOLD.toNanos());
+  }
+
+  /** The coreapp published a new state: every held message is checked again, at once. */
+  void activeChanged() {
+    List<Held> now;
+    synchronized (held) {
+      now = List.copyOf(held);
+      held.clear();
+    }
+    now.forEach(Held::run);
+  }
+
+  /** Messages waiting for this coreapp to act; run once, by the next publish or at the deadline. */
+  private final class Held implements Runnable {
+    private final AtomicBoolean ran = new AtomicBoolean();
+    private final Runnable retry;
+
+    Held(Runnable retry) {
+      this.retry = retry;
+    }
+
+    @Override
+    public void run() {
+      if (ran.compareAndSet(false, true)) {
+        synchronized (held) {
+          held.remove(this);
+        }
+        retry.run();
+      }
+    }
+  }
+
+  private void send(
+      List<SendMessageRequest> messages, Consumer<List<SendResult>> done, long holdUntil) {
+    CoreappNode.Active a = active.get();
+    long wait = holdUntil - clock.nanoTime();
+    if (wait > 0 && messages.stream().anyMatch(r -> arriving(a, r))) {
+      Held h = new Held(() -> send(messages, done, holdUntil));
+      synchronized (held) {
+        held.add(h);
+      }
+      try {
+        timer.schedule(h, wait, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException stopping) {
+        h.run(); // checked now, refused as usual
+        return;
+      }
+      if (active.get() != a) {
+        h.run(); // published while it was being held
+      }
+      return;
+    }
     SendResult[] results = new SendResult[messages.size()];
     List<Integer> accepted = new ArrayList<>(messages.size());
-    CoreappNode.Active a = active.get();
     UpstreamSendBatch.Builder batch = UpstreamSendBatch.newBuilder();
     for (int i = 0; i < messages.size(); i++) {
       SendMessageRequest r = messages.get(i);
@@ -121,6 +190,25 @@ final class MessageSends {
           }
         },
         MoreExecutors.directExecutor());
+  }
+
+  /**
+   * The routing table gives this coreapp the message's shard and epoch, and this coreapp does not
+   * act on them yet (its heartbeat's answer or its upstream session is on the way).
+   */
+  private boolean arriving(CoreappNode.Active a, SendMessageRequest r) {
+    if (a != null
+        && a.shard() == r.getShard()
+        && a.epoch() == r.getEpoch()
+        && a.sessionId() != null
+        && clock.nanoTime() - a.leaseExpiresAtNanos() < 0) {
+      return false;
+    }
+    RoutingTable t = shardMap.table();
+    return t.shardCount() == r.getShardCount()
+        && t.primaryOf(r.getShard())
+            .filter(p -> p.getCoreappId().equals(coreappId) && p.getEpoch() == r.getEpoch())
+            .isPresent();
   }
 
   private Optional<Refusal> check(CoreappNode.Active a, SendMessageRequest r) {

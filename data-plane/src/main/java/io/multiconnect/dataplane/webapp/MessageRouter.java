@@ -31,13 +31,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Routes a message to the primary of {@code shard_id = murmur3(to) % shards} over gRPC. When the
- * primary refuses (moved, lease lapsed) or does not answer, it waits for a newer routing table and
- * tries again with the same message id, within a time budget; the upstream de-duplicates by that
- * id, so a retry never sends twice.
+ * primary refuses (moved, lease lapsed) or does not answer, it waits for a newer routing table (at
+ * most {@link #RETRY_PAUSE}) and tries again with the same message id, within a time budget; the
+ * upstream de-duplicates by that id, so a retry never sends twice.
  *
  * <p>Messages for the same coreapp that arrive while a call to it is out wait and go together in
  * the next {@code SendMessages} call ({@link Batcher}); each is still answered, refused and retried
@@ -53,7 +52,7 @@ final class MessageRouter implements AutoCloseable {
   /** SendMessages calls out to one coreapp at once; more messages wait for the next batch. */
   static final int MAX_IN_FLIGHT = 2;
 
-  /** Pause between attempts while the table catches up with a failover. */
+  /** Longest pause between attempts; a newer table ends it at once. */
   static final Duration RETRY_PAUSE = Duration.ofMillis(25);
 
   sealed interface Outcome {
@@ -101,7 +100,13 @@ final class MessageRouter implements AutoCloseable {
         return new Outcome.NoPrimary(shard, problem);
       }
       retries.incrementAndGet();
-      LockSupport.parkNanos(RETRY_PAUSE.toNanos());
+      try {
+        watcher.awaitNewerThan(t.version(), RETRY_PAUSE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        noPrimary.incrementAndGet();
+        return new Outcome.NoPrimary(shard, problem + "; interrupted");
+      }
     }
   }
 
