@@ -12,10 +12,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -41,10 +43,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything this master does with Ratis: the server, and one client that starts pinned to this
- * server, with no retries. Pinning alone does not keep a command decided by one leader from being
- * committed by another (the client follows "not the leader" answers); the command's proposer_term
- * does (docs/safety.md).
+ * Everything this master does with Ratis: the server, to which proposals and proofs of leadership
+ * go in process (never forwarded to another master), and a client for membership changes,
+ * leadership transfers and snapshots. A command carries the term it was decided in, and counts only
+ * in an entry of that term (docs/safety.md).
  */
 public final class RaftAccess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftAccess.class);
@@ -61,7 +63,6 @@ public final class RaftAccess implements AutoCloseable {
   private final RaftGroup group;
   private final RaftServer server;
   private final RaftProperties props;
-  private final RaftClient localClient;
 
   /** For membership changes, leadership transfers and snapshots, which may take longer. */
   private final RaftClient adminClient;
@@ -81,6 +82,8 @@ public final class RaftAccess implements AutoCloseable {
 
   private final ClientId proofClientId = ClientId.randomId();
   private final AtomicLong proofCalls = new AtomicLong();
+  private final ClientId writeClientId = ClientId.randomId();
+  private final AtomicLong writeCalls = new AtomicLong();
 
   public RaftAccess(MasterConfig config, MasterStateMachine stateMachine) throws IOException {
     this.selfId = RaftPeerId.valueOf(config.nodeId());
@@ -115,7 +118,6 @@ public final class RaftAccess implements AutoCloseable {
             .setProperties(props)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
-    this.localClient = pinnedClient();
     RaftProperties adminProps = new RaftProperties(props);
     RaftClientConfigKeys.Rpc.setRequestTimeout(adminProps, ADMIN_REQUEST_TIMEOUT);
     this.adminClient =
@@ -126,16 +128,6 @@ public final class RaftAccess implements AutoCloseable {
             .setRetryPolicy(RetryPolicies.noRetry())
             .build();
     this.proof = new LeadershipProof(this::readTerm);
-  }
-
-  /** A client that starts at this server and never retries. */
-  private RaftClient pinnedClient() {
-    return RaftClient.newBuilder()
-        .setProperties(props)
-        .setRaftGroup(group)
-        .setLeaderId(selfId)
-        .setRetryPolicy(RetryPolicies.noRetry())
-        .build();
   }
 
   private static RaftPeer toRaftPeer(PeerAddress p) {
@@ -149,12 +141,10 @@ public final class RaftAccess implements AutoCloseable {
   @Override
   public void close() {
     proofThread.shutdownNow();
-    for (RaftClient c : List.of(localClient, adminClient)) {
-      try {
-        c.close();
-      } catch (IOException e) {
-        LOG.warn("closing raft client", e);
-      }
+    try {
+      adminClient.close();
+    } catch (IOException e) {
+      LOG.warn("closing raft client", e);
     }
     try {
       server.close();
@@ -185,16 +175,35 @@ public final class RaftAccess implements AutoCloseable {
   }
 
   /**
-   * Appends a command, never retried. The client starts pinned to this server but follows a "not
-   * the leader" answer to the leader it names, so a later call may reach another master; the
-   * command's proposer_term keeps such a proposal from taking effect there (MasterStateMachine).
+   * Appends a command through this master's own Ratis server, in process, never retried and never
+   * forwarded: on a master that does not lead it fails with "not the leader" (naming the leader
+   * when known). A command decided in one term that is appended in another anyway (a proposal that
+   * reached this server just after it lost its term and won a later one) is applied as a no-op: its
+   * proposer_term (MasterStateMachine). The outcome of a proposal with no reply within {@link
+   * #REQUEST_TIMEOUT} is unknown.
    */
   public Proposal propose(CommandEnvelope envelope) {
+    RaftClientRequest request =
+        request(
+            writeClientId,
+            writeCalls.incrementAndGet(),
+            Message.valueOf(ByteString.copyFrom(envelope.toByteArray())),
+            RaftClientRequest.writeRequestType());
     RaftClientReply reply;
     try {
-      reply = localClient.io().send(Message.valueOf(ByteString.copyFrom(envelope.toByteArray())));
+      reply =
+          server
+              .submitClientRequestAsync(request)
+              .get(REQUEST_TIMEOUT.toLong(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS);
     } catch (IOException e) {
       return classify(e);
+    } catch (ExecutionException e) {
+      return classify(e.getCause());
+    } catch (TimeoutException e) {
+      return new Proposal.Failed("no reply within " + REQUEST_TIMEOUT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Proposal.Failed("interrupted");
     }
     if (reply.isSuccess()) {
       if (reply.getMessage() != null
@@ -204,6 +213,19 @@ public final class RaftAccess implements AutoCloseable {
       return new Proposal.Committed(reply.getLogIndex());
     }
     return classify(reply.getException());
+  }
+
+  /** A request from this master to its own server; call ids are unique per client id. */
+  private RaftClientRequest request(
+      ClientId client, long callId, Message message, RaftClientRequest.Type type) {
+    return RaftClientRequest.newBuilder()
+        .setClientId(client)
+        .setServerId(selfId)
+        .setGroupId(group.getGroupId())
+        .setCallId(callId)
+        .setMessage(message)
+        .setType(type)
+        .build();
   }
 
   private Proposal classify(Throwable e) {
@@ -325,17 +347,13 @@ public final class RaftAccess implements AutoCloseable {
   }
 
   private CompletableFuture<RaftClientReply> submitRead() {
-    RaftClientRequest request =
-        RaftClientRequest.newBuilder()
-            .setClientId(proofClientId)
-            .setServerId(selfId)
-            .setGroupId(group.getGroupId())
-            .setCallId(proofCalls.incrementAndGet())
-            .setMessage(Message.EMPTY)
-            .setType(RaftClientRequest.readRequestType())
-            .build();
     try {
-      return server.submitClientRequestAsync(request);
+      return server.submitClientRequestAsync(
+          request(
+              proofClientId,
+              proofCalls.incrementAndGet(),
+              Message.EMPTY,
+              RaftClientRequest.readRequestType()));
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
     }
