@@ -159,8 +159,9 @@ public final class BenchMain implements Callable<Integer> {
             case "drain" ->
                 List.of(PlannedMove.run(rig, PlannedMove.Kind.DRAIN, warmupTrials, n, 250));
             case "watch" -> {
-              List<Figure> spread = WatchFanout.run(rig, rounds, HEARTBEAT_MS, 50, false);
-              List<Figure> leader = WatchFanout.run(rig, rounds, HEARTBEAT_MS, 50, true);
+              int warm = quick ? 20 : 200;
+              List<Figure> spread = WatchFanout.run(rig, warm, rounds, HEARTBEAT_MS, 50, false);
+              List<Figure> leader = WatchFanout.run(rig, warm, rounds, HEARTBEAT_MS, 50, true);
               yield Stream.concat(spread.stream(), leader.stream()).toList();
             }
             case "mirror" -> List.of(MirrorLag.run(rig, rounds, HEARTBEAT_MS, 200));
