@@ -25,6 +25,11 @@ import java.util.function.LongSupplier;
  * neither a message nor a keepalive for {@code silence}; a session due to be dropped is dropped
  * before any other is opened, so the outcome never depends on when the sweep ran.
  *
+ * <p>Memory is bounded by {@code maxEvents}: the event log keeps the newest events, and a resent
+ * message is recognized as a duplicate while its {@code message_accepted} event is among them (the
+ * client id is forgotten with that event). At 5 000 messages a second the default window, 500 000
+ * events, spans well over a minute, far longer than a coreapp retries a message.
+ *
  * <p>Thread-safe: every method is synchronized.
  */
 final class UpstreamState {
@@ -56,17 +61,23 @@ final class UpstreamState {
     record Refused(String reason) implements SendResult {}
   }
 
+  private static final String ACCEPTED = "message_accepted";
+
   private final Clock clock;
   private final LongSupplier nanos;
   private final long silenceNanos;
   private final Map<String, Session> open = new LinkedHashMap<>();
   private final Map<String, Long> lastHeard = new HashMap<>();
+
+  /** The client ids of the messages whose acceptance is still in {@link #events}. */
   private final Map<String, String> messageIdByClientId = new HashMap<>();
+
   private final Deque<UpstreamEvent> events = new ArrayDeque<>();
   private final int maxEvents;
   private long logged;
   private long nextSession = 1;
   private long nextMessage = 1;
+  private long accepted;
   private long bans;
 
   /**
@@ -211,8 +222,9 @@ final class UpstreamState {
     }
     String id = "wamid.sim" + nextMessage++;
     messageIdByClientId.put(clientMessageId, id);
+    accepted++;
     log(
-        "message_accepted",
+        ACCEPTED,
         s.coreappId(),
         s.shard(),
         s.shardCount(),
@@ -226,8 +238,9 @@ final class UpstreamState {
     return bans;
   }
 
+  /** Messages accepted, resends not counted (nor, past the window, recognized). */
   synchronized long acceptedMessages() {
-    return messageIdByClientId.size();
+    return accepted;
   }
 
   /**
@@ -258,7 +271,10 @@ final class UpstreamState {
       String detail,
       String messageId) {
     if (events.size() == maxEvents) {
-      events.removeFirst();
+      UpstreamEvent dropped = events.removeFirst();
+      if (dropped.getKind().equals(ACCEPTED)) {
+        messageIdByClientId.remove(dropped.getMessageId());
+      }
     }
     events.addLast(
         UpstreamEvent.newBuilder()

@@ -152,6 +152,27 @@ class UpstreamStateTest {
     assertFalse(small.eventsAfter(5, 2).more());
   }
 
+  @Test
+  void aResendIsRecognizedWhileItsAcceptanceIsInTheLog() {
+    UpstreamState small =
+        new UpstreamState(Clock.systemUTC(), nanos::get, Duration.ofMillis(400), 3);
+    String s = id(small.open("a", 0, 1, 1, reason -> {}));
+    String to = recipientIn(0, 1);
+    String m1 = accepted(small.send(s, 1, "m1", to)).messageId();
+    small.send(s, 1, "m2", to);
+    small.send(s, 1, "m3", to); // the log: m1, m2, m3 accepted
+    assertTrue(accepted(small.send(s, 1, "m1", to)).duplicate()); // drops m1's acceptance
+    var late = accepted(small.send(s, 1, "m1", to));
+    assertFalse(late.duplicate()); // forgotten with its event: memory stays bounded
+    assertFalse(late.messageId().equals(m1));
+    assertTrue(accepted(small.send(s, 1, "m3", to)).duplicate());
+    assertEquals(4, small.acceptedMessages());
+  }
+
+  private static UpstreamState.SendResult.Accepted accepted(UpstreamState.SendResult r) {
+    return assertInstanceOf(UpstreamState.SendResult.Accepted.class, r);
+  }
+
   private static List<Long> sequences(UpstreamState.Page page) {
     return page.events().stream().map(e -> e.getSequence()).toList();
   }

@@ -185,7 +185,11 @@ public final class Lab implements AutoCloseable {
             "--host",
             net.host("upstream"),
             "--port",
-            Integer.toString(port("upstream", "grpc", 9800))),
+            Integer.toString(port("upstream", "grpc", 9800)),
+            // about 72 MB of log and resend memory: the lab's small heaps hold it; a chaos run logs
+            // a few tens of thousands of events, a benchmark run millions (it reads none)
+            "--max-events",
+            "200000"),
         Map.of());
     String peers =
         masters.stream()
