@@ -161,6 +161,8 @@ final class MessageSends {
     }
     Futures.addCallback(
         UpstreamGrpc.newFutureStub(upstream)
+            // answered on the transport's thread: the callback only answers the webapp's call
+            .withExecutor(MoreExecutors.directExecutor())
             .withDeadline(Deadline.after(SEND_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
             .sendBatch(batch.build()),
         new FutureCallback<UpstreamSendResults>() {

@@ -74,6 +74,8 @@ public final class UpstreamSimulator implements AutoCloseable {
     this.state = new UpstreamState(Clock.systemUTC(), System::nanoTime, silence, maxEvents);
     this.server =
         NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+            // on the transport's threads: every call is answered from memory, without blocking
+            .directExecutor()
             .addService(new Service())
             .addService(new HealthStatusManager().getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())

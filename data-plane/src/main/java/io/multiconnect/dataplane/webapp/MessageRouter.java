@@ -166,6 +166,8 @@ final class MessageRouter implements AutoCloseable {
           CompletableFuture<List<SendResult>> results = new CompletableFuture<>();
           Futures.addCallback(
               CoreappGrpc.newFutureStub(channel)
+                  // answered on the transport's thread: the callback only completes futures
+                  .withExecutor(MoreExecutors.directExecutor())
                   .withDeadline(Deadline.after(ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
                   .sendMessages(SendMessagesRequest.newBuilder().addAllMessages(batch).build()),
               new FutureCallback<SendMessagesResponse>() {
