@@ -42,6 +42,8 @@ public final class Lab implements AutoCloseable {
    * @param leaseJournal whether coreapps journal their lease intervals (the chaos checkers read
    *     them)
    * @param clockControl whether nodes read a clock-skew file ({@link #skew})
+   * @param upstreamEvents the upstream simulator's {@code --max-events}: its event log and the
+   *     window in which it recognizes a resend, about 360 bytes of heap each
    */
   public record Options(
       int shards,
@@ -49,12 +51,22 @@ public final class Lab implements AutoCloseable {
       int webapps,
       List<String> jvmFlags,
       boolean leaseJournal,
-      boolean clockControl) {
+      boolean clockControl,
+      int upstreamEvents) {
 
-    /** The chaos harness's lab: 2 shards, 4 coreapps, 2 webapps, small quick-starting JVMs. */
+    /**
+     * The chaos harness's lab: 2 shards, 4 coreapps, 2 webapps, small quick-starting JVMs. The
+     * checkers read every upstream event: a run logs a few tens of thousands, 200 000 fit the heap.
+     */
     public static Options chaos() {
       return new Options(
-          2, 4, 2, List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), true, true);
+          2,
+          4,
+          2,
+          List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+          true,
+          true,
+          200_000);
     }
   }
 
@@ -186,10 +198,8 @@ public final class Lab implements AutoCloseable {
             net.host("upstream"),
             "--port",
             Integer.toString(port("upstream", "grpc", 9800)),
-            // about 72 MB of log and resend memory: the lab's small heaps hold it; a chaos run logs
-            // a few tens of thousands of events, a benchmark run millions (it reads none)
             "--max-events",
-            "200000"),
+            Integer.toString(options.upstreamEvents())),
         Map.of());
     String peers =
         masters.stream()
