@@ -154,38 +154,14 @@ public final class BenchMain implements Callable<Integer> {
         continue;
       }
       System.out.println("bench: " + f + "...");
-      List<Figure> got =
-          switch (f) {
-            case "move" ->
-                List.of(PlannedMove.run(rig, PlannedMove.Kind.MOVE, warmupTrials, n, 250));
-            case "drain" ->
-                List.of(PlannedMove.run(rig, PlannedMove.Kind.DRAIN, warmupTrials, n, 250));
-            case "watch" -> {
-              int warm = quick ? 20 : 200;
-              List<Figure> spread = WatchFanout.run(rig, warm, rounds, HEARTBEAT_MS, 50, false);
-              List<Figure> leader = WatchFanout.run(rig, warm, rounds, HEARTBEAT_MS, 50, true);
-              yield Stream.concat(spread.stream(), leader.stream()).toList();
-            }
-            case "mirror" -> List.of(MirrorLag.run(rig, rounds, HEARTBEAT_MS, 200));
-            case "throughput" -> Throughput.run(rig, warmupSeconds(), seconds, 64, 10_000, 2);
-            case "failover" -> List.of(CoreappFailover.run(rig, "defaults (1 s / 5 s)", n, 6_000));
-            case "leader" -> List.of(LeaderFailover.run(rig, n, 2_000));
-            case "failover-fast" -> {
-              fastProfile(rig);
-              yield List.of(CoreappFailover.run(rig, "fast (100 ms / 1 s)", n, 1_500));
-            }
-            case "heartbeats" ->
-                HeartbeatLoad.run(
-                    rig,
-                    quick
-                        ? new int[] {500, 2_000, 10_000, 20_000}
-                        : new int[] {500, 1_000, 2_000, 5_000, 10_000, 20_000, 40_000},
-                    quick ? 5 : 30,
-                    quick ? 2 : 5,
-                    5,
-                    20_000);
-            default -> throw new IllegalStateException(f);
-          };
+      List<Figure> got;
+      try {
+        got = measureOne(rig, f, n, rounds, warmupTrials, seconds);
+      } catch (Exception e) { // one broken figure (every trial failed, say) must not end the run
+        System.err.println("bench: " + f + " could not be measured: " + e);
+        e.printStackTrace();
+        got = List.of(Figure.unmeasured(f, e.toString()));
+      }
       for (Figure g : got) {
         System.out.println("  " + g.line());
         record(dir, g);
@@ -193,6 +169,39 @@ public final class BenchMain implements Callable<Integer> {
       figures.addAll(got);
     }
     return figures;
+  }
+
+  private List<Figure> measureOne(
+      Rig rig, String f, int n, int rounds, int warmupTrials, double seconds) throws Exception {
+    return switch (f) {
+      case "move" -> List.of(PlannedMove.run(rig, PlannedMove.Kind.MOVE, warmupTrials, n, 250));
+      case "drain" -> List.of(PlannedMove.run(rig, PlannedMove.Kind.DRAIN, warmupTrials, n, 250));
+      case "watch" -> {
+        int warm = quick ? 20 : 200;
+        List<Figure> spread = WatchFanout.run(rig, warm, rounds, HEARTBEAT_MS, 50, false);
+        List<Figure> leader = WatchFanout.run(rig, warm, rounds, HEARTBEAT_MS, 50, true);
+        yield Stream.concat(spread.stream(), leader.stream()).toList();
+      }
+      case "mirror" -> List.of(MirrorLag.run(rig, rounds, HEARTBEAT_MS, 200));
+      case "throughput" -> Throughput.run(rig, warmupSeconds(), seconds, 64, 10_000, 2);
+      case "failover" -> List.of(CoreappFailover.run(rig, "defaults (1 s / 5 s)", n, 6_000));
+      case "leader" -> List.of(LeaderFailover.run(rig, n, 2_000));
+      case "failover-fast" -> {
+        fastProfile(rig);
+        yield List.of(CoreappFailover.run(rig, "fast (100 ms / 1 s)", n, 1_500));
+      }
+      case "heartbeats" ->
+          HeartbeatLoad.run(
+              rig,
+              quick
+                  ? new int[] {500, 2_000, 10_000, 20_000}
+                  : new int[] {500, 1_000, 2_000, 5_000, 10_000, 20_000, 40_000},
+              quick ? 5 : 30,
+              quick ? 2 : 5,
+              5,
+              20_000);
+      default -> throw new IllegalStateException(f);
+    };
   }
 
   /** Switches to heartbeat 100 ms, unhealthy 1 s, and waits until leases under 5 s have run out. */
