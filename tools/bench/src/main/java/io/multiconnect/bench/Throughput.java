@@ -9,6 +9,7 @@ import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.ShardAssignment;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -114,6 +115,8 @@ final class Throughput {
                 "latency",
                 Distribution.of(load.latenciesMs()).toString() + " ms",
                 "failed",
-                load.failed())));
+                load.failed(),
+                "each second",
+                Arrays.stream(load.perSecond()).mapToLong(Math::round).boxed().toList())));
   }
 }
