@@ -25,6 +25,7 @@ import io.multiconnect.master.raft.CommandCodec;
 import io.multiconnect.master.raft.MasterStateMachine;
 import io.multiconnect.master.raft.Proposal;
 import io.multiconnect.master.raft.RaftAccess;
+import io.multiconnect.master.raft.StalledFollowers;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -57,6 +58,15 @@ public final class MasterNode implements AutoCloseable {
   /** Pause after a round whose proposals did not all commit, so a sick log is not hammered. */
   private static final Duration FAILED_ROUND_BACKOFF = Duration.ofMillis(100);
 
+  /**
+   * How long a follower may answer the leader without its match index moving toward the commit
+   * index before this leader hands leadership on ({@link StalledFollowers}).
+   */
+  private static final Duration FOLLOWER_STALL = Duration.ofSeconds(15);
+
+  /** How often the leader looks at its followers' progress. */
+  private static final Duration FOLLOWER_CHECK = Duration.ofSeconds(1);
+
   private enum Lifecycle {
     NEW,
     STARTED,
@@ -77,6 +87,13 @@ public final class MasterNode implements AutoCloseable {
   private final Semaphore wakeups = new Semaphore(0);
   private final Thread controlThread;
   private final Optional<MirrorPublisher> mirror;
+
+  /** Used by the control thread only. */
+  private final StalledFollowers stalledFollowers =
+      new StalledFollowers(FOLLOWER_STALL, Duration.ofSeconds(2));
+
+  private long followersCheckedInTerm = -1;
+  private long nextFollowerCheckNanos;
 
   /** Term of the leadership the coordinator runs under; -1 while not leading. */
   private volatile long leaderTerm = -1;
@@ -295,7 +312,46 @@ public final class MasterNode implements AutoCloseable {
         LOG.warn("leader {}: {} ended {}: {}", config.nodeId(), c, outcome, p);
       }
     }
+    checkFollowers();
     return allCommitted;
+  }
+
+  /**
+   * Hands leadership to an up-to-date follower when another one answers but never catches up (see
+   * {@link StalledFollowers}): the next leader replicates to it afresh. At most once per {@link
+   * #FOLLOWER_STALL}.
+   */
+  private void checkFollowers() {
+    long now = clock.nanoTime();
+    if (now - nextFollowerCheckNanos < 0) {
+      return;
+    }
+    nextFollowerCheckNanos = now + FOLLOWER_CHECK.toNanos();
+    if (followersCheckedInTerm != leaderTerm) {
+      stalledFollowers.reset();
+      followersCheckedInTerm = leaderTerm;
+    }
+    long commitIndex = raft.localStatus().commitIndex();
+    List<StalledFollowers.Follower> followers = raft.followers();
+    List<String> stalled = stalledFollowers.observe(now, commitIndex, followers);
+    if (stalled.isEmpty()) {
+      return;
+    }
+    stalledFollowers.reset();
+    Optional<String> target = stalledFollowers.handOverTo(commitIndex, followers, stalled);
+    LOG.warn(
+        "leader {}: follower(s) {} answer but have not caught up for {} s (commit index {}, {}):"
+            + " {}",
+        config.nodeId(),
+        stalled,
+        FOLLOWER_STALL.toSeconds(),
+        commitIndex,
+        followers,
+        target.map(t -> "handing leadership to " + t).orElse("no up-to-date follower to hand to"));
+    target.ifPresent(
+        t ->
+            raft.transferLeadership(t, FOLLOWER_STALL.toMillis() / 5)
+                .ifPresent(error -> LOG.warn("leadership transfer to {} failed: {}", t, error)));
   }
 
   private final class StateListener implements MasterStateMachine.Listener {

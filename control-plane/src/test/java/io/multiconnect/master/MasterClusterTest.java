@@ -19,6 +19,8 @@ import io.multiconnect.master.core.Settings;
 import io.multiconnect.master.grpc.GrpcErrors;
 import io.multiconnect.master.raft.CommandCodec;
 import io.multiconnect.master.raft.Proposal;
+import io.multiconnect.master.raft.RaftAccess;
+import io.multiconnect.master.raft.StalledFollowers;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
@@ -39,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,6 +127,23 @@ class MasterClusterTest {
         admin(follower).getStatus(io.multiconnect.proto.v1.GetStatusRequest.getDefaultInstance());
     assertEquals("m" + leader, status.getLeader().getLeaderId());
     assertEquals(2, status.getShardMap().getShardCount());
+    // What the leader's replication reports of each follower, paired by id (StalledFollowers).
+    RaftAccess raft = cluster.node(leader).raft();
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(5)))
+        .until(
+            () ->
+                raft.followers().stream()
+                    .filter(f -> f.matchIndex() == raft.localStatus().commitIndex())
+                    .map(StalledFollowers.Follower::id)
+                    .sorted()
+                    .toList()
+                    .equals(
+                        IntStream.range(0, 3)
+                            .filter(i -> i != leader)
+                            .mapToObj(i -> "m" + i)
+                            .toList()));
+    assertEquals(List.of(), cluster.node(follower).raft().followers());
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.Rejection;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,6 +24,8 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -33,6 +36,7 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -271,6 +275,31 @@ public final class RaftAccess implements AutoCloseable {
         d.getInfo().getCurrentTerm(),
         d.getRaftLog().getLastCommittedIndex(),
         d.getInfo().getLastAppliedIndex());
+  }
+
+  /**
+   * What this leader's replication knows of each follower (empty when it does not lead, or when the
+   * configuration changed while Ratis was asked, so no index is paired with the wrong id).
+   */
+  public List<StalledFollowers.Follower> followers() {
+    DivisionInfo info = division().getInfo();
+    RoleInfoProto role = info.getRoleInfoProto();
+    long[] match = info.getFollowerMatchIndices();
+    if (!role.hasLeaderInfo() || match == null) {
+      return List.of();
+    }
+    List<ServerRpcProto> rpcs = role.getLeaderInfo().getFollowerInfoList();
+    if (rpcs.size() != match.length) {
+      return List.of();
+    }
+    List<StalledFollowers.Follower> out = new ArrayList<>();
+    for (int i = 0; i < match.length; i++) {
+      ServerRpcProto rpc = rpcs.get(i);
+      out.add(
+          new StalledFollowers.Follower(
+              rpc.getId().getId().toStringUtf8(), match[i], rpc.getLastRpcElapsedTimeMs()));
+    }
+    return out;
   }
 
   /** See {@link #localStatus}. */
