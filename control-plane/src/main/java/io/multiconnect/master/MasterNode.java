@@ -44,10 +44,11 @@ import org.slf4j.LoggerFactory;
  * Admin, health, reflection), and the control loop that runs the {@link Coordinator} while this
  * master leads.
  *
- * <p>Threads: Ratis's own; gRPC's executor for calls; one control thread that plans and proposes,
- * one round at a time, waking at the coordinator's next check time or when an event (applied entry,
- * leadership change, first heartbeat of a coreapp) may make a round useful. Lifecycle: new ->
- * started -> closed, guarded by compare-and-set.
+ * <p>Threads: Ratis's own; gRPC's executor for calls, except heartbeats, handled on the transport
+ * threads; a thread that submits proofs of leadership and a pool that answers their callers; one
+ * control thread that plans and proposes, one round at a time, waking at the coordinator's next
+ * check time or when an event (applied entry, leadership change, first heartbeat of a coreapp) may
+ * make a round useful. Lifecycle: new -> started -> closed, guarded by compare-and-set.
  */
 public final class MasterNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MasterNode.class);
@@ -118,6 +119,7 @@ public final class MasterNode implements AutoCloseable {
             // ping per 5 minutes) answered that with GOAWAY, failing calls in flight.
             .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
             .permitKeepAliveWithoutCalls(true)
+            .callExecutor(ControlPlaneService.HEARTBEATS_ON_TRANSPORT_THREAD)
             .addService(new ControlPlaneService(this, watchHub, leaderChannels))
             .addService(
                 ServerInterceptors.intercept(

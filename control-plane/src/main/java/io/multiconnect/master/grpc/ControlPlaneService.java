@@ -1,6 +1,10 @@
 package io.multiconnect.master.grpc;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -23,6 +27,8 @@ import io.multiconnect.proto.v1.Role;
 import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -36,6 +42,27 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneService.class);
+
+  /**
+   * Runs heartbeat calls on the transport thread instead of handing each one to the server's
+   * executor: nothing on their path blocks (the leader records the receipt and asks for a proof,
+   * which answers on threads of its own; a follower relays without waiting). Every other call keeps
+   * the server's executor.
+   */
+  public static final ServerCallExecutorSupplier HEARTBEATS_ON_TRANSPORT_THREAD =
+      new ServerCallExecutorSupplier() {
+        private final Set<String> heartbeats =
+            Set.of(
+                ControlPlaneGrpc.getHeartbeatMethod().getFullMethodName(),
+                ControlPlaneGrpc.getHeartbeatStreamMethod().getFullMethodName());
+
+        @Override
+        public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+          return heartbeats.contains(call.getMethodDescriptor().getFullMethodName())
+              ? MoreExecutors.directExecutor()
+              : null;
+        }
+      };
 
   /** Deadline for one relay hop to the leader. */
   static final long RELAY_DEADLINE_MS = 2_000;
@@ -58,10 +85,7 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
       return;
     }
     if (!node.isLeading()) {
-      relay(
-          request.getRelayed(),
-          out,
-          stub -> stub.heartbeat(request.toBuilder().setRelayed(true).build()));
+      relayHeartbeat(request, out);
       return;
     }
     node.coordinator().heard(request.getCoreappId(), receivedAtNanos);
@@ -230,9 +254,8 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
       boolean alreadyRelayed,
       StreamObserver<T> out,
       Function<ControlPlaneGrpc.ControlPlaneBlockingStub, T> call) {
-    Optional<PeerAddress> leader = node.leaderHint();
-    if (alreadyRelayed || leader.isEmpty() || leader.get().id().equals(node.config().nodeId())) {
-      out.onError(GrpcErrors.notLeader(node.config().nodeId(), leader));
+    Optional<PeerAddress> leader = relayTarget(alreadyRelayed, out);
+    if (leader.isEmpty()) {
       return;
     }
     try {
@@ -242,15 +265,58 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
       out.onNext(call.apply(stub));
       out.onCompleted();
     } catch (StatusRuntimeException e) {
-      out.onError(
-          e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
-                  || e.getStatus().getCode() == Status.Code.UNAVAILABLE
-              ? Status.UNAVAILABLE
-                  .withDescription(
-                      "relay to leader " + leader.get().id() + " failed: " + e.getStatus())
-                  .asRuntimeException()
-              : e);
+      out.onError(relayFailure(leader.get(), e.getStatus()));
     }
+  }
+
+  /**
+   * A heartbeat forwarded to the leader once, without blocking: heartbeats are handled on the
+   * transport thread ({@link #HEARTBEATS_ON_TRANSPORT_THREAD}).
+   */
+  private void relayHeartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> out) {
+    Optional<PeerAddress> leader = relayTarget(request.getRelayed(), out);
+    if (leader.isEmpty()) {
+      return;
+    }
+    ControlPlaneGrpc.newStub(channels.to(leader.get()))
+        .withDeadline(Deadline.after(RELAY_DEADLINE_MS, TimeUnit.MILLISECONDS))
+        .heartbeat(
+            request.toBuilder().setRelayed(true).build(),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(HeartbeatResponse r) {
+                out.onNext(r);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                out.onError(relayFailure(leader.get(), Status.fromThrowable(t)));
+              }
+
+              @Override
+              public void onCompleted() {
+                out.onCompleted();
+              }
+            });
+  }
+
+  /** The leader to relay to, or empty after answering "not the leader". */
+  private Optional<PeerAddress> relayTarget(boolean alreadyRelayed, StreamObserver<?> out) {
+    Optional<PeerAddress> leader = node.leaderHint();
+    if (alreadyRelayed || leader.isEmpty() || leader.get().id().equals(node.config().nodeId())) {
+      out.onError(GrpcErrors.notLeader(node.config().nodeId(), leader));
+      return Optional.empty();
+    }
+    return leader;
+  }
+
+  private static StatusRuntimeException relayFailure(PeerAddress leader, Status status) {
+    return status.getCode() == Status.Code.DEADLINE_EXCEEDED
+            || status.getCode() == Status.Code.UNAVAILABLE
+        ? Status.UNAVAILABLE
+            .withDescription("relay to leader " + leader.id() + " failed: " + status)
+            .asRuntimeException()
+        : status.asRuntimeException();
   }
 
   @Override

@@ -1,6 +1,8 @@
 package io.multiconnect.master.raft;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 /**
@@ -13,17 +15,24 @@ import java.util.function.Supplier;
  * instant the caller's event happened. The future yields the leader's term, or -1 when this master
  * is not the leader.
  *
+ * <p>A round's callers are answered on {@code answers}, after the next round has started: what they
+ * do with the proof (a heartbeat's answer) neither delays the next round nor runs on the thread
+ * that submits rounds. With a thousand heartbeats waiting on one round, answering them in line took
+ * longer than the read itself, and every round waited for the previous one's answers.
+ *
  * <p>When this master learns that another one leads, {@link #abandon} answers every waiting caller
  * -1 at once: a read that cannot prove leadership any more would otherwise hold them until it times
  * out (3 s in Ratis, longer than a coreapp waits for its heartbeat's answer).
  */
 final class LeadershipProof {
   private final Supplier<CompletableFuture<Long>> round;
+  private final Executor answers;
   private CompletableFuture<Long> inFlight;
   private CompletableFuture<Long> next;
 
-  LeadershipProof(Supplier<CompletableFuture<Long>> round) {
+  LeadershipProof(Supplier<CompletableFuture<Long>> round, Executor answers) {
     this.round = round;
+    this.answers = answers;
   }
 
   /** A proof from a round that starts at or after this call. */
@@ -47,15 +56,20 @@ final class LeadershipProof {
         .get()
         .whenComplete(
             (term, error) -> {
-              mine.complete(error == null ? term : -1L);
               synchronized (this) {
-                if (inFlight != mine) {
-                  return; // abandoned: a later round may already be in flight
+                // Unless abandoned (a later round may already be in flight).
+                if (inFlight == mine) {
+                  inFlight = null;
+                  if (next != null) {
+                    startNext();
+                  }
                 }
-                inFlight = null;
-                if (next != null) {
-                  startNext();
-                }
+              }
+              long proven = error == null ? term : -1L;
+              try {
+                answers.execute(() -> mine.complete(proven));
+              } catch (RejectedExecutionException closing) {
+                mine.complete(proven);
               }
             });
   }

@@ -78,11 +78,18 @@ public final class RaftAccess implements AutoCloseable {
    * way (a proof took 10-25 ms at p50 that way while the machine was busy, 2-5 ms in process; see
    * docs/benchmarks.md). Ratis completes a read on its own threads, its state machine updater among
    * them, and submitting the next read from there stalled the proofs for good (MasterClusterTest):
-   * reads are therefore submitted, and their answers handled, on this thread.
+   * reads are therefore submitted on this thread. A read's answer is only parsed where Ratis
+   * completes it; its callers are answered on {@link #proofAnswers}.
    */
   private final ExecutorService proofThread =
       Executors.newSingleThreadExecutor(
           new ThreadFactoryBuilder().setNameFormat("leadership-proof").setDaemon(true).build());
+
+  /** Where the callers of a proof round are answered (see LeadershipProof). */
+  private final ExecutorService proofAnswers =
+      Executors.newFixedThreadPool(
+          Runtime.getRuntime().availableProcessors(),
+          new ThreadFactoryBuilder().setNameFormat("proof-answers-%d").setDaemon(true).build());
 
   private final ClientId proofClientId = ClientId.randomId();
   private final AtomicLong proofCalls = new AtomicLong();
@@ -131,7 +138,7 @@ public final class RaftAccess implements AutoCloseable {
             .setLeaderId(selfId)
             .setRetryPolicy(RetryPolicies.noRetry())
             .build();
-    this.proof = new LeadershipProof(this::readTerm);
+    this.proof = new LeadershipProof(this::readTerm, proofAnswers);
   }
 
   private static RaftPeer toRaftPeer(PeerAddress p) {
@@ -145,6 +152,7 @@ public final class RaftAccess implements AutoCloseable {
   @Override
   public void close() {
     proofThread.shutdownNow();
+    proofAnswers.shutdownNow();
     try {
       adminClient.close();
     } catch (IOException e) {
@@ -367,12 +375,11 @@ public final class RaftAccess implements AutoCloseable {
     return submitted
         .thenCompose(reply -> reply)
         .orTimeout(REQUEST_TIMEOUT.toLong(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS)
-        .handleAsync(
+        .handle(
             (reply, error) ->
                 error == null && reply.isSuccess()
                     ? Long.parseLong(reply.getMessage().getContent().toStringUtf8())
-                    : -1L,
-            proofThread);
+                    : -1L);
   }
 
   private CompletableFuture<RaftClientReply> submitRead() {
