@@ -28,6 +28,7 @@ import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
@@ -382,14 +383,25 @@ public final class RaftAccess implements AutoCloseable {
                     : -1L);
   }
 
+  /**
+   * Submits the read to this group's server on the calling thread (the proof thread). The server
+   * wide entry point, {@code RaftServer.submitClientRequestAsync}, hands every request to Ratis's
+   * client executor and waits for it there: one more thread hand-off each way, where a read
+   * answered from the lease takes microseconds. The group's server is reached through the public
+   * {@link RaftClientAsynchronousProtocol}, which Ratis 3.3.0's division implements; if a release
+   * stops doing so, reads take the server-wide path again.
+   */
   private CompletableFuture<RaftClientReply> submitRead() {
+    RaftClientRequest read =
+        request(
+            proofClientId,
+            proofCalls.incrementAndGet(),
+            Message.EMPTY,
+            RaftClientRequest.readRequestType());
     try {
-      return server.submitClientRequestAsync(
-          request(
-              proofClientId,
-              proofCalls.incrementAndGet(),
-              Message.EMPTY,
-              RaftClientRequest.readRequestType()));
+      return division() instanceof RaftClientAsynchronousProtocol group
+          ? group.submitClientRequestAsync(read)
+          : server.submitClientRequestAsync(read);
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
     }
