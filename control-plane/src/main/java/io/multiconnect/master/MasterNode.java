@@ -17,6 +17,7 @@ import io.multiconnect.master.core.Master;
 import io.multiconnect.master.grpc.AdminAuth;
 import io.multiconnect.master.grpc.AdminService;
 import io.multiconnect.master.grpc.ControlPlaneService;
+import io.multiconnect.master.grpc.LatencyHistogram;
 import io.multiconnect.master.grpc.LeaderChannels;
 import io.multiconnect.master.grpc.LeaderFeed;
 import io.multiconnect.master.grpc.WatchHub;
@@ -88,6 +89,8 @@ public final class MasterNode implements AutoCloseable {
   private final Semaphore wakeups = new Semaphore(0);
   private final Thread controlThread;
   private final Optional<MirrorPublisher> mirror;
+
+  private final LatencyHistogram heartbeatHandling = new LatencyHistogram();
 
   /** Used by the control thread only. */
   private final StalledFollowers stalledFollowers =
@@ -202,6 +205,11 @@ public final class MasterNode implements AutoCloseable {
   /** True while the coordinator runs under a leadership this master has proven ready. */
   public boolean isLeading() {
     return leaderTerm >= 0 && coordinator.isLeading();
+  }
+
+  /** Receipt to answer of each heartbeat this master answered as the leader. */
+  public LatencyHistogram heartbeatHandling() {
+    return heartbeatHandling;
   }
 
   public long leaderTerm() {

@@ -24,6 +24,7 @@ import io.multiconnect.master.raft.StalledFollowers;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
+import io.multiconnect.proto.v1.GetLocalRaftStatusRequest;
 import io.multiconnect.proto.v1.GetStatusRequest;
 import io.multiconnect.proto.v1.HeartbeatRequest;
 import io.multiconnect.proto.v1.MasterStatus;
@@ -144,6 +145,19 @@ class MasterClusterTest {
                             .mapToObj(i -> "m" + i)
                             .toList()));
     assertEquals(List.of(), cluster.node(follower).raft().followers());
+    // The leader counts the heartbeats it answered; a follower relays them and counts none.
+    assertTrue(heartbeatsAnswered(leader) > 0);
+    assertEquals(0, heartbeatsAnswered(follower));
+  }
+
+  private long heartbeatsAnswered(int master) {
+    return admin(master)
+        .getLocalRaftStatus(GetLocalRaftStatusRequest.getDefaultInstance())
+        .getHeartbeatHandling()
+        .getCountsList()
+        .stream()
+        .mapToLong(Long::longValue)
+        .sum();
   }
 
   @Test

@@ -440,7 +440,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   @Override
   public void getLocalRaftStatus(
       GetLocalRaftStatusRequest request, StreamObserver<MasterStatus> out) {
-    out.onNext(localStatus());
+    out.onNext(
+        localStatus().toBuilder().setHeartbeatHandling(node.heartbeatHandling().toProto()).build());
     out.onCompleted();
   }
 

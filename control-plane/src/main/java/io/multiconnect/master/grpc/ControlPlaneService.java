@@ -101,6 +101,7 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
               HeartbeatDecision d = node.coordinator().answer(node.state(), request.getCoreappId());
               out.onNext(response(request, d));
               out.onCompleted();
+              node.heartbeatHandling().record(node.clock().nanoTime() - receivedAtNanos);
             });
   }
 

@@ -2,6 +2,7 @@ package io.multiconnect.bench;
 
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -30,6 +31,39 @@ public record Distribution(
         rank(v, 99),
         v[v.length - 1],
         Arrays.stream(v).average().orElseThrow());
+  }
+
+  /**
+   * The distribution of durations counted in buckets ({@code LatencyHistogram} in admin.proto):
+   * each duration counts as its bucket's upper bound, so every figure errs high by at most one
+   * bucket's width; one in the last, unbounded bucket counts as infinite.
+   */
+  public static Distribution ofBuckets(List<Double> upperBounds, long[] counts) {
+    long n = Arrays.stream(counts).sum();
+    if (n == 0) {
+      throw new IllegalArgumentException("no values");
+    }
+    double min = Double.NaN;
+    double max = 0;
+    double sum = 0;
+    double[] at = new double[3];
+    double[] percents = {50, 90, 99};
+    long seen = 0;
+    int next = 0;
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] == 0) {
+        continue;
+      }
+      double bound = i < upperBounds.size() ? upperBounds.get(i) : Double.POSITIVE_INFINITY;
+      min = Double.isNaN(min) ? bound : min;
+      max = bound;
+      sum += bound * counts[i];
+      seen += counts[i];
+      while (next < percents.length && seen >= Math.ceil(percents[next] / 100.0 * n)) {
+        at[next++] = bound;
+      }
+    }
+    return new Distribution((int) n, min, at[0], at[1], at[2], max, sum / n);
   }
 
   private static double rank(double[] sorted, double percent) {
