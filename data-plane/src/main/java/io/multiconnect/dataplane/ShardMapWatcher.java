@@ -8,7 +8,11 @@ import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,7 +40,10 @@ public final class ShardMapWatcher implements AutoCloseable {
   private final List<String> masters;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.EMPTY);
-  private final Object newer = new Object(); // notified whenever the table changes
+
+  /** Callers of {@link #newerThan} still waiting; guarded by itself. */
+  private final Set<Waiter> waiters = new LinkedHashSet<>();
+
   private final ScheduledExecutorService executor =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -94,24 +101,40 @@ public final class ShardMapWatcher implements AutoCloseable {
 
   /**
    * The table once it is newer than {@code version}, or after {@code timeout}, whichever comes
-   * first: a caller waiting for a failover to show wakes the moment it does.
+   * first: a caller waiting for a failover to show goes on the moment it does. Nothing blocks; the
+   * future completes on {@code timer}.
    */
-  public RoutingTable awaitNewerThan(long version, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (newer) {
-      long left = timeout.toNanos();
-      while (table.get().version() <= version && left > 0) {
-        TimeUnit.NANOSECONDS.timedWait(newer, left);
-        left = deadline - System.nanoTime();
+  public CompletableFuture<RoutingTable> newerThan(
+      long version, Duration timeout, ScheduledExecutorService timer) {
+    Waiter w = new Waiter(new CompletableFuture<>(), timer);
+    synchronized (waiters) {
+      if (table.get().version() > version) {
+        return CompletableFuture.completedFuture(table.get());
       }
+      waiters.add(w);
     }
-    return table.get();
+    timer.schedule(
+        () -> {
+          synchronized (waiters) {
+            waiters.remove(w);
+          }
+          w.table().complete(table.get());
+        },
+        timeout.toNanos(),
+        TimeUnit.NANOSECONDS);
+    return w.table();
   }
 
+  private record Waiter(CompletableFuture<RoutingTable> table, Executor executor) {}
+
   private void changed() {
-    synchronized (newer) {
-      newer.notifyAll();
+    List<Waiter> woken;
+    synchronized (waiters) {
+      woken = List.copyOf(waiters);
+      waiters.clear();
     }
+    RoutingTable now = table.get();
+    woken.forEach(w -> w.executor().execute(() -> w.table().complete(now)));
   }
 
   /** True while a Watch stream to some master is open. */

@@ -2,6 +2,7 @@ package io.multiconnect.dataplane;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -97,19 +98,16 @@ class ShardMapWatcherTest {
   @Test
   void aWaitForANewerTableEndsWhenOneArrivesNotAtItsTimeout() throws Exception {
     try (ShardMapWatcher w = new ShardMapWatcher(List.of("127.0.0.1:1"), "waiter")) {
-      CompletableFuture<RoutingTable> got =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return w.awaitNewerThan(0, Duration.ofMinutes(1));
-                } catch (InterruptedException e) {
-                  throw new IllegalStateException(e);
-                }
-              });
+      CompletableFuture<RoutingTable> got = w.newerThan(0, Duration.ofMinutes(1), timer);
+      assertFalse(got.isDone());
       w.seed(new RoutingTable(7, 1, Map.of()));
       assertEquals(7, got.get(10, TimeUnit.SECONDS).version());
-      assertEquals(7, w.awaitNewerThan(3, Duration.ofMinutes(1)).version(), "newer already");
-      assertEquals(7, w.awaitNewerThan(7, Duration.ZERO).version(), "none newer, no wait");
+      assertEquals(
+          7, w.newerThan(3, Duration.ofMinutes(1), timer).getNow(null).version(), "newer already");
+      assertEquals(
+          7,
+          w.newerThan(7, Duration.ZERO, timer).get(10, TimeUnit.SECONDS).version(),
+          "none newer: the timeout ends the wait");
     }
   }
 

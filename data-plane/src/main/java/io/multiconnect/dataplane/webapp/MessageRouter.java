@@ -3,6 +3,7 @@ package io.multiconnect.dataplane.webapp;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -26,8 +27,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,6 +66,12 @@ final class MessageRouter implements AutoCloseable {
   }
 
   private final ShardMapWatcher watcher;
+
+  /** Where a message waiting to be retried goes on (see {@link #retry}). */
+  private final ScheduledExecutorService retryTimer =
+      Executors.newSingleThreadScheduledExecutor(
+          new ThreadFactoryBuilder().setNameFormat("route-retry").setDaemon(true).build());
+
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong noPrimary = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
@@ -75,39 +84,75 @@ final class MessageRouter implements AutoCloseable {
     this.watcher = watcher;
   }
 
-  Outcome send(String messageId, String to, String body, Duration budget) {
-    long deadline = System.nanoTime() + budget.toNanos();
-    Optional<ShardAssignment> hint = Optional.empty();
-    while (true) {
-      RoutingTable t = watcher.table();
-      int shard = Sharding.shardOf(to, t.shardCount());
-      Optional<ShardAssignment> primary = t.primaryOf(shard);
-      String problem = "shard " + shard + " has no primary";
-      Optional<ShardAssignment> target = hint.filter(h -> h.getShard() == shard).or(() -> primary);
-      hint = Optional.empty();
-      if (target.isPresent()) {
-        try {
-          String id = attempt(target.get(), t.shardCount(), messageId, to, body);
-          sent.incrementAndGet();
-          return new Outcome.Sent(id, shard, target.get().getEpoch());
-        } catch (StatusRuntimeException e) {
-          problem = target.get().getCoreappId() + ": " + e.getStatus().getDescription();
-          hint = redirect(e, shard);
-        }
-      }
-      if (System.nanoTime() - deadline >= 0) {
-        noPrimary.incrementAndGet();
-        return new Outcome.NoPrimary(shard, problem);
-      }
-      retries.incrementAndGet();
-      try {
-        watcher.awaitNewerThan(t.version(), RETRY_PAUSE);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        noPrimary.incrementAndGet();
-        return new Outcome.NoPrimary(shard, problem + "; interrupted");
-      }
+  /**
+   * Routes one message within {@code budget}. Nothing blocks: the outcome completes where the
+   * coreapp's answer arrives, or on the retry timer when the router waits for a newer table.
+   */
+  CompletableFuture<Outcome> send(String messageId, String to, String body, Duration budget) {
+    return route(messageId, to, body, System.nanoTime() + budget.toNanos(), Optional.empty());
+  }
+
+  private CompletableFuture<Outcome> route(
+      String messageId, String to, String body, long deadline, Optional<ShardAssignment> hint) {
+    RoutingTable t = watcher.table();
+    int shard = Sharding.shardOf(to, t.shardCount());
+    Optional<ShardAssignment> target =
+        hint.filter(h -> h.getShard() == shard).or(() -> t.primaryOf(shard));
+    if (target.isEmpty()) {
+      return retry(
+          messageId, to, body, deadline, t, shard, "shard " + shard + " has no primary", hint);
     }
+    ShardAssignment p = target.get();
+    return attempt(p, t.shardCount(), messageId, to, body)
+        .handle(
+            (result, error) -> {
+              StatusRuntimeException refused =
+                  error != null
+                      ? Status.fromThrowable(unwrap(error)).asRuntimeException()
+                      : result.hasRefusal() ? CoreappNode.refused(result.getRefusal()) : null;
+              if (refused == null) {
+                sent.incrementAndGet();
+                return CompletableFuture.<Outcome>completedFuture(
+                    new Outcome.Sent(result.getId(), shard, p.getEpoch()));
+              }
+              return retry(
+                  messageId,
+                  to,
+                  body,
+                  deadline,
+                  t,
+                  shard,
+                  p.getCoreappId() + ": " + refused.getStatus().getDescription(),
+                  redirect(refused, shard));
+            })
+        .thenCompose(outcome -> outcome);
+  }
+
+  /**
+   * After a failed attempt with table {@code t}: gives up once the budget is spent, else waits for
+   * a newer table (at most {@link #RETRY_PAUSE}) and routes again.
+   */
+  private CompletableFuture<Outcome> retry(
+      String messageId,
+      String to,
+      String body,
+      long deadline,
+      RoutingTable t,
+      int shard,
+      String problem,
+      Optional<ShardAssignment> hint) {
+    if (System.nanoTime() - deadline >= 0) {
+      noPrimary.incrementAndGet();
+      return CompletableFuture.completedFuture(new Outcome.NoPrimary(shard, problem));
+    }
+    retries.incrementAndGet();
+    return watcher
+        .newerThan(t.version(), RETRY_PAUSE, retryTimer)
+        .thenCompose(newer -> route(messageId, to, body, deadline, hint));
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
   /** The primary a refusing coreapp named, to try next without waiting for the table. */
@@ -126,7 +171,8 @@ final class MessageRouter implements AutoCloseable {
             .build());
   }
 
-  private String attempt(
+  /** One attempt at {@code p}: its result, a refusal included, or the call's failure. */
+  private CompletableFuture<SendResult> attempt(
       ShardAssignment p, int shardCount, String messageId, String to, String body) {
     SendMessageRequest request =
         SendMessageRequest.newBuilder()
@@ -137,25 +183,19 @@ final class MessageRouter implements AutoCloseable {
             .setTo(to)
             .setBody(body)
             .build();
-    SendResult result;
-    try {
-      result =
-          batchers
-              .computeIfAbsent(p.getCoreappAddress(), this::batcher)
-              .submit(request)
-              .get(2 * ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw Status.fromThrowable(e.getCause()).asRuntimeException();
-    } catch (TimeoutException e) {
-      throw Status.DEADLINE_EXCEEDED.withDescription("no answer in time").asRuntimeException();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
-    }
-    if (result.hasRefusal()) {
-      throw CoreappNode.refused(result.getRefusal());
-    }
-    return result.getId();
+    return batchers
+        .computeIfAbsent(p.getCoreappAddress(), this::batcher)
+        .submit(request)
+        // the call's own deadline answers first; this only bounds a wait for a batch to go out
+        .orTimeout(2 * ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionally(
+            e -> {
+              throw unwrap(e) instanceof TimeoutException
+                  ? Status.DEADLINE_EXCEEDED
+                      .withDescription("no answer in time")
+                      .asRuntimeException()
+                  : new CompletionException(unwrap(e));
+            });
   }
 
   /** Sends the messages waiting for one coreapp in one SendMessages call. */
@@ -216,6 +256,7 @@ final class MessageRouter implements AutoCloseable {
 
   @Override
   public void close() {
+    retryTimer.shutdownNow();
     Endpoints.shutdown(new ArrayList<>(channels.values()));
   }
 }

@@ -229,19 +229,30 @@ public final class WebappServer implements AutoCloseable {
       throw ApiError.invalid("Idempotency-Key", "must be 1-128 letters, digits or ._:-").failure();
     }
     String messageId = key == null ? UUID.randomUUID().toString() : "key:" + key;
-    MessageRouter.Outcome outcome = router.send(messageId, to, body, ROUTE_BUDGET);
-    if (outcome instanceof MessageRouter.Outcome.Sent sent) {
-      ctx.status(201).json(Map.of("messages", List.of(Map.of("id", sent.id())), "meta", meta()));
-    } else {
-      MessageRouter.Outcome.NoPrimary np = (MessageRouter.Outcome.NoPrimary) outcome;
-      throw ApiError.notReady(
-              "shard "
-                  + np.shard()
-                  + " has no reachable primary right now ("
-                  + np.detail()
-                  + "); retry with the same Idempotency-Key")
-          .failure();
-    }
+    // The request thread goes back to Jetty; the answer is written where the outcome completes.
+    ctx.future(
+        () ->
+            router
+                .send(messageId, to, body, ROUTE_BUDGET)
+                .thenAccept(
+                    outcome -> {
+                      if (outcome instanceof MessageRouter.Outcome.Sent sent) {
+                        ctx.status(201)
+                            .json(
+                                Map.of(
+                                    "messages", List.of(Map.of("id", sent.id())), "meta", meta()));
+                      } else {
+                        MessageRouter.Outcome.NoPrimary np =
+                            (MessageRouter.Outcome.NoPrimary) outcome;
+                        throw ApiError.notReady(
+                                "shard "
+                                    + np.shard()
+                                    + " has no reachable primary right now ("
+                                    + np.detail()
+                                    + "); retry with the same Idempotency-Key")
+                            .failure();
+                      }
+                    }));
   }
 
   private void login(Context ctx) {
