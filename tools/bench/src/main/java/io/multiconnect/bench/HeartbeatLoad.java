@@ -268,7 +268,11 @@ final class HeartbeatLoad {
       senders.add(th);
       th.start();
     }
-    LockSupport.parkNanos(measureFrom - System.nanoTime());
+    // Until the measured seconds start: a park returns early on a permit left by an earlier
+    // blocking call (it took the histogram a second early, with the step's warm-up in it).
+    for (long left; (left = measureFrom - System.nanoTime()) > 0; ) {
+      LockSupport.parkNanos(left);
+    }
     LatencyHistogram before = handling.get();
     ClosedLoop.joinAll(senders);
     // Wait for the stragglers (their latency keeps growing meanwhile, as it should), then close
