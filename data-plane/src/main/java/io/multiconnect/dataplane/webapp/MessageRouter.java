@@ -100,7 +100,14 @@ final class MessageRouter implements AutoCloseable {
         hint.filter(h -> h.getShard() == shard).or(() -> t.primaryOf(shard));
     if (target.isEmpty()) {
       return retry(
-          messageId, to, body, deadline, t, shard, "shard " + shard + " has no primary", hint);
+          messageId,
+          to,
+          body,
+          deadline,
+          t,
+          shard,
+          "shard " + shard + " has no primary",
+          Optional.empty());
     }
     ShardAssignment p = target.get();
     return attempt(p, t.shardCount(), messageId, to, body)
