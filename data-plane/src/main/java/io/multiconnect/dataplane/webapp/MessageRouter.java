@@ -84,33 +84,28 @@ final class MessageRouter implements AutoCloseable {
     this.watcher = watcher;
   }
 
+  /** A message being routed: what is sent, and when its budget runs out. */
+  private record Message(String id, String to, String body, long deadline) {}
+
   /**
    * Routes one message within {@code budget}. Nothing blocks: the outcome completes where the
    * coreapp's answer arrives, or on the retry timer when the router waits for a newer table.
    */
   CompletableFuture<Outcome> send(String messageId, String to, String body, Duration budget) {
-    return route(messageId, to, body, System.nanoTime() + budget.toNanos(), Optional.empty());
+    return route(
+        new Message(messageId, to, body, System.nanoTime() + budget.toNanos()), Optional.empty());
   }
 
-  private CompletableFuture<Outcome> route(
-      String messageId, String to, String body, long deadline, Optional<ShardAssignment> hint) {
+  private CompletableFuture<Outcome> route(Message m, Optional<ShardAssignment> hint) {
     RoutingTable t = watcher.table();
-    int shard = Sharding.shardOf(to, t.shardCount());
+    int shard = Sharding.shardOf(m.to(), t.shardCount());
     Optional<ShardAssignment> target =
         hint.filter(h -> h.getShard() == shard).or(() -> t.primaryOf(shard));
     if (target.isEmpty()) {
-      return retry(
-          messageId,
-          to,
-          body,
-          deadline,
-          t,
-          shard,
-          "shard " + shard + " has no primary",
-          Optional.empty());
+      return retry(m, t, shard, "shard " + shard + " has no primary", Optional.empty());
     }
     ShardAssignment p = target.get();
-    return attempt(p, t.shardCount(), messageId, to, body)
+    return attempt(p, t.shardCount(), m)
         .handle(
             (result, error) -> {
               StatusRuntimeException refused =
@@ -122,15 +117,8 @@ final class MessageRouter implements AutoCloseable {
                 return CompletableFuture.<Outcome>completedFuture(
                     new Outcome.Sent(result.getId(), shard, p.getEpoch()));
               }
-              return retry(
-                  messageId,
-                  to,
-                  body,
-                  deadline,
-                  t,
-                  shard,
-                  p.getCoreappId() + ": " + refused.getStatus().getDescription(),
-                  redirect(refused, shard));
+              String problem = p.getCoreappId() + ": " + refused.getStatus().getDescription();
+              return retry(m, t, shard, problem, redirect(refused, shard));
             })
         .thenCompose(outcome -> outcome);
   }
@@ -140,22 +128,15 @@ final class MessageRouter implements AutoCloseable {
    * a newer table (at most {@link #RETRY_PAUSE}) and routes again.
    */
   private CompletableFuture<Outcome> retry(
-      String messageId,
-      String to,
-      String body,
-      long deadline,
-      RoutingTable t,
-      int shard,
-      String problem,
-      Optional<ShardAssignment> hint) {
-    if (System.nanoTime() - deadline >= 0) {
+      Message m, RoutingTable t, int shard, String problem, Optional<ShardAssignment> hint) {
+    if (System.nanoTime() - m.deadline() >= 0) {
       noPrimary.incrementAndGet();
       return CompletableFuture.completedFuture(new Outcome.NoPrimary(shard, problem));
     }
     retries.incrementAndGet();
     return watcher
         .newerThan(t.version(), RETRY_PAUSE, retryTimer)
-        .thenCompose(newer -> route(messageId, to, body, deadline, hint));
+        .thenCompose(newer -> route(m, hint));
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -179,16 +160,15 @@ final class MessageRouter implements AutoCloseable {
   }
 
   /** One attempt at {@code p}: its result, a refusal included, or the call's failure. */
-  private CompletableFuture<SendResult> attempt(
-      ShardAssignment p, int shardCount, String messageId, String to, String body) {
+  private CompletableFuture<SendResult> attempt(ShardAssignment p, int shardCount, Message m) {
     SendMessageRequest request =
         SendMessageRequest.newBuilder()
             .setShard(p.getShard())
             .setShardCount(shardCount)
             .setEpoch(p.getEpoch())
-            .setMessageId(messageId)
-            .setTo(to)
-            .setBody(body)
+            .setMessageId(m.id())
+            .setTo(m.to())
+            .setBody(m.body())
             .build();
     return batchers
         .computeIfAbsent(p.getCoreappAddress(), this::batcher)
