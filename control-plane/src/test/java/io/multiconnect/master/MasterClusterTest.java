@@ -448,7 +448,9 @@ class MasterClusterTest {
     // (LeadershipProof). When that next read was submitted to the server on the completing thread,
     // proofs stopped completing (here within the 60 writes; in the benchmark every later write
     // timed out too). Here 4 chains of proofs run back to back while the leader commits 60 writes;
-    // each write must commit, and proofs must still complete afterwards.
+    // each write must commit, and proofs must still complete afterwards. Each link asks for the
+    // next proof on another thread: a proof proven at once from the lease answers on the caller's
+    // thread, where a chain asking again from its answer would nest without bound.
     startCluster(10_000);
     int leader = cluster.leaderIndex().orElseThrow();
     MasterNode node = cluster.node(leader);
@@ -460,7 +462,7 @@ class MasterClusterTest {
         () ->
             node.raft()
                 .proveLeadership()
-                .whenComplete(
+                .whenCompleteAsync(
                     (term, error) -> {
                       if (term != null && term == node.leaderTerm()) {
                         proven.incrementAndGet();

@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -77,10 +76,11 @@ public final class RaftAccess implements AutoCloseable {
   /**
    * Proof reads go straight to this server, not through a Ratis client: no loopback gRPC hop each
    * way (a proof took 10-25 ms at p50 that way while the machine was busy, 2-5 ms in process; see
-   * docs/benchmarks.md). Ratis completes a read on its own threads, its state machine updater among
-   * them, and submitting the next read from there stalled the proofs for good (MasterClusterTest):
-   * reads are therefore submitted on this thread. A read's answer is only parsed where Ratis
-   * completes it; its callers are answered on {@link #proofAnswers}.
+   * docs/benchmarks.md). A read is submitted on the thread of the heartbeat that needs it when no
+   * round is in flight; otherwise on this thread. Ratis completes a read that waits on its own
+   * threads, its state machine updater among them, and submitting the next read from there stalled
+   * the proofs for good (MasterClusterTest). A read's answer is only parsed where Ratis completes
+   * it; the callers of a read that waited are answered on {@link #proofAnswers} (LeadershipProof).
    */
   private final ExecutorService proofThread =
       Executors.newSingleThreadExecutor(
@@ -139,7 +139,7 @@ public final class RaftAccess implements AutoCloseable {
             .setLeaderId(selfId)
             .setRetryPolicy(RetryPolicies.noRetry())
             .build();
-    this.proof = new LeadershipProof(this::readTerm, proofAnswers);
+    this.proof = new LeadershipProof(this::readTerm, proofThread, proofAnswers);
   }
 
   private static RaftPeer toRaftPeer(PeerAddress p) {
@@ -367,14 +367,7 @@ public final class RaftAccess implements AutoCloseable {
    * than {@link #REQUEST_TIMEOUT} (what the Ratis client it replaced waited).
    */
   private CompletableFuture<Long> readTerm() {
-    CompletableFuture<CompletableFuture<RaftClientReply>> submitted;
-    try {
-      submitted = CompletableFuture.supplyAsync(this::submitRead, proofThread);
-    } catch (RejectedExecutionException closing) {
-      return CompletableFuture.completedFuture(-1L);
-    }
-    return submitted
-        .thenCompose(reply -> reply)
+    return submitRead()
         .orTimeout(REQUEST_TIMEOUT.toLong(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS)
         .handle(
             (reply, error) ->
@@ -384,9 +377,9 @@ public final class RaftAccess implements AutoCloseable {
   }
 
   /**
-   * Submits the read to this group's server on the calling thread (the proof thread). The server
-   * wide entry point, {@code RaftServer.submitClientRequestAsync}, hands every request to Ratis's
-   * client executor and waits for it there: one more thread hand-off each way, where a read
+   * Submits the read to this group's server on the calling thread (see {@link #proofThread}). The
+   * server wide entry point, {@code RaftServer.submitClientRequestAsync}, hands every request to
+   * Ratis's client executor and waits for it there: one more thread hand-off each way, where a read
    * answered from the lease takes microseconds. The group's server is reached through the public
    * {@link RaftClientAsynchronousProtocol}, which Ratis 3.3.0's division implements; if a release
    * stops doing so, reads take the server-wide path again.
