@@ -70,7 +70,7 @@ public final class BenchMain implements Callable<Integer> {
   @Option(
       names = "--warmup",
       description =
-          "Seconds of load through the whole message path before the throughput figure (default 30;"
+          "Seconds of load through the whole message path before the throughput figure (default 90;"
               + " --quick 5).")
   Integer warmup;
 
@@ -141,7 +141,7 @@ public final class BenchMain implements Callable<Integer> {
   }
 
   private int warmupSeconds() {
-    return warmup != null ? warmup : quick ? 5 : 30;
+    return warmup != null ? warmup : quick ? 5 : 90;
   }
 
   private List<Figure> measure(Rig rig, Set<String> wanted, int n, Path dir) throws Exception {
