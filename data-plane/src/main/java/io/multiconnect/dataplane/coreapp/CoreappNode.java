@@ -44,10 +44,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -131,7 +131,8 @@ public final class CoreappNode implements AutoCloseable {
   private final NodeClock clock;
   private final long silenceNanos;
   private final Optional<LeaseJournal> journal;
-  private final Set<Long> pendingReleases = new LinkedHashSet<>();
+  // Revoked epochs not yet confirmed released, with when this coreapp learned of the revocation.
+  private final Map<Long, Long> pendingReleases = new LinkedHashMap<>();
   private volatile Active active;
   private volatile String gatewayStatus = "disconnected";
   private Session session;
@@ -262,7 +263,7 @@ public final class CoreappNode implements AutoCloseable {
         heartbeats.send(masterChannels.get(masterIndex), request),
         this::onAnswer,
         e -> nextMaster());
-    for (long epoch : List.copyOf(pendingReleases)) {
+    for (long epoch : List.copyOf(pendingReleases.keySet())) {
       sendRelease(epoch);
     }
   }
@@ -302,7 +303,7 @@ public final class CoreappNode implements AutoCloseable {
       if (session != null && session.epoch == epoch) {
         closeSession("epoch " + epoch + " revoked");
       }
-      pendingReleases.add(epoch);
+      pendingReleases.putIfAbsent(epoch, clock.nanoTime());
       sendRelease(epoch);
     }
     reconcile();
@@ -436,7 +437,8 @@ public final class CoreappNode implements AutoCloseable {
    */
   private void onSessionEnded(Session s, String reason, boolean closedByUpstream) {
     if (session == s && !closedByUpstream) {
-      quietAtNanos = Math.max(quietAtNanos, clock.nanoTime() + silenceNanos);
+      long closing = clock.nanoTime();
+      quietAtNanos = Math.max(quietAtNanos, closing + silenceNanos);
     }
     if (session == s) {
       LOG.warn("coreapp {}: upstream session for epoch {} ended: {}", config.id(), s.epoch, reason);
@@ -456,7 +458,8 @@ public final class CoreappNode implements AutoCloseable {
     session = null;
     gatewayStatus = "disconnected";
     publish();
-    quietAtNanos = Math.max(quietAtNanos, clock.nanoTime() + silenceNanos);
+    long closing = clock.nanoTime();
+    quietAtNanos = Math.max(quietAtNanos, closing + silenceNanos);
     ListenableFuture<SessionAck> closed =
         s.sessionId == null
             ? Futures.immediateFailedFuture(new IllegalStateException("never accepted"))
@@ -468,9 +471,14 @@ public final class CoreappNode implements AutoCloseable {
     onLoop(
         closed,
         ok -> {
+          LOG.info(
+              "coreapp {}: the upstream confirmed the close of epoch {} after {} ms",
+              config.id(),
+              s.epoch,
+              (clock.nanoTime() - closing) / 1_000_000);
           if (lastOpened == s) {
             quietAtNanos = s.quietBefore; // nothing opened since: only earlier sessions remain
-            List.copyOf(pendingReleases).forEach(this::sendRelease);
+            List.copyOf(pendingReleases.keySet()).forEach(this::sendRelease);
           }
         },
         e -> {});
@@ -508,7 +516,7 @@ public final class CoreappNode implements AutoCloseable {
     if (wait > 0) {
       loop.schedule(
           () -> {
-            if (pendingReleases.contains(epoch)) {
+            if (pendingReleases.containsKey(epoch)) {
               sendRelease(epoch);
             }
           },
@@ -518,7 +526,20 @@ public final class CoreappNode implements AutoCloseable {
     }
     ReleaseRequest r =
         ReleaseRequest.newBuilder().setCoreappId(config.id()).setEpoch(epoch).build();
-    onLoop(master().release(r), ok -> pendingReleases.remove(epoch), e -> nextMaster());
+    onLoop(
+        master().release(r),
+        ok -> {
+          Long revoked = pendingReleases.remove(epoch);
+          if (revoked != null) {
+            LOG.info(
+                "coreapp {}: the masters confirmed the release of epoch {} {} ms after it was"
+                    + " revoked",
+                config.id(),
+                epoch,
+                (clock.nanoTime() - revoked) / 1_000_000);
+          }
+        },
+        e -> nextMaster());
   }
 
   private <T> void onLoop(
