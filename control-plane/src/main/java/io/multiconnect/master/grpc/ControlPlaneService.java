@@ -209,6 +209,7 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
 
   @Override
   public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> out) {
+    long receivedAtNanos = node.clock().nanoTime();
     // On the leader, the entry also assigns the shards the release frees (Coordinator.release).
     Command.ConfirmRelease release =
         node.coordinator()
@@ -220,12 +221,14 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
         index -> {
           if (!release.thenAssign().isEmpty()) {
             LOG.info(
-                "leader {} committed the release of epoch {} by {} at {} with {}",
+                "leader {} committed the release of epoch {} by {} at {} with {}, {} ms after"
+                    + " receiving it",
                 node.config().nodeId(),
                 release.epoch(),
                 release.coreappId(),
                 index,
-                release.thenAssign());
+                release.thenAssign(),
+                (node.clock().nanoTime() - receivedAtNanos) / 1_000_000);
           }
           return ReleaseResponse.newBuilder().setVersion(index).build();
         },
