@@ -46,10 +46,11 @@ import org.slf4j.LoggerFactory;
  * master leads.
  *
  * <p>Threads: Ratis's own; gRPC's executor for calls, except heartbeats, handled on the transport
- * threads; a thread that submits proofs of leadership and a pool that answers their callers; one
- * control thread that plans and proposes, one round at a time, waking at the coordinator's next
- * check time or when an event (applied entry, leadership change, first heartbeat of a coreapp) may
- * make a round useful. Lifecycle: new -> started -> closed, guarded by compare-and-set.
+ * threads, which also run a proof of leadership the lease answers at once; a thread that submits
+ * the other proofs and a pool that answers the callers of those that waited; one control thread
+ * that plans and proposes, one round at a time, waking at the coordinator's next check time or when
+ * an event (applied entry, leadership change, first heartbeat of a coreapp) may make a round
+ * useful. Lifecycle: new -> started -> closed, guarded by compare-and-set.
  */
 public final class MasterNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MasterNode.class);

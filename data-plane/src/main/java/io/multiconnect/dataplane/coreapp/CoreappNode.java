@@ -437,8 +437,7 @@ public final class CoreappNode implements AutoCloseable {
    */
   private void onSessionEnded(Session s, String reason, boolean closedByUpstream) {
     if (session == s && !closedByUpstream) {
-      long closing = clock.nanoTime();
-      quietAtNanos = Math.max(quietAtNanos, closing + silenceNanos);
+      quietAtNanos = Math.max(quietAtNanos, clock.nanoTime() + silenceNanos);
     }
     if (session == s) {
       LOG.warn("coreapp {}: upstream session for epoch {} ended: {}", config.id(), s.epoch, reason);

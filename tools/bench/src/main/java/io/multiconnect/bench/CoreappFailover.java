@@ -35,9 +35,7 @@ final class CoreappFailover {
     List<Double> times = new ArrayList<>();
     int failed = 0;
     int unfinished = 0;
-    long restarted = System.nanoTime() - SPARE_AGE.toNanos();
     for (int t = 0; t < trials; t++) {
-      Rig.pause(Math.max(0, (restarted + SPARE_AGE.toNanos() - System.nanoTime()) / 1_000_000));
       ClusterStatus s = rig.awaitSteady(Duration.ofSeconds(90), x -> Rig.spare(x).isPresent());
       ShardAssignment victim = Rig.primary(s, 0).orElseThrow();
       String to = Rig.recipient(0, s.getShardMap().getShardCount(), t % 10);
@@ -71,7 +69,7 @@ final class CoreappFailover {
         }
       }
       rig.lab.start(victim.getCoreappId());
-      restarted = System.nanoTime();
+      Rig.pause(SPARE_AGE.toMillis());
     }
     return Figure.p99AtMost(
         "coreapp failover, " + profile,
