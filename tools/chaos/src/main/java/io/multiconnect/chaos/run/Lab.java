@@ -267,6 +267,9 @@ public final class Lab implements AutoCloseable {
         new ArrayList<>(
             List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(options.jvmFlags());
+    // One line per collection pause with its real and CPU time (a pause far longer than its CPU
+    // time waited for a core): one file per process, so a restart keeps the earlier one's.
+    command.add("-Xlog:gc,gc+cpu:file=" + logs().resolve(id + "-gc-%p.log") + ":time,uptime");
     command.addAll(List.of("-cp", classpath));
     command.addAll(mainAndArgs);
     Map<String, String> withClock = new LinkedHashMap<>(env);
