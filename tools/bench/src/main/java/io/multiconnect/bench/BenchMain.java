@@ -75,6 +75,18 @@ public final class BenchMain implements Callable<Integer> {
   Integer warmup;
 
   @Option(
+      names = "--move-warmup",
+      description =
+          "Unmeasured moves (and drains) before the measured ones (default 60; --quick 1).")
+  Integer moveWarmup;
+
+  @Option(
+      names = "--jvm",
+      split = " ",
+      description = "JVM flags of every process the bench starts (default: ${DEFAULT-VALUE}).")
+  List<String> jvm = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC"));
+
+  @Option(
       names = "--out",
       description = "Run directory (default run/bench/full or run/bench/quick).")
   Path out;
@@ -103,6 +115,10 @@ public final class BenchMain implements Callable<Integer> {
       System.err.println("bench: --warmup: must be 0-3600 seconds");
       return 2;
     }
+    if (moveWarmup != null && (moveWarmup < 0 || moveWarmup > 1_000)) {
+      System.err.println("bench: --move-warmup: must be 0-1000 trials");
+      return 2;
+    }
     if (n < 1 || n > 1_000) {
       System.err.println("bench: --trials: must be 1-1000");
       return 2;
@@ -112,8 +128,7 @@ public final class BenchMain implements Callable<Integer> {
     Files.createDirectories(dir);
     // The upstream simulator keeps 20 000 events (2 s of messages at 10 000/s; the benchmarks read
     // none): kept longer, they outlive young collections and its old generation fills with them.
-    Lab.Options options =
-        new Lab.Options(2, 3, 1, List.of("-Xmx256m", "-XX:+UseSerialGC"), false, false, 20_000);
+    Lab.Options options = new Lab.Options(2, 3, 1, jvm, false, false, 20_000);
     try (Lab lab =
         new Lab(dir, System.getProperty("java.class.path"), new LoopbackNetwork(), options)) {
       Thread cleanup = new Thread(lab::close, "bench-cleanup");
@@ -147,7 +162,7 @@ public final class BenchMain implements Callable<Integer> {
   private List<Figure> measure(Rig rig, Set<String> wanted, int n, Path dir) throws Exception {
     List<Figure> figures = new ArrayList<>();
     int rounds = quick ? 10 : 50;
-    int warmupTrials = quick ? 1 : 10;
+    int warmupTrials = moveWarmup != null ? moveWarmup : quick ? 1 : 60;
     double seconds = quick ? 3 : 10;
     for (String f : FIGURES) {
       if (!wanted.contains(f)) {
