@@ -4,7 +4,6 @@ import io.multiconnect.proto.v1.ClusterStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -14,11 +13,11 @@ import java.util.Map;
  * the pause: the longest time in that window in which no message was accepted. Every message that
  * was not answered 201 counts as failed.
  *
- * <p>The first moves on a fresh cluster run cold code: the first paused 400-1000 ms, the tenth
- * about 200 ms, and the time shard 0 had no primary in the webapp's log fell from 100-250 ms over
- * trials 10-40 to 30-50 ms after trial 140, as the JIT compilers of ten JVMs on two cores caught up
- * (docs/benchmarks.md). {@code warmup} trials run first and are reported apart, in the figure's
- * counts, so the distribution is the steady state and the cold start stays visible.
+ * <p>The first moves on a fresh cluster run cold code: the first ten paused up to 1 s, and the time
+ * shard 0 had no primary in the webapp's log fell from p50 105 ms over trials 11-40 to 34 ms over
+ * trials 201-260, as the JIT compilers of ten JVMs on two cores caught up (docs/benchmarks.md).
+ * {@code warmup} trials run first and are reported apart, in the figure's counts, so the
+ * distribution is the steady state and the cold start stays visible.
  */
 final class PlannedMove {
 
@@ -89,14 +88,12 @@ final class PlannedMove {
             warmupPauses.subList(0, Math.min(10, warmupPauses.size())),
             "later warm-up pauses ms",
             warmupPauses.size() <= 10
-                ? "none"
-                : spread(warmupPauses.subList(10, warmupPauses.size()))));
-  }
-
-  private static String spread(List<Long> pauses) {
-    Distribution d = Distribution.of(pauses.stream().map(Long::doubleValue).toList());
-    return String.format(
-        Locale.ROOT, "n=%d p50=%.0f p90=%.0f max=%.0f", d.n(), d.p50(), d.p90(), d.max());
+                ? "-"
+                : Distribution.of(
+                        warmupPauses.subList(10, warmupPauses.size()).stream()
+                            .map(Long::doubleValue)
+                            .toList())
+                    .toString()));
   }
 
   /** The longest time after {@code fromNanos} between two accepted messages' answers. */
