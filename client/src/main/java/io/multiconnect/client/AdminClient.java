@@ -6,8 +6,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.proto.v1.AddMasterRequest;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterSettings;
@@ -35,7 +36,6 @@ import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
@@ -53,13 +53,6 @@ import java.util.function.Predicate;
  * Thread-safe.
  */
 public final class AdminClient implements AutoCloseable {
-  static final Metadata.Key<String> LEADER_KEY =
-      Metadata.Key.of("multiconnect-leader", Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> AUTHORIZATION_KEY =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> FIELD_KEY =
-      Metadata.Key.of("multiconnect-field", Metadata.ASCII_STRING_MARSHALLER);
-
   /**
    * Defaults: 3 s per call, 10 attempts, backoff from 100 ms doubling to at most 400 ms: about 3 s
    * of patience in all (enough to wait out an election), tried at least every 400 ms (a new leader
@@ -153,7 +146,7 @@ public final class AdminClient implements AutoCloseable {
       return stub;
     }
     Metadata headers = new Metadata();
-    headers.put(AUTHORIZATION_KEY, authorization);
+    headers.put(GrpcWire.AUTHORIZATION, authorization);
     return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
@@ -304,10 +297,10 @@ public final class AdminClient implements AutoCloseable {
       } catch (StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
         Metadata trailers = e.getTrailers();
-        String leader = trailers == null ? null : trailers.get(LEADER_KEY);
+        String leader = trailers == null ? null : trailers.get(GrpcWire.LEADER);
         last = target + ": " + e.getStatus().getDescription();
         if (code == Status.Code.INVALID_ARGUMENT) {
-          String field = trailers == null ? null : trailers.get(FIELD_KEY);
+          String field = trailers == null ? null : trailers.get(GrpcWire.FIELD);
           throw new AdminException(
               AdminException.Kind.INVALID_ARGUMENT,
               field == null ? "" : field,
@@ -356,20 +349,9 @@ public final class AdminClient implements AutoCloseable {
     return channels.computeIfAbsent(
         hostPort,
         a -> {
-          int colon = a.lastIndexOf(':');
-          if (colon <= 0) {
-            throw new AdminException(
-                AdminException.Kind.INVALID_ARGUMENT,
-                "masters",
-                Status.Code.INVALID_ARGUMENT,
-                "'" + a + "' is not host:port");
-          }
           try {
-            return NettyChannelBuilder.forAddress(
-                    a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
-                .usePlaintext()
-                .build();
-          } catch (NumberFormatException e) {
+            return Endpoints.channel(a);
+          } catch (IllegalArgumentException e) {
             throw new AdminException(
                 AdminException.Kind.INVALID_ARGUMENT,
                 "masters",
@@ -384,15 +366,6 @@ public final class AdminClient implements AutoCloseable {
     if (!ownsChannels) {
       return;
     }
-    List<ManagedChannel> all = new ArrayList<>(channels.values());
-    all.forEach(ManagedChannel::shutdownNow);
-    for (ManagedChannel c : all) {
-      try {
-        c.awaitTermination(2, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
+    Endpoints.shutdown(channels.values());
   }
 }

@@ -4,9 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiconnect.common.net.LoopbackPorts;
 import io.multiconnect.master.MiniCluster;
 import io.multiconnect.master.TestCoreapp;
-import io.multiconnect.master.config.LoopbackPorts;
 import io.multiconnect.master.config.PeerAddress;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
 package io.multiconnect.master;
 
-import io.multiconnect.master.clock.ClockControl;
+import io.multiconnect.common.clock.ClockControl;
+import io.multiconnect.common.node.Shutdown;
 import io.multiconnect.master.config.ConfigException;
 import io.multiconnect.master.config.MasterConfig;
 import java.nio.file.Path;

@@ -2,12 +2,13 @@ package io.multiconnect.master;
 
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.multiconnect.common.auth.Tokens;
+import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.master.auth.Passwords;
-import io.multiconnect.master.auth.Tokens;
-import io.multiconnect.master.clock.NodeClock;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
@@ -28,7 +29,6 @@ import io.multiconnect.master.raft.Proposal;
 import io.multiconnect.master.raft.RaftAccess;
 import io.multiconnect.master.raft.StalledFollowers;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -120,11 +120,7 @@ public final class MasterNode implements AutoCloseable {
     stateMachine.setListener(new StateListener());
     PeerAddress self = config.self();
     this.grpcServer =
-        NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.apiPort()))
-            // Coreapps and webapps ping every 10 s (Endpoints.channel); the default policy (one
-            // ping per 5 minutes) answered that with GOAWAY, failing calls in flight.
-            .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
-            .permitKeepAliveWithoutCalls(true)
+        Endpoints.server(self.host(), self.apiPort())
             .callExecutor(ControlPlaneService.HEARTBEATS_ON_TRANSPORT_THREAD)
             .addService(new ControlPlaneService(this, watchHub, leaderChannels))
             .addService(
@@ -135,8 +131,7 @@ public final class MasterNode implements AutoCloseable {
             .build();
     this.mirror =
         config.mirror().map(m -> new MirrorPublisher(m, this::isLeading, config.nodeId()));
-    this.controlThread = new Thread(this::controlLoop, "control-" + config.nodeId());
-    this.controlThread.setDaemon(true);
+    this.controlThread = DaemonThreads.thread("control-" + config.nodeId(), this::controlLoop);
   }
 
   public MasterNode start() throws IOException {

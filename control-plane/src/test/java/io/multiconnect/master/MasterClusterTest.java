@@ -12,11 +12,11 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
-import io.multiconnect.master.core.Assignment;
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Settings;
-import io.multiconnect.master.grpc.GrpcErrors;
 import io.multiconnect.master.raft.CommandCodec;
 import io.multiconnect.master.raft.Proposal;
 import io.multiconnect.master.raft.RaftAccess;
@@ -560,7 +560,7 @@ class MasterClusterTest {
             .setUnhealthyIntervalMs(2000)
             .build();
     e = refused(Status.Code.INVALID_ARGUMENT, () -> admin(leader).updateSettings(tooTight));
-    assertEquals("unhealthy_interval", e.getTrailers().get(GrpcErrors.FIELD_KEY));
+    assertEquals("unhealthy_interval", e.getTrailers().get(GrpcWire.FIELD));
 
     // Rejected by startTransaction on the leader itself: nothing reaches the log.
     var proposal =
@@ -573,8 +573,7 @@ class MasterClusterTest {
 
     int follower = cluster.anyFollower();
     e = refused(Status.Code.FAILED_PRECONDITION, () -> admin(follower).setShardCount(shards(2)));
-    assertEquals(
-        cluster.peers.get(leader).apiAddress(), e.getTrailers().get(GrpcErrors.LEADER_KEY));
+    assertEquals(cluster.peers.get(leader).apiAddress(), e.getTrailers().get(GrpcWire.LEADER));
     assertTrue(e.getStatus().getDescription().contains("the leader is m" + leader));
   }
 

@@ -6,13 +6,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
-import io.multiconnect.master.auth.Tokens;
-import io.multiconnect.master.config.LoopbackPorts;
+import io.multiconnect.common.auth.Tokens;
+import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.net.LoopbackPorts;
+import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
-import io.multiconnect.master.grpc.AdminAuth;
-import io.multiconnect.master.mirror.MirrorSettings;
 import io.multiconnect.proto.v1.AdminGrpc;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -140,7 +140,7 @@ public final class MiniCluster implements AutoCloseable {
   /** {@code authorization: Bearer <token>}. */
   public static Metadata adminHeaders(String token) {
     Metadata headers = new Metadata();
-    headers.put(AdminAuth.AUTHORIZATION, "Bearer " + token);
+    headers.put(GrpcWire.AUTHORIZATION, "Bearer " + token);
     return headers;
   }
 

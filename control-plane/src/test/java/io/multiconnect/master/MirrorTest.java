@@ -4,9 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.multiconnect.master.core.Assignment;
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.master.core.ClusterState;
-import io.multiconnect.master.mirror.MirrorSettings;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.nio.file.Path;

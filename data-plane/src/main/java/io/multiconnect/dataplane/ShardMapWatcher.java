@@ -3,6 +3,8 @@ package io.multiconnect.dataplane;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
@@ -45,12 +47,7 @@ public final class ShardMapWatcher implements AutoCloseable {
   private final Set<Waiter> waiters = new LinkedHashSet<>();
 
   private final ScheduledExecutorService executor =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "shard-map-watcher");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shard-map-watcher"));
   private final String watcherId;
   private volatile Consumer<WatchEvent> onChange = e -> {};
   private volatile boolean connected;

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.multiconnect.dataplane.coreapp.CoreappNode;
-import io.multiconnect.master.core.Assignment;
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.shard.Sharding;
+import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.MovePrimaryRequest;
@@ -394,7 +396,7 @@ class EndToEndTest {
                   CoreappGrpc.newBlockingStub(channel)
                       .sendMessage(message(1, shard1.epoch(), "misrouted-1", 0)));
       assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-      assertEquals(address1, e.getTrailers().get(CoreappNode.PRIMARY_ADDRESS_KEY));
+      assertEquals(address1, e.getTrailers().get(GrpcWire.PRIMARY_ADDRESS));
       assertTrue(e.getStatus().getDescription().contains("the primary is " + shard1.coreappId()));
 
       long acceptedBefore = cluster.upstream.acceptedMessages();

@@ -3,11 +3,11 @@ package io.multiconnect.dataplane;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.dataplane.webapp.WebappServer;
 import io.multiconnect.master.EmbeddedMariaDb;
 import io.multiconnect.master.MasterNode;
-import io.multiconnect.master.clock.NodeClock;
-import io.multiconnect.master.mirror.MirrorSettings;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.io.IOException;
 import java.net.InetSocketAddress;

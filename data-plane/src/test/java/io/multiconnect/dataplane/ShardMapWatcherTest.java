@@ -8,7 +8,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.multiconnect.master.config.LoopbackPorts;
+import io.multiconnect.common.net.LoopbackPorts;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.Progress;
 import io.multiconnect.proto.v1.ShardMap;

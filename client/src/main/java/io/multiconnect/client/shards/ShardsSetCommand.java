@@ -1,6 +1,7 @@
 package io.multiconnect.client.shards;
 
 import io.multiconnect.client.AdminClient;
+import io.multiconnect.common.shard.ShardCounts;
 import io.multiconnect.proto.v1.SetShardCountResponse;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -15,8 +16,10 @@ import picocli.CommandLine.Spec;
     name = "set",
     mixinStandardHelpOptions = true,
     description =
-        "Change the shard count (1, 2, 4, 8, 16 or 32; needs as many healthy coreapps). Primaries"
-            + " release their shards and new ones are placed at once.")
+        "Change the shard count (one of "
+            + ShardCounts.LIST
+            + "; needs as many healthy coreapps). Primaries release their shards and new ones are"
+            + " placed at once.")
 public final class ShardsSetCommand implements Callable<Integer> {
   @ParentCommand ShardsCommand group;
   @Spec CommandSpec spec;

@@ -1,7 +1,7 @@
 package io.multiconnect.master.config;
 
-import io.multiconnect.master.core.ClusterState;
-import io.multiconnect.master.mirror.MirrorSettings;
+import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.shard.ShardCounts;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -81,8 +81,8 @@ public record MasterConfig(
       throw new ConfigException(
           "log.segment.bytes", "must be at least " + MIN_LOG_SEGMENT_BYTES + " bytes");
     }
-    if (!ClusterState.ALLOWED_SHARD_COUNTS.contains(initialShards)) {
-      throw new ConfigException("initial.shards", "must be one of 1, 2, 4, 8, 16, 32");
+    if (!ShardCounts.isAllowed(initialShards)) {
+      throw new ConfigException("initial.shards", "must be one of " + ShardCounts.LIST);
     }
   }
 

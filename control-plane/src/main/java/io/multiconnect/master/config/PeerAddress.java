@@ -1,5 +1,6 @@
 package io.multiconnect.master.config;
 
+import io.multiconnect.common.net.HostPort;
 import io.multiconnect.master.core.Master;
 
 /**
@@ -17,22 +18,14 @@ public record PeerAddress(String id, String host, int raftPort, int apiPort) {
     return new PeerAddress(parts[0], parts[1], port(parts[2], spec), port(parts[3], spec));
   }
 
-  /** A master added at run time, from the replicated directory. */
+  /**
+   * A master added at run time, from the replicated directory (whose addresses were checked when
+   * the master was added).
+   */
   public static PeerAddress of(Master m) {
-    HostPort raft = HostPort.parse(m.raftAddress());
-    HostPort api = HostPort.parse(m.apiAddress());
+    HostPort raft = HostPort.parse("raft_address", m.raftAddress());
+    HostPort api = HostPort.parse("api_address", m.apiAddress());
     return new PeerAddress(m.id(), raft.host(), raft.port(), api.port());
-  }
-
-  /** {@code host:port}, checked. */
-  public record HostPort(String host, int port) {
-    public static HostPort parse(String s) {
-      int colon = s == null ? -1 : s.lastIndexOf(':');
-      if (colon <= 0) {
-        throw new ConfigException("address", "must be host:port, got '" + s + "'");
-      }
-      return new HostPort(s.substring(0, colon), PeerAddress.port(s.substring(colon + 1), s));
-    }
   }
 
   private static int port(String s, String spec) {

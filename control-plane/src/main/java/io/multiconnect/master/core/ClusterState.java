@@ -1,12 +1,14 @@
 package io.multiconnect.master.core;
 
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.lease.Revocation;
+import io.multiconnect.common.shard.ShardCounts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -15,7 +17,7 @@ import java.util.TreeMap;
  * same state on every master, at replay and after a snapshot.
  *
  * @param version Raft index of the last applied entry (0 before any)
- * @param shardCount one of {@link #ALLOWED_SHARD_COUNTS}
+ * @param shardCount one of {@link ShardCounts#all()}
  * @param lastEpoch the highest epoch ever handed out; the next assignment gets {@code lastEpoch +
  *     1}, so an epoch is never reused
  * @param assignments shard to its primary; a shard missing here has no primary
@@ -44,8 +46,6 @@ public record ClusterState(
     String tokenKey,
     NavigableMap<Integer, String> moves,
     NavigableMap<String, Master> masters) {
-
-  public static final Set<Integer> ALLOWED_SHARD_COUNTS = Set.of(1, 2, 4, 8, 16, 32);
 
   /** The account every new cluster starts with; its password must be changed at first login. */
   public static final String DEFAULT_ADMIN = "admin";
@@ -104,11 +104,14 @@ public record ClusterState(
     if (command instanceof Command.RegisterCoreapp c) {
       return validateRegister(c);
     } else if (command instanceof Command.SetShardCount c) {
-      return ALLOWED_SHARD_COUNTS.contains(c.shardCount())
+      return ShardCounts.isAllowed(c.shardCount())
           ? Optional.empty()
           : reject(
               "shard_count",
-              "must be one of 1, 2, 4, 8, 16, 32, got " + Integer.toUnsignedString(c.shardCount()));
+              "must be one of "
+                  + ShardCounts.LIST
+                  + ", got "
+                  + Integer.toUnsignedString(c.shardCount()));
     } else if (command instanceof Command.AssignPrimary c) {
       return validateAssign(c);
     } else if (command instanceof Command.RemovePrimary c) {

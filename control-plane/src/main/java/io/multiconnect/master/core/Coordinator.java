@@ -1,5 +1,8 @@
 package io.multiconnect.master.core;
 
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.lease.LeaseRules;
+import io.multiconnect.common.lease.Revocation;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;

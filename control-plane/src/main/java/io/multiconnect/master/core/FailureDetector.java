@@ -1,5 +1,6 @@
 package io.multiconnect.master.core;
 
+import io.multiconnect.common.lease.Revocation;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.multiconnect.master.core;
 
+import io.multiconnect.common.lease.Assignment;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -1,5 +1,7 @@
 package io.multiconnect.master.core;
 
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.lease.Revocation;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.multiconnect.master.core;
 
+import io.multiconnect.common.lease.LeaseRules;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -5,8 +5,9 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.multiconnect.common.auth.Tokens;
+import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.auth.Passwords;
-import io.multiconnect.master.auth.Tokens;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.User;
 import io.multiconnect.proto.v1.AdminGrpc;
@@ -28,9 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminAuth implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(AdminAuth.class);
-
-  public static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   static final Set<String> PROTECTED =
       Set.of(
@@ -58,7 +56,7 @@ public final class AdminAuth implements ServerInterceptor {
     if (!PROTECTED.contains(method)) {
       return next.startCall(call, headers);
     }
-    Optional<String> refused = check(state.get(), headers.get(AUTHORIZATION), wall.get());
+    Optional<String> refused = check(state.get(), headers.get(GrpcWire.AUTHORIZATION), wall.get());
     if (refused.isPresent()) {
       LOG.info("admin call {} refused: {}", method, refused.get());
       call.close(Status.UNAUTHENTICATED.withDescription(refused.get()), new Metadata());

@@ -5,19 +5,19 @@ import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.multiconnect.common.auth.Tokens;
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.lease.LeaseRules;
+import io.multiconnect.common.lease.Revocation;
+import io.multiconnect.common.net.HostPort;
 import io.multiconnect.master.MasterNode;
 import io.multiconnect.master.auth.Passwords;
-import io.multiconnect.master.auth.Tokens;
-import io.multiconnect.master.config.ConfigException;
 import io.multiconnect.master.config.PeerAddress;
-import io.multiconnect.master.core.Assignment;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coreapp;
-import io.multiconnect.master.core.LeaseRules;
 import io.multiconnect.master.core.Master;
 import io.multiconnect.master.core.Rejection;
-import io.multiconnect.master.core.Revocation;
 import io.multiconnect.master.core.Settings;
 import io.multiconnect.master.core.User;
 import io.multiconnect.master.mirror.MirrorPublisher;
@@ -353,8 +353,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     }
     for (String address : List.of(request.getRaftAddress(), request.getApiAddress())) {
       try {
-        PeerAddress.HostPort.parse(address);
-      } catch (ConfigException e) {
+        HostPort.parse("address", address);
+      } catch (IllegalArgumentException e) {
         return Optional.of(new Rejection("address", "must be host:port, got '" + address + "'"));
       }
     }

@@ -3,6 +3,7 @@ package io.multiconnect.master.grpc;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.Rejection;
 import io.multiconnect.master.raft.Proposal;
@@ -23,16 +24,11 @@ import java.util.Optional;
  * </table>
  */
 public final class GrpcErrors {
-  public static final Metadata.Key<String> LEADER_KEY =
-      Metadata.Key.of("multiconnect-leader", Metadata.ASCII_STRING_MARSHALLER);
-  public static final Metadata.Key<String> FIELD_KEY =
-      Metadata.Key.of("multiconnect-field", Metadata.ASCII_STRING_MARSHALLER);
-
   private GrpcErrors() {}
 
   public static StatusRuntimeException invalid(Rejection r) {
     Metadata trailers = new Metadata();
-    trailers.put(FIELD_KEY, r.field());
+    trailers.put(GrpcWire.FIELD, r.field());
     return Status.INVALID_ARGUMENT
         .withDescription(r.field() + ": " + r.message())
         .asRuntimeException(trailers);
@@ -45,7 +41,7 @@ public final class GrpcErrors {
           .asRuntimeException();
     }
     Metadata trailers = new Metadata();
-    trailers.put(LEADER_KEY, leader.get().apiAddress());
+    trailers.put(GrpcWire.LEADER, leader.get().apiAddress());
     return Status.FAILED_PRECONDITION
         .withDescription(
             "master "

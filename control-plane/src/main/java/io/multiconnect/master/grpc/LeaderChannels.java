@@ -1,11 +1,10 @@
 package io.multiconnect.master.grpc;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.master.config.PeerAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Channels from this master to the other masters' APIs: relaying to the leader, asking peers for
@@ -21,26 +20,11 @@ public final class LeaderChannels implements AutoCloseable {
 
   /** A channel to the API at {@code host:port}. */
   public ManagedChannel to(String apiAddress) {
-    return channels.computeIfAbsent(
-        apiAddress,
-        a -> {
-          PeerAddress.HostPort hp = PeerAddress.HostPort.parse(a);
-          return NettyChannelBuilder.forAddress(hp.host(), hp.port()).usePlaintext().build();
-        });
+    return channels.computeIfAbsent(apiAddress, Endpoints::channel);
   }
 
   @Override
   public void close() {
-    for (ManagedChannel c : channels.values()) {
-      c.shutdownNow();
-    }
-    for (ManagedChannel c : channels.values()) {
-      try {
-        c.awaitTermination(2, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
+    Endpoints.shutdown(channels.values());
   }
 }

@@ -2,6 +2,7 @@ package io.multiconnect.master.grpc;
 
 import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
+import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.WatchEvent;
@@ -52,12 +53,7 @@ public final class LeaderFeed implements AutoCloseable {
     this.channels = channels;
     this.hub = hub;
     this.executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "leader-feed-" + selfId);
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("leader-feed-" + selfId));
   }
 
   public void start() {

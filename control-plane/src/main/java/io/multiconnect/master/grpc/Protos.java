@@ -1,6 +1,6 @@
 package io.multiconnect.master.grpc;
 
-import io.multiconnect.master.core.Assignment;
+import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Coreapp;
 import io.multiconnect.master.core.Settings;

@@ -1,6 +1,7 @@
 package io.multiconnect.master.grpc;
 
 import io.grpc.stub.ServerCallStreamObserver;
+import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.proto.v1.Progress;
 import io.multiconnect.proto.v1.ShardAssignment;
@@ -68,12 +69,7 @@ public final class WatchHub implements AutoCloseable {
 
   public WatchHub() {
     ScheduledExecutorService thread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "watch-hub");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("watch-hub"));
     this.executor = thread;
     long every = PROGRESS_INTERVAL.toMillis();
     thread.scheduleWithFixedDelay(this::sendProgress, every, every, TimeUnit.MILLISECONDS);

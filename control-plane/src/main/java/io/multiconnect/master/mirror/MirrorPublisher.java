@@ -2,6 +2,8 @@ package io.multiconnect.master.mirror;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.master.core.ClusterState;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -48,8 +50,7 @@ public final class MirrorPublisher implements AutoCloseable {
     hc.setPoolName("mirror-" + nodeId);
     this.dataSource = new HikariDataSource(hc);
     this.leading = leading;
-    this.thread = new Thread(this::loop, "mirror-" + nodeId);
-    this.thread.setDaemon(true);
+    this.thread = DaemonThreads.thread("mirror-" + nodeId, this::loop);
   }
 
   public MirrorPublisher start() {

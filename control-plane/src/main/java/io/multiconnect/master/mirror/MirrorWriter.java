@@ -1,9 +1,9 @@
 package io.multiconnect.master.mirror;
 
-import io.multiconnect.master.core.Assignment;
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.lease.Revocation;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Coreapp;
-import io.multiconnect.master.core.Revocation;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

@@ -1,11 +1,11 @@
 package io.multiconnect.master.raft;
 
-import io.multiconnect.master.core.Assignment;
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.lease.Revocation;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coreapp;
 import io.multiconnect.master.core.Master;
-import io.multiconnect.master.core.Revocation;
 import io.multiconnect.master.core.Settings;
 import io.multiconnect.master.core.User;
 import io.multiconnect.proto.v1.raft.AssignPrimaryCmd;

@@ -1,6 +1,6 @@
 package io.multiconnect.master.raft;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.Rejection;
@@ -83,14 +83,12 @@ public final class RaftAccess implements AutoCloseable {
    * it; the callers of a read that waited are answered on {@link #proofAnswers} (LeadershipProof).
    */
   private final ExecutorService proofThread =
-      Executors.newSingleThreadExecutor(
-          new ThreadFactoryBuilder().setNameFormat("leadership-proof").setDaemon(true).build());
+      Executors.newSingleThreadExecutor(DaemonThreads.named("leadership-proof"));
 
   /** Where the callers of a proof round are answered (see LeadershipProof). */
   private final ExecutorService proofAnswers =
       Executors.newFixedThreadPool(
-          Runtime.getRuntime().availableProcessors(),
-          new ThreadFactoryBuilder().setNameFormat("proof-answers-%d").setDaemon(true).build());
+          Runtime.getRuntime().availableProcessors(), DaemonThreads.named("proof-answers-%d"));
 
   private final ClientId proofClientId = ClientId.randomId();
   private final AtomicLong proofCalls = new AtomicLong();

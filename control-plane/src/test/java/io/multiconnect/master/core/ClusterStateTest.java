@@ -3,6 +3,8 @@ package io.multiconnect.master.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.lease.Revocation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

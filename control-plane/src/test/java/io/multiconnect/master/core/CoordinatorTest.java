@@ -3,6 +3,9 @@ package io.multiconnect.master.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiconnect.common.clock.FakeClock;
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.lease.LeaseRules;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;

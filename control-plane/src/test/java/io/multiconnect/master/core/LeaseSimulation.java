@@ -1,5 +1,8 @@
 package io.multiconnect.master.core;
 
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.lease.CoreappLease;
+import io.multiconnect.common.lease.Revocation;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

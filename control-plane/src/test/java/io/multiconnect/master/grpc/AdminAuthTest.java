@@ -2,8 +2,8 @@ package io.multiconnect.master.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.master.auth.Passwords;
-import io.multiconnect.master.auth.Tokens;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import java.nio.charset.StandardCharsets;

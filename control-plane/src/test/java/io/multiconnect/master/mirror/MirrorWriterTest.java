@@ -2,6 +2,7 @@ package io.multiconnect.master.mirror;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.master.EmbeddedMariaDb;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;

@@ -1,7 +1,7 @@
 package io.multiconnect.dataplane.coreapp;
 
-import io.multiconnect.dataplane.Endpoints;
-import io.multiconnect.master.mirror.MirrorSettings;
+import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.net.Endpoints;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

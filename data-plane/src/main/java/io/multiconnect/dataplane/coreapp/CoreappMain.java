@@ -1,8 +1,8 @@
 package io.multiconnect.dataplane.coreapp;
 
+import io.multiconnect.common.clock.ClockControl;
+import io.multiconnect.common.node.Shutdown;
 import io.multiconnect.dataplane.NodeSettings;
-import io.multiconnect.master.Shutdown;
-import io.multiconnect.master.clock.ClockControl;
 
 /**
  * Starts one coreapp: {@code CoreappMain [--config FILE]}, settings from the file and the

@@ -6,27 +6,25 @@ import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.StreamObserver;
-import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.lease.CoreappLease;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.dataplane.HeartbeatStream;
 import io.multiconnect.dataplane.ShardMapWatcher;
-import io.multiconnect.master.clock.NodeClock;
-import io.multiconnect.master.core.Assignment;
-import io.multiconnect.master.core.CoreappLease;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.CoreappStatusRequest;
 import io.multiconnect.proto.v1.CoreappStatusResponse;
 import io.multiconnect.proto.v1.HeartbeatRequest;
 import io.multiconnect.proto.v1.HeartbeatResponse;
-import io.multiconnect.proto.v1.Refusal;
 import io.multiconnect.proto.v1.RegisterRequest;
 import io.multiconnect.proto.v1.ReleaseRequest;
 import io.multiconnect.proto.v1.Role;
@@ -41,7 +39,6 @@ import io.multiconnect.proto.v1.upstream.SessionEvent;
 import io.multiconnect.proto.v1.upstream.SessionRef;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -72,29 +69,6 @@ public final class CoreappNode implements AutoCloseable {
 
   /** Deadline of one heartbeat or release call. */
   static final Duration CALL_DEADLINE = Duration.ofSeconds(1);
-
-  /** Trailers of a refused SendMessage that name the shard's current primary, when known. */
-  public static final Metadata.Key<String> PRIMARY_ADDRESS_KEY =
-      Metadata.Key.of("multiconnect-primary", Metadata.ASCII_STRING_MARSHALLER);
-
-  public static final Metadata.Key<String> PRIMARY_EPOCH_KEY =
-      Metadata.Key.of("multiconnect-primary-epoch", Metadata.ASCII_STRING_MARSHALLER);
-
-  /**
-   * What SendMessage fails with for a refused message: the refusal's status and description, and
-   * the trailers {@link #PRIMARY_ADDRESS_KEY} and {@link #PRIMARY_EPOCH_KEY} when it names the
-   * primary. Webapps turn a refusal in a SendMessages answer into the same exception.
-   */
-  public static StatusRuntimeException refused(Refusal r) {
-    Metadata trailers = new Metadata();
-    if (!r.getPrimaryAddress().isEmpty()) {
-      trailers.put(PRIMARY_ADDRESS_KEY, r.getPrimaryAddress());
-      trailers.put(PRIMARY_EPOCH_KEY, Long.toString(r.getPrimaryEpoch()));
-    }
-    return Status.fromCodeValue(r.getCode())
-        .withDescription(r.getDescription())
-        .asRuntimeException(trailers);
-  }
 
   /** What the handlers may act on: published by the loop, read by any thread. */
   record Active(
@@ -163,12 +137,7 @@ public final class CoreappNode implements AutoCloseable {
             ? Optional.of(new LeaseJournal(config.id(), config.leaseJournal().get()))
             : Optional.empty();
     this.loop =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "coreapp-" + config.id());
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coreapp-" + config.id()));
     config.masters().forEach(m -> masterChannels.add(Endpoints.channel(m)));
     this.heartbeats = new HeartbeatStream(loop, CALL_DEADLINE);
     this.upstreamChannel = Endpoints.channel(config.upstream());
@@ -182,11 +151,8 @@ public final class CoreappNode implements AutoCloseable {
     this.dbLiveness =
         config.liveness().map(db -> new DbLiveness(db, config.id(), config.address()));
     this.server =
-        NettyServerBuilder.forAddress(
-                new InetSocketAddress(
-                    Endpoints.host(config.address()), Endpoints.port("address", config.address())))
-            .permitKeepAliveTime(500, TimeUnit.MILLISECONDS) // webapps ping every 10 s
-            .permitKeepAliveWithoutCalls(true)
+        Endpoints.server(
+                Endpoints.host(config.address()), Endpoints.port("address", config.address()))
             // Calls run on the transport's threads, not handed to a pool: no handler blocks (a
             // send is checked and passed on to the upstream asynchronously, or held on a timer),
             // and a hand-off per call cost about a fifth of a coreapp's CPU under load.
@@ -666,7 +632,7 @@ public final class CoreappNode implements AutoCloseable {
           results -> {
             SendResult result = results.get(0);
             if (result.hasRefusal()) {
-              out.onError(refused(result.getRefusal()));
+              out.onError(GrpcWire.refused(result.getRefusal()));
             } else {
               out.onNext(SendMessageResponse.newBuilder().setId(result.getId()).build());
               out.onCompleted();

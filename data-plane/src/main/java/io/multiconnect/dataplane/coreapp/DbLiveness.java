@@ -1,6 +1,7 @@
 package io.multiconnect.dataplane.coreapp;
 
-import io.multiconnect.master.mirror.MirrorSettings;
+import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.node.DaemonThreads;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -29,12 +30,7 @@ final class DbLiveness implements AutoCloseable {
   private final String id;
   private final String address;
   private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "db-liveness");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("db-liveness"));
   private boolean failing;
 
   DbLiveness(MirrorSettings db, String id, String address) {

@@ -2,12 +2,13 @@ package io.multiconnect.dataplane.upstream;
 
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.multiconnect.master.Shutdown;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.common.node.Shutdown;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.Report;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
@@ -23,7 +24,6 @@ import io.multiconnect.proto.v1.upstream.UpstreamSendResponse;
 import io.multiconnect.proto.v1.upstream.UpstreamSendResult;
 import io.multiconnect.proto.v1.upstream.UpstreamSendResults;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -59,12 +59,7 @@ public final class UpstreamSimulator implements AutoCloseable {
   private final UpstreamState state;
   private final Server server;
   private final ScheduledExecutorService sweeper =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "upstream-sweeper");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("upstream-sweeper"));
 
   public UpstreamSimulator(String host, int port) {
     this(host, port, DEFAULT_SILENCE, DEFAULT_MAX_EVENTS);
@@ -73,18 +68,15 @@ public final class UpstreamSimulator implements AutoCloseable {
   public UpstreamSimulator(String host, int port, Duration silence, int maxEvents) {
     this.state = new UpstreamState(Clock.systemUTC(), System::nanoTime, silence, maxEvents);
     this.server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        Endpoints.server(host, port)
             // on the transport's threads: every call is answered from memory, without blocking
             .directExecutor()
             .addService(new Service())
             .addService(new HealthStatusManager().getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
-            // Dead connections go away; sessions end by the silence timeout regardless. Clients
-            // ping every second (Endpoints.channel): allowed, so they are not sent GOAWAY.
+            // Dead connections go away; sessions end by the silence timeout regardless.
             .keepAliveTime(1, TimeUnit.SECONDS)
             .keepAliveTimeout(1, TimeUnit.SECONDS)
-            .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
-            .permitKeepAliveWithoutCalls(true)
             .build();
   }
 

@@ -1,7 +1,7 @@
 package io.multiconnect.dataplane.upstream;
 
-import io.multiconnect.dataplane.Sharding;
-import io.multiconnect.master.core.Revocation;
+import io.multiconnect.common.lease.Revocation;
+import io.multiconnect.common.shard.Sharding;
 import io.multiconnect.proto.v1.upstream.UpstreamEvent;
 import java.time.Clock;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.multiconnect.dataplane.webapp;
 import io.javalin.http.Context;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
-import io.multiconnect.master.auth.Tokens;
+import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.proto.v1.GetTokenKeyRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -3,7 +3,7 @@ package io.multiconnect.dataplane.webapp;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;

@@ -3,18 +3,17 @@ package io.multiconnect.dataplane.webapp;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.common.shard.Sharding;
+import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.dataplane.Batcher;
-import io.multiconnect.dataplane.Endpoints;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
-import io.multiconnect.dataplane.Sharding;
-import io.multiconnect.dataplane.coreapp.CoreappNode;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.SendMessagesRequest;
@@ -69,8 +68,7 @@ final class MessageRouter implements AutoCloseable {
 
   /** Where a message waiting to be retried goes on (see {@link #retry}). */
   private final ScheduledExecutorService retryTimer =
-      Executors.newSingleThreadScheduledExecutor(
-          new ThreadFactoryBuilder().setNameFormat("route-retry").setDaemon(true).build());
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("route-retry"));
 
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong noPrimary = new AtomicLong();
@@ -111,7 +109,7 @@ final class MessageRouter implements AutoCloseable {
               StatusRuntimeException refused =
                   error != null
                       ? Status.fromThrowable(unwrap(error)).asRuntimeException()
-                      : result.hasRefusal() ? CoreappNode.refused(result.getRefusal()) : null;
+                      : result.hasRefusal() ? GrpcWire.refused(result.getRefusal()) : null;
               if (refused == null) {
                 sent.incrementAndGet();
                 return CompletableFuture.<Outcome>completedFuture(
@@ -145,8 +143,8 @@ final class MessageRouter implements AutoCloseable {
 
   /** The primary a refusing coreapp named, to try next without waiting for the table. */
   private Optional<ShardAssignment> redirect(StatusRuntimeException e, int shard) {
-    Metadata trailers = e.getTrailers();
-    if (trailers == null || trailers.get(CoreappNode.PRIMARY_ADDRESS_KEY) == null) {
+    Optional<GrpcWire.NamedPrimary> named = GrpcWire.namedPrimary(e);
+    if (named.isEmpty()) {
       return Optional.empty();
     }
     redirects.incrementAndGet();
@@ -154,8 +152,8 @@ final class MessageRouter implements AutoCloseable {
         ShardAssignment.newBuilder()
             .setShard(shard)
             .setCoreappId("hinted")
-            .setCoreappAddress(trailers.get(CoreappNode.PRIMARY_ADDRESS_KEY))
-            .setEpoch(Long.parseLong(trailers.get(CoreappNode.PRIMARY_EPOCH_KEY)))
+            .setCoreappAddress(named.get().address())
+            .setEpoch(named.get().epoch())
             .build());
   }
 

@@ -1,7 +1,7 @@
 package io.multiconnect.dataplane.webapp;
 
+import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.dataplane.RoutingTable;
-import io.multiconnect.master.mirror.MirrorSettings;
 import io.multiconnect.proto.v1.ShardAssignment;
 import java.sql.Connection;
 import java.sql.DriverManager;

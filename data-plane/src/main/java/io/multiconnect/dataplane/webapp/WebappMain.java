@@ -1,10 +1,10 @@
 package io.multiconnect.dataplane.webapp;
 
-import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.common.clock.ClockControl;
+import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.node.Shutdown;
 import io.multiconnect.dataplane.NodeSettings;
-import io.multiconnect.master.Shutdown;
-import io.multiconnect.master.clock.ClockControl;
-import io.multiconnect.master.mirror.MirrorSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -7,10 +7,11 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
+import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.shard.ShardCounts;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
-import io.multiconnect.master.clock.NodeClock;
-import io.multiconnect.master.mirror.MirrorSettings;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.LoginRequest;
@@ -27,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -324,8 +324,8 @@ public final class WebappServer implements AutoCloseable {
     if (shardsNode == null || shardsNode.isNull()) {
       throw ApiError.absent("shards").failure();
     }
-    if (!shardsNode.isInt() || !Set.of(1, 2, 4, 8, 16, 32).contains(shardsNode.asInt())) {
-      throw ApiError.invalid("shards", "must be one of 1, 2, 4, 8, 16, 32").failure();
+    if (!shardsNode.isInt() || !ShardCounts.isAllowed(shardsNode.asInt())) {
+      throw ApiError.invalid("shards", "must be one of " + ShardCounts.LIST).failure();
     }
     String pin = requiredText(b, "pin", "pin");
     if (!pin.matches("\\d{6}")) {

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.shard.Sharding;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
-import io.multiconnect.dataplane.Sharding;
 import io.multiconnect.dataplane.upstream.UpstreamSimulator;
-import io.multiconnect.master.clock.NodeClock;
 import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.SendResult;
 import io.multiconnect.proto.v1.ShardAssignment;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.multiconnect.dataplane.Sharding;
+import io.multiconnect.common.shard.Sharding;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.multiconnect.bench;
 
+import io.multiconnect.common.node.DaemonThreads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntPredicate;
@@ -50,7 +51,8 @@ final class ClosedLoop {
       long[] mine = new long[1 << 20];
       samples.add(mine);
       Thread t =
-          new Thread(
+          DaemonThreads.thread(
+              "loop-" + i,
               () -> {
                 int n = 0;
                 int seq = me;
@@ -76,9 +78,7 @@ final class ClosedLoop {
                   }
                 }
                 taken[me] = n; // read after join
-              },
-              "loop-" + i);
-      t.setDaemon(true);
+              });
       all.add(t);
       t.start();
     }

@@ -5,7 +5,8 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
-import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.dataplane.HeartbeatStream;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;
@@ -213,7 +214,8 @@ final class HeartbeatLoad {
     for (int t = 0; t < SENDERS; t++) {
       int me = t;
       Thread th =
-          new Thread(
+          DaemonThreads.thread(
+              "heartbeat-sender-" + t,
               () -> {
                 long mine = 0;
                 while (true) {
@@ -262,9 +264,7 @@ final class HeartbeatLoad {
                   }
                   LockSupport.parkNanos(200_000);
                 }
-              },
-              "heartbeat-sender-" + t);
-      th.setDaemon(true);
+              });
       senders.add(th);
       th.start();
     }

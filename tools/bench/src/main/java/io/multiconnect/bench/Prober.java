@@ -1,5 +1,6 @@
 package io.multiconnect.bench;
 
+import io.multiconnect.common.node.DaemonThreads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -41,7 +42,8 @@ final class Prober implements AutoCloseable {
     String run = Long.toString(ProcessHandle.current().pid());
     for (int i = 0; i < senders; i++) {
       Thread t =
-          new Thread(
+          DaemonThreads.thread(
+              "prober-" + i,
               () -> {
                 while (running) {
                   long sent = System.nanoTime();
@@ -53,9 +55,7 @@ final class Prober implements AutoCloseable {
                         o, (a, b) -> a == null || b.doneNanos() < a.doneNanos() ? b : a);
                   }
                 }
-              },
-              "prober-" + i);
-      t.setDaemon(true);
+              });
       t.start();
       threads.add(t);
     }

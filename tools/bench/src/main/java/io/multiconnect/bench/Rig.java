@@ -3,7 +3,7 @@ package io.multiconnect.bench;
 import io.multiconnect.chaos.run.Lab;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
-import io.multiconnect.dataplane.Sharding;
+import io.multiconnect.common.shard.Sharding;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.ShardAssignment;

@@ -3,7 +3,7 @@ package io.multiconnect.bench;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.SendMessageRequest;

@@ -2,7 +2,7 @@ package io.multiconnect.bench;
 
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
-import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.WatchEvent;

@@ -1,7 +1,7 @@
 package io.multiconnect.bench.jmh;
 
+import io.multiconnect.common.shard.Sharding;
 import io.multiconnect.dataplane.RoutingTable;
-import io.multiconnect.dataplane.Sharding;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coordinator;

@@ -8,7 +8,7 @@ import io.multiconnect.chaos.check.CheckResult;
 import io.multiconnect.chaos.history.Event;
 import io.multiconnect.chaos.history.History;
 import io.multiconnect.client.AdminClient;
-import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.upstream.Report;

@@ -2,7 +2,7 @@ package io.multiconnect.chaos.run;
 
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
-import io.multiconnect.master.config.LoopbackPorts;
+import io.multiconnect.common.net.LoopbackPorts;
 import io.multiconnect.proto.v1.ClusterStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;

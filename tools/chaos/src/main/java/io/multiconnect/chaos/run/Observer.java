@@ -3,7 +3,8 @@ package io.multiconnect.chaos.run;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.multiconnect.chaos.history.Event;
-import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.GetLocalRaftStatusRequest;
 import io.multiconnect.proto.v1.MasterStatus;
@@ -44,7 +45,7 @@ final class Observer implements AutoCloseable {
   // Both the observer's thread and the nemesis (resolving "leader") call leader().
   private final Set<String> leadersSeen = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean stopping = new AtomicBoolean();
-  private final Thread thread = new Thread(this::run, "observer");
+  private final Thread thread = DaemonThreads.thread("observer", this::run);
 
   Observer(Lab lab, Recorder history) {
     this.lab = lab;
@@ -52,7 +53,6 @@ final class Observer implements AutoCloseable {
     for (String m : lab.masters) {
       channels.put(m, Endpoints.channel(lab.apiAddress(m)));
     }
-    thread.setDaemon(true);
   }
 
   void start() {

@@ -1,5 +1,6 @@
 package io.multiconnect.chaos.run;
 
+import io.multiconnect.common.node.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,8 +66,7 @@ final class ProxyNetwork implements Network {
     this.clientHostsFile = clientHostsFile;
     this.links = new Links(seed);
     this.selector = Selector.open();
-    this.acceptor = new Thread(this::acceptLoop, "proxy-accept");
-    acceptor.setDaemon(true);
+    this.acceptor = DaemonThreads.thread("proxy-accept", this::acceptLoop);
     acceptor.start();
   }
 
@@ -189,7 +189,8 @@ final class ProxyNetwork implements Network {
   /** Connects an accepted socket to the real listener and pumps both ways. */
   private void connect(Pair pair, Socket in) {
     Thread t =
-        new Thread(
+        DaemonThreads.thread(
+            "proxy-" + pair.from() + "-" + pair.to(),
             () -> {
               try {
                 in.getChannel().configureBlocking(true);
@@ -203,16 +204,15 @@ final class ProxyNetwork implements Network {
               } catch (IOException e) {
                 closeQuietly(in);
               }
-            },
-            "proxy-" + pair.from() + "-" + pair.to());
-    t.setDaemon(true);
+            });
     t.start();
   }
 
   /** Copies {@code src} to {@code dst}, each chunk only when {@code from -> to} passes. */
   private void pump(Socket src, Socket dst, String from, String to) {
     Thread t =
-        new Thread(
+        DaemonThreads.thread(
+            "pump-" + from + "-" + to,
             () -> {
               byte[] buf = new byte[16 * 1024];
               try (InputStream is = src.getInputStream()) {
@@ -233,9 +233,7 @@ final class ProxyNetwork implements Network {
                 closeQuietly(src);
                 closeQuietly(dst);
               }
-            },
-            "pump-" + from + "-" + to);
-    t.setDaemon(true);
+            });
     t.start();
   }
 

@@ -2,6 +2,7 @@ package io.multiconnect.chaos.run;
 
 import io.multiconnect.chaos.history.Event;
 import io.multiconnect.chaos.history.Event.Type;
+import io.multiconnect.common.node.DaemonThreads;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -63,8 +64,7 @@ final class Workload implements AutoCloseable {
   void start() {
     for (int i = 0; i < SENDERS; i++) {
       int sender = i;
-      Thread t = new Thread(() -> run(sender), "sender-" + i);
-      t.setDaemon(true);
+      Thread t = DaemonThreads.thread("sender-" + i, () -> run(sender));
       threads.add(t);
       t.start();
     }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.grpc.ManagedChannel;
-import io.multiconnect.dataplane.Endpoints;
+import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.dataplane.upstream.UpstreamSimulator;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.Report;

@@ -1,8 +1,9 @@
-package io.multiconnect.master.core;
+package io.multiconnect.common.lease;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiconnect.common.clock.FakeClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -1,12 +1,18 @@
-package io.multiconnect.dataplane;
+package io.multiconnect.common.net;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Parsing of host:port lists and plaintext channels to them (loopback or a private network). */
+/**
+ * Parsing of host:port lists, and the channels every node and client opens to another node:
+ * plaintext (loopback or a private network), with the same keepalive everywhere.
+ */
 public final class Endpoints {
   private Endpoints() {}
 
@@ -20,40 +26,47 @@ public final class Endpoints {
     if (list.isEmpty()) {
       throw new IllegalArgumentException(key + ": at least one host:port is required");
     }
-    list.forEach(a -> port(key, a));
+    list.forEach(a -> HostPort.parse(key, a));
     return list;
   }
 
+  /** The port of {@code hostPort}; throws {@link IllegalArgumentException} naming {@code key}. */
   public static int port(String key, String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    try {
-      int p = Integer.parseInt(hostPort.substring(colon + 1));
-      if (colon > 0 && p > 0 && p < 65536) {
-        return p;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(key + ": '" + hostPort + "' is not host:port");
+    return HostPort.parse(key, hostPort).port();
   }
 
+  /** The host of {@code hostPort}, which must be well-formed. */
   public static String host(String hostPort) {
     return hostPort.substring(0, hostPort.lastIndexOf(':'));
   }
 
+  /** A channel to {@code host:port}; throws {@link IllegalArgumentException} if malformed. */
   public static ManagedChannel channel(String hostPort) {
-    return NettyChannelBuilder.forAddress(host(hostPort), port("address", hostPort))
+    HostPort to = HostPort.parse("address", hostPort);
+    return NettyChannelBuilder.forAddress(to.host(), to.port())
         .usePlaintext()
         // grpc-java's shortest keepalive (it raises anything shorter): a dead peer is noticed
         // 10-11 s after it stops answering. Calls that must notice sooner have deadlines
-        // (heartbeats) or expect progress (Watch).
+        // (heartbeats) or expect progress (Watch). Every server permits it (see server).
         .keepAliveTime(10, TimeUnit.SECONDS)
         .keepAliveTimeout(1, TimeUnit.SECONDS)
         .keepAliveWithoutCalls(true)
         .build();
   }
 
-  public static void shutdown(List<ManagedChannel> channels) {
+  /**
+   * A server builder bound to {@code host:port} that lets clients ping as often as {@link #channel}
+   * does: the default policy (one ping per 5 minutes) answers faster pings with GOAWAY, failing the
+   * calls in flight.
+   */
+  public static NettyServerBuilder server(String host, int port) {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
+        .permitKeepAliveWithoutCalls(true);
+  }
+
+  /** Shuts {@code channels} down at once and waits up to 2 s for each to terminate. */
+  public static void shutdown(Collection<ManagedChannel> channels) {
     channels.forEach(ManagedChannel::shutdownNow);
     for (ManagedChannel c : channels) {
       try {

@@ -1,4 +1,4 @@
-package io.multiconnect.master.config;
+package io.multiconnect.common.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

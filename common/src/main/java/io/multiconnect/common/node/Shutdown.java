@@ -1,4 +1,4 @@
-package io.multiconnect.master;
+package io.multiconnect.common.node;
 
 import java.util.concurrent.CountDownLatch;
 

@@ -1,4 +1,4 @@
-package io.multiconnect.master.mirror;
+package io.multiconnect.common.mirror;
 
 import java.util.Map;
 import java.util.Optional;

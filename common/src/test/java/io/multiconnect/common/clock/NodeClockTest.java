@@ -1,4 +1,4 @@
-package io.multiconnect.master.clock;
+package io.multiconnect.common.clock;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,6 @@
-package io.multiconnect.master.clock;
+package io.multiconnect.common.clock;
 
+import io.multiconnect.common.node.DaemonThreads;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -35,8 +36,8 @@ public final class ClockControl {
     Optional<Path> file = Optional.ofNullable(env.get(ENV)).filter(f -> !f.isBlank()).map(Path::of);
     if (file.isPresent()) {
       String initial = apply(file.get(), clock, null);
-      Thread poller = new Thread(() -> follow(file.get(), clock, initial), "clock-control");
-      poller.setDaemon(true);
+      Thread poller =
+          DaemonThreads.thread("clock-control", () -> follow(file.get(), clock, initial));
       poller.start();
     }
     return clock;

@@ -1,4 +1,4 @@
-package io.multiconnect.master.core;
+package io.multiconnect.common.lease;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.multiconnect.master.auth;
+package io.multiconnect.common.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

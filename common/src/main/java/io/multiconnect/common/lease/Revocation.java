@@ -1,11 +1,10 @@
-package io.multiconnect.master.core;
+package io.multiconnect.common.lease;
 
 /**
  * An assignment taken away while its holder may still be acting on it (a shard-count change, a move
- * or a drain). It stays in the state until the holder confirms it stopped ({@link
- * Command.ConfirmRelease}) or the leader knows its lease has surely run out ({@link
- * Command.ExpireRevocation}). No shard whose recipients overlap a pending revocation gets a new
- * primary.
+ * or a drain). It stays in the masters' state until the holder confirms it stopped (a release) or
+ * the leader knows its lease has surely run out (the revocation expires). No shard whose recipients
+ * overlap a pending revocation gets a new primary.
  *
  * @param shardCount the shard count under which {@code shard} was assigned, which fixes the set of
  *     recipients the holder may still be serving

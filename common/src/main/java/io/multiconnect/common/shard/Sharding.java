@@ -1,4 +1,4 @@
-package io.multiconnect.dataplane;
+package io.multiconnect.common.shard;
 
 import com.google.common.hash.HashFunction;
 import com.google.common.hash.Hashing;

@@ -1,4 +1,4 @@
-package io.multiconnect.master.clock;
+package io.multiconnect.common.clock;
 
 import java.time.Duration;
 import java.time.Instant;

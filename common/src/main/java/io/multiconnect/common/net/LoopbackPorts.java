@@ -1,4 +1,4 @@
-package io.multiconnect.master.config;
+package io.multiconnect.common.net;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

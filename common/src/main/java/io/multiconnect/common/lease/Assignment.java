@@ -1,4 +1,4 @@
-package io.multiconnect.master.core;
+package io.multiconnect.common.lease;
 
 /**
  * The primary of one shard. {@code epoch} is the fencing token: unique across the cluster's history
