@@ -4,10 +4,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.net.LoopbackPorts;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.config.MasterConfig;
@@ -23,7 +23,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /** In-process masters on real loopback sockets, each with its own data directory. */
 public final class MiniCluster implements AutoCloseable {
@@ -48,7 +47,7 @@ public final class MiniCluster implements AutoCloseable {
     return start(size, baseDir, snapshotThreshold, Optional.empty());
   }
 
-  static MiniCluster start(
+  public static MiniCluster start(
       int size, Path baseDir, long snapshotThreshold, Optional<MirrorSettings> mirror)
       throws IOException {
     MiniCluster c = new MiniCluster(size, baseDir);
@@ -117,8 +116,7 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   ManagedChannel channel(int i) {
-    ManagedChannel ch =
-        NettyChannelBuilder.forAddress("127.0.0.1", peers.get(i).apiPort()).usePlaintext().build();
+    ManagedChannel ch = Endpoints.channel(peers.get(i).apiAddress());
     channels.add(ch);
     return ch;
   }
@@ -166,15 +164,13 @@ public final class MiniCluster implements AutoCloseable {
     return adminToken(key);
   }
 
-  List<MasterNode> upNodes() {
+  public List<MasterNode> upNodes() {
     return Arrays.stream(nodes).filter(Objects::nonNull).toList();
   }
 
   @Override
   public void close() throws InterruptedException {
-    for (ManagedChannel ch : channels) {
-      ch.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
-    }
+    Endpoints.shutdown(channels);
     for (int i = 0; i < nodes.length; i++) {
       if (nodes[i] != null) {
         kill(i);

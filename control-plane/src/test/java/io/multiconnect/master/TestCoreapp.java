@@ -2,9 +2,9 @@ package io.multiconnect.master;
 
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.CoreappLease;
+import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.HeartbeatRequest;
@@ -43,15 +43,7 @@ public final class TestCoreapp implements AutoCloseable {
 
   public TestCoreapp(String id, List<PeerAddress> masters) {
     this.id = id;
-    this.channels =
-        masters.stream()
-            .map(
-                p ->
-                    (ManagedChannel)
-                        NettyChannelBuilder.forAddress(p.host(), p.apiPort())
-                            .usePlaintext()
-                            .build())
-            .toList();
+    this.channels = masters.stream().map(p -> Endpoints.channel(p.apiAddress())).toList();
   }
 
   public TestCoreapp start() {
@@ -127,8 +119,6 @@ public final class TestCoreapp implements AutoCloseable {
     silenced = true;
     loop.shutdownNow();
     loop.awaitTermination(2, TimeUnit.SECONDS);
-    for (ManagedChannel c : channels) {
-      c.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
-    }
+    Endpoints.shutdown(channels);
   }
 }

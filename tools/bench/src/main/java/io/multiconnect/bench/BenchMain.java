@@ -1,8 +1,8 @@
 package io.multiconnect.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.multiconnect.chaos.run.Lab;
-import io.multiconnect.chaos.run.LoopbackNetwork;
+import io.multiconnect.lab.Lab;
+import io.multiconnect.lab.LoopbackNetwork;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,7 +128,7 @@ public final class BenchMain implements Callable<Integer> {
     Files.createDirectories(dir);
     // The upstream simulator keeps 20 000 events (2 s of messages at 10 000/s; the benchmarks read
     // none): kept longer, they outlive young collections and its old generation fills with them.
-    Lab.Options options = new Lab.Options(2, 3, 1, jvm, false, false, 20_000);
+    Lab.Options options = Lab.Options.bench(jvm);
     try (Lab lab =
         new Lab(dir, System.getProperty("java.class.path"), new LoopbackNetwork(), options)) {
       Thread cleanup = new Thread(lab::close, "bench-cleanup");

@@ -24,7 +24,9 @@ final class MirrorLag {
       throws SQLException {
     List<Double> lags = new ArrayList<>();
     int missing = 0;
-    try (Connection db = DriverManager.getConnection(rig.lab.mirrorJdbcUrl(), "root", "");
+    try (Connection db =
+            DriverManager.getConnection(
+                rig.lab.mirror().jdbcUrl(), rig.lab.mirror().user(), rig.lab.mirror().password());
         PreparedStatement q =
             db.prepareStatement("SELECT raft_index FROM cluster_state WHERE id = 1")) {
       for (int r = 1; r <= rounds; r++) {

@@ -1,9 +1,9 @@
 package io.multiconnect.bench;
 
-import io.multiconnect.chaos.run.Lab;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
 import io.multiconnect.common.shard.Sharding;
+import io.multiconnect.lab.Lab;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.ShardAssignment;

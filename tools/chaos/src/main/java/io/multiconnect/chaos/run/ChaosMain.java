@@ -9,6 +9,8 @@ import io.multiconnect.chaos.history.Event;
 import io.multiconnect.chaos.history.History;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.lab.Lab;
+import io.multiconnect.lab.Network;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.upstream.Report;

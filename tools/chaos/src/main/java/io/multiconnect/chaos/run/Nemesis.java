@@ -3,6 +3,8 @@ package io.multiconnect.chaos.run;
 import io.multiconnect.chaos.history.Event.Type;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
+import io.multiconnect.lab.Lab;
+import io.multiconnect.lab.Network;
 import io.multiconnect.proto.v1.ShardAssignment;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.multiconnect.chaos.run;
 
+import io.multiconnect.lab.Cmd;
+import io.multiconnect.lab.Network;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -5,27 +5,20 @@ import io.grpc.StatusRuntimeException;
 import io.multiconnect.chaos.history.Event;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.lab.Lab;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.GetLocalRaftStatusRequest;
 import io.multiconnect.proto.v1.MasterStatus;
-import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Polls every 100 ms: each master's own Raft role and term (a {@code leader} event per leader and
@@ -33,10 +26,6 @@ import java.util.regex.Pattern;
  */
 final class Observer implements AutoCloseable {
   static final Duration PERIOD = Duration.ofMillis(100);
-  private static final Pattern PRIMARY =
-      Pattern.compile(
-          "multiconnect_webapp_shard_primary\\{shard=\"(\\d+)\",coreapp=\"([^\"]+)\",epoch=\"\\d+\"}");
-
   private final Lab lab;
   private final Recorder history;
   private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
@@ -102,35 +91,7 @@ final class Observer implements AutoCloseable {
   }
 
   Optional<String> table(String webapp) {
-    return table(http, lab.webappUrl(webapp));
-  }
-
-  /** A webapp's routing table ({@code 0=c1,1=c2}) from its metrics, if it answers. */
-  static Optional<String> table(HttpClient http, String webappUrl) {
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(webappUrl + "/metrics"))
-                  .timeout(Duration.ofMillis(500))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
-        return Optional.empty();
-      }
-      Map<Integer, String> primaries = new TreeMap<>();
-      Matcher m = PRIMARY.matcher(r.body());
-      while (m.find()) {
-        primaries.put(Integer.parseInt(m.group(1)), m.group(2));
-      }
-      List<String> parts = new ArrayList<>();
-      primaries.forEach((s, c) -> parts.add(s + "=" + c));
-      return Optional.of(String.join(",", parts));
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return Lab.routes(http, lab.webappUrl(webapp));
   }
 
   @Override

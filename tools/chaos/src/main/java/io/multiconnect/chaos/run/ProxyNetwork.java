@@ -1,6 +1,7 @@
 package io.multiconnect.chaos.run;
 
 import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.lab.Network;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

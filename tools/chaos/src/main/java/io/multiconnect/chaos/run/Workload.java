@@ -3,6 +3,7 @@ package io.multiconnect.chaos.run;
 import io.multiconnect.chaos.history.Event;
 import io.multiconnect.chaos.history.Event.Type;
 import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.lab.Lab;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;

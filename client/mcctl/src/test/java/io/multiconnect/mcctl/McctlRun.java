@@ -1,0 +1,19 @@
+package io.multiconnect.mcctl;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import picocli.CommandLine;
+
+/** One in-process mcctl run, as a user would see it: exit code, standard output, standard error. */
+record McctlRun(int exit, String out, String err) {
+
+  static McctlRun of(String... args) {
+    CommandLine cmd = Mcctl.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    int exit = cmd.execute(args);
+    return new McctlRun(exit, out.toString(), err.toString());
+  }
+}

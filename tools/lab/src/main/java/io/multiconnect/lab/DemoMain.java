@@ -1,0 +1,255 @@
+package io.multiconnect.lab;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.multiconnect.client.AdminClient;
+import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.shard.ShardCounts;
+import io.multiconnect.proto.v1.ClusterStatus;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bin/multiconnect demo}: a whole cluster on loopback as separate processes, run by the
+ * {@link Lab}. Waits until it serves, writes {@code DIR/cluster.json} (every node: role, id, pid,
+ * ports), prints one ready line, and keeps every node running: a node that exits (a crash, a {@code
+ * kill -9}) is started again after a short delay ({@link Supervisor}). Ctrl-C or SIGTERM stops
+ * every process it started, in order. Exit codes: 0 stopped, 1 the cluster did not start, 2 bad
+ * usage.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Runs a local cluster on loopback: an embedded MariaDB for the mirror (unless one is"
+            + " given), the masters, the coreapps, the upstream simulator and a webapp.")
+public final class DemoMain implements Callable<Integer> {
+  static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+  static final Duration STOP_GRACE = Duration.ofSeconds(15);
+
+  @Option(names = "--masters", description = "1, 3 or 5 (default 3).")
+  int masters = 3;
+
+  @Option(names = "--shards", description = "One of " + ShardCounts.LIST + " (default 1).")
+  int shards = 1;
+
+  @Option(names = "--coreapps", description = "At least --shards (default: --shards + 1).")
+  Integer coreapps;
+
+  @Option(
+      names = "--base-port",
+      description =
+          "Master i listens on BASE+i (Raft) and BASE+10+i (API), the upstream simulator on"
+              + " BASE+30, the database on BASE+31, coreapp i on BASE+40+i (default 9870).")
+  int basePort = 9870;
+
+  @Option(names = "--http-port", description = "The webapp's REST API (default 9090).")
+  int httpPort = 9090;
+
+  @Option(
+      names = "--dir",
+      description =
+          "Logs, data and cluster.json (default run/demo in the checkout). A second start in the"
+              + " same directory finds the cluster (users, shard count) as it was left.")
+  Path dir = Path.of(System.getProperty("multiconnect.demo.dir", "run/demo"));
+
+  @Option(
+      names = "--fresh",
+      description = "Removes the cluster a previous demo left in --dir before starting.")
+  boolean fresh;
+
+  @Option(
+      names = "--mirror-config",
+      description =
+          "A properties file with mirror.jdbc.url, mirror.user and mirror.password: the MySQL to"
+              + " mirror to instead of the embedded MariaDB (also MC_MIRROR_JDBC_URL,"
+              + " MC_MIRROR_USER, MC_MIRROR_PASSWORD).")
+  Path mirrorConfig;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new DemoMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Optional<String> bad = checkUsage();
+    if (bad.isPresent()) {
+      System.err.println("multiconnect demo: " + bad.get());
+      return 2;
+    }
+    Optional<MirrorSettings> mirror;
+    try {
+      mirror = mirror();
+    } catch (IOException | IllegalArgumentException e) {
+      System.err.println("multiconnect demo: " + e.getMessage());
+      return 2;
+    }
+    int coreappCount = coreapps == null ? shards + 1 : coreapps;
+    if (fresh && !clear(dir)) {
+      System.err.println(
+          "multiconnect demo: --fresh: "
+              + dir
+              + " does not look like a demo's directory (no logs/)");
+      return 2;
+    }
+    Files.createDirectories(dir);
+    Lab lab =
+        new Lab(
+            dir,
+            System.getProperty("java.class.path"),
+            LoopbackNetwork.ownSessions(),
+            Lab.Options.demo(masters, shards, coreappCount, basePort, httpPort, mirror));
+    Supervisor supervisor =
+        new Supervisor(lab, RestartPolicy.standard(), restarted -> writeClusterFile(lab));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread stop =
+        new Thread(
+            () -> {
+              System.out.println("multiconnect: stopping...");
+              supervisor.close();
+              lab.stopAll(STOP_GRACE);
+              lab.close();
+              System.out.println("multiconnect: stopped");
+              stopped.countDown();
+            },
+            "demo-stop");
+    Runtime.getRuntime().addShutdownHook(stop);
+    try {
+      lab.start();
+    } catch (IOException e) {
+      System.err.println("multiconnect demo: " + e.getMessage());
+      return 1;
+    }
+    supervisor.start();
+    ClusterStatus status;
+    try (AdminClient admin = lab.anonymousAdmin()) {
+      status = lab.awaitServing(admin, READY_TIMEOUT);
+    } catch (IllegalStateException e) {
+      System.err.println(
+          "multiconnect demo: " + e.getMessage() + "; see " + lab.logs().toAbsolutePath());
+      return 1;
+    }
+    writeClusterFile(lab);
+    int actualShards = status.getShardMap().getShardCount();
+    if (actualShards != shards) {
+      System.out.println(
+          "multiconnect: the cluster in "
+              + dir
+              + " has "
+              + actualShards
+              + " shard(s), not --shards "
+              + shards
+              + ": it was created before (mcctl shards set N, or --fresh)");
+    }
+    String url = "http://127.0.0.1:" + httpPort;
+    System.out.println(
+        "multiconnect: ready at "
+            + url
+            + " (leader "
+            + status.getLeader().getLeaderId()
+            + ", "
+            + actualShards
+            + " shard(s), "
+            + coreappCount
+            + " coreapps, "
+            + masters
+            + " masters; mirror "
+            + lab.mirror().jdbcUrl().replaceFirst("\\?.*", "")
+            + "). First login sets a new password: curl -s -u admin:secret -X POST "
+            + url
+            + "/v1/users/login -d '{\"new_password\":\"Ch4nge!me\"}'. Nodes: "
+            + dir.resolve("cluster.json")
+            + " (a node that exits is started again). Ctrl-C stops.");
+    stopped.await();
+    return 0;
+  }
+
+  /** Why the options cannot run, if they cannot. */
+  Optional<String> checkUsage() {
+    if (masters != 1 && masters != 3 && masters != 5) {
+      return Optional.of("--masters must be 1, 3 or 5");
+    }
+    if (!ShardCounts.isAllowed(shards)) {
+      return Optional.of("--shards must be one of " + ShardCounts.LIST);
+    }
+    if (coreapps != null && coreapps < shards) {
+      return Optional.of("--coreapps must be at least --shards (" + shards + ")");
+    }
+    int highest = basePort + 40 + (coreapps == null ? shards + 1 : coreapps);
+    if (basePort < 1024 || highest > 65535 || httpPort < 1024 || httpPort > 65535) {
+      return Optional.of(
+          "ports must be between 1024 and 65535 (the coreapps take --base-port + 40 + i)");
+    }
+    return Optional.empty();
+  }
+
+  private Optional<MirrorSettings> mirror() throws IOException {
+    if (mirrorConfig != null) {
+      Properties p = new Properties();
+      try (Reader r = Files.newBufferedReader(mirrorConfig)) {
+        p.load(r);
+      }
+      return Optional.of(
+          new MirrorSettings(
+              p.getProperty("mirror.jdbc.url", ""),
+              p.getProperty("mirror.user", "root"),
+              p.getProperty("mirror.password", "")));
+    }
+    return MirrorSettings.fromEnv(System.getenv());
+  }
+
+  /** Writes {@code cluster.json} anew (atomically: a reader never sees half of it). */
+  private static synchronized void writeClusterFile(Lab lab) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("dir", lab.dir().toAbsolutePath().toString());
+    doc.put("url", lab.webappUrl(lab.webapps.get(0)));
+    doc.put("nodes", lab.describe());
+    try {
+      Path tmp = lab.dir().resolve("cluster.json.tmp");
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), doc);
+      Files.move(
+          tmp,
+          lab.dir().resolve("cluster.json"),
+          StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      System.err.println("multiconnect: cannot write cluster.json: " + e);
+    }
+  }
+
+  /**
+   * Removes what a previous demo left in {@code dir}: its nodes' data, logs and files. Touches only
+   * a directory with the lab's {@code logs/} in it (or none); false when it refuses.
+   */
+  private static boolean clear(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return true;
+    }
+    if (!Files.isDirectory(dir.resolve("logs"))) {
+      return false;
+    }
+    try (Stream<Path> tree = Files.walk(dir)) {
+      for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+        if (!p.equals(dir)) {
+          Files.delete(p);
+        }
+      }
+    }
+    return true;
+  }
+}

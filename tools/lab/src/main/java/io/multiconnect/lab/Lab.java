@@ -1,0 +1,747 @@
+package io.multiconnect.lab;
+
+import io.multiconnect.client.AdminClient;
+import io.multiconnect.client.AdminException;
+import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.proto.v1.ClusterStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cluster as separate JVM processes, the one way every whole cluster is run: the demo, the chaos
+ * harness and the benchmarks. The database (unless an external one is given), the upstream
+ * simulator, the masters, the coreapps and the webapps, each in its own place in the {@link
+ * Network}, each logging to {@code DIR/logs/ID.log}. It signals only the processes it started (see
+ * {@link Launcher}), and {@link #close} kills every one of them.
+ *
+ * <p>Thread-safe: the methods that start and stop processes are synchronized.
+ */
+public final class Lab implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Lab.class);
+
+  /** The ids of the nodes that are not numbered. */
+  public static final String DATABASE = "db";
+
+  public static final String UPSTREAM = "upstream";
+
+  /** Roles, in the order {@link #start()} starts them. */
+  public enum Role {
+    DATABASE,
+    UPSTREAM,
+    MASTER,
+    COREAPP,
+    WEBAPP
+  }
+
+  /** How a node is started, again after a kill. */
+  private record Node(String id, Role role, List<String> command, Map<String, String> env) {}
+
+  /**
+   * The lab's shape and how its JVMs run.
+   *
+   * @param masters 1, 3 or 5
+   * @param leaseJournal whether coreapps journal their lease intervals (the chaos checkers read
+   *     them)
+   * @param clockControl whether nodes read a clock-skew file ({@link #skew})
+   * @param upstreamEvents the upstream simulator's {@code --max-events}: its event log and the
+   *     window in which it recognizes a resend, about 360 bytes of heap each
+   * @param ports where each node listens when the network gives nodes no address of their own
+   * @param mirror an external MySQL for the mirror; empty: an embedded MariaDB, node {@value
+   *     #DATABASE}
+   * @param nodeEnv more environment for coreapps and webapps
+   */
+  public record Options(
+      int masters,
+      int shards,
+      int coreapps,
+      int webapps,
+      List<String> jvmFlags,
+      boolean leaseJournal,
+      boolean clockControl,
+      int upstreamEvents,
+      PortPlan ports,
+      Optional<MirrorSettings> mirror,
+      Map<String, String> nodeEnv) {
+
+    public Options {
+      if (masters != 1 && masters != 3 && masters != 5) {
+        throw new IllegalArgumentException("masters: must be 1, 3 or 5, got " + masters);
+      }
+      jvmFlags = List.copyOf(jvmFlags);
+      nodeEnv = Map.copyOf(nodeEnv);
+    }
+
+    /**
+     * The chaos harness's lab: 3 masters, 2 shards, 4 coreapps, 2 webapps, small quick-starting
+     * JVMs. The checkers read every upstream event: a run logs a few tens of thousands, 200 000 fit
+     * the heap.
+     */
+    public static Options chaos() {
+      return new Options(
+          3,
+          2,
+          4,
+          2,
+          List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+          true,
+          true,
+          200_000,
+          PortPlan.free(),
+          Optional.empty(),
+          FAST_DB_LIVENESS);
+    }
+
+    /** The benchmarks' lab: 3 masters, 2 shards, 3 coreapps, 1 webapp, JVMs with {@code jvm}. */
+    public static Options bench(List<String> jvm) {
+      return new Options(
+          3,
+          2,
+          3,
+          1,
+          jvm,
+          false,
+          false,
+          20_000,
+          PortPlan.free(),
+          Optional.empty(),
+          FAST_DB_LIVENESS);
+    }
+
+    /**
+     * The demo: one webapp, ports from {@code base} ({@link PortPlan#fromBase}), default JVMs and
+     * settings, the upstream simulator's default event log.
+     */
+    public static Options demo(
+        int masters,
+        int shards,
+        int coreapps,
+        int base,
+        int httpPort,
+        Optional<MirrorSettings> mirror) {
+      return new Options(
+          masters,
+          shards,
+          coreapps,
+          1,
+          List.of(),
+          false,
+          false,
+          0,
+          PortPlan.fromBase(base, httpPort),
+          mirror,
+          Map.of());
+    }
+  }
+
+  /** Liveness rows every second, so the chaos checkers and benchmarks see them move. */
+  private static final Map<String, String> FAST_DB_LIVENESS =
+      Map.of("MC_DB_HEARTBEAT_INTERVAL", "1");
+
+  /** A lab that took its settings: an admin client logged in, and its authorization header. */
+  public record Ready(AdminClient admin, String authorization) {}
+
+  public final List<String> masters;
+  public final List<String> coreapps;
+  public final List<String> webapps;
+  private final Options options;
+  private final Path dir;
+  private final String classpath;
+  private final Network net;
+  private final Map<String, Node> nodes = new LinkedHashMap<>();
+  private final Map<String, Process> running = new LinkedHashMap<>();
+  private final Map<String, Integer> ports = new LinkedHashMap<>();
+  private volatile Consumer<String> unexpectedExit = id -> {};
+
+  public Lab(Path dir, String classpath, Network net, Options options) throws IOException {
+    this.options = options;
+    this.masters = numbered("m", options.masters());
+    this.coreapps = numbered("c", options.coreapps());
+    this.webapps = numbered("w", options.webapps());
+    this.dir = dir;
+    this.classpath = classpath;
+    this.net = net;
+    Files.createDirectories(dir.resolve("logs"));
+    for (String id : all()) {
+      net.add(id);
+    }
+  }
+
+  private static List<String> numbered(String prefix, int count) {
+    return IntStream.rangeClosed(1, count).mapToObj(i -> prefix + i).toList();
+  }
+
+  /** The number of a numbered node: 2 for {@code m2}. */
+  static int index(String node) {
+    return Integer.parseInt(node.substring(1));
+  }
+
+  /** Every node, in start order. */
+  public List<String> all() {
+    List<String> out = new ArrayList<>();
+    if (options.mirror().isEmpty()) {
+      out.add(DATABASE);
+    }
+    out.add(UPSTREAM);
+    out.addAll(masters);
+    out.addAll(coreapps);
+    out.addAll(webapps);
+    return out;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /** A port for one service of a node: fixed where nodes have addresses, else the plan's. */
+  private synchronized int port(String node, String service) {
+    String key = node + "/" + service;
+    Integer known = ports.get(key);
+    if (known != null) {
+      return known;
+    }
+    int port =
+        net.ownAddresses()
+            ? PortPlan.conventional().port(node, service)
+            : options.ports().port(node, service);
+    ports.put(key, port);
+    try {
+      net.expose(node, port);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return port;
+  }
+
+  /** A master's API address, as the harness reaches it. */
+  public String apiAddress(String master) {
+    return net.clientHost(master) + ":" + port(master, "api");
+  }
+
+  /** The masters' API addresses, as the harness reaches them. */
+  public List<String> masterApis() {
+    return masters.stream().map(this::apiAddress).toList();
+  }
+
+  /** A webapp's base URL, as the harness reaches it. */
+  public String webappUrl(String webapp) {
+    return "http://" + net.clientHost(webapp) + ":" + port(webapp, "http");
+  }
+
+  /** The upstream simulator's address, as the harness reaches it. */
+  public String upstreamAddress() {
+    return net.clientHost(UPSTREAM) + ":" + port(UPSTREAM, "grpc");
+  }
+
+  /** A coreapp's gRPC address, as the harness reaches it. */
+  public String coreappAddress(String coreapp) {
+    return net.clientHost(coreapp) + ":" + port(coreapp, "grpc");
+  }
+
+  /** The mirror database, as the harness reaches it. */
+  public MirrorSettings mirror() {
+    return options.mirror().orElseGet(() -> embeddedMirror(net.clientHost(DATABASE)));
+  }
+
+  private MirrorSettings embeddedMirror(String dbHost) {
+    return new MirrorSettings(
+        "jdbc:mysql://"
+            + dbHost
+            + ":"
+            + port(DATABASE, "sql")
+            + "/multiconnect?createDatabaseIfNotExist=true&sslMode=DISABLED&connectTimeout=1000",
+        "root",
+        "");
+  }
+
+  /** {@code node:port} as the nodes' configurations name it. */
+  private String configured(String node, String service) {
+    return net.host(node) + ":" + port(node, service);
+  }
+
+  /** Where a coreapp journals its lease intervals, when {@link Options#leaseJournal}. */
+  public Path journal(String coreapp) {
+    return dir.resolve("journal-" + coreapp + ".jsonl");
+  }
+
+  public Path logs() {
+    return dir.resolve("logs");
+  }
+
+  /**
+   * Every node with its role, pid (0 while it does not run) and ports, as the demo writes {@code
+   * cluster.json}.
+   */
+  public synchronized List<Map<String, Object>> describe() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Node n : nodes.values()) {
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("role", n.role().name().toLowerCase(java.util.Locale.ROOT));
+      d.put("id", n.id());
+      d.put("pid", process(n.id()).map(Process::pid).orElse(0L));
+      ports.forEach(
+          (key, port) -> {
+            if (key.startsWith(n.id() + "/")) {
+              d.put(key.substring(n.id().length() + 1) + "_port", port);
+            }
+          });
+      out.add(d);
+    }
+    return out;
+  }
+
+  /**
+   * Starts every node: database, upstream, masters, then coreapps and webapps. Refuses, before
+   * starting anything, when a loopback port of the plan is taken (another cluster still runs).
+   */
+  public void start() throws IOException {
+    MirrorSettings mirror = options.mirror().orElseGet(() -> embeddedMirror(net.host(DATABASE)));
+    if (options.mirror().isEmpty()) {
+      define(
+          DATABASE,
+          Role.DATABASE,
+          List.of(
+              EmbeddedDatabaseMain.class.getName(),
+              "--port",
+              Integer.toString(port(DATABASE, "sql")),
+              "--dir",
+              dir.resolve(DATABASE).toString(),
+              "--bind",
+              net.bindAddress(DATABASE)),
+          Map.of());
+    }
+    List<String> upstreamArgs =
+        new ArrayList<>(
+            List.of(
+                "io.multiconnect.dataplane.upstream.UpstreamSimulator",
+                "--host",
+                net.host(UPSTREAM),
+                "--port",
+                Integer.toString(port(UPSTREAM, "grpc"))));
+    if (options.upstreamEvents() > 0) {
+      upstreamArgs.addAll(List.of("--max-events", Integer.toString(options.upstreamEvents())));
+    }
+    define(UPSTREAM, Role.UPSTREAM, upstreamArgs, Map.of());
+    String peers =
+        masters.stream()
+            .map(m -> m + ":" + net.host(m) + ":" + port(m, "raft") + ":" + port(m, "api"))
+            .collect(Collectors.joining(","));
+    for (String m : masters) {
+      Path config = dir.resolve(m + ".properties");
+      writePrivate(
+          config,
+          "node.id="
+              + m
+              + "\npeers="
+              + peers
+              + "\ndata.dir="
+              + dir.resolve(m)
+              + "\ninitial.shards="
+              + options.shards()
+              + "\nmirror.jdbc.url="
+              + mirror.jdbcUrl()
+              + "\nmirror.user="
+              + mirror.user()
+              + "\nmirror.password="
+              + mirror.password()
+              + "\n");
+      define(
+          m,
+          Role.MASTER,
+          List.of("io.multiconnect.master.MasterMain", "--config", config.toString()),
+          Map.of());
+    }
+    Map<String, String> common = new LinkedHashMap<>(options.nodeEnv());
+    common.put("MC_MIRROR_JDBC_URL", mirror.jdbcUrl());
+    common.put("MC_MIRROR_USER", mirror.user());
+    common.put("MC_MIRROR_PASSWORD", mirror.password());
+    common.put(
+        "MC_MASTERS",
+        masters.stream().map(m -> configured(m, "api")).collect(Collectors.joining(",")));
+    for (String c : coreapps) {
+      Map<String, String> env = new LinkedHashMap<>(common);
+      env.put("MC_COREAPP_ID", c);
+      env.put("MC_COREAPP_ADDRESS", configured(c, "grpc"));
+      env.put("MC_UPSTREAM", configured(UPSTREAM, "grpc"));
+      if (options.leaseJournal()) {
+        env.put("MC_LEASE_JOURNAL", journal(c).toString());
+      }
+      define(c, Role.COREAPP, List.of("io.multiconnect.dataplane.coreapp.CoreappMain"), env);
+    }
+    for (String w : webapps) {
+      Map<String, String> env = new LinkedHashMap<>(common);
+      env.put("MC_WEBAPP_ID", w);
+      env.put("MC_WEBAPP_ADDRESS", configured(w, "http"));
+      define(w, Role.WEBAPP, List.of("io.multiconnect.dataplane.webapp.WebappMain"), env);
+    }
+    if (!net.ownAddresses()) {
+      checkPortsFree();
+    }
+    for (String id : nodes.keySet()) {
+      start(id);
+    }
+  }
+
+  /** A file only its owner may read: node configurations hold the database password. */
+  private static void writePrivate(Path file, String text) throws IOException {
+    Files.writeString(file, text);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+  }
+
+  private void checkPortsFree() throws IOException {
+    for (Map.Entry<String, Integer> e : ports.entrySet()) {
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), e.getValue()));
+      } catch (IOException taken) {
+        throw new IOException(
+            "port "
+                + e.getValue()
+                + " ("
+                + e.getKey()
+                + ") is in use: is another cluster running on these ports?");
+      }
+    }
+  }
+
+  private void define(String id, Role role, List<String> mainAndArgs, Map<String, String> env) {
+    List<String> command = Launcher.java(id, options.jvmFlags(), classpath, logs(), mainAndArgs);
+    Map<String, String> withClock = new LinkedHashMap<>(env);
+    if (options.clockControl() && role != Role.DATABASE && role != Role.UPSTREAM) {
+      withClock.put("MC_CLOCK_CONTROL", clockFile(id).toString());
+    }
+    nodes.put(id, new Node(id, role, command, withClock));
+  }
+
+  /** The node's role. */
+  public Role role(String id) {
+    return nodes.get(id).role();
+  }
+
+  private Path clockFile(String node) {
+    return dir.resolve("clock-" + node);
+  }
+
+  /**
+   * Skews a node's clocks through its {@code MC_CLOCK_CONTROL} file (read within 50 ms, and at
+   * start, so a restarted node keeps the skew): the monotonic clock runs at {@code 1 + rate}, the
+   * wall clock is {@code wallOffsetMs} off. {@code skew(node, 0, 0)} restores both rates.
+   */
+  public void skew(String node, double rate, long wallOffsetMs) throws IOException {
+    Path file = clockFile(node);
+    Path next = dir.resolve("clock-" + node + ".next");
+    Files.writeString(next, "rate=" + rate + " wall_offset_ms=" + wallOffsetMs + "\n");
+    Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Calls {@code listener} with a node's id whenever its process exits without the lab having
+   * stopped it: it crashed, or someone killed it from outside. Runs on the JDK's process reaper.
+   */
+  public void onUnexpectedExit(Consumer<String> listener) {
+    this.unexpectedExit = listener;
+  }
+
+  /** Starts (or restarts) a node's process. */
+  public synchronized void start(String id) throws IOException {
+    Node n = nodes.get(id);
+    Process p = Launcher.start(net.wrap(id, n.command()), n.env(), logs().resolve(id + ".log"));
+    running.put(id, p);
+    p.onExit().thenAccept(this::exited);
+    LOG.info(
+        "started {} ({}) pid {}", id, n.role().name().toLowerCase(java.util.Locale.ROOT), p.pid());
+  }
+
+  private void exited(Process p) {
+    String id;
+    synchronized (this) {
+      id =
+          running.entrySet().stream()
+              .filter(e -> e.getValue() == p)
+              .map(Map.Entry::getKey)
+              .findFirst()
+              .orElse(null);
+      if (id == null) {
+        return; // stopped or killed by the lab
+      }
+      running.remove(id);
+    }
+    LOG.warn("{} (pid {}) exited with code {}", id, p.pid(), p.exitValue());
+    unexpectedExit.accept(id);
+  }
+
+  /** The node's process, while it runs. */
+  public synchronized Optional<Process> process(String id) {
+    return Optional.ofNullable(running.get(id)).filter(Process::isAlive);
+  }
+
+  /** SIGKILL to the node's process and its descendants; waits until it is gone. */
+  public void kill(String id) {
+    Process p;
+    synchronized (this) {
+      p = running.remove(id);
+    }
+    if (p != null) {
+      Launcher.kill(p);
+    }
+  }
+
+  /** SIGTERM (graceful stop) and wait up to 15 s, then SIGKILL. */
+  public void stop(String id) {
+    Process p;
+    synchronized (this) {
+      p = running.remove(id);
+    }
+    if (p == null) {
+      return;
+    }
+    Launcher.terminate(p);
+    if (!Launcher.waitFor(p, 15)) {
+      LOG.warn("{} did not stop on SIGTERM in 15 s: SIGKILL", id);
+    }
+    Launcher.kill(p);
+  }
+
+  /**
+   * Stops every node gracefully, in the order that lets each finish its work: webapps and coreapps
+   * first (the coreapps release their shards while the masters still take the releases), then the
+   * masters and the upstream simulator, then the database, which the masters wrote to until then.
+   * Each group gets SIGTERM at once and {@code grace} to exit, then SIGKILL.
+   */
+  public void stopAll(Duration grace) {
+    List<List<Role>> phases =
+        List.of(
+            List.of(Role.WEBAPP, Role.COREAPP),
+            List.of(Role.MASTER, Role.UPSTREAM),
+            List.of(Role.DATABASE));
+    for (List<Role> phase : phases) {
+      Map<String, Process> stopping = new LinkedHashMap<>();
+      synchronized (this) {
+        for (Node n : nodes.values()) {
+          Process p = phase.contains(n.role()) ? running.remove(n.id()) : null;
+          if (p != null) {
+            stopping.put(n.id(), p);
+          }
+        }
+      }
+      stopping.values().forEach(Launcher::terminate);
+      long deadline = System.nanoTime() + grace.toNanos();
+      stopping.forEach(
+          (id, p) -> {
+            long left = TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime());
+            if (!Launcher.waitFor(p, Math.max(1, left))) {
+              LOG.warn("{} did not stop on SIGTERM in {} s: SIGKILL", id, grace.toSeconds());
+            }
+            Launcher.kill(p);
+          });
+    }
+  }
+
+  /** SIGSTOP or SIGCONT to the node's process and its descendants. */
+  public synchronized void signal(String id, String signal) throws IOException {
+    Process p = running.get(id);
+    if (p != null) {
+      Launcher.signal(p, signal);
+    }
+  }
+
+  public Network network() {
+    return net;
+  }
+
+  /**
+   * Logs in as admin (setting {@code password} on the first login), sets the cluster's heartbeat
+   * and unhealthy intervals, and waits until every shard has a primary, every coreapp is registered
+   * and every webapp routes.
+   */
+  public Ready ready(long heartbeatMs, long unhealthyMs, String password, Duration timeout) {
+    AdminClient anonymous = anonymousAdmin();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String token = null;
+    while (token == null) {
+      try {
+        token = anonymous.login("admin", "secret", password).getToken();
+      } catch (AdminException e) {
+        try {
+          // A first attempt may have changed the password before its answer was lost.
+          token = anonymous.login("admin", password, "").getToken();
+        } catch (AdminException again) {
+          giveUpAfter(deadline, "no leader took the login: " + e.getMessage(), 500);
+        }
+      }
+    }
+    String authorization = "Bearer " + token; // the REST API takes the masters' tokens too
+    AdminClient admin = anonymous.withAuthorization(authorization);
+    while (true) {
+      try {
+        admin.updateSettings(heartbeatMs, unhealthyMs);
+        break;
+      } catch (AdminException e) {
+        // An election while the lab starts on a loaded machine: try the next leader.
+        giveUpAfter(deadline, "no leader took the settings: " + e.getMessage(), 500);
+      }
+    }
+    awaitServing(admin, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    return new Ready(admin, authorization);
+  }
+
+  /** An Admin client to the masters, without credentials (reads and login only). */
+  public AdminClient anonymousAdmin() {
+    return new AdminClient(masterApis(), Duration.ofSeconds(2), 3, Duration.ofMillis(200));
+  }
+
+  /**
+   * Waits, without logging in or changing anything, until every shard of the current map has a
+   * primary, every coreapp is registered and every webapp routes; returns that status.
+   */
+  public ClusterStatus awaitServing(AdminClient admin, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
+    String last = "no status yet";
+    while (true) {
+      try {
+        ClusterStatus s = admin.status();
+        boolean primaries =
+            s.getShardMap().getAssignmentsCount() == s.getShardMap().getShardCount();
+        boolean registered = s.getCoreappsCount() >= coreapps.size();
+        if (primaries && registered && webappsRoute(http)) {
+          return s;
+        }
+        last =
+            s.getShardMap().getAssignmentsCount()
+                + " of "
+                + s.getShardMap().getShardCount()
+                + " shards with a primary, "
+                + s.getCoreappsCount()
+                + " of "
+                + coreapps.size()
+                + " coreapps registered";
+      } catch (AdminException e) {
+        last = e.getMessage();
+        LOG.info("waiting for the cluster: {}", last);
+      }
+      giveUpAfter(
+          deadline,
+          "the cluster did not serve within " + timeout.toSeconds() + " s (" + last + ")",
+          500);
+    }
+  }
+
+  private boolean webappsRoute(HttpClient http) {
+    return webapps.stream()
+        .allMatch(w -> routes(http, webappUrl(w)).filter(t -> !t.isEmpty()).isPresent());
+  }
+
+  private static final Pattern PRIMARY =
+      Pattern.compile(
+          "multiconnect_webapp_shard_primary\\{shard=\"(\\d+)\",coreapp=\"([^\"]+)\",epoch=\"\\d+\"}");
+
+  /** A webapp's routing table ({@code 0=c1,1=c2}) from its metrics, if it answers. */
+  public static Optional<String> routes(HttpClient http, String webappUrl) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(webappUrl + "/metrics"))
+                  .timeout(Duration.ofMillis(500))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        return Optional.empty();
+      }
+      Map<Integer, String> primaries = new TreeMap<>();
+      Matcher m = PRIMARY.matcher(r.body());
+      while (m.find()) {
+        primaries.put(Integer.parseInt(m.group(1)), m.group(2));
+      }
+      List<String> parts = new ArrayList<>();
+      primaries.forEach((s, c) -> parts.add(s + "=" + c));
+      return Optional.of(String.join(",", parts));
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The status as the leader answers it: a follower that restarted late may still be catching up,
+   * and its older table is not the one the leader holds.
+   */
+  public static ClusterStatus leaderStatus(AdminClient admin) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      ClusterStatus s = admin.status();
+      if (s.getAnsweredBy().equals(s.getLeader().getLeaderId())) {
+        return s;
+      }
+      giveUpAfter(
+          deadline,
+          "no leader answered the status in 30 s (last from " + s.getAnsweredBy() + ")",
+          200);
+    }
+  }
+
+  /** Throws {@code problem} past the deadline, else pauses. */
+  private static void giveUpAfter(long deadlineNanos, String problem, long pauseMs) {
+    if (System.nanoTime() > deadlineNanos) {
+      throw new IllegalStateException(problem);
+    }
+    try {
+      Thread.sleep(pauseMs);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
+  }
+
+  /** SIGCONT and SIGKILL to every node's process (a paused one too), then the network goes. */
+  @Override
+  public void close() {
+    List<String> ids;
+    synchronized (this) {
+      ids = new ArrayList<>(running.keySet());
+    }
+    for (String id : ids) {
+      signalQuietly(id, "CONT");
+      kill(id);
+    }
+    net.close();
+  }
+
+  private void signalQuietly(String id, String signal) {
+    try {
+      signal(id, signal);
+    } catch (IOException e) {
+      LOG.warn("{}: {}", id, e.toString());
+    }
+  }
+}

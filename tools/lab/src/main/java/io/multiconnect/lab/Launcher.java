@@ -1,0 +1,80 @@
+package io.multiconnect.lab;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How the lab (and the tests that run nodes as processes) start, signal and stop a node's JVM. It
+ * signals only processes it was given by the caller that started them, by their pid, and their own
+ * descendants (the database server under the database wrapper); never a process found by name.
+ */
+public final class Launcher {
+  private Launcher() {}
+
+  /**
+   * The command that runs {@code mainAndArgs} in a JVM of this Java installation with {@code
+   * jvmFlags} on {@code classpath}. With {@code gcLogs}, the JVM writes one line per collection
+   * pause (with its real and CPU time: a pause far longer than its CPU time waited for a core) to
+   * {@code gcLogs/ID-gc-PID.log}, so a restart keeps the earlier one's.
+   */
+  public static List<String> java(
+      String id, List<String> jvmFlags, String classpath, Path gcLogs, List<String> mainAndArgs) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmFlags);
+    command.add("-Xlog:gc,gc+cpu:file=" + gcLogs.resolve(id + "-gc-%p.log") + ":time,uptime");
+    command.addAll(List.of("-cp", classpath));
+    command.addAll(mainAndArgs);
+    return command;
+  }
+
+  /**
+   * Starts {@code command} with {@code env} on top of this JVM's environment less its own node
+   * settings ({@code MC_*}, {@code WA_API_KEY}), appending its output to {@code log}.
+   */
+  public static Process start(List<String> command, Map<String, String> env, Path log)
+      throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().keySet().removeIf(k -> k.startsWith("MC_") || k.equals("WA_API_KEY"));
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    return pb.start();
+  }
+
+  /** SIGKILL to {@code p} and its descendants; waits up to 10 s until it is gone. */
+  public static void kill(Process p) {
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
+    waitFor(p, 10);
+  }
+
+  /** SIGTERM to {@code p}, which stops gracefully (every node's main closes it). */
+  public static void terminate(Process p) {
+    p.destroy();
+  }
+
+  /** Waits up to {@code seconds} for {@code p} to exit; whether it did. */
+  public static boolean waitFor(Process p, long seconds) {
+    try {
+      return p.waitFor(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return !p.isAlive();
+    }
+  }
+
+  /** {@code kill -SIGNAL} (STOP, CONT) to {@code p} and its descendants. */
+  public static void signal(Process p, String signal) throws IOException {
+    List<Long> pids = new ArrayList<>();
+    pids.add(p.pid());
+    p.descendants().forEach(d -> pids.add(d.pid()));
+    for (long pid : pids) {
+      Cmd.quietly("kill", "-" + signal, Long.toString(pid));
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package io.multiconnect.lab;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.multiconnect.client.AdminClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/multiconnect demo} as a user runs it, as a real process tree: it serves, survives a
+ * {@code kill -9} of a coreapp (the coreapp is started again and heartbeats), and SIGTERM stops
+ * every process it started and frees every port.
+ */
+@Tag("slow")
+class DemoTest {
+  @TempDir Path dir;
+
+  @Test
+  void survivesTheKillOfACoreappAndLeavesNothingBehindWhenStopped() throws Exception {
+    int base = freeBase();
+    int http = base + 60;
+    Path out = dir.resolve("demo.out");
+    Process demo =
+        Launcher.start(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                DemoMain.class.getName(),
+                "--masters",
+                "1",
+                "--coreapps",
+                "2",
+                "--base-port",
+                Integer.toString(base),
+                "--http-port",
+                Integer.toString(http),
+                "--dir",
+                dir.resolve("demo").toString()),
+            java.util.Map.of(),
+            out);
+    Set<Long> started = new HashSet<>();
+    List<Integer> ports = new ArrayList<>();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .until(() -> Files.readString(out).contains("multiconnect: ready at"));
+      JsonNode nodes = clusterFile().path("nodes");
+      nodes.forEach(
+          n -> {
+            started.add(n.path("pid").asLong());
+            n.fields()
+                .forEachRemaining(
+                    f -> {
+                      if (f.getKey().endsWith("_port")) {
+                        ports.add(f.getValue().asInt());
+                      }
+                    });
+          });
+      assertEquals(7, ports.size(), nodes.toString()); // db, upstream, m1 (Raft, API), c1, c2, w1
+      Set<Long> descendants = new HashSet<>();
+      demo.descendants().forEach(d -> descendants.add(d.pid()));
+      assertTrue(descendants.containsAll(started), "every node is the demo's own process");
+
+      long c1 = pidOf("c1");
+      ProcessHandle.of(c1).orElseThrow().destroyForcibly(); // kill -9, by a pid checked above
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> pidOf("c1") != c1 && ProcessHandle.of(pidOf("c1")).isPresent());
+      started.add(pidOf("c1"));
+      assertNotEquals(c1, pidOf("c1"));
+      assertTrue(Files.readString(out).contains("c1 exited; starting it again"));
+      try (AdminClient admin = new AdminClient(List.of("127.0.0.1:" + (base + 11)))) {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    admin.status().getCoreappsList().stream()
+                        .anyMatch(c -> c.getId().equals("c1") && c.getHealthy()));
+      }
+
+      demo.destroy(); // SIGTERM, to the process this test started
+      assertTrue(Launcher.waitFor(demo, 60), "the demo stops within a minute");
+      assertTrue(Files.readString(out).contains("multiconnect: stopped"));
+      for (long pid : started) {
+        assertTrue(ProcessHandle.of(pid).isEmpty(), "process " + pid + " is gone");
+      }
+      for (int port : ports) {
+        assertTrue(!accepts(port), "nothing listens on " + port + " any more");
+      }
+    } finally {
+      demo.descendants().forEach(ProcessHandle::destroyForcibly);
+      demo.destroyForcibly();
+    }
+  }
+
+  private JsonNode clusterFile() throws IOException {
+    return new ObjectMapper().readTree(dir.resolve("demo/cluster.json").toFile());
+  }
+
+  private long pidOf(String id) throws IOException {
+    for (JsonNode n : clusterFile().path("nodes")) {
+      if (n.path("id").asText().equals(id)) {
+        return n.path("pid").asLong();
+      }
+    }
+    throw new IllegalStateException(id + " not in cluster.json");
+  }
+
+  /** A base port whose demo layout (base+1 ... base+60) is free on loopback. */
+  private static int freeBase() {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int base = ThreadLocalRandom.current().nextInt(20_000, 30_000);
+      if (IntStream.rangeClosed(base + 1, base + 60).allMatch(DemoTest::bindable)) {
+        return base;
+      }
+    }
+    throw new IllegalStateException("no free range of 60 loopback ports");
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean accepts(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,387 @@
+package io.multiconnect.lab;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every REST endpoint against a real cluster: the shapes of the On-Premises API, each bad input,
+ * and each authentication failure, with the error body checked.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RestContractTest {
+  private static final String PASSWORD = "N3w!secret";
+  private LocalCluster cluster;
+  private Http http;
+
+  @BeforeAll
+  void start(@TempDir Path dir) throws Exception {
+    cluster = new LocalCluster(dir);
+    cluster
+        .admin()
+        .updateSettings(
+            UpdateSettingsRequest.newBuilder()
+                .setHeartbeatIntervalMs(200)
+                .setUnhealthyIntervalMs(2000)
+                .build());
+    cluster.startCoreapp("c0");
+    cluster.startCoreapp("c1");
+    http = new Http(cluster.webapp.port());
+    await().atMost(Duration.ofSeconds(15)).until(() -> !cluster.state().tokenKey().isEmpty());
+    firstLogin();
+  }
+
+  @AfterAll
+  void stop() throws InterruptedException {
+    cluster.close();
+  }
+
+  private Http anonymous() {
+    return new Http(cluster.webapp.port());
+  }
+
+  private Http loggedIn() throws Exception {
+    Http h = anonymous();
+    h.authorization = Http.basic("admin", PASSWORD);
+    Http.Response r = h.call("POST", "/v1/users/login", null);
+    assertEquals(200, r.status(), r.toString());
+    h.authorization = "Bearer " + r.json().path("users").get(0).path("token").asText();
+    return h;
+  }
+
+  /**
+   * The first-login flow can run once per cluster, so it runs here: the default password works only
+   * to set a new one that meets the policy.
+   */
+  private void firstLogin() throws Exception {
+    Http h = anonymous();
+    h.authorization = Http.basic("admin", "secret");
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> h.call("POST", "/v1/users/login", null).status() != 503);
+    assertError(h.call("POST", "/v1/users/login", null), 400, 2001, "must be changed");
+    assertError(
+        h.call("POST", "/v1/users/login", "{\"new_password\":\"short\"}"),
+        400,
+        2001,
+        "new_password");
+    assertError(
+        h.call("POST", "/v1/users/login", "{\"new_password\":\"nodigits!Here\"}"),
+        400,
+        2001,
+        "a digit");
+    Http.Response r = h.call("POST", "/v1/users/login", "{\"new_password\":\"" + PASSWORD + "\"}");
+    assertEquals(200, r.status(), r.toString());
+    h.authorization = Http.basic("admin", "secret");
+    assertError(h.call("POST", "/v1/users/login", null), 401, 1005, "wrong username or password");
+  }
+
+  /** Asserts an On-Premises error body with this HTTP status and code, naming {@code text}. */
+  private static void assertError(Http.Response r, int status, int code, String text) {
+    assertEquals(status, r.status(), r.toString());
+    JsonNode e = r.json().path("errors").get(0);
+    assertEquals(code, e.path("code").asInt(), r.toString());
+    assertFalse(e.path("title").asText().isEmpty());
+    assertTrue(e.path("details").asText().contains(text), r.toString());
+    assertEquals("v1", r.json().path("meta").path("version").asText());
+  }
+
+  @Test
+  void loginNeedsANewPasswordFirstThenGivesATokenThatExpires() throws Exception {
+    Http h = anonymous();
+    assertError(h.call("POST", "/v1/users/login", null), 401, 1005, "Basic");
+    h.authorization = Http.basic("admin", "wrong");
+    assertError(h.call("POST", "/v1/users/login", null), 401, 1005, "wrong username or password");
+    Http http = loggedIn();
+    assertTrue(http.authorization.startsWith("Bearer "));
+    Http again = anonymous();
+    again.authorization = Http.basic("admin", PASSWORD);
+    Http.Response r = again.call("POST", "/v1/users/login", null);
+    assertEquals(200, r.status());
+    assertTrue(
+        r.json()
+            .path("users")
+            .get(0)
+            .path("expires_after")
+            .asText()
+            .matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\+00:00"));
+  }
+
+  @Test
+  void everyEndpointRefusesAMissingOrBadToken() throws Exception {
+    Http h = anonymous();
+    for (String[] call :
+        new String[][] {
+          {"GET", "/v1/health"},
+          {"GET", "/v1/account/shards"},
+          {"POST", "/v1/account/shards"},
+          {"POST", "/v1/messages"},
+          {"GET", "/v1/settings/application"},
+          {"PATCH", "/v1/settings/application"}
+        }) {
+      assertError(h.call(call[0], call[1], "{}"), 401, 1005, "");
+    }
+    h.authorization = "Bearer not.a-token";
+    assertError(h.call("GET", "/v1/account/shards", null), 401, 1005, "invalid or expired");
+    h.authorization = "Apikey wrong-key-xxxxxxxx";
+    assertError(h.call("GET", "/v1/health", null), 401, 1005, "API key");
+  }
+
+  @Test
+  void healthListsEveryNodeWithItsRole() throws Exception {
+    Http h = anonymous();
+    h.authorization = "Apikey " + LocalCluster.API_KEY;
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> h.call("GET", "/v1/health", null).json().path("health").size() == 5);
+    JsonNode health = h.call("GET", "/v1/health", null).json().path("health");
+    long primaries = 0;
+    long secondaries = 0;
+    long coreapps = 0;
+    for (JsonNode n : health) {
+      switch (n.path("role").asText()) {
+        case "primary_master" -> primaries++;
+        case "secondary_master" -> secondaries++;
+        case "coreapp" -> coreapps++;
+        default -> throw new AssertionError("unexpected role in " + health);
+      }
+    }
+    assertEquals(1, primaries, health.toString());
+    assertEquals(2, secondaries, health.toString());
+    assertEquals(2, coreapps, health.toString());
+  }
+
+  @Test
+  void shardsAreReadAndValidated() throws Exception {
+    Http h = loggedIn();
+    assertEquals(
+        1, h.call("GET", "/v1/account/shards", null).json().path("account").path("shards").asInt());
+    String ok = "\"cc\":\"1\",\"phone_number\":\"5550001234\",\"pin\":\"123456\"";
+    assertError(
+        h.call(
+            "POST",
+            "/v1/account/shards",
+            "{\"phone_number\":\"5550001234\",\"shards\":2,\"pin\":\"123456\"}"),
+        400,
+        2000,
+        "cc");
+    assertError(
+        h.call(
+            "POST",
+            "/v1/account/shards",
+            "{\"cc\":1,\"phone_number\":\"5550001234\",\"shards\":2,\"pin\":\"123456\"}"),
+        400,
+        2001,
+        "cc");
+    assertError(
+        h.call(
+            "POST",
+            "/v1/account/shards",
+            "{\"cc\":\"1\",\"phone_number\":\"555-0001\",\"shards\":2,\"pin\":\"123456\"}"),
+        400,
+        2001,
+        "phone_number");
+    assertError(
+        h.call("POST", "/v1/account/shards", "{" + ok + ",\"shards\":3}"), 400, 2001, "shards");
+    assertError(
+        h.call("POST", "/v1/account/shards", "{" + ok + ",\"shards\":\"2\"}"), 400, 2001, "shards");
+    assertError(
+        h.call(
+            "POST",
+            "/v1/account/shards",
+            "{\"cc\":\"1\",\"phone_number\":\"5550001234\",\"shards\":2,\"pin\":\"12345\"}"),
+        400,
+        2001,
+        "pin");
+    assertError(
+        h.call("POST", "/v1/account/shards", "{" + ok + ",\"shards\":2,\"cert\":\"not base64!\"}"),
+        400,
+        2001,
+        "cert");
+    assertError(
+        h.call("POST", "/v1/account/shards", "{" + ok + ",\"shards\":4}"),
+        400,
+        2001,
+        "healthy coreapps");
+    assertError(h.call("POST", "/v1/account/shards", "[1]"), 400, 2001, "JSON object");
+
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                h.call(
+                            "POST",
+                            "/v1/account/shards",
+                            "{" + ok + ",\"shards\":2,\"cert\":\"Y2VydA==\"}")
+                        .status()
+                    == 201);
+    Http.Response noCert = h.call("POST", "/v1/account/shards", "{" + ok + ",\"shards\":2}");
+    assertEquals(201, noCert.status());
+    assertTrue(noCert.json().path("meta").path("warning").asText().contains("no cert"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                h.call("GET", "/v1/account/shards", null)
+                        .json()
+                        .path("account")
+                        .path("shards")
+                        .asInt()
+                    == 2);
+  }
+
+  @Test
+  void messagesAreValidated() throws Exception {
+    Http h = loggedIn();
+    assertError(
+        h.call("POST", "/v1/messages", "{\"type\":\"text\",\"text\":{\"body\":\"x\"}}"),
+        400,
+        2000,
+        "to");
+    assertError(
+        h.call(
+            "POST",
+            "/v1/messages",
+            "{\"to\":\"+1 555\",\"type\":\"text\",\"text\":{\"body\":\"x\"}}"),
+        400,
+        2001,
+        "to");
+    assertError(
+        h.call("POST", "/v1/messages", "{\"to\":\"15550001\",\"type\":\"image\"}"),
+        400,
+        2001,
+        "type");
+    assertError(
+        h.call("POST", "/v1/messages", "{\"to\":\"15550001\",\"type\":\"text\"}"),
+        400,
+        2000,
+        "text.body");
+    assertError(
+        h.call(
+            "POST",
+            "/v1/messages",
+            "{\"to\":\"15550001\",\"type\":\"text\",\"text\":{\"body\":\""
+                + "x".repeat(4097)
+                + "\"}}"),
+        400,
+        2001,
+        "text.body");
+    assertError(h.call("POST", "/v1/messages", "not json"), 400, 2001, "JSON");
+    assertError(
+        h.call(
+            "POST",
+            "/v1/messages",
+            "{\"to\":\"15550001\",\"text\":{\"body\":\"" + "x".repeat(1_100_000) + "\"}}"),
+        413,
+        1015,
+        "bytes");
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                h.call(
+                            "POST",
+                            "/v1/messages",
+                            "{\"to\":\"15550001\",\"type\":\"text\",\"text\":{\"body\":\"hello\"}}")
+                        .status()
+                    == 201);
+    Http.Response ok =
+        h.call(
+            "POST",
+            "/v1/messages",
+            "{\"to\":\"15550002\",\"type\":\"text\",\"text\":{\"body\":\"hello\"}}");
+    assertTrue(
+        ok.json().path("messages").get(0).path("id").asText().startsWith("wamid."), ok.toString());
+
+    // A client's retry with its own Idempotency-Key gets the first message's id: sent once.
+    String message = "{\"to\":\"15550003\",\"type\":\"text\",\"text\":{\"body\":\"once\"}}";
+    Http.Response first = h.call("POST", "/v1/messages", message, "Idempotency-Key", "order-17:a");
+    Http.Response retry = h.call("POST", "/v1/messages", message, "Idempotency-Key", "order-17:a");
+    assertEquals(201, first.status(), first.toString());
+    assertEquals(first.json().path("messages"), retry.json().path("messages"));
+    assertError(
+        h.call("POST", "/v1/messages", message, "Idempotency-Key", "no spaces"),
+        400,
+        2001,
+        "Idempotency-Key");
+  }
+
+  @Test
+  void settingsAreReadChangedAndValidated() throws Exception {
+    Http h = loggedIn();
+    JsonNode app =
+        h.call("GET", "/v1/settings/application", null).json().path("settings").path("application");
+    assertTrue(app.path("heartbeat_interval").asDouble() > 0);
+    assertError(
+        h.call("PATCH", "/v1/settings/application", "{\"heartbeat_interval\":\"fast\"}"),
+        400,
+        2001,
+        "heartbeat_interval");
+    assertError(
+        h.call("PATCH", "/v1/settings/application", "{\"unhealthy_interval\":0.3}"),
+        400,
+        2001,
+        "unhealthy_interval");
+    assertError(h.call("PATCH", "/v1/settings/application", "{}"), 400, 2000, "heartbeat_interval");
+    Http.Response r =
+        h.call(
+            "PATCH",
+            "/v1/settings/application",
+            "{\"settings\":{\"application\":{\"unhealthy_interval\":3}}}");
+    assertEquals(200, r.status(), r.toString());
+    assertEquals(
+        3.0, r.json().path("settings").path("application").path("unhealthy_interval").asDouble());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                cluster.masters.upNodes().stream()
+                    .allMatch(m -> m.state().settings().unhealthyInterval().toSeconds() == 3));
+  }
+
+  @Test
+  void unknownPathsAndMetrics() throws Exception {
+    Http h = loggedIn();
+    assertError(h.call("GET", "/v1/nothing", null), 404, 1006, "/v1/nothing");
+    Http anon = anonymous();
+    var metrics =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + cluster.webapp.port() + "/metrics"))
+            .build();
+    var client = java.net.http.HttpClient.newHttpClient();
+    var body = client.send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, body.statusCode());
+    assertTrue(body.body().contains("multiconnect_webapp_messages_sent_total"));
+    assertTrue(body.body().contains("multiconnect_webapp_send_call_messages_total"));
+    // The routing table, shard by shard, as the chaos harness's observers read it.
+    var primary =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> cluster.state().assignments().get(0), a -> a != null);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                client
+                    .send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString())
+                    .body()
+                    .contains(
+                        "multiconnect_webapp_shard_primary{shard=\"0\",coreapp=\""
+                            + primary.coreappId()
+                            + "\",epoch=\""
+                            + primary.epoch()
+                            + "\"} 1"));
+    assertEquals(401, anon.call("GET", "/v1/account/shards", null).status());
+  }
+}
