@@ -14,7 +14,6 @@ import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coordinator;
-import io.multiconnect.master.core.Master;
 import io.multiconnect.master.grpc.AdminAuth;
 import io.multiconnect.master.grpc.AdminService;
 import io.multiconnect.master.grpc.ControlPlaneService;
@@ -23,6 +22,8 @@ import io.multiconnect.master.grpc.LeaderChannels;
 import io.multiconnect.master.grpc.LeaderFeed;
 import io.multiconnect.master.grpc.WatchHub;
 import io.multiconnect.master.mirror.MirrorPublisher;
+import io.multiconnect.master.port.Leaders;
+import io.multiconnect.master.port.Leadership;
 import io.multiconnect.master.raft.CommandCodec;
 import io.multiconnect.master.raft.MasterStateMachine;
 import io.multiconnect.master.raft.Proposal;
@@ -43,7 +44,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One master: a Ratis server with the {@link MasterStateMachine}, the gRPC API (ControlPlane,
  * Admin, health, reflection), and the control loop that runs the {@link Coordinator} while this
- * master leads.
+ * master leads. A {@link Leadership} is made when Ratis reports this master ready as leader and
+ * dropped when another master leads; the services see it, the state and the log only through the
+ * narrow ports of {@code master.port}.
  *
  * <p>Threads: Ratis's own; gRPC's executor for calls, except heartbeats, handled on the transport
  * threads, which also run a proof of leadership the lease answers at once; a thread that submits
@@ -82,8 +85,9 @@ public final class MasterNode implements AutoCloseable {
   private final MasterConfig config;
   private final MasterStateMachine stateMachine = new MasterStateMachine();
   private final NodeClock clock;
-  private final Coordinator coordinator;
   private final RaftAccess raft;
+  private final MasterDirectory directory;
+  private final Leaders leaders;
   private final WatchHub watchHub = new WatchHub();
   private final LeaderChannels leaderChannels;
   private final LeaderFeed leaderFeed;
@@ -102,8 +106,8 @@ public final class MasterNode implements AutoCloseable {
   private long followersCheckedInTerm = -1;
   private long nextFollowerCheckNanos;
 
-  /** Term of the leadership the coordinator runs under; -1 while not leading. */
-  private volatile long leaderTerm = -1;
+  /** This master's leadership while it leads and is ready; null otherwise. */
+  private volatile Leadership leadership;
 
   public MasterNode(MasterConfig config) throws IOException {
     this(config, NodeClock.system());
@@ -113,24 +117,59 @@ public final class MasterNode implements AutoCloseable {
   public MasterNode(MasterConfig config, NodeClock clock) throws IOException {
     this.config = config;
     this.clock = clock;
-    this.coordinator = new Coordinator(clock::nanoTime);
     this.raft = new RaftAccess(config, stateMachine);
+    this.directory = new MasterDirectory(config, this::state, raft);
+    this.leaders =
+        new Leaders() {
+          @Override
+          public Optional<Leadership> current() {
+            return leadership();
+          }
+
+          @Override
+          public Optional<PeerAddress> hint() {
+            return leaderHint();
+          }
+
+          @Override
+          public PeerAddress self() {
+            return config.self();
+          }
+        };
     this.leaderChannels = new LeaderChannels();
     this.leaderFeed = new LeaderFeed(config.nodeId(), this::leaderHint, leaderChannels, watchHub);
     stateMachine.setListener(new StateListener());
+    this.mirror =
+        config.mirror().map(m -> new MirrorPublisher(m, this::isLeading, config.nodeId()));
     PeerAddress self = config.self();
     this.grpcServer =
         Endpoints.server(self.host(), self.apiPort())
             .callExecutor(ControlPlaneService.HEARTBEATS_ON_TRANSPORT_THREAD)
-            .addService(new ControlPlaneService(this, watchHub, leaderChannels))
+            .addService(
+                new ControlPlaneService(
+                    leaders,
+                    this::propose,
+                    this::state,
+                    clock,
+                    heartbeatHandling,
+                    watchHub,
+                    leaderChannels))
             .addService(
                 ServerInterceptors.intercept(
-                    new AdminService(this, leaderChannels), new AdminAuth(this::state, clock::now)))
+                    new AdminService(
+                        leaders,
+                        this::propose,
+                        this::state,
+                        raft,
+                        directory,
+                        mirror,
+                        clock,
+                        heartbeatHandling,
+                        leaderChannels),
+                    new AdminAuth(this::state, clock::now)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
-    this.mirror =
-        config.mirror().map(m -> new MirrorPublisher(m, this::isLeading, config.nodeId()));
     this.controlThread = DaemonThreads.thread("control-" + config.nodeId(), this::controlLoop);
   }
 
@@ -192,17 +231,18 @@ public final class MasterNode implements AutoCloseable {
     return clock;
   }
 
-  public Coordinator coordinator() {
-    return coordinator;
-  }
-
   public RaftAccess raft() {
     return raft;
   }
 
-  /** True while the coordinator runs under a leadership this master has proven ready. */
+  /** This master's leadership, while it leads and Ratis reported it ready. */
+  public Optional<Leadership> leadership() {
+    return Optional.ofNullable(leadership).filter(Leadership::isCurrent);
+  }
+
+  /** True while this master leads under a leadership Ratis reported ready. */
   public boolean isLeading() {
-    return leaderTerm >= 0 && coordinator.isLeading();
+    return leadership().isPresent();
   }
 
   /** Receipt to answer of each heartbeat this master answered as the leader. */
@@ -210,36 +250,14 @@ public final class MasterNode implements AutoCloseable {
     return heartbeatHandling;
   }
 
-  public long leaderTerm() {
-    return leaderTerm;
-  }
-
   /** The API address of the leader this master knows of, if any. */
   public Optional<PeerAddress> leaderHint() {
-    return raft.leaderId().flatMap(this::peer);
+    return directory.leaderHint();
   }
 
-  /**
-   * A master's addresses: from the replicated directory of masters added at run time, else from the
-   * configuration.
-   */
-  public Optional<PeerAddress> peer(String id) {
-    Master added = state().masters().get(id);
-    if (added != null) {
-      return Optional.of(PeerAddress.of(added));
-    }
-    return config.peers().stream().filter(p -> p.id().equals(id)).findFirst();
-  }
-
-  /**
-   * The masters of the current Raft configuration, by id; addresses as {@link #peer} knows them.
-   */
+  /** The masters of the current Raft configuration, by id, with their addresses. */
   public List<PeerAddress> members() {
-    return raft.currentPeerIds().stream()
-        .sorted()
-        .map(this::peer)
-        .flatMap(Optional::stream)
-        .toList();
+    return directory.members();
   }
 
   /**
@@ -248,7 +266,11 @@ public final class MasterNode implements AutoCloseable {
    * appended by a leader of another term, every master applies it as a no-op.
    */
   public Proposal propose(Command command) {
-    long term = leaderTerm >= 0 ? leaderTerm : raft.currentTerm();
+    Leadership l = leadership;
+    return propose(command, l != null ? l.term() : raft.currentTerm());
+  }
+
+  private Proposal propose(Command command, long term) {
     Proposal p =
         raft.propose(CommandCodec.encode(command).toBuilder().setProposerTerm(term).build());
     if (p instanceof Proposal.NotLeader n && n.leaderId().isEmpty()) {
@@ -267,7 +289,10 @@ public final class MasterNode implements AutoCloseable {
       try {
         boolean allCommitted = runRound();
         long waitNanos = MAX_IDLE.toNanos();
-        OptionalLong next = coordinator.nextCheckTimeNanos(state());
+        OptionalLong next =
+            leadership()
+                .map(l -> l.coordinator().nextCheckTimeNanos(state()))
+                .orElse(OptionalLong.empty());
         if (next.isPresent()) {
           waitNanos = Math.max(0, Math.min(waitNanos, next.getAsLong() - clock.nanoTime()));
         }
@@ -285,27 +310,34 @@ public final class MasterNode implements AutoCloseable {
     }
   }
 
-  /** One planning round; returns false when some proposal did not commit. */
+  /**
+   * One planning round of the leadership in force when it starts, whose term every proposal of the
+   * round carries; returns false when some proposal did not commit.
+   */
   private boolean runRound() {
-    if (!isLeading()) {
+    Optional<Leadership> leading = leadership();
+    if (leading.isEmpty()) {
       return true;
     }
+    long term = leading.get().term();
+    Coordinator coordinator = leading.get().coordinator();
     if (state().tokenKey().isEmpty()) {
       // A new cluster: create the token key and the default admin (password change required).
       Proposal init =
           propose(
               new Command.InitAuth(
-                  Tokens.newKey(), Passwords.hash(Passwords.DEFAULT_ADMIN_PASSWORD)));
+                  Tokens.newKey(), Passwords.hash(Passwords.DEFAULT_ADMIN_PASSWORD)),
+              term);
       if (init instanceof Proposal.Committed && config.initialShards() > 1) {
         // This leader created the cluster: start it with the configured shard count.
-        Proposal shards = propose(new Command.SetShardCount(config.initialShards()));
+        Proposal shards = propose(new Command.SetShardCount(config.initialShards()), term);
         LOG.info("new cluster: {} initial shards: {}", config.initialShards(), shards);
       }
     }
     List<Command> round = coordinator.poll(state());
     boolean allCommitted = true;
     for (Command c : round) {
-      Proposal p = propose(c);
+      Proposal p = propose(c, term);
       Coordinator.ProposalOutcome outcome =
           p instanceof Proposal.Committed
               ? Coordinator.ProposalOutcome.COMMITTED
@@ -320,7 +352,7 @@ public final class MasterNode implements AutoCloseable {
         LOG.warn("leader {}: {} ended {}: {}", config.nodeId(), c, outcome, p);
       }
     }
-    checkFollowers();
+    checkFollowers(term);
     return allCommitted;
   }
 
@@ -329,15 +361,15 @@ public final class MasterNode implements AutoCloseable {
    * {@link StalledFollowers}): the next leader replicates to it afresh. At most once per {@link
    * #FOLLOWER_STALL}.
    */
-  private void checkFollowers() {
+  private void checkFollowers(long term) {
     long now = clock.nanoTime();
     if (now - nextFollowerCheckNanos < 0) {
       return;
     }
     nextFollowerCheckNanos = now + FOLLOWER_CHECK.toNanos();
-    if (followersCheckedInTerm != leaderTerm) {
+    if (followersCheckedInTerm != term) {
       stalledFollowers.reset();
-      followersCheckedInTerm = leaderTerm;
+      followersCheckedInTerm = term;
     }
     long commitIndex = raft.localStatus().commitIndex();
     List<StalledFollowers.Follower> followers = raft.followers();
@@ -365,7 +397,7 @@ public final class MasterNode implements AutoCloseable {
   private final class StateListener implements MasterStateMachine.Listener {
     @Override
     public void applied(ClusterState state) {
-      coordinator.applied(state);
+      leadership().ifPresent(l -> l.coordinator().applied(state));
       watchHub.publish(state);
       mirror.ifPresent(m -> m.offer(state));
       wake();
@@ -374,8 +406,12 @@ public final class MasterNode implements AutoCloseable {
     @Override
     public void leaderReady() {
       long term = raft.currentTerm();
-      coordinator.becameLeader(state());
-      leaderTerm = term;
+      Leadership previous = leadership;
+      if (previous != null) {
+        previous.end();
+      }
+      leadership =
+          new Leadership(term, new Coordinator(clock::nanoTime, state()), raft::proveLeadership);
       mirror.ifPresent(m -> m.offer(state()));
       LOG.info(
           "master {} is the leader in term {}; every coreapp gets a grace period of {} ms",
@@ -389,12 +425,13 @@ public final class MasterNode implements AutoCloseable {
     public void leaderChanged(RaftPeerId newLeaderId) {
       leaderFeed.leaderChanged();
       if (!RaftPeerId.valueOf(config.nodeId()).equals(newLeaderId)) {
-        if (leaderTerm >= 0) {
+        Leadership ended = leadership;
+        leadership = null;
+        if (ended != null) {
+          ended.end();
           LOG.info(
               "master {} is no longer the leader (new leader {})", config.nodeId(), newLeaderId);
         }
-        leaderTerm = -1;
-        coordinator.steppedDown();
         raft.abandonProofs();
       }
     }

@@ -17,6 +17,7 @@ import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Settings;
+import io.multiconnect.master.port.Leadership;
 import io.multiconnect.master.raft.CommandCodec;
 import io.multiconnect.master.raft.Proposal;
 import io.multiconnect.master.raft.RaftAccess;
@@ -437,7 +438,11 @@ class MasterClusterTest {
       await()
           .atMost(Timing.scaled(Duration.ofSeconds(5)))
           .pollInterval(Duration.ofMillis(50))
-          .until(() -> now.raft().proveLeadership().get(5, TimeUnit.SECONDS) == now.leaderTerm());
+          .until(
+              () ->
+                  now.leadership()
+                      .map(Leadership::term)
+                      .equals(Optional.of(now.raft().proveLeadership().get(5, TimeUnit.SECONDS))));
     }
   }
 
@@ -464,7 +469,8 @@ class MasterClusterTest {
                 .proveLeadership()
                 .whenCompleteAsync(
                     (term, error) -> {
-                      if (term != null && term == node.leaderTerm()) {
+                      if (term != null
+                          && node.leadership().map(Leadership::term).equals(Optional.of(term))) {
                         proven.incrementAndGet();
                       } else {
                         failed.incrementAndGet();
@@ -498,7 +504,7 @@ class MasterClusterTest {
     // it in the new term. Commands carry their proposer's term; in any other term they are no-ops.
     startCluster(10_000);
     int old = cluster.leaderIndex().orElseThrow();
-    long oldTerm = cluster.node(old).leaderTerm();
+    long oldTerm = cluster.node(old).leadership().orElseThrow().term();
     int next = (old + 1) % 3;
     assertEquals(Optional.empty(), cluster.node(old).raft().transferLeadership("m" + next, 5_000));
     await()

@@ -17,6 +17,11 @@ import java.util.stream.LongStream;
  * state plus its own view of time into commands to propose. Pure logic over an injected monotonic
  * clock; the Ratis adapter and the simulation drive the same code.
  *
+ * <p>One coordinator per leadership: made when this node became leader and had applied every
+ * earlier entry of the log (it then starts every coreapp's clock: the grace period), {@linkplain
+ * #end ended} when it stops leading, after which it grants no lease and plans nothing. A new
+ * leadership gets a new coordinator; nothing a previous one saw carries over.
+ *
  * <p>Thread-safe: every method is synchronized, so a heartbeat answer and a planning round never
  * interleave. The caller must only ask for a {@link #answer} after confirming its leadership at a
  * moment later than the heartbeat's receipt, and must propose the commands from {@link #poll} one
@@ -25,36 +30,37 @@ import java.util.stream.LongStream;
 public final class Coordinator {
 
   private final LongSupplier nanoClock;
-  private final FailureDetector detector = new FailureDetector();
+  private final FailureDetector detector;
 
   /** Epochs this leader decided to take away; no lease is granted on them any more. */
   private final Set<Long> withheldEpochs = new HashSet<>();
 
-  private boolean leading;
+  /** False once this leadership ended. */
+  private boolean leading = true;
 
-  public Coordinator(LongSupplier nanoClock) {
+  /**
+   * The coordinator of a leadership that starts now: this node became leader and has applied every
+   * earlier entry of the log, up to {@code state}.
+   */
+  public Coordinator(LongSupplier nanoClock, ClusterState state) {
     this.nanoClock = nanoClock;
-  }
-
-  /** This node became leader and has applied every earlier entry of the log. */
-  public synchronized void becameLeader(ClusterState state) {
     long now = nanoClock.getAsLong();
-    leading = true;
-    detector.becameLeader(now);
-    withheldEpochs.clear();
+    this.detector = new FailureDetector(now);
     detector.observe(state, now);
   }
 
-  public synchronized void steppedDown() {
+  /** This leadership ended: from now on no lease is granted and nothing is planned. */
+  public synchronized void end() {
     leading = false;
     withheldEpochs.clear();
   }
 
+  /** Whether this leadership has not ended. */
   public synchronized boolean isLeading() {
     return leading;
   }
 
-  /** Called after every applied entry (leader or not): notes revocations and settings changes. */
+  /** Called after every entry applied during this leadership: notes revocations and settings. */
   public synchronized void applied(ClusterState state) {
     detector.observe(state, nanoClock.getAsLong());
     withheldEpochs.removeIf(

@@ -18,8 +18,8 @@ import java.util.stream.Collectors;
  */
 final class FailureDetector {
 
-  /** Start of this node's current leadership; silences are counted from no earlier than this. */
-  private long leaderSinceNanos;
+  /** Start of this node's leadership; silences are counted from no earlier than this. */
+  private final long leaderSinceNanos;
 
   /** Receipt time of the last heartbeat from each coreapp, on the leader's clock. */
   private final Map<String, Long> lastHeardNanos = new HashMap<>();
@@ -30,9 +30,8 @@ final class FailureDetector {
   /** When this node first saw the current unsettled lease bound; empty when settled. */
   private OptionalLong leaseBoundSeenNanos = OptionalLong.empty();
 
-  void becameLeader(long nowNanos) {
-    leaderSinceNanos = nowNanos;
-    lastHeardNanos.clear();
+  FailureDetector(long leaderSinceNanos) {
+    this.leaderSinceNanos = leaderSinceNanos;
   }
 
   void heard(String coreappId, long nowNanos) {

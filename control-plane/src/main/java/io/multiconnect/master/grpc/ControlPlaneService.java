@@ -9,11 +9,15 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.multiconnect.master.MasterNode;
+import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.HeartbeatDecision;
 import io.multiconnect.master.core.Rejection;
+import io.multiconnect.master.port.Leaders;
+import io.multiconnect.master.port.Leadership;
+import io.multiconnect.master.port.Proposer;
+import io.multiconnect.master.port.StateView;
 import io.multiconnect.master.raft.Proposal;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.HeartbeatRequest;
@@ -67,41 +71,62 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
   /** Deadline for one relay hop to the leader. */
   static final long RELAY_DEADLINE_MS = 2_000;
 
-  private final MasterNode node;
+  private final Leaders leaders;
+  private final Proposer proposer;
+  private final StateView state;
+  private final NodeClock clock;
+  private final LatencyHistogram heartbeatHandling;
   private final WatchHub watchHub;
   private final LeaderChannels channels;
 
-  public ControlPlaneService(MasterNode node, WatchHub watchHub, LeaderChannels channels) {
-    this.node = node;
+  /**
+   * @param heartbeatHandling where the receipt-to-answer time of every heartbeat this master
+   *     answers as the leader goes
+   */
+  public ControlPlaneService(
+      Leaders leaders,
+      Proposer proposer,
+      StateView state,
+      NodeClock clock,
+      LatencyHistogram heartbeatHandling,
+      WatchHub watchHub,
+      LeaderChannels channels) {
+    this.leaders = leaders;
+    this.proposer = proposer;
+    this.state = state;
+    this.clock = clock;
+    this.heartbeatHandling = heartbeatHandling;
     this.watchHub = watchHub;
     this.channels = channels;
   }
 
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> out) {
-    long receivedAtNanos = node.clock().nanoTime();
+    long receivedAtNanos = clock.nanoTime();
     if (request.getCoreappId().isEmpty()) {
       out.onError(GrpcErrors.invalid(new Rejection("coreapp_id", "is required")));
       return;
     }
-    if (!node.isLeading()) {
+    Optional<Leadership> leading = leaders.current();
+    if (leading.isEmpty()) {
       relayHeartbeat(request, out);
       return;
     }
-    node.coordinator().heard(request.getCoreappId(), receivedAtNanos);
-    long term = node.leaderTerm();
-    node.raft()
-        .proveLeadership()
+    Leadership leadership = leading.get();
+    leadership.coordinator().heard(request.getCoreappId(), receivedAtNanos);
+    leadership
+        .prove()
         .whenComplete(
-            (provenTerm, error) -> {
-              if (error != null || provenTerm == null || provenTerm != term || !node.isLeading()) {
-                out.onError(GrpcErrors.notLeader(node.config().nodeId(), node.leaderHint()));
+            (proven, error) -> {
+              if (error != null || !proven) {
+                out.onError(GrpcErrors.notLeader(leaders.self().id(), leaders.hint()));
                 return;
               }
-              HeartbeatDecision d = node.coordinator().answer(node.state(), request.getCoreappId());
+              HeartbeatDecision d =
+                  leadership.coordinator().answer(state.state(), request.getCoreappId());
               out.onNext(response(request, d));
               out.onCompleted();
-              node.heartbeatHandling().record(node.clock().nanoTime() - receivedAtNanos);
+              heartbeatHandling.record(clock.nanoTime() - receivedAtNanos);
             });
   }
 
@@ -181,7 +206,7 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
             .addAllReleaseEpochs(d.releaseEpochs())
             .setSettings(Protos.settings(d.state().settings()))
             .setVersion(d.state().version())
-            .setLeader(hint(Optional.of(node.config().self())))
+            .setLeader(hint(Optional.of(leaders.self())))
             .setUnknownCoreapp(d.unknownCoreapp());
     d.primary().ifPresent(a -> b.setShard(a.shard()).setEpoch(a.epoch()));
     return b.build();
@@ -209,12 +234,23 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
 
   @Override
   public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> out) {
-    long receivedAtNanos = node.clock().nanoTime();
+    long receivedAtNanos = clock.nanoTime();
     // On the leader, the entry also assigns the shards the release frees (Coordinator.release).
+    Command.ConfirmRelease alone =
+        new Command.ConfirmRelease(
+            request.getCoreappId(), request.getEpoch(), request.getLeaving());
     Command.ConfirmRelease release =
-        node.coordinator()
-            .release(
-                node.state(), request.getCoreappId(), request.getEpoch(), request.getLeaving());
+        leaders
+            .current()
+            .map(
+                l ->
+                    l.coordinator()
+                        .release(
+                            state.state(),
+                            request.getCoreappId(),
+                            request.getEpoch(),
+                            request.getLeaving()))
+            .orElse(alone);
     write(
         out,
         release,
@@ -223,12 +259,12 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
             LOG.info(
                 "leader {} committed the release of epoch {} by {} at {} with {}, {} ms after"
                     + " receiving it",
-                node.config().nodeId(),
+                leaders.self().id(),
                 release.epoch(),
                 release.coreappId(),
                 index,
                 release.thenAssign(),
-                (node.clock().nanoTime() - receivedAtNanos) / 1_000_000);
+                (clock.nanoTime() - receivedAtNanos) / 1_000_000);
           }
           return ReleaseResponse.newBuilder().setVersion(index).build();
         },
@@ -240,16 +276,16 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
       Command command,
       Function<Long, T> reply,
       Function<ControlPlaneGrpc.ControlPlaneBlockingStub, T> relayCall) {
-    if (!node.isLeading()) {
+    if (leaders.current().isEmpty()) {
       relay(false, out, relayCall);
       return;
     }
-    Proposal p = node.propose(command);
+    Proposal p = proposer.propose(command);
     if (p instanceof Proposal.Committed c) {
       out.onNext(reply.apply(c.index()));
       out.onCompleted();
     } else {
-      out.onError(GrpcErrors.of(p, node.config().nodeId(), node.leaderHint()));
+      out.onError(GrpcErrors.of(p, leaders.self().id(), leaders.hint()));
     }
   }
 
@@ -306,9 +342,9 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
 
   /** The leader to relay to, or empty after answering "not the leader". */
   private Optional<PeerAddress> relayTarget(boolean alreadyRelayed, StreamObserver<?> out) {
-    Optional<PeerAddress> leader = node.leaderHint();
-    if (alreadyRelayed || leader.isEmpty() || leader.get().id().equals(node.config().nodeId())) {
-      out.onError(GrpcErrors.notLeader(node.config().nodeId(), leader));
+    Optional<PeerAddress> leader = leaders.hint();
+    if (alreadyRelayed || leader.isEmpty() || leader.get().id().equals(leaders.self().id())) {
+      out.onError(GrpcErrors.notLeader(leaders.self().id(), leader));
       return Optional.empty();
     }
     return leader;

@@ -3,9 +3,12 @@ package io.multiconnect.master.grpc;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.Rejection;
+import io.multiconnect.master.port.Leaders;
+import io.multiconnect.master.port.Leadership;
 import io.multiconnect.master.raft.Proposal;
 import java.util.Optional;
 
@@ -51,6 +54,18 @@ public final class GrpcErrors {
                 + " at "
                 + leader.get().apiAddress())
         .asRuntimeException(trailers);
+  }
+
+  /**
+   * This master's leadership, while it leads; otherwise answers {@code out} with where the leader
+   * is, and is empty.
+   */
+  public static Optional<Leadership> leaderOnly(Leaders leaders, StreamObserver<?> out) {
+    Optional<Leadership> leading = leaders.current();
+    if (leading.isEmpty()) {
+      out.onError(notLeader(leaders.self().id(), leaders.hint()));
+    }
+    return leading;
   }
 
   /** Maps a proposal that did not commit. */

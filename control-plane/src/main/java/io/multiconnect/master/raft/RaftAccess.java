@@ -4,6 +4,7 @@ import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.Rejection;
+import io.multiconnect.master.port.RaftControl;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * leadership transfers and snapshots. A command carries the term it was decided in, and counts only
  * in an entry of that term (docs/safety.md).
  */
-public final class RaftAccess implements AutoCloseable {
+public final class RaftAccess implements RaftControl, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftAccess.class);
 
   /** How long one proposal may take before it counts as failed (its outcome is then unknown). */
@@ -176,6 +177,7 @@ public final class RaftAccess implements AutoCloseable {
     }
   }
 
+  @Override
   public long currentTerm() {
     return division().getInfo().getCurrentTerm();
   }
@@ -257,6 +259,7 @@ public final class RaftAccess implements AutoCloseable {
   /**
    * Asks Ratis to hand leadership to {@code target}; returns an error text, or empty on success.
    */
+  @Override
   public Optional<String> transferLeadership(String target, long timeoutMs) {
     try {
       RaftClientReply reply =
@@ -275,6 +278,7 @@ public final class RaftAccess implements AutoCloseable {
   }
 
   /** This server's role, term, commit and applied index as Ratis reports them. */
+  @Override
   public LocalStatus localStatus() {
     RaftServer.Division d = division();
     return new LocalStatus(
@@ -342,6 +346,7 @@ public final class RaftAccess implements AutoCloseable {
   }
 
   /** Takes a snapshot on this server; returns the index it covers. */
+  @Override
   public long takeSnapshot(long timeoutMs) throws IOException {
     RaftClientReply reply = adminClient.getSnapshotManagementApi(selfId).create(true, timeoutMs);
     if (!reply.isSuccess()) {

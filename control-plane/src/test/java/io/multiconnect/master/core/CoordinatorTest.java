@@ -17,7 +17,7 @@ class CoordinatorTest {
   private static final Duration MS = Duration.ofMillis(1);
 
   private final FakeClock clock = new FakeClock(1_000_000_000L);
-  private final Coordinator coordinator = new Coordinator(clock);
+  private Coordinator coordinator;
   private ClusterState state = ClusterState.INITIAL;
   private long index;
 
@@ -25,12 +25,14 @@ class CoordinatorTest {
   void registerTwoCoreapps() {
     apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"));
     apply(new Command.RegisterCoreapp("b", "127.0.0.1:7002"));
-    coordinator.becameLeader(state);
+    coordinator = new Coordinator(clock, state);
   }
 
   private void apply(Command c) {
     state = state.apply(c, ++index);
-    coordinator.applied(state);
+    if (coordinator != null) {
+      coordinator.applied(state);
+    }
   }
 
   private void applyAll(List<Command> commands) {
@@ -77,7 +79,8 @@ class CoordinatorTest {
     clock.advance(Duration.ofSeconds(30));
 
     // A new leadership: everything heard before it is forgotten, silences count from now.
-    coordinator.becameLeader(state);
+    coordinator.end();
+    coordinator = new Coordinator(clock, state);
     long electedAt = clock.getAsLong();
     clock.set(electedAt + U.toNanos() - 1);
     heard("b");
@@ -111,10 +114,10 @@ class CoordinatorTest {
   }
 
   @Test
-  void followersGrantNoLease() {
+  void anEndedLeadershipGrantsNoLeaseAndPlansNothing() {
     heard("a", "b");
     applyAll(coordinator.poll(state));
-    coordinator.steppedDown();
+    coordinator.end();
     assertEquals(Duration.ZERO, coordinator.answer(state, "a").lease());
     assertEquals(List.of(), coordinator.poll(state));
   }
@@ -208,7 +211,7 @@ class CoordinatorTest {
             + " withholds b's epoch first; c is kept for it");
     assertTrue(coordinator.poll(state).contains(new Command.AssignPrimary(1, "c", epochA + 1)));
 
-    coordinator.steppedDown();
+    coordinator.end();
     assertEquals(
         new Command.ConfirmRelease("a", epochA, false),
         coordinator.release(state, "a", epochA, false));

@@ -101,7 +101,10 @@ final class LeaseSimulation {
 
   private final class Master extends Node {
     final int id;
-    final Coordinator coordinator = new Coordinator(this::local);
+
+    /** This master's latest leadership's; null before its first election. */
+    Coordinator coordinator;
+
     ClusterState applied = ClusterState.INITIAL;
     boolean believesLeader;
     boolean proposing;
@@ -198,7 +201,9 @@ final class LeaseSimulation {
   private void catchUp(Master m, int index) {
     if (m.applied.version() < index) {
       m.applied = statesByIndex.get(index);
-      m.coordinator.applied(m.applied);
+      if (m.believesLeader) {
+        m.coordinator.applied(m.applied);
+      }
     }
   }
 
@@ -213,7 +218,7 @@ final class LeaseSimulation {
     catchUp(master, statesByIndex.size() - 1);
     master.believesLeader = true;
     master.proposing = false;
-    master.coordinator.becameLeader(master.applied);
+    master.coordinator = new Coordinator(master::local, master.applied);
     pollLoop(master, term);
   }
 
@@ -231,7 +236,7 @@ final class LeaseSimulation {
         () -> {
           if (term == oldTerm || leader != old.id) {
             old.believesLeader = false;
-            old.coordinator.steppedDown();
+            old.coordinator.end();
           }
         });
     int next = random.nextInt(cfg.masters());
@@ -295,12 +300,14 @@ final class LeaseSimulation {
   /** A round of commands appended by a leader and not yet committed. */
   private static final class InFlight {
     final Master proposer;
+    final Coordinator coordinator; // of the leadership that proposed
     final List<Command> commands;
     final boolean slow;
     boolean reported;
 
     InFlight(Master proposer, List<Command> commands, boolean slow) {
       this.proposer = proposer;
+      this.coordinator = proposer.coordinator;
       this.commands = commands;
       this.slow = slow;
     }
@@ -308,7 +315,7 @@ final class LeaseSimulation {
     void report(Coordinator.ProposalOutcome outcome) {
       if (!reported) {
         reported = true;
-        commands.forEach(c -> proposer.coordinator.proposalDone(c, outcome));
+        commands.forEach(c -> coordinator.proposalDone(c, outcome));
       }
     }
   }

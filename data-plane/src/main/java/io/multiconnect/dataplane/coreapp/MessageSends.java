@@ -53,7 +53,7 @@ final class MessageSends {
 
   private final String coreappId;
   private final NodeClock clock;
-  private final Supplier<CoreappNode.Active> active;
+  private final Supplier<Acting> active;
   private final ManagedChannel upstream;
   private final ShardMapWatcher shardMap; // names the current primary; says which epoch is coming
   private final ScheduledExecutorService timer;
@@ -62,7 +62,7 @@ final class MessageSends {
   MessageSends(
       String coreappId,
       NodeClock clock,
-      Supplier<CoreappNode.Active> active,
+      Supplier<Acting> active,
       ManagedChannel upstream,
       ShardMapWatcher shardMap,
       ScheduledExecutorService timer) {
@@ -111,7 +111,7 @@ final class MessageSends {
 
   private void send(
       List<SendMessageRequest> messages, Consumer<List<SendResult>> done, long holdUntil) {
-    CoreappNode.Active a = active.get();
+    Acting a = active.get();
     long wait = holdUntil - clock.nanoTime();
     if (wait > 0 && messages.stream().anyMatch(r -> arriving(a, r))) {
       Held h = new Held(() -> send(messages, done, holdUntil));
@@ -153,7 +153,7 @@ final class MessageSends {
       return;
     }
     // The lease, checked immediately before the messages leave (docs/safety.md, assumption 4).
-    if (clock.nanoTime() - a.leaseExpiresAtNanos() >= 0) {
+    if (!a.mayActAt(clock.nanoTime())) {
       Refusal lapsed = notPrimary(a.shard(), a.epoch());
       accepted.forEach(i -> results[i] = SendResult.newBuilder().setRefusal(lapsed).build());
       done.accept(Arrays.asList(results));
@@ -198,12 +198,12 @@ final class MessageSends {
    * The routing table gives this coreapp the message's shard and epoch, and this coreapp does not
    * act on them yet (its heartbeat's answer or its upstream session is on the way).
    */
-  private boolean arriving(CoreappNode.Active a, SendMessageRequest r) {
+  private boolean arriving(Acting a, SendMessageRequest r) {
     if (a != null
         && a.shard() == r.getShard()
         && a.epoch() == r.getEpoch()
         && a.sessionId() != null
-        && clock.nanoTime() - a.leaseExpiresAtNanos() < 0) {
+        && a.mayActAt(clock.nanoTime())) {
       return false;
     }
     RoutingTable t = shardMap.table();
@@ -213,11 +213,11 @@ final class MessageSends {
             .isPresent();
   }
 
-  private Optional<Refusal> check(CoreappNode.Active a, SendMessageRequest r) {
+  private Optional<Refusal> check(Acting a, SendMessageRequest r) {
     if (a == null
         || a.shard() != r.getShard()
         || a.epoch() != r.getEpoch()
-        || clock.nanoTime() - a.leaseExpiresAtNanos() >= 0) {
+        || !a.mayActAt(clock.nanoTime())) {
       return Optional.of(notPrimary(r.getShard(), r.getEpoch()));
     }
     if (a.sessionId() == null) {

@@ -42,7 +42,7 @@ class MessageSendsTest {
 
   private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
   private final NodeClock clock = new NodeClock(nanos::get, Instant::now);
-  private final AtomicReference<CoreappNode.Active> active = new AtomicReference<>();
+  private final AtomicReference<Acting> active = new AtomicReference<>();
   private UpstreamSimulator upstream;
   private ManagedChannel channel;
   private ScheduledExecutorService timer;
@@ -116,8 +116,8 @@ class MessageSendsTest {
     assertTrue(otherShard.get(0).hasRefusal());
   }
 
-  private CoreappNode.Active active(String sessionId) {
-    return new CoreappNode.Active(
+  private Acting active(String sessionId) {
+    return new Acting(
         0, SHARDS, EPOCH, sessionId, clock.nanoTime() + Duration.ofSeconds(10).toNanos());
   }
 

@@ -66,8 +66,7 @@ public class HotPaths {
     }
     state = s;
     index = i;
-    coordinator = new Coordinator(System::nanoTime);
-    coordinator.becameLeader(state);
+    coordinator = new Coordinator(System::nanoTime, state);
     table = RoutingTable.of(map.setVersion(i).build());
     if (state.assignments().size() != SHARDS) {
       throw new IllegalStateException("set-up assigned " + state.assignments().size() + " shards");

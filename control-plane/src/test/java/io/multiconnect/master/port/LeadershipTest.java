@@ -1,0 +1,49 @@
+package io.multiconnect.master.port;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.multiconnect.common.clock.FakeClock;
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.Coordinator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class LeadershipTest {
+  private final AtomicReference<CompletableFuture<Long>> read = new AtomicReference<>();
+  private final Leadership leadership =
+      new Leadership(
+          7,
+          new Coordinator(new FakeClock(0), ClusterState.INITIAL),
+          () -> {
+            read.set(new CompletableFuture<>());
+            return read.get();
+          });
+
+  @Test
+  void provenOnlyByAReadOfItsOwnTerm() {
+    CompletableFuture<Boolean> same = leadership.prove();
+    read.get().complete(7L);
+    assertTrue(same.join());
+
+    CompletableFuture<Boolean> later = leadership.prove();
+    read.get().complete(8L);
+    assertFalse(later.join(), "this master leads again, but in another term");
+
+    CompletableFuture<Boolean> none = leadership.prove();
+    read.get().complete(-1L);
+    assertFalse(none.join(), "not the leader at the read's moment");
+  }
+
+  @Test
+  void aProofThatCompletesAfterTheEndProvesNothing() {
+    CompletableFuture<Boolean> proof = leadership.prove();
+    leadership.end();
+    read.get().complete(7L);
+    assertFalse(proof.join());
+    assertFalse(leadership.isCurrent());
+    assertEquals(7, leadership.term());
+  }
+}

@@ -1,0 +1,108 @@
+package io.multiconnect.dataplane.coreapp;
+
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.lease.CoreappLease;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The coreapp's lease and what follows from it for its upstream session, decided purely: times are
+ * the coreapp's monotonic nanoseconds; the loop owns it (not thread-safe) and does the I/O.
+ *
+ * <p>The coreapp acts (holds its session, sends, keeps the session alive) only before its acting
+ * deadline: the end of its lease less the upstream's silence timeout, so the upstream has dropped a
+ * session whose holder was cut off from it by the time the lease runs out (docs/safety.md).
+ */
+final class LeaseDecisions {
+  /** A session to open: for {@code assignment}, under {@code shardCount} shards. */
+  record Open(Assignment assignment, int shardCount) {}
+
+  /**
+   * What the loop does about its session at one instant: close the one it holds (and why), open
+   * one, and when to decide again (at the acting deadline, while a lease is held).
+   */
+  record Step(Optional<String> close, Optional<Open> open, OptionalLong recheckAtNanos) {}
+
+  /** The session the coreapp holds: its epoch and shard count, and its id once accepted. */
+  record Held(int shardCount, long epoch, String sessionId) {}
+
+  private final CoreappLease lease = new CoreappLease();
+  private final long silenceNanos;
+  private int shardCount = 1;
+
+  LeaseDecisions(Duration upstreamSilence) {
+    this.silenceNanos = upstreamSilence.toNanos();
+  }
+
+  /** Call just before sending a heartbeat; returns the sequence number to put in it. */
+  long beforeHeartbeat(long nowNanos) {
+    return lease.beforeSend(nowNanos);
+  }
+
+  /**
+   * Applies the leader's answer to heartbeat {@code sequence} ({@link CoreappLease#onAnswer}), with
+   * the shard count it names for a primary; returns the epochs to close and release.
+   */
+  List<Long> onAnswer(
+      long sequence,
+      Optional<Assignment> primary,
+      int shardCount,
+      Duration leaseDuration,
+      List<Long> releaseEpochs) {
+    if (primary.isPresent()) {
+      this.shardCount = shardCount;
+    }
+    return lease.onAnswer(sequence, primary, leaseDuration, releaseEpochs);
+  }
+
+  /** Stops acting on the held epoch for good (graceful shutdown); returns it to release. */
+  Optional<Long> relinquish() {
+    return lease.relinquish();
+  }
+
+  /** Whether a lease of {@code leaseDuration} leaves no time at all to act. */
+  boolean leavesNoTimeToAct(Duration leaseDuration) {
+    return leaseDuration.toNanos() <= silenceNanos;
+  }
+
+  /** The end of the lease less the upstream's silence timeout; meaningful while one is held. */
+  long actingDeadlineNanos() {
+    return lease.leaseExpiresAtNanos() - silenceNanos;
+  }
+
+  /** Makes the session match the lease: open it while the coreapp may act, close it otherwise. */
+  Step reconcile(OptionalLong heldEpoch, long nowNanos) {
+    Optional<Assignment> a = lease.active(nowNanos + silenceNanos);
+    if (a.isEmpty()) {
+      return new Step(
+          heldEpoch.isPresent() ? Optional.of("lease lapsed") : Optional.empty(),
+          Optional.empty(),
+          OptionalLong.empty());
+    }
+    long epoch = a.get().epoch();
+    boolean stale = heldEpoch.isPresent() && heldEpoch.getAsLong() != epoch;
+    return new Step(
+        stale ? Optional.of("epoch changed to " + epoch) : Optional.empty(),
+        heldEpoch.isEmpty() || stale
+            ? Optional.of(new Open(a.get(), shardCount))
+            : Optional.empty(),
+        OptionalLong.of(actingDeadlineNanos()));
+  }
+
+  /**
+   * What the handlers may act on at {@code nowNanos}: the held session, if the lease lets the
+   * coreapp act on its epoch.
+   */
+  Optional<Acting> acting(Optional<Held> session, long nowNanos) {
+    Optional<Assignment> a = lease.active(nowNanos + silenceNanos);
+    if (a.isEmpty() || session.isEmpty() || session.get().epoch() != a.get().epoch()) {
+      return Optional.empty();
+    }
+    Held s = session.get();
+    return Optional.of(
+        new Acting(
+            a.get().shard(), s.shardCount(), s.epoch(), s.sessionId(), actingDeadlineNanos()));
+  }
+}

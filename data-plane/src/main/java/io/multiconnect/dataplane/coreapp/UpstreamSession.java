@@ -1,0 +1,274 @@
+package io.multiconnect.dataplane.coreapp;
+
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
+import io.multiconnect.proto.v1.upstream.SessionAck;
+import io.multiconnect.proto.v1.upstream.SessionEvent;
+import io.multiconnect.proto.v1.upstream.SessionRef;
+import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A coreapp's conversation with the upstream: the one session it holds (or is opening) for the
+ * shard it is primary of, opened, kept alive and closed as the loop decides, and the {@link
+ * QuietTime} those sessions leave behind. Every method but {@link #gatewayStatus} runs on the
+ * coreapp's loop thread; the session's stream events are handed to it.
+ */
+final class UpstreamSession {
+  private static final Logger LOG = LoggerFactory.getLogger(UpstreamSession.class);
+
+  /** What the session's changes mean to the rest of the coreapp; called on the loop. */
+  interface Listener {
+    /** The session was accepted or ended: what the handlers may act on changed. */
+    void sessionChanged();
+
+    /** The upstream confirmed the close of the last session opened: releases may go now. */
+    void quiet();
+  }
+
+  /** The session held (or being opened). */
+  private static final class Session {
+    final int shard;
+    final int shardCount;
+    final long epoch;
+    final QuietTime.Mark mark;
+    final Context.CancellableContext context = Context.current().withCancellation();
+    String sessionId; // set when accepted
+
+    Session(int shard, int shardCount, long epoch, QuietTime.Mark mark) {
+      this.shard = shard;
+      this.shardCount = shardCount;
+      this.epoch = epoch;
+      this.mark = mark;
+    }
+  }
+
+  private final String coreappId;
+  private final ManagedChannel upstream;
+  private final NodeClock clock;
+  private final Executor loop;
+  private final Duration callDeadline;
+  private final long silenceNanos;
+  private final QuietTime quiet;
+  private final Listener listener;
+  private Session session;
+  private volatile String gatewayStatus = "disconnected";
+
+  UpstreamSession(
+      String coreappId,
+      ManagedChannel upstream,
+      NodeClock clock,
+      Executor loop,
+      Duration upstreamSilence,
+      Duration callDeadline,
+      Listener listener) {
+    this.coreappId = coreappId;
+    this.upstream = upstream;
+    this.clock = clock;
+    this.loop = loop;
+    this.callDeadline = callDeadline;
+    this.silenceNanos = upstreamSilence.toNanos();
+    this.quiet = new QuietTime(upstreamSilence, clock.nanoTime());
+    this.listener = listener;
+  }
+
+  /** disconnected, connecting or connected; read by any thread. */
+  String gatewayStatus() {
+    return gatewayStatus;
+  }
+
+  /** The session held, if any. */
+  Optional<LeaseDecisions.Held> held() {
+    return session == null
+        ? Optional.empty()
+        : Optional.of(
+            new LeaseDecisions.Held(session.shardCount, session.epoch, session.sessionId));
+  }
+
+  /** When the upstream surely counts none of this coreapp's sessions as open. */
+  long quietAtNanos() {
+    return quiet.quietAtNanos();
+  }
+
+  /** Opens the session of {@code a} (none may be held). */
+  void open(Assignment a, int shardCount) {
+    Session s = new Session(a.shard(), shardCount, a.epoch(), quiet.opening());
+    session = s;
+    gatewayStatus = "connecting";
+    OpenSessionRequest request =
+        OpenSessionRequest.newBuilder()
+            .setCoreappId(coreappId)
+            .setShard(a.shard())
+            .setShardCount(shardCount)
+            .setEpoch(a.epoch())
+            .build();
+    LOG.info(
+        "coreapp {} is primary of shard {}/{} at epoch {}: opening its upstream session",
+        coreappId,
+        a.shard(),
+        shardCount,
+        a.epoch());
+    s.context.run(
+        () ->
+            UpstreamGrpc.newStub(upstream)
+                .openSession(
+                    request,
+                    new StreamObserver<>() {
+                      @Override
+                      public void onNext(SessionEvent e) {
+                        loop.execute(() -> onEvent(s, e));
+                      }
+
+                      @Override
+                      public void onError(Throwable t) {
+                        loop.execute(() -> ended(s, Status.fromThrowable(t).toString(), false));
+                      }
+
+                      @Override
+                      public void onCompleted() {
+                        loop.execute(() -> ended(s, "closed by the upstream", true));
+                      }
+                    }));
+  }
+
+  private void onEvent(Session s, SessionEvent e) {
+    if (session != s) {
+      return;
+    }
+    if (e.hasAccepted()) {
+      s.sessionId = e.getAccepted().getSessionId();
+      gatewayStatus = "connected";
+      listener.sessionChanged();
+    } else {
+      ended(s, e.getClosed().getReason(), true);
+    }
+  }
+
+  /**
+   * The session's stream ended. Unless the upstream itself closed it, the upstream may still count
+   * it as open until it has not heard from this coreapp for its silence timeout.
+   */
+  private void ended(Session s, String reason, boolean closedByUpstream) {
+    if (session != s) {
+      return;
+    }
+    if (!closedByUpstream) {
+      quiet.unconfirmed(clock.nanoTime());
+    }
+    LOG.warn("coreapp {}: upstream session for epoch {} ended: {}", coreappId, s.epoch, reason);
+    session = null;
+    gatewayStatus = "disconnected";
+    listener.sessionChanged();
+  }
+
+  /** Closes the held session of {@code epoch}, if that is the one held. */
+  void closeIfHeld(long epoch, String reason) {
+    if (session != null && session.epoch == epoch) {
+      close(reason);
+    }
+  }
+
+  /**
+   * Stops acting on the held session and closes it: at once on this side, and at the upstream when
+   * the close arrives (the returned call). Until the upstream confirms, it may count the session as
+   * open for its silence timeout.
+   */
+  ListenableFuture<SessionAck> close(String reason) {
+    Session s = session;
+    session = null;
+    gatewayStatus = "disconnected";
+    listener.sessionChanged();
+    long closing = clock.nanoTime();
+    quiet.unconfirmed(closing);
+    ListenableFuture<SessionAck> closed =
+        s.sessionId == null
+            ? Futures.immediateFailedFuture(new IllegalStateException("never accepted"))
+            : UpstreamGrpc.newFutureStub(upstream)
+                .withDeadline(Deadline.after(callDeadline.toMillis(), TimeUnit.MILLISECONDS))
+                .closeSession(
+                    SessionRef.newBuilder().setSessionId(s.sessionId).setEpoch(s.epoch).build());
+    s.context.cancel(null);
+    OnLoop.when(
+        closed,
+        loop,
+        ok -> {
+          LOG.info(
+              "coreapp {}: the upstream confirmed the close of epoch {} after {} ms",
+              coreappId,
+              s.epoch,
+              (clock.nanoTime() - closing) / 1_000_000);
+          if (quiet.closeConfirmed(s.mark)) {
+            listener.quiet();
+          }
+        },
+        e -> {});
+    LOG.info(
+        "coreapp {} closed its upstream session for shard {} epoch {}: {}",
+        coreappId,
+        s.shard,
+        s.epoch,
+        reason);
+    return closed;
+  }
+
+  /** Tells the upstream this coreapp still holds its session, while it may act on it. */
+  void keepAlive(Acting a) {
+    if (a == null || a.sessionId() == null || !a.mayActAt(clock.nanoTime())) {
+      return;
+    }
+    UpstreamGrpc.newFutureStub(upstream)
+        .withDeadline(Deadline.after(silenceNanos, TimeUnit.NANOSECONDS))
+        .keepAlive(SessionRef.newBuilder().setSessionId(a.sessionId()).setEpoch(a.epoch()).build());
+  }
+
+  /**
+   * Before confirming a release on shutdown: closes the session and waits until the upstream holds
+   * none of this coreapp's sessions: confirmed by the upstream, or (if it cannot be reached) once
+   * it has surely dropped them for silence. Blocks the loop, which is stopping anyway.
+   */
+  void closeAndAwaitQuiet() {
+    Session s = session;
+    if (s != null) {
+      ListenableFuture<SessionAck> closed = close("shutting down");
+      try {
+        closed.get(callDeadline.toMillis(), TimeUnit.MILLISECONDS);
+        quiet.closeConfirmed(s.mark); // this one is closed: only earlier sessions remain
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.info("coreapp {}: the upstream did not confirm the close: {}", coreappId, e.toString());
+      }
+    }
+    long wait = quiet.waitNanos(clock.nanoTime());
+    if (wait > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Closes the held session, if any (the coreapp stops without a lease to release). */
+  void closeIfAny(String reason) {
+    if (session != null) {
+      close(reason);
+    }
+  }
+}

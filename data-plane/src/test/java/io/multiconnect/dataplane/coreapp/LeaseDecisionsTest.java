@@ -1,0 +1,116 @@
+package io.multiconnect.dataplane.coreapp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.multiconnect.common.clock.FakeClock;
+import io.multiconnect.common.lease.Assignment;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+/** The coreapp's lease-to-session decisions on a fake clock. */
+class LeaseDecisionsTest {
+  private static final Duration SILENCE = Duration.ofMillis(400);
+  private static final Duration LEASE = Duration.ofSeconds(4);
+  private static final Assignment SHARD1 = new Assignment(1, "c1", 7);
+
+  private final FakeClock clock = new FakeClock(1_000_000_000L);
+  private final LeaseDecisions decisions = new LeaseDecisions(SILENCE);
+
+  /** A heartbeat sent now and answered with {@code primary}, {@code releases} to release. */
+  private List<Long> granted(Optional<Assignment> primary, List<Long> releases) {
+    long seq = decisions.beforeHeartbeat(clock.getAsLong());
+    return decisions.onAnswer(seq, primary, 2, LEASE, releases);
+  }
+
+  private static Optional<LeaseDecisions.Held> held(long epoch, String id) {
+    return Optional.of(new LeaseDecisions.Held(2, epoch, id));
+  }
+
+  @Test
+  void aGrantOpensTheSessionAndDecidesAgainAtTheActingDeadline() {
+    long sentAt = clock.getAsLong();
+    granted(Optional.of(SHARD1), List.of());
+    LeaseDecisions.Step step = decisions.reconcile(OptionalLong.empty(), clock.getAsLong());
+    assertEquals(Optional.empty(), step.close());
+    assertEquals(Optional.of(new LeaseDecisions.Open(SHARD1, 2)), step.open());
+    long deadline = sentAt + LEASE.toNanos() - SILENCE.toNanos();
+    assertEquals(OptionalLong.of(deadline), step.recheckAtNanos());
+    assertEquals(deadline, decisions.actingDeadlineNanos());
+  }
+
+  @Test
+  void theSessionClosesAtTheActingDeadlineNotAtTheLeasesEnd() {
+    long sentAt = clock.getAsLong();
+    granted(Optional.of(SHARD1), List.of());
+    long deadline = sentAt + LEASE.toNanos() - SILENCE.toNanos();
+
+    clock.set(deadline - 1);
+    LeaseDecisions.Step before = decisions.reconcile(OptionalLong.of(7), clock.getAsLong());
+    assertEquals(Optional.empty(), before.close());
+    assertEquals(Optional.empty(), before.open(), "the session held is the right one");
+    assertTrue(decisions.acting(held(7, "s"), clock.getAsLong()).isPresent());
+
+    clock.set(deadline);
+    LeaseDecisions.Step at = decisions.reconcile(OptionalLong.of(7), clock.getAsLong());
+    assertEquals(Optional.of("lease lapsed"), at.close());
+    assertEquals(Optional.empty(), at.open());
+    assertEquals(OptionalLong.empty(), at.recheckAtNanos(), "nothing to wake for");
+    assertEquals(Optional.empty(), decisions.acting(held(7, "s"), clock.getAsLong()));
+  }
+
+  @Test
+  void aNewEpochClosesTheOldSessionAndOpensTheNewOne() {
+    granted(Optional.of(SHARD1), List.of());
+    Assignment next = new Assignment(1, "c1", 9);
+    granted(Optional.of(next), List.of());
+    LeaseDecisions.Step step = decisions.reconcile(OptionalLong.of(7), clock.getAsLong());
+    assertEquals(Optional.of("epoch changed to 9"), step.close());
+    assertEquals(Optional.of(new LeaseDecisions.Open(next, 2)), step.open());
+  }
+
+  @Test
+  void aRevokedEpochIsReleasedAndNeverActedOnAgain() {
+    granted(Optional.of(SHARD1), List.of());
+    assertEquals(List.of(7L), granted(Optional.of(SHARD1), List.of(7L)));
+    LeaseDecisions.Step step = decisions.reconcile(OptionalLong.of(7), clock.getAsLong());
+    assertEquals(Optional.of("lease lapsed"), step.close());
+    assertEquals(Optional.empty(), step.open());
+    assertEquals(Optional.empty(), decisions.acting(held(7, "s"), clock.getAsLong()));
+  }
+
+  @Test
+  void theHandlersActOnlyOnTheSessionOfTheLeasedEpoch() {
+    long sentAt = clock.getAsLong();
+    granted(Optional.of(SHARD1), List.of());
+    assertEquals(Optional.empty(), decisions.acting(Optional.empty(), clock.getAsLong()));
+    assertEquals(Optional.empty(), decisions.acting(held(6, "old"), clock.getAsLong()));
+    Acting a = decisions.acting(held(7, null), clock.getAsLong()).orElseThrow();
+    assertEquals(new Acting(1, 2, 7, null, sentAt + LEASE.toNanos() - SILENCE.toNanos()), a);
+    assertTrue(a.mayActAt(a.deadlineNanos() - 1));
+    assertTrue(!a.mayActAt(a.deadlineNanos()));
+  }
+
+  @Test
+  void aLeaseNoLongerThanTheSilenceLeavesNoTimeToAct() {
+    assertTrue(decisions.leavesNoTimeToAct(SILENCE));
+    assertTrue(!decisions.leavesNoTimeToAct(SILENCE.plusMillis(1)));
+    long seq = decisions.beforeHeartbeat(clock.getAsLong());
+    decisions.onAnswer(seq, Optional.of(SHARD1), 2, SILENCE, List.of());
+    assertEquals(
+        Optional.empty(),
+        decisions.reconcile(OptionalLong.empty(), clock.getAsLong()).open(),
+        "never opened: it could not act at all");
+  }
+
+  @Test
+  void relinquishingOnShutdownStopsActingAndNamesTheEpoch() {
+    granted(Optional.of(SHARD1), List.of());
+    assertEquals(Optional.of(7L), decisions.relinquish());
+    assertEquals(Optional.empty(), decisions.acting(held(7, "s"), clock.getAsLong()));
+    assertEquals(Optional.empty(), decisions.relinquish());
+  }
+}
