@@ -4,11 +4,9 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
-import io.multiconnect.master.auth.Passwords;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
@@ -95,6 +93,7 @@ public final class MasterNode implements AutoCloseable {
   private final Server grpcServer;
   private final Semaphore wakeups = new Semaphore(0);
   private final Thread controlThread;
+  private final PlanningRound planning;
   private final Optional<MirrorPublisher> mirror;
 
   private final LatencyHistogram heartbeatHandling = new LatencyHistogram();
@@ -170,6 +169,8 @@ public final class MasterNode implements AutoCloseable {
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
+    this.planning =
+        new PlanningRound(config.nodeId(), config.initialShards(), this::state, this::propose);
     this.controlThread = DaemonThreads.thread("control-" + config.nodeId(), this::controlLoop);
   }
 
@@ -310,49 +311,14 @@ public final class MasterNode implements AutoCloseable {
     }
   }
 
-  /**
-   * One planning round of the leadership in force when it starts, whose term every proposal of the
-   * round carries; returns false when some proposal did not commit.
-   */
+  /** One planning round of the leadership in force when it starts; false when not all committed. */
   private boolean runRound() {
     Optional<Leadership> leading = leadership();
     if (leading.isEmpty()) {
       return true;
     }
-    long term = leading.get().term();
-    Coordinator coordinator = leading.get().coordinator();
-    if (state().tokenKey().isEmpty()) {
-      // A new cluster: create the token key and the default admin (password change required).
-      Proposal init =
-          propose(
-              new Command.InitAuth(
-                  Tokens.newKey(), Passwords.hash(Passwords.DEFAULT_ADMIN_PASSWORD)),
-              term);
-      if (init instanceof Proposal.Committed && config.initialShards() > 1) {
-        // This leader created the cluster: start it with the configured shard count.
-        Proposal shards = propose(new Command.SetShardCount(config.initialShards()), term);
-        LOG.info("new cluster: {} initial shards: {}", config.initialShards(), shards);
-      }
-    }
-    List<Command> round = coordinator.poll(state());
-    boolean allCommitted = true;
-    for (Command c : round) {
-      Proposal p = propose(c, term);
-      Coordinator.ProposalOutcome outcome =
-          p instanceof Proposal.Committed
-              ? Coordinator.ProposalOutcome.COMMITTED
-              : p instanceof Proposal.Failed
-                  ? Coordinator.ProposalOutcome.UNKNOWN
-                  : Coordinator.ProposalOutcome.NOT_LOGGED;
-      coordinator.proposalDone(c, outcome);
-      if (outcome == Coordinator.ProposalOutcome.COMMITTED) {
-        LOG.info("leader {} committed {} at {}", config.nodeId(), c, p);
-      } else {
-        allCommitted = false;
-        LOG.warn("leader {}: {} ended {}: {}", config.nodeId(), c, outcome, p);
-      }
-    }
-    checkFollowers(term);
+    boolean allCommitted = planning.run(leading.get());
+    checkFollowers(leading.get().term());
     return allCommitted;
   }
 

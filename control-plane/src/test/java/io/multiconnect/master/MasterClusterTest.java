@@ -45,10 +45,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Three real masters (Ratis + gRPC on loopback) in one JVM, with coreapp stand-ins. */
+@Tag("slow")
 class MasterClusterTest {
   @TempDir Path dir;
   private MiniCluster cluster;

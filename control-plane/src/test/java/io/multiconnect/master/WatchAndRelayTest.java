@@ -22,10 +22,12 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Watch stream from any master, and heartbeats relayed by a follower. */
+@Tag("slow")
 class WatchAndRelayTest {
   @TempDir Path dir;
   private MiniCluster cluster;

@@ -26,12 +26,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The coreapp's heartbeat stream against masters that answer, stay silent (a stuck master) or end
  * the stream, over real gRPC on loopback. The real masters' side is in WatchAndRelayTest.
  */
+@Tag("slow")
 class HeartbeatStreamTest {
   private static final Duration DEADLINE = Duration.ofSeconds(1);
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();

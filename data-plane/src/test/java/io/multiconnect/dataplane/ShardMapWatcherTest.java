@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * (stopped handling, holding the watcher back) or only progress, over real gRPC on loopback. The
  * real masters' side is in WatchAndRelayTest and WatchHubTest.
  */
+@Tag("slow")
 class ShardMapWatcherTest {
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
   private final List<Server> servers = new ArrayList<>();

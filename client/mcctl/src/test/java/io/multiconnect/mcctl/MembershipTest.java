@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * mcctl master remove} while coreapps heartbeat with a 1 s unhealthy_interval: no failover.
  */
 @Timeout(120)
+@Tag("slow")
 class MembershipTest {
 
   private static String mcctl(MiniCluster cluster, String masters, String... args) {

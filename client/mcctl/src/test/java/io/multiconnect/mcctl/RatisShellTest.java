@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.ratis.shell.cli.sh.RatisShell;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Apache Ratis's own shell, pointed at the masters' Raft ports, agrees with mcctl on the leader.
  */
 @Timeout(120)
+@Tag("slow")
 class RatisShellTest {
 
   @Test

@@ -21,12 +21,14 @@ import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * A follower's hub fed by the leader's Watch stream over real gRPC: two "masters" serve Watch from
  * hubs of their own, the follower's hub applies nothing itself.
  */
+@Tag("slow")
 class LeaderFeedTest {
   private static final ClusterState V1 =
       ClusterState.INITIAL

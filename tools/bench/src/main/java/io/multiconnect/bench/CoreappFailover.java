@@ -24,8 +24,8 @@ final class CoreappFailover {
 
   /**
    * A spare started this recently is still starting up: loading classes, its JIT busy with its
-   * start-up code. A real spare has usually run far longer. Until 2026-12-03 the next kill came as
-   * soon as the restarted coreapp was registered and healthy, about a second after its start.
+   * start-up code. A real spare has usually run far longer, so the next kill waits until the
+   * restarted coreapp, the spare the next trial promotes, has run this long.
    */
   static final Duration SPARE_AGE = Duration.ofSeconds(5);
 

@@ -13,11 +13,10 @@ import java.util.Map;
  * the pause: the longest time in that window in which no message was accepted. Every message that
  * was not answered 201 counts as failed.
  *
- * <p>The first moves on a fresh cluster run cold code: the first ten paused up to 1 s, and the time
- * shard 0 had no primary in the webapp's log fell from p50 105 ms over trials 11-40 to 34 ms over
- * trials 201-260, as the JIT compilers of ten JVMs on two cores caught up (docs/benchmarks.md).
- * {@code warmup} trials run first and are reported apart, in the figure's counts, so the
- * distribution is the steady state and the cold start stays visible.
+ * <p>The first moves on a fresh cluster run cold code, and get faster over the first hundred or so
+ * as the JIT compilers of the cluster's JVMs catch up (docs/benchmarks.md). {@code warmup} trials
+ * run first and are reported apart, in the figure's counts, so the distribution is the steady state
+ * and the cold start stays visible.
  */
 final class PlannedMove {
 

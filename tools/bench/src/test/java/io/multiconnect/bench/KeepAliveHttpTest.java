@@ -15,9 +15,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The load generator's client against a loopback server that answers 201, over real sockets. */
+@Tag("slow")
 class KeepAliveHttpTest {
   private final AtomicLong clock = new AtomicLong();
   private Server server;

@@ -25,10 +25,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real masters, upstream, webapp over HTTP, and coreapp processes killed and stopped for real. */
+@Tag("slow")
 class EndToEndTest {
   private static final Duration UNHEALTHY = Duration.ofSeconds(2);
 

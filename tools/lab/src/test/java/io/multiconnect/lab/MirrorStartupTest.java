@@ -15,10 +15,12 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A webapp started while every master is down routes from the MySQL mirror. */
+@Tag("slow")
 class MirrorStartupTest {
 
   /** Both coreapps write their database liveness row, again and again (every 0.5 s here). */

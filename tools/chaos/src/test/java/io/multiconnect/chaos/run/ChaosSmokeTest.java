@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,6 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * this machine has them, loopback otherwise), and once in loopback mode with its TCP proxies, under
  * a minute each. Every checker must pass.
  */
+@Tag("slow")
 class ChaosSmokeTest {
 
   @ParameterizedTest(name = "seed {0}, {1}, {2} s, {3}")

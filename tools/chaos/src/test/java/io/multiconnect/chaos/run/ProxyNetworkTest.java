@@ -16,10 +16,12 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real sockets on loopback through the proxy network: names, cuts both ways, heal. */
+@Tag("slow")
 class ProxyNetworkTest {
   @TempDir Path dir;
   private ProxyNetwork net;

@@ -1,0 +1,65 @@
+package io.multiconnect.master;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.multiconnect.common.clock.FakeClock;
+import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.Command;
+import io.multiconnect.master.core.Coordinator;
+import io.multiconnect.master.port.Leadership;
+import io.multiconnect.master.raft.Proposal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A planning round proposes with the term of the leadership that decided it. A master elected again
+ * while a round of its earlier leadership is still proposing has a new coordinator, which withholds
+ * nothing the old one decided to take away; were the old round's commands stamped with the new
+ * term, they would commit as that leadership's and move a shard whose old primary the new
+ * leadership may still lease. Stamped with the old term, they apply as no-ops (MasterStateMachine).
+ */
+class PlanningRoundTest {
+  private final FakeClock clock = new FakeClock(1_000_000_000L);
+  private ClusterState state = ClusterState.INITIAL;
+  private final List<Long> stampedTerms = new ArrayList<>();
+  private final List<Command> proposed = new ArrayList<>();
+  private long index;
+
+  @Test
+  void everyProposalOfARoundCarriesTheTermOfTheLeadershipThatDecidedIt() {
+    state = state.apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"), ++index);
+    Leadership first = leadership(7);
+    first.coordinator().heard("a", clock.getAsLong());
+    Leadership[] current = {first};
+    PlanningRound round =
+        new PlanningRound(
+            "m1",
+            2,
+            () -> state,
+            (command, term) -> {
+              // This master loses its term and is elected again after the round's first proposal.
+              current[0] = leadership(8);
+              stampedTerms.add(term);
+              proposed.add(command);
+              state = state.apply(command, ++index);
+              return new Proposal.Committed(index);
+            });
+
+    assertTrue(round.run(first));
+
+    assertEquals(3, proposed.size(), proposed.toString());
+    assertTrue(proposed.get(0) instanceof Command.InitAuth);
+    assertEquals(new Command.SetShardCount(2), proposed.get(1));
+    assertTrue(proposed.get(2) instanceof Command.AssignPrimary, proposed.toString());
+    assertEquals(List.of(7L, 7L, 7L), stampedTerms, "never the later leadership's term 8");
+    assertEquals(8, current[0].term());
+  }
+
+  private Leadership leadership(long term) {
+    return new Leadership(
+        term, new Coordinator(clock, state), () -> CompletableFuture.completedFuture(term));
+  }
+}
