@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * threads, which also run a proof of leadership the lease answers at once; a thread that submits
  * the other proofs and a pool that answers the callers of those that waited; one control thread
  * that plans and proposes, one round at a time, waking at the coordinator's next check time or when
- * an event (applied entry, leadership change, first heartbeat of a coreapp) may make a round
- * useful. Lifecycle: new -> started -> closed, guarded by compare-and-set.
+ * an event (an applied entry, this master becoming the leader) may make a round useful. Lifecycle:
+ * new -> started -> closed, guarded by compare-and-set.
  */
 public final class MasterNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MasterNode.class);
@@ -105,8 +105,8 @@ public final class MasterNode implements AutoCloseable {
   private long followersCheckedInTerm = -1;
   private long nextFollowerCheckNanos;
 
-  /** This master's leadership while it leads and is ready; null otherwise. */
-  private volatile Leadership leadership;
+  /** This master's leadership while it leads and is ready. */
+  private final LeadershipSlot leadership = new LeadershipSlot();
 
   public MasterNode(MasterConfig config) throws IOException {
     this(config, NodeClock.system());
@@ -238,7 +238,7 @@ public final class MasterNode implements AutoCloseable {
 
   /** This master's leadership, while it leads and Ratis reported it ready. */
   public Optional<Leadership> leadership() {
-    return Optional.ofNullable(leadership).filter(Leadership::isCurrent);
+    return leadership.current();
   }
 
   /** True while this master leads under a leadership Ratis reported ready. */
@@ -262,16 +262,11 @@ public final class MasterNode implements AutoCloseable {
   }
 
   /**
-   * Proposes a command through this master's Raft client (see RaftAccess), stamped with the term it
-   * was decided in: the coordinator's while leading, else the current one. Should the entry be
-   * appended by a leader of another term, every master applies it as a no-op.
+   * Proposes a command through this master's own Ratis server (see RaftAccess), stamped with {@code
+   * term}, the term of the leadership that decided it. Should the entry be appended by a leader of
+   * another term, every master applies it as a no-op.
    */
-  public Proposal propose(Command command) {
-    Leadership l = leadership;
-    return propose(command, l != null ? l.term() : raft.currentTerm());
-  }
-
-  private Proposal propose(Command command, long term) {
+  public Proposal propose(Command command, long term) {
     Proposal p =
         raft.propose(CommandCodec.encode(command).toBuilder().setProposerTerm(term).build());
     if (p instanceof Proposal.NotLeader n && n.leaderId().isEmpty()) {
@@ -281,7 +276,7 @@ public final class MasterNode implements AutoCloseable {
   }
 
   /** Asks the control loop for a planning round soon. */
-  public void wake() {
+  private void wake() {
     wakeups.release();
   }
 
@@ -372,12 +367,12 @@ public final class MasterNode implements AutoCloseable {
     @Override
     public void leaderReady() {
       long term = raft.currentTerm();
-      Leadership previous = leadership;
-      if (previous != null) {
-        previous.end();
-      }
-      leadership =
+      Leadership next =
           new Leadership(term, new Coordinator(clock::nanoTime, state()), raft::proveLeadership);
+      if (!leadership.ready(next, raft::leadsInTerm)) {
+        LOG.info("master {} stepped down in term {} before it was ready", config.nodeId(), term);
+        return;
+      }
       mirror.ifPresent(m -> m.offer(state()));
       LOG.info(
           "master {} is the leader in term {}; every coreapp gets a grace period of {} ms",
@@ -391,10 +386,7 @@ public final class MasterNode implements AutoCloseable {
     public void leaderChanged(RaftPeerId newLeaderId) {
       leaderFeed.leaderChanged();
       if (!RaftPeerId.valueOf(config.nodeId()).equals(newLeaderId)) {
-        Leadership ended = leadership;
-        leadership = null;
-        if (ended != null) {
-          ended.end();
+        if (leadership.stepDown().isPresent()) {
           LOG.info(
               "master {} is no longer the leader (new leader {})", config.nodeId(), newLeaderId);
         }

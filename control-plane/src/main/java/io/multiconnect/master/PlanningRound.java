@@ -5,6 +5,7 @@ import io.multiconnect.master.auth.Passwords;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coordinator;
 import io.multiconnect.master.port.Leadership;
+import io.multiconnect.master.port.Proposer;
 import io.multiconnect.master.port.StateView;
 import io.multiconnect.master.raft.Proposal;
 import java.util.List;
@@ -21,18 +22,12 @@ import org.slf4j.LoggerFactory;
 final class PlanningRound {
   private static final Logger LOG = LoggerFactory.getLogger(PlanningRound.class);
 
-  /** Puts a command in the log stamped with {@code term}. */
-  @FunctionalInterface
-  interface TermProposer {
-    Proposal propose(Command command, long term);
-  }
-
   private final String nodeId;
   private final int initialShards;
   private final StateView state;
-  private final TermProposer proposer;
+  private final Proposer proposer;
 
-  PlanningRound(String nodeId, int initialShards, StateView state, TermProposer proposer) {
+  PlanningRound(String nodeId, int initialShards, StateView state, Proposer proposer) {
     this.nodeId = nodeId;
     this.initialShards = initialShards;
     this.state = state;

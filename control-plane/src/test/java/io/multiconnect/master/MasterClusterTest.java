@@ -571,10 +571,11 @@ class MasterClusterTest {
     assertEquals("unhealthy_interval", e.getTrailers().get(GrpcWire.FIELD));
 
     // Rejected by startTransaction on the leader itself: nothing reaches the log.
+    MasterNode leaderNode = cluster.node(leader);
     var proposal =
-        cluster
-            .node(leader)
-            .propose(new io.multiconnect.master.core.Command.AssignPrimary(0, "ghost", 0));
+        leaderNode.propose(
+            new io.multiconnect.master.core.Command.AssignPrimary(0, "ghost", 0),
+            leaderNode.leadership().orElseThrow().term());
     assertTrue(
         proposal instanceof io.multiconnect.master.raft.Proposal.Rejected, proposal.toString());
     assertEquals(lastIndex, log.getLastEntryTermIndex().getIndex());

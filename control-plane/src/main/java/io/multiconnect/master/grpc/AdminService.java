@@ -102,9 +102,13 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     return GrpcErrors.leaderOnly(leaders, out);
   }
 
-  /** Proposes {@code command}; answers {@code response} of its index once committed. */
-  private <T> void commit(Command command, StreamObserver<T> out, LongFunction<T> response) {
-    Proposal p = proposer.propose(command);
+  /**
+   * Proposes {@code command}, decided in {@code leading}; answers {@code response} of its index
+   * once committed.
+   */
+  private <T> void commit(
+      Leadership leading, Command command, StreamObserver<T> out, LongFunction<T> response) {
+    Proposal p = proposer.propose(command, leading.term());
     LOG.info("admin: {} -> {}", command, p);
     if (p instanceof Proposal.Committed c) {
       out.onNext(response.apply(c.index()));
@@ -134,6 +138,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     commit(
+        leading.get(),
         new Command.SetShardCount(request.getShardCount()),
         out,
         index ->
@@ -147,7 +152,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   public void login(LoginRequest request, StreamObserver<LoginResponse> out) {
     // On the leader only: it has applied every password change it acknowledged, so a login right
     // after a change sees it (a follower may not have applied it yet).
-    if (leaderOnly(out).isEmpty()) {
+    Optional<Leadership> leading = leaderOnly(out);
+    if (leading.isEmpty()) {
       return;
     }
     ClusterState cluster = state.state();
@@ -175,7 +181,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       }
       Proposal p =
           proposer.propose(
-              new Command.PutUser(user.username(), Passwords.hash(newPassword), false));
+              new Command.PutUser(user.username(), Passwords.hash(newPassword), false),
+              leading.get().term());
       if (!(p instanceof Proposal.Committed)) {
         out.onError(GrpcErrors.of(p, leaders.self().id(), leaders.hint()));
         return;
@@ -206,7 +213,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
           GrpcErrors.invalid(new Rejection("master_id", "unknown master '" + target + "'")));
       return;
     }
-    if (leaderOnly(out).isEmpty()) {
+    Optional<Leadership> leading = leaderOnly(out);
+    if (leading.isEmpty()) {
       return;
     }
     Optional<String> failed = raft.transferLeadership(target, ADMIN_OPERATION_TIMEOUT_MS);
@@ -224,7 +232,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void takeSnapshot(TakeSnapshotRequest request, StreamObserver<TakeSnapshotResponse> out) {
-    if (leaderOnly(out).isEmpty()) {
+    Optional<Leadership> leading = leaderOnly(out);
+    if (leading.isEmpty()) {
       return;
     }
     try {
@@ -254,7 +263,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void updateSettings(UpdateSettingsRequest request, StreamObserver<ClusterSettings> out) {
-    if (leaderOnly(out).isEmpty()) {
+    Optional<Leadership> leading = leaderOnly(out);
+    if (leading.isEmpty()) {
       return;
     }
     Settings current = state.state().settings();
@@ -267,6 +277,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
                 ? current.unhealthyInterval()
                 : Duration.ofMillis(request.getUnhealthyIntervalMs()));
     commit(
+        leading.get(),
         new Command.UpdateSettings(wanted.heartbeatInterval(), wanted.unhealthyInterval()),
         out,
         index -> Protos.settings(state.state().settings()));
@@ -290,6 +301,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     commit(
+        leading.get(),
         move,
         out,
         index ->
@@ -301,11 +313,13 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void setDrained(SetDrainedRequest request, StreamObserver<CoreappStatus> out) {
-    if (leaderOnly(out).isEmpty()) {
+    Optional<Leadership> leading = leaderOnly(out);
+    if (leading.isEmpty()) {
       return;
     }
     String id = request.getCoreappId();
     commit(
+        leading.get(),
         new Command.SetDrained(id, request.getDrained()),
         out,
         index -> status.coreapp(state.state(), id));

@@ -276,11 +276,12 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
       Command command,
       Function<Long, T> reply,
       Function<ControlPlaneGrpc.ControlPlaneBlockingStub, T> relayCall) {
-    if (leaders.current().isEmpty()) {
+    Optional<Leadership> leading = leaders.current();
+    if (leading.isEmpty()) {
       relay(false, out, relayCall);
       return;
     }
-    Proposal p = proposer.propose(command);
+    Proposal p = proposer.propose(command, leading.get().term());
     if (p instanceof Proposal.Committed c) {
       out.onNext(reply.apply(c.index()));
       out.onCompleted();

@@ -8,6 +8,7 @@ import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Master;
 import io.multiconnect.master.core.Rejection;
 import io.multiconnect.master.port.Leaders;
+import io.multiconnect.master.port.Leadership;
 import io.multiconnect.master.port.Membership;
 import io.multiconnect.master.port.Proposer;
 import io.multiconnect.master.port.StateView;
@@ -56,7 +57,8 @@ final class MembershipHandler {
   }
 
   void add(AddMasterRequest request, StreamObserver<ListMastersResponse> out) {
-    if (GrpcErrors.leaderOnly(leaders, out).isEmpty()) {
+    Optional<Leadership> leading = GrpcErrors.leaderOnly(leaders, out);
+    if (leading.isEmpty()) {
       return;
     }
     String id = request.getMasterId();
@@ -69,7 +71,8 @@ final class MembershipHandler {
     Proposal p =
         proposer.propose(
             new Command.PutMaster(
-                new Master(id, request.getRaftAddress(), request.getApiAddress())));
+                new Master(id, request.getRaftAddress(), request.getApiAddress())),
+            leading.get().term());
     if (!(p instanceof Proposal.Committed)) {
       out.onError(GrpcErrors.of(p, leaders.self().id(), leaders.hint()));
       return;

@@ -182,6 +182,12 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
     return division().getInfo().getCurrentTerm();
   }
 
+  /** Whether Ratis has this master leading, in {@code term}. */
+  public boolean leadsInTerm(long term) {
+    DivisionInfo info = division().getInfo();
+    return info.isLeader() && info.getCurrentTerm() == term;
+  }
+
   public Optional<String> leaderId() {
     RaftPeerId id = division().getInfo().getLeaderId();
     return Optional.ofNullable(id).map(RaftPeerId::toString);

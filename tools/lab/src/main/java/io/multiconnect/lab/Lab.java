@@ -178,6 +178,9 @@ public final class Lab implements AutoCloseable {
   private final Map<String, Integer> ports = new LinkedHashMap<>();
   private volatile Consumer<String> unexpectedExit = id -> {};
 
+  /** Set once {@link #stopAll} or {@link #close} began: no process is started any more. */
+  private boolean stopping; // guarded by this
+
   public Lab(Path dir, String classpath, Network net, Options options) throws IOException {
     this.options = options;
     this.masters = numbered("m", options.masters());
@@ -470,8 +473,11 @@ public final class Lab implements AutoCloseable {
     this.unexpectedExit = listener;
   }
 
-  /** Starts (or restarts) a node's process. */
+  /** Starts (or restarts) a node's process; refuses once the lab is stopping. */
   public synchronized void start(String id) throws IOException {
+    if (stopping) {
+      throw new IOException("the lab is stopping: " + id + " not started");
+    }
     Node n = nodes.get(id);
     Process p = Launcher.start(net.wrap(id, n.command()), n.env(), logs().resolve(id + ".log"));
     running.put(id, p);
@@ -543,18 +549,19 @@ public final class Lab implements AutoCloseable {
             List.of(Role.MASTER, Role.UPSTREAM),
             List.of(Role.DATABASE));
     for (List<Role> phase : phases) {
-      Map<String, Process> stopping = new LinkedHashMap<>();
+      Map<String, Process> group = new LinkedHashMap<>();
       synchronized (this) {
+        stopping = true;
         for (Node n : nodes.values()) {
           Process p = phase.contains(n.role()) ? running.remove(n.id()) : null;
           if (p != null) {
-            stopping.put(n.id(), p);
+            group.put(n.id(), p);
           }
         }
       }
-      stopping.values().forEach(Launcher::terminate);
+      group.values().forEach(Launcher::terminate);
       long deadline = System.nanoTime() + grace.toNanos();
-      stopping.forEach(
+      group.forEach(
           (id, p) -> {
             long left = TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime());
             if (!Launcher.waitFor(p, Math.max(1, left))) {
@@ -728,6 +735,7 @@ public final class Lab implements AutoCloseable {
   public void close() {
     List<String> ids;
     synchronized (this) {
+      stopping = true;
       ids = new ArrayList<>(running.keySet());
     }
     for (String id : ids) {
