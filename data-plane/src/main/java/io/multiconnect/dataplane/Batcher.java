@@ -10,8 +10,8 @@ import java.util.concurrent.CompletableFuture;
  * their way goes at once; otherwise it waits, and every item that waits goes in the next batch (at
  * most {@code maxBatch} of them) as soon as a batch returns. A lone caller therefore pays nothing
  * for batching, and many concurrent callers share one call per batch: the cost of a call (a gRPC
- * round trip, most of a message's CPU on a small machine: docs/benchmarks.md) is spread over the
- * load that arrived while the previous call was out.
+ * round trip, most of a message's CPU on a small machine: docs/benchmarks-log-2026-11.md) is spread
+ * over the load that arrived while the previous call was out.
  *
  * <p>Results are handed out by position: the sender answers one result per item, in order. A failed
  * batch fails each of its items with the batch's error.

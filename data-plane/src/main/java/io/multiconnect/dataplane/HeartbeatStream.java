@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A coreapp's heartbeats on one {@code HeartbeatStream} call to its current master instead of one
  * call each: a message on an open stream costs a fraction of a call's setup (headers, stream,
- * trailers), which is most of a heartbeat's cost at the leader (docs/benchmarks.md). Each heartbeat
- * still gets its own answer, matched by its sequence, and its own deadline.
+ * trailers), which is most of a heartbeat's cost at the leader (docs/benchmarks-log-2026-11.md).
+ * Each heartbeat still gets its own answer, matched by its sequence, and its own deadline.
  *
  * <p>The stream is opened on the first send to a channel and reopened when the caller sends to
  * another one (it moved on to the next master), when the stream ended or failed (every heartbeat

@@ -56,7 +56,7 @@ public final class AdminClient implements AutoCloseable {
   /**
    * Defaults: 3 s per call, 10 attempts, backoff from 100 ms doubling to at most 400 ms: about 3 s
    * of patience in all (enough to wait out an election), tried at least every 400 ms (a new leader
-   * is found within 400 ms of its election; docs/benchmarks.md).
+   * is found within 400 ms of its election; docs/benchmarks-log-2026-11.md).
    */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(3);
 

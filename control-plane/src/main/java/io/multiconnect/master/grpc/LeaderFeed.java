@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * A follower's subscription to the leader's own Watch stream, whose events go into this master's
  * {@link WatchHub}. Webapps and coreapps that watch a follower then see a commit about when the
  * leader applies it, instead of after the leader's next AppendEntries and the follower's log write
- * (40-75 ms later on a busy machine; docs/benchmarks.md).
+ * (40-75 ms later on a busy machine; docs/benchmarks-log-2026-11.md).
  *
  * <p>Best effort and advisory, like routing itself: while no stream is open (no leader known, this
  * master leads, the leader unreachable) the hub still has this master's own applies. It follows the

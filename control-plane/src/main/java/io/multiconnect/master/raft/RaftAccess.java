@@ -77,11 +77,12 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
   /**
    * Proof reads go straight to this server, not through a Ratis client: no loopback gRPC hop each
    * way (a proof took 10-25 ms at p50 that way while the machine was busy, 2-5 ms in process; see
-   * docs/benchmarks.md). A read is submitted on the thread of the heartbeat that needs it when no
-   * round is in flight; otherwise on this thread. Ratis completes a read that waits on its own
-   * threads, its state machine updater among them, and submitting the next read from there stalled
-   * the proofs for good (MasterClusterTest). A read's answer is only parsed where Ratis completes
-   * it; the callers of a read that waited are answered on {@link #proofAnswers} (LeadershipProof).
+   * docs/benchmarks-log-2026-11.md). A read is submitted on the thread of the heartbeat that needs
+   * it when no round is in flight; otherwise on this thread. Ratis completes a read that waits on
+   * its own threads, its state machine updater among them, and submitting the next read from there
+   * stalled the proofs for good (MasterClusterTest). A read's answer is only parsed where Ratis
+   * completes it; the callers of a read that waited are answered on {@link #proofAnswers}
+   * (LeadershipProof).
    */
   private final ExecutorService proofThread =
       Executors.newSingleThreadExecutor(DaemonThreads.named("leadership-proof"));

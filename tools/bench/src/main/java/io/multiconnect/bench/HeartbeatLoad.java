@@ -112,7 +112,8 @@ final class HeartbeatLoad {
                   .withDeadline(Deadline.after(5, TimeUnit.SECONDS))
                   .getLocalRaftStatus(GetLocalRaftStatusRequest.getDefaultInstance())
                   .getHeartbeatHandling();
-      // The JIT takes tens of seconds of load on this machine (docs/benchmarks.md): warm first.
+      // The JIT takes tens of seconds of load on this machine (docs/benchmarks-log-2026-11.md):
+      // warm first.
       step(channels, handling, rates[0], 0, warmup);
       Step best = null;
       Step kept = null;

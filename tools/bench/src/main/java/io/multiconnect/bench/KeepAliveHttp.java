@@ -16,8 +16,8 @@ import java.util.function.LongSupplier;
  * A lean HTTP/1.1 client for the load generator: one kept-alive connection per calling thread,
  * request bytes written in one go, the response read by Content-Length or chunks. Java's {@code
  * HttpClient} cost the generator about 0.7 ms of CPU per request on this machine, a third of the
- * two cores the system under measurement needs (docs/benchmarks.md). Not a general client: no
- * redirects, no TLS, answers read whole and dropped.
+ * two cores the system under measurement needs (docs/benchmarks-log-2026-11.md). Not a general
+ * client: no redirects, no TLS, answers read whole and dropped.
  */
 final class KeepAliveHttp {
   /**
