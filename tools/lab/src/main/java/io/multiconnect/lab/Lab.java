@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -56,7 +57,12 @@ public final class Lab implements AutoCloseable {
     UPSTREAM,
     MASTER,
     COREAPP,
-    WEBAPP
+    WEBAPP;
+
+    /** As logs and cluster.json write it: {@code master}. */
+    String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
   }
 
   /** How a node is started, again after a kill. */
@@ -308,7 +314,7 @@ public final class Lab implements AutoCloseable {
     List<Map<String, Object>> out = new ArrayList<>();
     for (Node n : nodes.values()) {
       Map<String, Object> d = new LinkedHashMap<>();
-      d.put("role", n.role().name().toLowerCase(java.util.Locale.ROOT));
+      d.put("role", n.role().label());
       d.put("id", n.id());
       d.put("pid", process(n.id()).map(Process::pid).orElse(0L));
       ports.forEach(
@@ -482,8 +488,7 @@ public final class Lab implements AutoCloseable {
     Process p = Launcher.start(net.wrap(id, n.command()), n.env(), logs().resolve(id + ".log"));
     running.put(id, p);
     p.onExit().thenAccept(this::exited);
-    LOG.info(
-        "started {} ({}) pid {}", id, n.role().name().toLowerCase(java.util.Locale.ROOT), p.pid());
+    LOG.info("started {} ({}) pid {}", id, n.role().label(), p.pid());
   }
 
   private void exited(Process p) {
