@@ -27,6 +27,8 @@ import java.util.TreeMap;
  * @param leaseBoundInterval the longest {@code unhealthy_interval} under which a lease may still be
  *     outstanding: at least {@code settings.unhealthyInterval()}, larger after a decrease until the
  *     leader settles it
+ * @param settingsVersion Raft index of the entry that set the current settings (0: the defaults); a
+ *     settle names the settings it was decided on and applies only while they are still current
  * @param users API users by name
  * @param tokenKey base64 key that signs API tokens; empty until the first leader creates it
  * @param moves shard to the coreapp an operator moved it to, until that coreapp is assigned it; the
@@ -42,6 +44,7 @@ public record ClusterState(
     List<Revocation> revocations,
     Settings settings,
     Duration leaseBoundInterval,
+    long settingsVersion,
     NavigableMap<String, User> users,
     String tokenKey,
     NavigableMap<Integer, String> moves,
@@ -60,6 +63,7 @@ public record ClusterState(
           List.of(),
           Settings.DEFAULTS,
           Settings.DEFAULTS.unhealthyInterval(),
+          0,
           new TreeMap<>(),
           "",
           new TreeMap<>(),
@@ -118,6 +122,15 @@ public record ClusterState(
       return validateExpectedEpoch(c.shard(), c.expectedEpoch());
     } else if (command instanceof Command.UpdateSettings c) {
       return new Settings(c.heartbeatInterval(), c.unhealthyInterval()).validate();
+    } else if (command instanceof Command.SettleSettings c) {
+      return c.settingsVersion() == settingsVersion
+          ? Optional.empty()
+          : reject(
+              "settings_version",
+              "settles the settings of entry "
+                  + c.settingsVersion()
+                  + ", but the current ones are of entry "
+                  + settingsVersion);
     } else if (command instanceof Command.PutUser c) {
       return c.username().matches("[A-Za-z0-9_.@-]{1,64}") && c.passwordHash().startsWith("$2")
           ? Optional.empty()
@@ -284,6 +297,7 @@ public record ClusterState(
       b.removeRevocation(c.coreappId(), c.epoch());
     } else if (command instanceof Command.UpdateSettings c) {
       b.settings = new Settings(c.heartbeatInterval(), c.unhealthyInterval());
+      b.settingsVersion = index;
       // With no primary and nothing revoked, no lease can be outstanding: nothing to wait out.
       boolean noLeases = assignments.isEmpty() && revocations.isEmpty();
       b.leaseBoundInterval =
@@ -317,6 +331,7 @@ public record ClusterState(
     private final List<Revocation> revocations;
     private Settings settings;
     private Duration leaseBoundInterval;
+    private long settingsVersion;
     private final TreeMap<String, User> users;
     private String tokenKey;
     private final TreeMap<Integer, String> moves;
@@ -331,6 +346,7 @@ public record ClusterState(
       this.revocations = new ArrayList<>(s.revocations);
       this.settings = s.settings;
       this.leaseBoundInterval = s.leaseBoundInterval;
+      this.settingsVersion = s.settingsVersion;
       this.users = new TreeMap<>(s.users);
       this.tokenKey = s.tokenKey;
       this.moves = new TreeMap<>(s.moves);
@@ -359,6 +375,7 @@ public record ClusterState(
           revocations,
           settings,
           leaseBoundInterval,
+          settingsVersion,
           users,
           tokenKey,
           moves,

@@ -97,7 +97,9 @@ public sealed interface Command {
 
   /**
    * Every lease granted under an older, longer {@code unhealthy_interval} has run out: failure
-   * detection may use the current one.
+   * detection may use the current one. {@code settingsVersion} names the settings the leader waited
+   * out ({@link ClusterState#settingsVersion}); if they changed since, the settle applies as a
+   * no-op, because leases granted under the settings in between were not waited for.
    */
-  record SettleSettings() implements Command {}
+  record SettleSettings(long settingsVersion) implements Command {}
 }

@@ -27,8 +27,15 @@ final class FailureDetector {
   /** When this node first saw each pending revocation, by epoch. */
   private final Map<Long, Long> revocationSeenNanos = new HashMap<>();
 
-  /** When this node first saw the current unsettled lease bound; empty when settled. */
+  /**
+   * When this node first saw the current settings while the lease bound is unsettled; empty when
+   * settled. Reset by every settings change: a lease granted under the settings before it may have
+   * been granted just before the change, so the wait starts again.
+   */
   private OptionalLong leaseBoundSeenNanos = OptionalLong.empty();
+
+  /** The settings version {@link #leaseBoundSeenNanos} was seen for. */
+  private long leaseBoundSettingsVersion = -1;
 
   FailureDetector(long leaderSinceNanos) {
     this.leaderSinceNanos = leaderSinceNanos;
@@ -50,8 +57,10 @@ final class FailureDetector {
         state.leaseBoundInterval().compareTo(state.settings().unhealthyInterval()) > 0;
     if (!unsettled) {
       leaseBoundSeenNanos = OptionalLong.empty();
-    } else if (leaseBoundSeenNanos.isEmpty()) {
+    } else if (leaseBoundSeenNanos.isEmpty()
+        || leaseBoundSettingsVersion != state.settingsVersion()) {
       leaseBoundSeenNanos = OptionalLong.of(nowNanos);
+      leaseBoundSettingsVersion = state.settingsVersion();
     }
   }
 

@@ -43,7 +43,7 @@ public final class Planner {
     List<Command> commands = new ArrayList<>();
     if (state.leaseBoundInterval().compareTo(state.settings().unhealthyInterval()) > 0
         && liveness.isLeaseBoundSettled()) {
-      commands.add(new Command.SettleSettings());
+      commands.add(new Command.SettleSettings(state.settingsVersion()));
     }
     for (Revocation r : state.revocations()) {
       if (liveness.isExpired(r)) {

@@ -65,8 +65,8 @@ public final class CommandCodec {
           UpdateSettingsCmd.newBuilder()
               .setHeartbeatIntervalMs(c.heartbeatInterval().toMillis())
               .setUnhealthyIntervalMs(c.unhealthyInterval().toMillis()));
-    } else if (command instanceof Command.SettleSettings) {
-      b.setSettleSettings(SettleSettingsCmd.getDefaultInstance());
+    } else if (command instanceof Command.SettleSettings c) {
+      b.setSettleSettings(SettleSettingsCmd.newBuilder().setSettingsVersion(c.settingsVersion()));
     } else if (command instanceof Command.PutUser c) {
       b.setPutUser(userProto(new User(c.username(), c.passwordHash(), c.mustChangePassword())));
     } else if (command instanceof Command.InitAuth c) {
@@ -131,7 +131,8 @@ public final class CommandCodec {
           new Command.UpdateSettings(
               Duration.ofMillis(e.getUpdateSettings().getHeartbeatIntervalMs()),
               Duration.ofMillis(e.getUpdateSettings().getUnhealthyIntervalMs()));
-      case SETTLE_SETTINGS -> new Command.SettleSettings();
+      case SETTLE_SETTINGS ->
+          new Command.SettleSettings(e.getSettleSettings().getSettingsVersion());
       case PUT_USER ->
           new Command.PutUser(
               e.getPutUser().getUsername(),
@@ -162,6 +163,7 @@ public final class CommandCodec {
             .setHeartbeatIntervalMs(s.settings().heartbeatInterval().toMillis())
             .setUnhealthyIntervalMs(s.settings().unhealthyInterval().toMillis())
             .setLeaseBoundIntervalMs(s.leaseBoundInterval().toMillis())
+            .setSettingsVersion(s.settingsVersion())
             .setTokenKey(s.tokenKey());
     s.users().values().forEach(u -> b.addUsers(userProto(u)));
     s.masters().values().forEach(m -> b.addMasters(masterProto(m)));
@@ -248,6 +250,7 @@ public final class CommandCodec {
             Duration.ofMillis(p.getHeartbeatIntervalMs()),
             Duration.ofMillis(p.getUnhealthyIntervalMs())),
         Duration.ofMillis(p.getLeaseBoundIntervalMs()),
+        p.getSettingsVersion(),
         users,
         p.getTokenKey(),
         moves,

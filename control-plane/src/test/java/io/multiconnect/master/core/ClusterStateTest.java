@@ -183,4 +183,29 @@ class ClusterStateTest {
     assertTrue(!shard1Of2.overlaps(2, 4));
     assertTrue(shard1Of2.overlaps(0, 1));
   }
+
+  @Test
+  void aSettleAppliesOnlyToTheSettingsItWasDecidedOn() {
+    ClusterState s =
+        applyAll(
+            List.of(
+                new Command.RegisterCoreapp("a", "127.0.0.1:7001"),
+                new Command.AssignPrimary(0, "a", 0),
+                new Command.UpdateSettings(Duration.ofMillis(200), Duration.ofSeconds(4))));
+    long decidedOn = s.settingsVersion();
+    assertEquals(3, decidedOn);
+    s = s.apply(new Command.UpdateSettings(Duration.ofMillis(200), Duration.ofSeconds(1)), 4);
+    assertEquals(Settings.DEFAULT_UNHEALTHY_INTERVAL, s.leaseBoundInterval());
+
+    ClusterState late = s.apply(new Command.SettleSettings(decidedOn), 5);
+    assertEquals(
+        Settings.DEFAULT_UNHEALTHY_INTERVAL,
+        late.leaseBoundInterval(),
+        "decided before the second change: leases granted under 4 s were not waited out");
+    assertEquals(5, late.version());
+    assertEquals(
+        Duration.ofSeconds(1),
+        s.apply(new Command.SettleSettings(4), 5).leaseBoundInterval(),
+        "decided on the current settings");
+  }
 }

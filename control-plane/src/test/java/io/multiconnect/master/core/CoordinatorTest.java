@@ -341,8 +341,37 @@ class CoordinatorTest {
     clock.set(changedAt + U.toNanos());
     heard("b");
     List<Command> round = coordinator.poll(state);
-    assertEquals(new Command.SettleSettings(), round.get(0));
+    assertEquals(new Command.SettleSettings(state.settingsVersion()), round.get(0));
     apply(round.get(0));
     assertEquals(Duration.ofSeconds(1), state.leaseBoundInterval());
+  }
+
+  @Test
+  void aSecondDecreaseRestartsTheWaitForLeasesGrantedUnderTheFirst() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    apply(new Command.UpdateSettings(Duration.ofMillis(200), Duration.ofSeconds(4)));
+    long first = clock.getAsLong();
+    clock.advance(Duration.ofMillis(4900));
+    heard("a", "b");
+    assertEquals(
+        LeaseRules.leaseDuration(Duration.ofSeconds(4)), coordinator.answer(state, "a").lease());
+    apply(new Command.UpdateSettings(Duration.ofMillis(200), Duration.ofSeconds(1)));
+    long second = clock.getAsLong();
+
+    clock.set(first + U.toNanos());
+    heard("a", "b");
+    assertEquals(
+        List.of(),
+        coordinator.poll(state),
+        "a's lease granted under 4 s, 100 ms ago, is still running: no settle to 1 s");
+    clock.set(second + U.toNanos() - 1);
+    heard("a", "b");
+    assertEquals(List.of(), coordinator.poll(state), "one nanosecond early");
+
+    clock.set(second + U.toNanos());
+    heard("a", "b");
+    assertEquals(
+        List.of(new Command.SettleSettings(state.settingsVersion())), coordinator.poll(state));
   }
 }

@@ -424,7 +424,7 @@ final class LeaseSimulation {
     long end = cfg.length().toNanos();
     long u = cfg.unhealthyInterval().toNanos();
     for (long t = u; t < end; t += (long) (u * (0.3 + random.nextDouble()))) {
-      int kind = random.nextInt(9);
+      int kind = random.nextInt(10);
       at(t, () -> fault(kind));
     }
   }
@@ -484,6 +484,7 @@ final class LeaseSimulation {
         var known = leader < 0 ? null : masters.get(leader).applied.coreapps().get(c.id);
         adminWrite(new Command.SetDrained(c.id, known == null || !known.drained()));
       }
+      case 8 -> settingsChurn();
       default -> {
         // A master-to-master partition: the leader loses one follower for a while.
         if (leader >= 0) {
@@ -493,6 +494,36 @@ final class LeaseSimulation {
           cutUntil.put("m" + other + ">m" + leader, until);
         }
       }
+    }
+  }
+
+  /**
+   * A primary is cut off from every master (not from the upstream: it keeps its lease) while {@code
+   * unhealthy_interval} changes three times, each change a little before the leader could settle
+   * the one before.
+   */
+  private void settingsChurn() {
+    ClusterState s = committed();
+    if (s.assignments().isEmpty()) {
+      return;
+    }
+    List<Assignment> primaries = List.copyOf(s.assignments().values());
+    String cut = primaries.get(random.nextInt(primaries.size())).coreappId();
+    long u = cfg.unhealthyInterval().toNanos();
+    long until = now + 4 * u;
+    for (Master m : masters) {
+      cutUntil.put(cut + ">m" + m.id, until);
+      cutUntil.put("m" + m.id + ">" + cut, until);
+    }
+    long t = 0;
+    for (int i = 0; i < 3; i++) {
+      long uMs = 300 + random.nextInt(500);
+      after(
+          t,
+          () ->
+              adminWrite(
+                  new Command.UpdateSettings(Duration.ofMillis(uMs / 5), Duration.ofMillis(uMs))));
+      t += (long) (committed().leaseBoundInterval().toNanos() * (0.8 + 0.2 * random.nextDouble()));
     }
   }
 

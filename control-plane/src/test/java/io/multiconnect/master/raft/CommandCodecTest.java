@@ -2,8 +2,11 @@ package io.multiconnect.master.raft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
+import io.multiconnect.proto.v1.raft.StateSnapshot;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,5 +28,19 @@ class CommandCodecTest {
     assertEquals(release.alone(), throughTheLog(release.alone()));
     assertEquals(
         new Command.AssignPrimary(2, "d", 5), throughTheLog(new Command.AssignPrimary(2, "d", 5)));
+  }
+
+  @Test
+  void aSettleAndTheSnapshotKeepTheSettingsVersion() throws Exception {
+    assertEquals(new Command.SettleSettings(9), throughTheLog(new Command.SettleSettings(9)));
+    ClusterState s =
+        ClusterState.INITIAL
+            .apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"), 1)
+            .apply(new Command.AssignPrimary(0, "a", 0), 2)
+            .apply(new Command.UpdateSettings(Duration.ofMillis(200), Duration.ofSeconds(1)), 3);
+    ClusterState restored =
+        CommandCodec.decode(StateSnapshot.parseFrom(CommandCodec.encode(s).toByteArray()));
+    assertEquals(3, restored.settingsVersion());
+    assertEquals(s, restored);
   }
 }
