@@ -55,12 +55,7 @@ final class PlanningRound {
     boolean allCommitted = true;
     for (Command c : round) {
       Proposal p = proposer.propose(c, term);
-      Coordinator.ProposalOutcome outcome =
-          p instanceof Proposal.Committed
-              ? Coordinator.ProposalOutcome.COMMITTED
-              : p instanceof Proposal.Failed
-                  ? Coordinator.ProposalOutcome.UNKNOWN
-                  : Coordinator.ProposalOutcome.NOT_LOGGED;
+      Coordinator.ProposalOutcome outcome = outcome(p);
       coordinator.proposalDone(c, outcome);
       if (outcome == Coordinator.ProposalOutcome.COMMITTED) {
         LOG.info("leader {} committed {} at {}", nodeId, c, p);
@@ -70,5 +65,19 @@ final class PlanningRound {
       }
     }
     return allCommitted;
+  }
+
+  /**
+   * What a proposal's result says of its entry. Only a refusal by validation and a no-op for a
+   * stale term are definite; "not the leader" may come after the entry was appended
+   * (Proposal.NotLeader).
+   */
+  static Coordinator.ProposalOutcome outcome(Proposal p) {
+    if (p instanceof Proposal.Committed) {
+      return Coordinator.ProposalOutcome.COMMITTED;
+    }
+    return p instanceof Proposal.Rejected || p instanceof Proposal.Stale
+        ? Coordinator.ProposalOutcome.NOT_LOGGED
+        : Coordinator.ProposalOutcome.UNKNOWN;
   }
 }

@@ -529,8 +529,7 @@ class MasterClusterTest {
         appliedBefore, cluster.node(next).raft().division().getInfo().getLastAppliedIndex());
     // Had it reached the new leader (as a Ratis client following the redirect once made it do),
     // the new leader would log it in its own term and apply it as a no-op.
-    assertEquals(
-        new Proposal.NotLeader(Optional.empty()), cluster.node(next).raft().propose(stale));
+    assertEquals(new Proposal.Stale(), cluster.node(next).raft().propose(stale));
     assertTrue(
         cluster.node(next).raft().division().getInfo().getLastAppliedIndex() > appliedBefore,
         "the new leader logged and applied the stale command");

@@ -7,6 +7,7 @@ import io.multiconnect.common.clock.FakeClock;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coordinator;
+import io.multiconnect.master.core.Settings;
 import io.multiconnect.master.port.Leadership;
 import io.multiconnect.master.raft.Proposal;
 import java.util.ArrayList;
@@ -56,6 +57,42 @@ class PlanningRoundTest {
     assertTrue(proposed.get(2) instanceof Command.AssignPrimary, proposed.toString());
     assertEquals(List.of(7L, 7L, 7L), stampedTerms, "never the later leadership's term 8");
     assertEquals(8, current[0].term());
+  }
+
+  /**
+   * Ratis answers "not the leader" also to a request it had appended before this master stepped
+   * down; the next leader may commit that entry. Its epoch stays withheld, as after a timeout.
+   */
+  @Test
+  void notTheLeaderAfterAProposalLeavesItsEpochWithheld() {
+    state = state.apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"), ++index);
+    state = state.apply(new Command.RegisterCoreapp("b", "127.0.0.1:7002"), ++index);
+    state = state.apply(new Command.AssignPrimary(0, "a", 0), ++index);
+    state = state.apply(new Command.InitAuth("key", "$2a$hash"), ++index);
+    Leadership leading = leadership(7);
+    Coordinator coordinator = leading.coordinator();
+    clock.advance(java.time.Duration.ofSeconds(1));
+    coordinator.heard("b", clock.getAsLong());
+    clock.advance(Settings.DEFAULT_UNHEALTHY_INTERVAL);
+    coordinator.heard("b", clock.getAsLong());
+    PlanningRound round =
+        new PlanningRound(
+            "m1",
+            1,
+            () -> state,
+            (command, term) -> {
+              proposed.add(command);
+              return new Proposal.NotLeader(java.util.Optional.of("m2"));
+            });
+
+    assertEquals(false, round.run(leading));
+
+    assertEquals(List.of(new Command.AssignPrimary(0, "b", 1)), proposed);
+    coordinator.heard("a", clock.getAsLong());
+    assertEquals(
+        java.time.Duration.ZERO,
+        coordinator.answer(state, "a").lease(),
+        "the move of a's epoch may still commit: no lease on it");
   }
 
   private Leadership leadership(long term) {

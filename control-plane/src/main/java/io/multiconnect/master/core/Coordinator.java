@@ -131,9 +131,12 @@ public final class Coordinator {
   /** How a proposal ended, as far as the proposer can tell. */
   public enum ProposalOutcome {
     COMMITTED,
-    /** Definitely not in the log: refused by validation, or this master was not the leader. */
+    /** Definitely without effect: refused by validation, or applied as a stale no-op. */
     NOT_LOGGED,
-    /** Timed out or failed in transit: the entry may still commit. */
+    /**
+     * Timed out, failed in transit, or "not the leader" (which Ratis also answers for an entry it
+     * appended before stepping down): the entry may still commit.
+     */
     UNKNOWN
   }
 

@@ -74,7 +74,7 @@ public final class GrpcErrors {
     if (p instanceof Proposal.Rejected r) {
       return invalid(r.rejection());
     }
-    if (p instanceof Proposal.NotLeader) {
+    if (p instanceof Proposal.NotLeader || p instanceof Proposal.Stale) {
       return notLeader(selfId, leaderHint);
     }
     if (p instanceof Proposal.Failed f) {

@@ -228,7 +228,7 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
     if (reply.isSuccess()) {
       if (reply.getMessage() != null
           && reply.getMessage().getContent().toStringUtf8().startsWith(MasterStateMachine.STALE)) {
-        return new Proposal.NotLeader(Optional.empty()); // appended by a leader of another term
+        return new Proposal.Stale();
       }
       return new Proposal.Committed(reply.getLogIndex());
     }
