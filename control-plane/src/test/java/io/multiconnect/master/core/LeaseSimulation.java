@@ -335,8 +335,8 @@ final class LeaseSimulation {
       if (survives) {
         survivingProposals.addAll(f.commands);
       }
-      f.report(
-          survives ? Coordinator.ProposalOutcome.UNKNOWN : Coordinator.ProposalOutcome.NOT_LOGGED);
+      // Either way the proposer hears only "not the leader": the outcome is unknown to it.
+      f.report(Coordinator.ProposalOutcome.UNKNOWN);
     }
   }
 
