@@ -246,7 +246,7 @@ public record ClusterState(
    */
   public ClusterState apply(Command command, long index) {
     if (validate(command).isPresent()) {
-      return withVersion(index);
+      return skip(index);
     }
     if (command instanceof Command.ConfirmRelease c && !c.thenAssign().isEmpty()) {
       ClusterState s = apply(c.alone(), index);
@@ -313,7 +313,8 @@ public record ClusterState(
     return b.build();
   }
 
-  private ClusterState withVersion(long index) {
+  /** This state at Raft index {@code index}, for an entry that changes nothing else. */
+  public ClusterState skip(long index) {
     return new Builder(this, index).build();
   }
 

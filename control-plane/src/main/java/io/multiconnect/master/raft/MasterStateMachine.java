@@ -169,37 +169,61 @@ public final class MasterStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     RaftProtos.LogEntryProto entry = trx.getLogEntry();
-    long index = entry.getIndex();
-    CommandEnvelope envelope;
-    try {
-      envelope =
-          CommandEnvelope.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray());
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      return CompletableFuture.failedFuture(e);
+    Applied applied =
+        applyEntry(
+            state,
+            entry.getStateMachineLogEntry().getLogData().toByteArray(),
+            entry.getTerm(),
+            entry.getIndex());
+    state = applied.state();
+    updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+    Listener l = listener;
+    if (l != null) {
+      l.applied(applied.state());
     }
-    Command decoded = (Command) trx.getStateMachineContext(); // the leader decoded it already
-    Command command = decoded != null ? decoded : CommandCodec.decode(envelope);
+    return CompletableFuture.completedFuture(Message.valueOf(applied.reply()));
+  }
+
+  /** The state after an entry, and the reply to its proposer. */
+  record Applied(ClusterState state, String reply) {}
+
+  /**
+   * What the entry at {@code index} of term {@code entryTerm} does to {@code state}: the same on
+   * every master of one build. Every entry moves the state's version to its index. A command
+   * decided in another term, and an entry this build cannot read (a command type of a later
+   * release, or damage), change nothing else; neither stops the master.
+   */
+  static Applied applyEntry(ClusterState state, byte[] logData, long entryTerm, long index) {
+    CommandEnvelope envelope;
+    Command command;
+    try {
+      envelope = CommandEnvelope.parseFrom(logData);
+      command = CommandCodec.decode(envelope);
+    } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
+      LOG.error(
+          "entry {} (term {}) cannot be read by this build ({}); applied as a no-op. A master of"
+              + " another release may have written it: run one release on every master",
+          index,
+          entryTerm,
+          e.getMessage());
+      return new Applied(state.skip(index), UNREADABLE + index);
+    }
     long proposerTerm = envelope.getProposerTerm();
-    if (staleProposal(proposerTerm, entry.getTerm())) {
+    if (staleProposal(proposerTerm, entryTerm)) {
       // Decided by a leader of another term (see CommandEnvelope.proposer_term): no effect.
       LOG.warn(
           "entry {} (term {}): {} was proposed in term {}; applied as a no-op",
           index,
-          entry.getTerm(),
+          entryTerm,
           command,
           proposerTerm);
-      updateLastAppliedTermIndex(entry.getTerm(), index);
-      return CompletableFuture.completedFuture(Message.valueOf(STALE + index));
+      return new Applied(state.skip(index), STALE + index);
     }
-    ClusterState next = state.apply(command, index);
-    state = next;
-    updateLastAppliedTermIndex(entry.getTerm(), index);
-    Listener l = listener;
-    if (l != null) {
-      l.applied(next);
-    }
-    return CompletableFuture.completedFuture(Message.valueOf(Long.toString(index)));
+    return new Applied(state.apply(command, index), Long.toString(index));
   }
+
+  /** The reply of an entry this build could not read, applied as a no-op. */
+  public static final String UNREADABLE = "unreadable:";
 
   /** The reply of an entry applied as a no-op because its proposer's term was not the entry's. */
   public static final String STALE = "stale:";
