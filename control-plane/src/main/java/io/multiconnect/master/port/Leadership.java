@@ -17,11 +17,15 @@ public final class Leadership {
   private final Supplier<CompletableFuture<Long>> proofOfTerm;
 
   /**
+   * @param term a Raft term: 1 or more, so that no failed proof (-1) can equal it
    * @param proofOfTerm a linearizable read started after the call, yielding the term this master
    *     leads in at its moment, or -1 when it does not lead
    */
   public Leadership(
       long term, Coordinator coordinator, Supplier<CompletableFuture<Long>> proofOfTerm) {
+    if (term < 1) {
+      throw new IllegalArgumentException("a leadership's term is 1 or more, got " + term);
+    }
     this.term = term;
     this.coordinator = coordinator;
     this.proofOfTerm = proofOfTerm;

@@ -2,6 +2,7 @@ package io.multiconnect.master.port;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.common.clock.FakeClock;
@@ -35,6 +36,22 @@ class LeadershipTest {
     CompletableFuture<Boolean> none = leadership.prove();
     read.get().complete(-1L);
     assertFalse(none.join(), "not the leader at the read's moment");
+  }
+
+  /**
+   * A term of -1 ("not the leader", as the proof answers) can never be a leadership's, so no such
+   * proof can ever equal it (before the Leadership object, a master read its term from a field that
+   * a step-down reset to -1, the very value a failed proof yields).
+   */
+  @Test
+  void noLeadershipHasTheTermOfAFailedProof() {
+    Coordinator c = new Coordinator(new FakeClock(0), ClusterState.INITIAL);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Leadership(-1, c, () -> CompletableFuture.completedFuture(-1L)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Leadership(0, c, () -> CompletableFuture.completedFuture(0L)));
   }
 
   @Test
