@@ -30,6 +30,8 @@ final class LeaseDecisions {
 
   private final CoreappLease lease = new CoreappLease();
   private final long silenceNanos;
+
+  /** The shard count the held epoch was granted under. */
   private int shardCount = 1;
 
   LeaseDecisions(Duration upstreamSilence) {
@@ -51,10 +53,13 @@ final class LeaseDecisions {
       int shardCount,
       Duration leaseDuration,
       List<Long> releaseEpochs) {
-    if (primary.isPresent()) {
+    List<Long> release = lease.onAnswer(sequence, primary, leaseDuration, releaseEpochs);
+    // An epoch is granted under one shard count for good; an answer the lease ignored as stale
+    // names another epoch, and its count is not this one's.
+    if (primary.isPresent() && lease.assigned().equals(primary)) {
       this.shardCount = shardCount;
     }
-    return lease.onAnswer(sequence, primary, leaseDuration, releaseEpochs);
+    return release;
   }
 
   /** Stops acting on the held epoch for good (graceful shutdown); returns it to release. */

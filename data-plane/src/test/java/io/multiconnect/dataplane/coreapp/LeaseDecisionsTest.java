@@ -113,4 +113,19 @@ class LeaseDecisionsTest {
     assertEquals(Optional.empty(), decisions.acting(held(7, "s"), clock.getAsLong()));
     assertEquals(Optional.empty(), decisions.relinquish());
   }
+
+  @Test
+  void aStaleAnswerDoesNotChangeTheShardCountOfTheEpochHeld() {
+    long older = decisions.beforeHeartbeat(clock.getAsLong());
+    long newer = decisions.beforeHeartbeat(clock.getAsLong());
+    Assignment underFour = new Assignment(1, "c1", 9);
+    decisions.onAnswer(newer, Optional.of(underFour), 4, LEASE, List.of());
+    // The answer to the older heartbeat, from before the shard count changed, arrives late.
+    decisions.onAnswer(older, Optional.of(SHARD1), 2, LEASE, List.of());
+
+    assertEquals(
+        Optional.of(new LeaseDecisions.Open(underFour, 4)),
+        decisions.reconcile(OptionalLong.empty(), clock.getAsLong()).open(),
+        "epoch 9 is shard 1 of 4; shard 1 of 2 covers other recipients");
+  }
 }
