@@ -178,7 +178,6 @@ public final class CoreappNode implements AutoCloseable {
         HeartbeatRequest.newBuilder()
             .setCoreappId(config.id())
             .setSequence(lease.beforeHeartbeat(clock.nanoTime()))
-            .setHeldEpoch(upstream.held().map(LeaseDecisions.Held::epoch).orElse(0L))
             .build();
     masters.heartbeat(request, this::onAnswer);
   }
