@@ -54,6 +54,12 @@ final class PlanningRound {
     List<Command> round = coordinator.poll(state.state());
     boolean allCommitted = true;
     for (Command c : round) {
+      if (!leadership.isCurrent()) {
+        // Decided by a leadership that has ended: what is left is not proposed at all.
+        coordinator.proposalDone(c, Coordinator.ProposalOutcome.NOT_LOGGED);
+        allCommitted = false;
+        continue;
+      }
       Proposal p = proposer.propose(c, term);
       Coordinator.ProposalOutcome outcome = outcome(p);
       coordinator.proposalDone(c, outcome);

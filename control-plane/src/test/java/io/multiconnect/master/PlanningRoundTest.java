@@ -95,6 +95,32 @@ class PlanningRoundTest {
         "the move of a's epoch may still commit: no lease on it");
   }
 
+  @Test
+  void aRoundStopsProposingOnceItsLeadershipEnded() {
+    state = state.apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"), ++index);
+    state = state.apply(new Command.RegisterCoreapp("b", "127.0.0.1:7002"), ++index);
+    state = state.apply(new Command.SetShardCount(2), ++index);
+    state = state.apply(new Command.InitAuth("key", "$2a$hash"), ++index);
+    Leadership leading = leadership(7);
+    leading.coordinator().heard("a", clock.getAsLong());
+    leading.coordinator().heard("b", clock.getAsLong());
+    PlanningRound round =
+        new PlanningRound(
+            "m1",
+            1,
+            () -> state,
+            (command, term) -> {
+              proposed.add(command);
+              leading.end(); // another master leads from here on
+              state = state.apply(command, ++index);
+              return new Proposal.Committed(index);
+            });
+
+    assertEquals(false, round.run(leading));
+
+    assertEquals(List.of(new Command.AssignPrimary(0, "a", 0)), proposed, "shard 1 not proposed");
+  }
+
   private Leadership leadership(long term) {
     return new Leadership(
         term, new Coordinator(clock, state), () -> CompletableFuture.completedFuture(term));
