@@ -62,12 +62,18 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
   /** How long a new master may take to catch up during a membership change. */
   static final TimeDuration STAGING_TIMEOUT = TimeDuration.valueOf(10, TimeUnit.SECONDS);
 
+  /**
+   * Ratis's leader lease as a fraction of the minimum election timeout. Ratis's default, 0.9, is
+   * safe only for clock-rate errors up to 5.3 %; 0.8 is safe up to 1/9, the same bound as the
+   * coreapps' leases ({@link io.multiconnect.common.lease.LeaseRules#MAX_CLOCK_RATE_DRIFT}).
+   */
+  static final double LEADER_LEASE_RATIO = 0.8;
+
   static final TimeDuration ADMIN_REQUEST_TIMEOUT = TimeDuration.valueOf(15, TimeUnit.SECONDS);
 
   private final RaftPeerId selfId;
   private final RaftGroup group;
   private final RaftServer server;
-  private final RaftProperties props;
 
   /** For membership changes, leadership transfers and snapshots, which may take longer. */
   private final RaftClient adminClient;
@@ -101,25 +107,7 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
     this.selfId = RaftPeerId.valueOf(config.nodeId());
     List<RaftPeer> peers = config.peers().stream().map(RaftAccess::toRaftPeer).toList();
     this.group = RaftGroup.valueOf(RaftGroupId.valueOf(config.groupId()), peers);
-    RaftProperties props = new RaftProperties();
-    this.props = props;
-    RaftServerConfigKeys.setStorageDir(props, List.of(config.dataDir().toFile()));
-    // Bound to the configured host, like the API port, not to every interface.
-    GrpcConfigKeys.Server.setHost(props, config.self().host());
-    GrpcConfigKeys.Server.setPort(props, config.self().raftPort());
-    // Linearizable reads answered from the leader lease: the proof of leadership behind every
-    // lease grant (docs/safety.md).
-    RaftServerConfigKeys.Read.setOption(props, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(props, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, config.snapshotThreshold());
-    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
-    RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(1024, config.snapshotThreshold()));
-    RaftServerConfigKeys.Log.setSegmentSizeMax(
-        props, SizeInBytes.valueOf(config.logSegmentBytes()));
-    // A joining master has this long to catch up before a membership change gives up.
-    RaftServerConfigKeys.setStagingTimeout(props, STAGING_TIMEOUT);
-    RaftClientConfigKeys.Rpc.setRequestTimeout(props, REQUEST_TIMEOUT);
+    RaftProperties props = serverProperties(config);
     this.server =
         RaftServer.newBuilder()
             .setServerId(selfId)
@@ -176,6 +164,41 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException("raft group not found", e);
     }
+  }
+
+  /** The Ratis server's properties for this master. */
+  static RaftProperties serverProperties(MasterConfig config) {
+    RaftProperties props = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(props, List.of(config.dataDir().toFile()));
+    // Bound to the configured host, like the API port, not to every interface.
+    GrpcConfigKeys.Server.setHost(props, config.self().host());
+    GrpcConfigKeys.Server.setPort(props, config.self().raftPort());
+    // Linearizable reads answered from the leader lease: the proof of leadership behind every
+    // lease grant (docs/safety.md).
+    RaftServerConfigKeys.Read.setOption(props, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(props, true);
+    RaftServerConfigKeys.Read.setLeaderLeaseTimeoutRatio(props, LEADER_LEASE_RATIO);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, config.snapshotThreshold());
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+    RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(1024, config.snapshotThreshold()));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(
+        props, SizeInBytes.valueOf(config.logSegmentBytes()));
+    // A joining master has this long to catch up before a membership change gives up.
+    RaftServerConfigKeys.setStagingTimeout(props, STAGING_TIMEOUT);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(props, REQUEST_TIMEOUT);
+    return props;
+  }
+
+  /**
+   * The largest clock-rate error {@code ρ} between masters under which a leader lease of {@code
+   * ratio} times the minimum election timeout ends before any follower can time out and elect
+   * another leader. The lease runs from the send time of a heartbeat a majority acknowledged, on
+   * the leader's clock: at most {@code ratio T / (1 - ρ)} of real time; a follower that received
+   * that heartbeat waits at least {@code T / (1 + ρ)}. Safe while {@code ratio (1 + ρ) <= 1 - ρ}.
+   */
+  static double leaderLeaseDriftBound(double ratio) {
+    return (1 - ratio) / (1 + ratio);
   }
 
   @Override
