@@ -10,6 +10,7 @@ import io.multiconnect.proto.v1.upstream.UpstreamEvent;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -68,11 +69,14 @@ final class Collect {
   /**
    * A coreapp's lease journal as one {@code lease} interval per claim: from its start to the moment
    * the coreapp stopped acting if it wrote one, else to the {@code until} of its last line (a
-   * process killed with SIGKILL acted no longer than that).
+   * process killed with SIGKILL acted no longer than that). Every coreapp creates its journal when
+   * it starts, so a missing one means the run lost what it must check: that is an error, not an
+   * empty list.
    */
   static List<Event> leases(Path journal) throws IOException {
     if (!Files.exists(journal)) {
-      return List.of();
+      throw new NoSuchFileException(
+          journal.toString(), null, "no lease journal: the coreapp never started or lost it");
     }
     Map<String, Event> byClaim = new LinkedHashMap<>();
     Map<String, Boolean> closed = new HashMap<>();

@@ -5,6 +5,7 @@ import static io.multiconnect.chaos.history.Event.Type.INFO;
 import static io.multiconnect.chaos.history.Event.Type.INVOKE;
 import static io.multiconnect.chaos.history.Event.Type.OK;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.chaos.history.Event;
@@ -258,6 +259,22 @@ class CheckersTest {
   }
 
   @Test
+  void aCheckerThatExaminedNothingFails() {
+    History empty = history();
+    for (Checker c : Checker.all()) {
+      CheckResult r = c.check(empty);
+      assertFalse(r.passed(), r.checker() + " passed an empty history");
+    }
+    CheckResult leasesOnly = new AdminChangesDurable().check(history(lease("c1", 0, 1, 1, 0, 9)));
+    assertEquals(
+        List.of("admin-changes-durable examined nothing: the history has none of what it checks"),
+        leasesOnly.violations());
+    CheckResult noWrites = new AdminChangesDurable().check(history(fin("shards", "2")));
+    assertTrue(noWrites.passed(), noWrites.violations().toString());
+    assertEquals(1, noWrites.examined());
+  }
+
+  @Test
   void oneLeaderPerTerm() {
     History ok =
         history(
@@ -301,6 +318,7 @@ class CheckersTest {
             delivered("m1", 2),
             heal(200, 500),
             table("w1", "0=c2", 300),
+            Event.leader(310, "obs", "m1", 2),
             fin("table", "0=c2"),
             fin("shards", "1"));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -11,6 +11,7 @@ import io.multiconnect.proto.v1.upstream.Report;
 import io.multiconnect.proto.v1.upstream.UpstreamEvent;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -89,7 +90,9 @@ class RunnerPartsTest {
     assertEquals(List.of(800L, 950L), List.of(leases.get(2).time(), leases.get(2).until()));
     assertEquals("c1", leases.get(1).node());
     assertEquals(5L, leases.get(1).epoch());
-    assertTrue(Collect.leases(dir.resolve("none.jsonl")).isEmpty());
+    NoSuchFileException missing =
+        assertThrows(NoSuchFileException.class, () -> Collect.leases(dir.resolve("none.jsonl")));
+    assertTrue(missing.getMessage().contains("no lease journal"), missing.getMessage());
   }
 
   private static String line(long since, long epoch, long until, boolean closed) {
