@@ -36,7 +36,8 @@ final class LeaseSimulation {
       Duration unhealthyInterval,
       Duration length,
       double dropProbability,
-      Duration maxDelay) {
+      Duration maxDelay,
+      Breakage breakage) {
     static Config defaults() {
       return new Config(
           3,
@@ -46,8 +47,51 @@ final class LeaseSimulation {
           Duration.ofMillis(500),
           Duration.ofSeconds(20),
           0.05,
-          Duration.ofMillis(60));
+          Duration.ofMillis(60),
+          Breakage.NONE);
     }
+
+    Config withMaxClockRateError(double error) {
+      return new Config(
+          masters,
+          coreapps,
+          error,
+          heartbeatInterval,
+          unhealthyInterval,
+          length,
+          dropProbability,
+          maxDelay,
+          breakage);
+    }
+
+    Config with(Breakage broken) {
+      return new Config(
+          masters,
+          coreapps,
+          maxClockRateError,
+          heartbeatInterval,
+          unhealthyInterval,
+          length,
+          dropProbability,
+          maxDelay,
+          broken);
+    }
+  }
+
+  /**
+   * A rule of the safety argument the simulation breaks on purpose, to show that it would notice:
+   * each must produce violations in some seeds.
+   */
+  enum Breakage {
+    NONE,
+    /** The leader forgets an epoch it takes away as soon as it proposes the change. */
+    NO_WITHHOLDING,
+    /** A new leader's coordinator starts as if the grace period had already passed. */
+    NO_GRACE,
+    /** Leases last 6/5 of {@code unhealthy_interval} instead of the rules' fraction of it. */
+    LONGER_LEASE,
+    /** An operator's move assigns the target at once instead of revoking the primary first. */
+    MOVE_WITHOUT_REVOCATION
   }
 
   record Result(
@@ -109,8 +153,15 @@ final class LeaseSimulation {
     boolean believesLeader;
     boolean proposing;
 
+    /** How far ahead of this master's clock its coordinator's reads are (only under NO_GRACE). */
+    long coordinatorSkew;
+
     Master(int id) {
       this.id = id;
+    }
+
+    long coordinatorTime() {
+      return local() + coordinatorSkew;
     }
   }
 
@@ -218,7 +269,11 @@ final class LeaseSimulation {
     catchUp(master, statesByIndex.size() - 1);
     master.believesLeader = true;
     master.proposing = false;
-    master.coordinator = new Coordinator(master::local, master.applied);
+    master.coordinatorSkew = 0;
+    master.coordinator = new Coordinator(master::coordinatorTime, master.applied);
+    if (cfg.breakage() == Breakage.NO_GRACE) {
+      master.coordinatorSkew = master.applied.leaseBoundInterval().toNanos();
+    }
     pollLoop(master, term);
   }
 
@@ -267,6 +322,9 @@ final class LeaseSimulation {
     }
     if (valid.isEmpty()) {
       return;
+    }
+    if (cfg.breakage() == Breakage.NO_WITHHOLDING) {
+      valid.forEach(c -> m.coordinator.proposalDone(c, Coordinator.ProposalOutcome.NOT_LOGGED));
     }
     m.proposing = true;
     // Now and then the commit is slow: the proposer times out and learns nothing, and the entry
@@ -376,7 +434,7 @@ final class LeaseSimulation {
 
   private void masterReceives(Master m, Coreapp c, long seq, CoreappLease lease, boolean relayed) {
     if (m.believesLeader) {
-      m.coordinator.heard(c.id, m.local());
+      m.coordinator.heard(c.id, m.coordinatorTime());
       long receivedTerm = term;
       // Leadership is confirmed (ReadIndex) at a moment after receipt, then the answer is computed.
       after(
@@ -385,7 +443,7 @@ final class LeaseSimulation {
             if (leader != m.id || term != receivedTerm || !m.believesLeader) {
               return;
             }
-            HeartbeatDecision d = m.coordinator.answer(m.applied, c.id);
+            HeartbeatDecision d = broken(m.coordinator.answer(m.applied, c.id));
             send("m" + m.id, c.id, () -> coreappReceives(c, lease, seq, d));
           });
     } else if (!relayed && leader >= 0) {
@@ -394,6 +452,15 @@ final class LeaseSimulation {
     } else {
       c.preferredMaster = random.nextInt(cfg.masters());
     }
+  }
+
+  private HeartbeatDecision broken(HeartbeatDecision d) {
+    if (cfg.breakage() != Breakage.LONGER_LEASE || d.lease().isZero()) {
+      return d;
+    }
+    Duration longer = d.state().settings().unhealthyInterval().multipliedBy(6).dividedBy(5);
+    return new HeartbeatDecision(
+        d.unknownCoreapp(), d.primary(), longer, d.releaseEpochs(), d.state());
   }
 
   private void coreappReceives(Coreapp c, CoreappLease lease, long seq, HeartbeatDecision d) {
@@ -477,7 +544,11 @@ final class LeaseSimulation {
           ClusterState s = masters.get(leader).applied;
           int shard = random.nextInt(s.shardCount());
           Assignment a = s.assignments().get(shard);
-          adminWrite(new Command.MovePrimary(shard, c.id, a == null ? 0 : a.epoch()));
+          long epoch = a == null ? 0 : a.epoch();
+          adminWrite(
+              cfg.breakage() == Breakage.MOVE_WITHOUT_REVOCATION
+                  ? new Command.AssignPrimary(shard, c.id, epoch)
+                  : new Command.MovePrimary(shard, c.id, epoch));
         }
       }
       case 7 -> {
