@@ -367,7 +367,10 @@ class MasterClusterTest {
                     try {
                       stub.withDeadline(Deadline.after(1, TimeUnit.SECONDS))
                           .heartbeat(
-                              HeartbeatRequest.newBuilder().setCoreappId("not-registered").build());
+                              HeartbeatRequest.newBuilder()
+                                  .setCoreappId("not-registered")
+                                  .setIncarnation("i")
+                                  .build());
                     } catch (StatusRuntimeException e) {
                       if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
                         late.add(e.getMessage());

@@ -31,9 +31,9 @@ class PlanningRoundTest {
 
   @Test
   void everyProposalOfARoundCarriesTheTermOfTheLeadershipThatDecidedIt() {
-    state = state.apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"), ++index);
+    state = state.apply(new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"), ++index);
     Leadership first = leadership(7);
-    first.coordinator().heard("a", clock.getAsLong());
+    first.coordinator().heard("a", "a-1", clock.getAsLong());
     Leadership[] current = {first};
     PlanningRound round =
         new PlanningRound(
@@ -65,16 +65,16 @@ class PlanningRoundTest {
    */
   @Test
   void notTheLeaderAfterAProposalLeavesItsEpochWithheld() {
-    state = state.apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"), ++index);
-    state = state.apply(new Command.RegisterCoreapp("b", "127.0.0.1:7002"), ++index);
+    state = state.apply(new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"), ++index);
+    state = state.apply(new Command.RegisterCoreapp("b", "b-1", "127.0.0.1:7002"), ++index);
     state = state.apply(new Command.AssignPrimary(0, "a", 0), ++index);
     state = state.apply(new Command.InitAuth("key", "$2a$hash"), ++index);
     Leadership leading = leadership(7);
     Coordinator coordinator = leading.coordinator();
     clock.advance(java.time.Duration.ofSeconds(1));
-    coordinator.heard("b", clock.getAsLong());
+    coordinator.heard("b", "b-1", clock.getAsLong());
     clock.advance(Settings.DEFAULT_UNHEALTHY_INTERVAL);
-    coordinator.heard("b", clock.getAsLong());
+    coordinator.heard("b", "b-1", clock.getAsLong());
     PlanningRound round =
         new PlanningRound(
             "m1",
@@ -88,22 +88,22 @@ class PlanningRoundTest {
     assertEquals(false, round.run(leading));
 
     assertEquals(List.of(new Command.AssignPrimary(0, "b", 1)), proposed);
-    coordinator.heard("a", clock.getAsLong());
+    coordinator.heard("a", "a-1", clock.getAsLong());
     assertEquals(
         java.time.Duration.ZERO,
-        coordinator.answer(state, "a").lease(),
+        coordinator.answer(state, "a", "a-1").lease(),
         "the move of a's epoch may still commit: no lease on it");
   }
 
   @Test
   void aRoundStopsProposingOnceItsLeadershipEnded() {
-    state = state.apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"), ++index);
-    state = state.apply(new Command.RegisterCoreapp("b", "127.0.0.1:7002"), ++index);
+    state = state.apply(new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"), ++index);
+    state = state.apply(new Command.RegisterCoreapp("b", "b-1", "127.0.0.1:7002"), ++index);
     state = state.apply(new Command.SetShardCount(2), ++index);
     state = state.apply(new Command.InitAuth("key", "$2a$hash"), ++index);
     Leadership leading = leadership(7);
-    leading.coordinator().heard("a", clock.getAsLong());
-    leading.coordinator().heard("b", clock.getAsLong());
+    leading.coordinator().heard("a", "a-1", clock.getAsLong());
+    leading.coordinator().heard("b", "b-1", clock.getAsLong());
     PlanningRound round =
         new PlanningRound(
             "m1",

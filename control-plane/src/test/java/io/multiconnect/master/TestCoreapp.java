@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,6 +29,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TestCoreapp implements AutoCloseable {
   public final String id;
+
+  /** This process: a new one per stand-in, as a restarted coreapp draws a new one. */
+  final String incarnation = UUID.randomUUID().toString();
+
   private final List<ManagedChannel> channels;
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
   private final CoreappLease lease = new CoreappLease();
@@ -83,12 +88,26 @@ public final class TestCoreapp implements AutoCloseable {
       seq = lease.beforeSend(System.nanoTime());
     }
     HeartbeatResponse r =
-        stub().heartbeat(HeartbeatRequest.newBuilder().setCoreappId(id).setSequence(seq).build());
+        stub()
+            .heartbeat(
+                HeartbeatRequest.newBuilder()
+                    .setCoreappId(id)
+                    .setIncarnation(incarnation)
+                    .setSequence(seq)
+                    .build());
     heartbeatIntervalMs = Math.max(10, r.getSettings().getHeartbeatIntervalMs());
+    if (r.getSuperseded()) {
+      silenced = true; // another process registered with this id: this one exits
+      return;
+    }
     if (r.getUnknownCoreapp()) {
       stub()
           .register(
-              RegisterRequest.newBuilder().setCoreappId(id).setAddress("127.0.0.1:1").build());
+              RegisterRequest.newBuilder()
+                  .setCoreappId(id)
+                  .setIncarnation(incarnation)
+                  .setAddress("127.0.0.1:1")
+                  .build());
       return;
     }
     List<Long> release;
@@ -110,7 +129,13 @@ public final class TestCoreapp implements AutoCloseable {
               });
     }
     for (long epoch : release) {
-      stub().release(ReleaseRequest.newBuilder().setCoreappId(id).setEpoch(epoch).build());
+      stub()
+          .release(
+              ReleaseRequest.newBuilder()
+                  .setCoreappId(id)
+                  .setIncarnation(incarnation)
+                  .setEpoch(epoch)
+                  .build());
     }
   }
 

@@ -185,7 +185,11 @@ class WatchAndRelayTest {
   }
 
   private static HeartbeatRequest beat(String id, long sequence) {
-    return HeartbeatRequest.newBuilder().setCoreappId(id).setSequence(sequence).build();
+    return HeartbeatRequest.newBuilder()
+        .setCoreappId(id)
+        .setIncarnation("streamer-1")
+        .setSequence(sequence)
+        .build();
   }
 
   /**
@@ -217,7 +221,12 @@ class WatchAndRelayTest {
   void heartbeatsOnOneStreamAreEachAnsweredDirectlyOrRelayed() {
     int leader = cluster.leaderIndex().orElseThrow();
     ControlPlaneGrpc.newBlockingStub(cluster.channel(leader))
-        .register(RegisterRequest.newBuilder().setCoreappId("streamer").setAddress("h:1").build());
+        .register(
+            RegisterRequest.newBuilder()
+                .setCoreappId("streamer")
+                .setIncarnation("streamer-1")
+                .setAddress("h:1")
+                .build());
 
     Answers direct = new Answers();
     StreamObserver<HeartbeatRequest> toLeader = sendAndAwait(leader, direct, 1, 50);

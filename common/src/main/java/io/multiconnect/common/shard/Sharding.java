@@ -23,4 +23,14 @@ public final class Sharding {
         Integer.toUnsignedLong(MURMUR3.hashString(recipient, StandardCharsets.UTF_8).asInt());
     return (int) (hash % shardCount);
   }
+
+  /**
+   * Whether shard {@code a} of {@code countA} and shard {@code b} of {@code countB} share
+   * recipients. Shard counts are powers of two, so they do exactly when they agree modulo the
+   * smaller count.
+   */
+  public static boolean shareRecipients(int a, int countA, int b, int countB) {
+    int common = Math.min(countA, countB);
+    return a % common == b % common;
+  }
 }

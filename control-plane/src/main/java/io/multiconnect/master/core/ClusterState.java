@@ -83,9 +83,26 @@ public record ClusterState(
     return assignments.values().stream().filter(a -> a.coreappId().equals(coreappId)).findFirst();
   }
 
-  /** Revoked epochs {@code coreappId} has not yet confirmed or outlived. */
+  /**
+   * Revoked epochs {@code coreappId} has not yet confirmed or outlived, of any of its processes.
+   */
   public List<Revocation> revocationsOf(String coreappId) {
     return revocations.stream().filter(r -> r.coreappId().equals(coreappId)).toList();
+  }
+
+  /**
+   * The process of {@code coreappId} that holds {@code epoch}, as a primary (the registered
+   * process: an assignment always belongs to it) or as a pending revocation; empty when neither.
+   */
+  public Optional<String> holderOf(String coreappId, long epoch) {
+    Optional<Assignment> held = assignmentOf(coreappId).filter(a -> a.epoch() == epoch);
+    if (held.isPresent()) {
+      return Optional.of(coreapps.get(coreappId).incarnation());
+    }
+    return revocationsOf(coreappId).stream()
+        .filter(r -> r.epoch() == epoch)
+        .map(Revocation::incarnation)
+        .findFirst();
   }
 
   /**
@@ -144,9 +161,7 @@ public record ClusterState(
           ? Optional.empty()
           : reject("coreapp_id", "unknown coreapp '" + c.coreappId() + "'");
     } else if (command instanceof Command.ConfirmRelease c) {
-      return c.thenAssign().stream().allMatch(a -> a.expectedEpoch() == 0)
-          ? Optional.empty()
-          : reject("then_assign", "may only assign shards without a primary (expected_epoch 0)");
+      return validateRelease(c);
     } else if (command instanceof Command.PutMaster c) {
       return c.master().id().matches("[A-Za-z0-9_.-]{1,64}")
           ? Optional.empty()
@@ -189,9 +204,33 @@ public record ClusterState(
     return Optional.empty();
   }
 
+  private Optional<Rejection> validateRelease(Command.ConfirmRelease c) {
+    if (!c.thenAssign().stream().allMatch(a -> a.expectedEpoch() == 0)) {
+      return reject("then_assign", "may only assign shards without a primary (expected_epoch 0)");
+    }
+    Optional<String> holder = holderOf(c.coreappId(), c.epoch());
+    if (holder.isPresent() && !holder.get().equals(c.incarnation())) {
+      return reject(
+          "incarnation",
+          "epoch "
+              + c.epoch()
+              + " of coreapp '"
+              + c.coreappId()
+              + "' is held by process "
+              + holder.get()
+              + ", not "
+              + c.incarnation());
+    }
+    return Optional.empty();
+  }
+
   private Optional<Rejection> validateRegister(Command.RegisterCoreapp c) {
     if (c.coreappId() == null || c.coreappId().isBlank() || c.coreappId().length() > 128) {
       return reject("coreapp_id", "must be 1-128 characters");
+    }
+    if (!c.incarnation().matches("[A-Za-z0-9_-]{1,64}")) {
+      return reject(
+          "incarnation", "must be 1-64 letters, digits, _ or -, got '" + c.incarnation() + "'");
     }
     if (!c.address().matches("[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}")) {
       return reject("address", "must be host:port, got '" + c.address() + "'");
@@ -257,7 +296,12 @@ public record ClusterState(
     }
     Builder b = new Builder(this, index);
     if (command instanceof Command.RegisterCoreapp c) {
-      b.coreapps.put(c.coreappId(), new Coreapp(c.coreappId(), c.address(), false));
+      Coreapp known = coreapps.get(c.coreappId());
+      if (known != null && !known.incarnation().equals(c.incarnation())) {
+        assignmentOf(c.coreappId()).ifPresent(a -> b.revoke(a.shard()));
+      }
+      b.coreapps.put(
+          c.coreappId(), new Coreapp(c.coreappId(), c.incarnation(), c.address(), false));
     } else if (command instanceof Command.SetShardCount c && c.shardCount() != shardCount) {
       assignments.keySet().forEach(b::revoke);
       b.moves.clear();
@@ -272,7 +316,8 @@ public record ClusterState(
       b.moves.put(c.shard(), c.coreappId());
     } else if (command instanceof Command.SetDrained c) {
       Coreapp known = b.coreapps.get(c.coreappId());
-      b.coreapps.put(known.id(), new Coreapp(known.id(), known.address(), c.drained()));
+      b.coreapps.put(
+          known.id(), new Coreapp(known.id(), known.incarnation(), known.address(), c.drained()));
       if (c.drained()) {
         assignmentOf(c.coreappId()).ifPresent(a -> b.revoke(a.shard()));
         b.moves.values().remove(c.coreappId());
@@ -289,8 +334,9 @@ public record ClusterState(
           .removeIf(a -> a.coreappId().equals(c.coreappId()) && a.epoch() == c.epoch());
       b.removeRevocation(c.coreappId(), c.epoch());
       Coreapp known = b.coreapps.get(c.coreappId());
-      if (c.leaving() && known != null) {
-        b.coreapps.put(known.id(), new Coreapp(known.id(), known.address(), true));
+      if (c.leaving() && known != null && known.incarnation().equals(c.incarnation())) {
+        b.coreapps.put(
+            known.id(), new Coreapp(known.id(), known.incarnation(), known.address(), true));
         b.moves.values().remove(known.id());
       }
     } else if (command instanceof Command.ExpireRevocation c) {
@@ -354,11 +400,15 @@ public record ClusterState(
       this.masters = new TreeMap<>(s.masters);
     }
 
-    /** Takes {@code shard} from its primary, if it has one, until the primary has let go. */
+    /**
+     * Takes {@code shard} from its primary, if it has one, until the primary (the process
+     * registered now) has let go.
+     */
     void revoke(int shard) {
       Assignment a = assignments.remove(shard);
       if (a != null) {
-        revocations.add(new Revocation(a.coreappId(), a.shard(), shardCount, a.epoch()));
+        String holder = coreapps.get(a.coreappId()).incarnation();
+        revocations.add(new Revocation(a.coreappId(), holder, a.shard(), shardCount, a.epoch()));
       }
     }
 

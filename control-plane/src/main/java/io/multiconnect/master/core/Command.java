@@ -9,8 +9,13 @@ import java.util.List;
  */
 public sealed interface Command {
 
-  /** Adds a coreapp to the registry, or updates its address; a registration undrains it. */
-  record RegisterCoreapp(String coreappId, String address) implements Command {}
+  /**
+   * Adds a coreapp to the registry, or updates its address; a registration undrains it. A new
+   * {@code incarnation} (another process with this id: a restart, or a second process started by
+   * mistake) revokes the shard the previous process held: it may still be acting on it, and only
+   * its own release or the revocation's expiry frees it.
+   */
+  record RegisterCoreapp(String coreappId, String incarnation, String address) implements Command {}
 
   /**
    * Changes the shard count. Every current assignment is revoked, because the recipients each
@@ -31,9 +36,11 @@ public sealed interface Command {
   record RemovePrimary(int shard, long expectedEpoch) implements Command {}
 
   /**
-   * The coreapp confirms it stopped acting on {@code epoch} (it disconnected first). Clears the
-   * assignment or the revocation with that epoch. {@code leaving}: it is shutting down, so it is
-   * drained and given no shard until it registers again.
+   * Process {@code incarnation} of the coreapp confirms it stopped acting on {@code epoch} (it
+   * disconnected first). Clears the assignment or the revocation with that epoch, if that process
+   * held it; a release from another process of the same id changes nothing. {@code leaving}: it is
+   * shutting down, so it is drained and given no shard until it registers again (only while it is
+   * still the registered process).
    *
    * <p>{@code thenAssign}: primaries for shards without one, planned by the leader on the state
    * with this release applied ({@link Coordinator#release}). Each is applied right after the
@@ -42,20 +49,24 @@ public sealed interface Command {
    * not two.
    */
   record ConfirmRelease(
-      String coreappId, long epoch, boolean leaving, List<AssignPrimary> thenAssign)
+      String coreappId,
+      String incarnation,
+      long epoch,
+      boolean leaving,
+      List<AssignPrimary> thenAssign)
       implements Command {
     public ConfirmRelease {
       thenAssign = List.copyOf(thenAssign);
     }
 
     /** A release that assigns nothing. */
-    public ConfirmRelease(String coreappId, long epoch, boolean leaving) {
-      this(coreappId, epoch, leaving, List.of());
+    public ConfirmRelease(String coreappId, String incarnation, long epoch, boolean leaving) {
+      this(coreappId, incarnation, epoch, leaving, List.of());
     }
 
     /** The release alone, without the assignments that follow it. */
     public ConfirmRelease alone() {
-      return new ConfirmRelease(coreappId, epoch, leaving);
+      return new ConfirmRelease(coreappId, incarnation, epoch, leaving);
     }
   }
 

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 /**
@@ -60,30 +61,54 @@ public final class Coordinator {
     return leading;
   }
 
-  /** Called after every entry applied during this leadership: notes revocations and settings. */
+  /**
+   * Called after every entry applied during this leadership: notes revocations and settings, and
+   * forgets heartbeats of processes no longer registered.
+   */
   public synchronized void applied(ClusterState state) {
     detector.observe(state, nanoClock.getAsLong());
+    detector.retainHeard(
+        state.coreapps().values().stream()
+            .map(c -> process(c.id(), c.incarnation()))
+            .collect(Collectors.toSet()));
     withheldEpochs.removeIf(
         epoch -> state.assignments().values().stream().noneMatch(a -> a.epoch() == epoch));
   }
 
-  /** Records a heartbeat at its receipt, before any other processing. */
-  public synchronized void heard(String coreappId, long receivedAtNanos) {
-    detector.heard(coreappId, receivedAtNanos);
+  /**
+   * Records a heartbeat of process {@code incarnation} of {@code coreappId} at its receipt, before
+   * any other processing. Only the registered process's heartbeats keep the coreapp alive.
+   */
+  public synchronized void heard(String coreappId, String incarnation, long receivedAtNanos) {
+    detector.heard(process(coreappId, incarnation), receivedAtNanos);
   }
 
-  /** Computes the answer to a heartbeat from {@code state}, the newest applied state. */
-  public synchronized HeartbeatDecision answer(ClusterState state, String coreappId) {
-    if (!state.coreapps().containsKey(coreappId)) {
-      return new HeartbeatDecision(true, Optional.empty(), Duration.ZERO, List.of(), state);
+  /**
+   * Computes the answer to a heartbeat of process {@code incarnation} from {@code state}, the
+   * newest applied state. Only the registered process is granted anything: another one is told to
+   * register (none is registered yet, or one from a log before incarnations) or that it was
+   * superseded.
+   */
+  public synchronized HeartbeatDecision answer(
+      ClusterState state, String coreappId, String incarnation) {
+    Coreapp registered = state.coreapps().get(coreappId);
+    if (registered == null || registered.incarnation().isEmpty()) {
+      return HeartbeatDecision.refused(HeartbeatDecision.Refusal.UNKNOWN_COREAPP, state);
+    }
+    if (!registered.incarnation().equals(incarnation)) {
+      return HeartbeatDecision.refused(HeartbeatDecision.Refusal.SUPERSEDED, state);
     }
     Optional<Assignment> primary = state.assignmentOf(coreappId);
     Duration lease =
         primary.isPresent() && leading && !withheldEpochs.contains(primary.get().epoch())
             ? LeaseRules.leaseDuration(state.settings().unhealthyInterval())
             : Duration.ZERO;
-    List<Long> release = state.revocationsOf(coreappId).stream().map(Revocation::epoch).toList();
-    return new HeartbeatDecision(false, primary, lease, release, state);
+    List<Long> release =
+        state.revocationsOf(coreappId).stream()
+            .filter(r -> r.incarnation().equals(incarnation))
+            .map(Revocation::epoch)
+            .toList();
+    return new HeartbeatDecision(HeartbeatDecision.Refusal.NONE, primary, lease, release, state);
   }
 
   /**
@@ -110,8 +135,9 @@ public final class Coordinator {
    * frees nothing. Like every assignment, each is checked again when the entry is applied.
    */
   public synchronized Command.ConfirmRelease release(
-      ClusterState state, String coreappId, long epoch, boolean leaving) {
-    Command.ConfirmRelease alone = new Command.ConfirmRelease(coreappId, epoch, leaving);
+      ClusterState state, String coreappId, String incarnation, long epoch, boolean leaving) {
+    Command.ConfirmRelease alone =
+        new Command.ConfirmRelease(coreappId, incarnation, epoch, leaving);
     if (!leading) {
       return alone; // a follower relays the release; the leader plans
     }
@@ -125,7 +151,7 @@ public final class Coordinator {
             .filter(c -> c instanceof Command.AssignPrimary a && a.expectedEpoch() == 0)
             .map(Command.AssignPrimary.class::cast)
             .toList();
-    return new Command.ConfirmRelease(coreappId, epoch, leaving, assign);
+    return new Command.ConfirmRelease(coreappId, incarnation, epoch, leaving, assign);
   }
 
   /** How a proposal ended, as far as the proposer can tell. */
@@ -173,7 +199,7 @@ public final class Coordinator {
     Duration window = state.leaseBoundInterval();
     LongStream dead =
         state.assignments().values().stream()
-            .mapToLong(a -> detector.deadAtNanos(a.coreappId(), window));
+            .mapToLong(a -> detector.deadAtNanos(processOf(state, a.coreappId()), window));
     LongStream revoked =
         state.revocations().stream()
             .mapToLong(r -> detector.revocationExpiresAtNanos(r.epoch(), window));
@@ -190,7 +216,10 @@ public final class Coordinator {
     long now = nanoClock.getAsLong();
     long healthy =
         state.coreapps().keySet().stream()
-            .filter(id -> detector.isHealthy(id, now, state.settings().unhealthyInterval()))
+            .filter(
+                id ->
+                    detector.isHealthy(
+                        processOf(state, id), now, state.settings().unhealthyInterval()))
             .count();
     if (healthy < shardCount) {
       return Optional.of(
@@ -219,9 +248,12 @@ public final class Coordinator {
         new Rejection("coreapp_id", "coreapp '" + move.coreappId() + "' is not healthy"));
   }
 
-  /** Nanoseconds since the leader last heard the coreapp in this leadership, if it has. */
-  public synchronized OptionalLong heartbeatAgeNanos(String coreappId) {
-    OptionalLong heard = detector.lastHeardNanos(coreappId);
+  /**
+   * Nanoseconds since the leader last heard the coreapp's registered process in this leadership, if
+   * it has.
+   */
+  public synchronized OptionalLong heartbeatAgeNanos(ClusterState state, String coreappId) {
+    OptionalLong heard = detector.lastHeardNanos(processOf(state, coreappId));
     return heard.isPresent()
         ? OptionalLong.of(nanoClock.getAsLong() - heard.getAsLong())
         : OptionalLong.empty();
@@ -229,7 +261,18 @@ public final class Coordinator {
 
   public synchronized boolean isHealthy(ClusterState state, String coreappId) {
     return detector.isHealthy(
-        coreappId, nanoClock.getAsLong(), state.settings().unhealthyInterval());
+        processOf(state, coreappId), nanoClock.getAsLong(), state.settings().unhealthyInterval());
+  }
+
+  /** The detector's key for one process of a coreapp. */
+  private static String process(String coreappId, String incarnation) {
+    return coreappId + "\n" + incarnation;
+  }
+
+  /** The detector's key for the process registered under {@code coreappId} in {@code state}. */
+  private static String processOf(ClusterState state, String coreappId) {
+    Coreapp c = state.coreapps().get(coreappId);
+    return process(coreappId, c == null ? "" : c.incarnation());
   }
 
   private Planner.Liveness liveness(ClusterState state, long now) {
@@ -238,12 +281,12 @@ public final class Coordinator {
     return new Planner.Liveness() {
       @Override
       public boolean isHealthy(String coreappId) {
-        return detector.isHealthy(coreappId, now, healthyWindow);
+        return detector.isHealthy(processOf(state, coreappId), now, healthyWindow);
       }
 
       @Override
       public boolean isDead(String coreappId) {
-        return now >= detector.deadAtNanos(coreappId, leaseWindow);
+        return now >= detector.deadAtNanos(processOf(state, coreappId), leaseWindow);
       }
 
       @Override

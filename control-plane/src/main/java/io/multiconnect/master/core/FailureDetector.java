@@ -21,7 +21,10 @@ final class FailureDetector {
   /** Start of this node's leadership; silences are counted from no earlier than this. */
   private final long leaderSinceNanos;
 
-  /** Receipt time of the last heartbeat from each coreapp, on the leader's clock. */
+  /**
+   * Receipt time of the last heartbeat from each coreapp process (a key naming the coreapp and its
+   * incarnation), on the leader's clock.
+   */
   private final Map<String, Long> lastHeardNanos = new HashMap<>();
 
   /** When this node first saw each pending revocation, by epoch. */
@@ -41,8 +44,13 @@ final class FailureDetector {
     this.leaderSinceNanos = leaderSinceNanos;
   }
 
-  void heard(String coreappId, long nowNanos) {
-    lastHeardNanos.merge(coreappId, nowNanos, Math::max);
+  void heard(String process, long nowNanos) {
+    lastHeardNanos.merge(process, nowNanos, Math::max);
+  }
+
+  /** Forgets every process but {@code registered}. */
+  void retainHeard(Set<String> registered) {
+    lastHeardNanos.keySet().retainAll(registered);
   }
 
   /** Records first sightings of revocations and of an unsettled lease bound in {@code state}. */
@@ -65,25 +73,25 @@ final class FailureDetector {
   }
 
   /** Last heartbeat receipt since this leadership began, if any. */
-  OptionalLong lastHeardNanos(String coreappId) {
-    Long t = lastHeardNanos.get(coreappId);
+  OptionalLong lastHeardNanos(String process) {
+    Long t = lastHeardNanos.get(process);
     return t == null || t < leaderSinceNanos ? OptionalLong.empty() : OptionalLong.of(t);
   }
 
   /** The moment from which the coreapp's current silence is counted. */
-  long silenceStartNanos(String coreappId) {
-    return Math.max(leaderSinceNanos, lastHeardNanos.getOrDefault(coreappId, Long.MIN_VALUE));
+  long silenceStartNanos(String process) {
+    return Math.max(leaderSinceNanos, lastHeardNanos.getOrDefault(process, Long.MIN_VALUE));
   }
 
   /** Heard within {@code window} before now, during this leadership. */
-  boolean isHealthy(String coreappId, long nowNanos, Duration window) {
-    OptionalLong heard = lastHeardNanos(coreappId);
+  boolean isHealthy(String process, long nowNanos, Duration window) {
+    OptionalLong heard = lastHeardNanos(process);
     return heard.isPresent() && nowNanos - heard.getAsLong() < window.toNanos();
   }
 
   /** The moment a coreapp silent since its last heartbeat counts as dead. */
-  long deadAtNanos(String coreappId, Duration window) {
-    return silenceStartNanos(coreappId) + window.toNanos();
+  long deadAtNanos(String process, Duration window) {
+    return silenceStartNanos(process) + window.toNanos();
   }
 
   /** The moment a pending revocation's lease has surely run out. */

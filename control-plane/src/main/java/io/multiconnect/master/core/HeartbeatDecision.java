@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * The leader's answer to one heartbeat.
  *
- * @param unknownCoreapp the coreapp is not registered and must register first
+ * @param refusal why nothing is granted to the sender, if it is not the registered process
  * @param primary the assignment the coreapp holds, if any
  * @param lease how long the coreapp may act on {@code primary}, from the moment it sent the
  *     heartbeat; {@link Duration#ZERO} when no lease is granted (secondary, or withheld because the
@@ -17,8 +17,24 @@ import java.util.Optional;
  * @param state the state the answer was computed from
  */
 public record HeartbeatDecision(
-    boolean unknownCoreapp,
+    Refusal refusal,
     Optional<Assignment> primary,
     Duration lease,
     List<Long> releaseEpochs,
-    ClusterState state) {}
+    ClusterState state) {
+
+  /** Why a heartbeat's sender gets nothing. */
+  public enum Refusal {
+    /** It is the registered process. */
+    NONE,
+    /** No process is registered under its id: it must register first. */
+    UNKNOWN_COREAPP,
+    /** Another process registered under its id after it: it must stop acting and exit. */
+    SUPERSEDED
+  }
+
+  /** An answer that grants nothing, for {@code refusal}. */
+  static HeartbeatDecision refused(Refusal refusal, ClusterState state) {
+    return new HeartbeatDecision(refusal, Optional.empty(), Duration.ZERO, List.of(), state);
+  }
+}

@@ -103,8 +103,9 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> out) {
     long receivedAtNanos = clock.nanoTime();
-    if (request.getCoreappId().isEmpty()) {
-      out.onError(GrpcErrors.invalid(new Rejection("coreapp_id", "is required")));
+    Optional<Rejection> missing = missingIdentity(request.getCoreappId(), request.getIncarnation());
+    if (missing.isPresent()) {
+      out.onError(GrpcErrors.invalid(missing.get()));
       return;
     }
     Optional<Leadership> leading = leaders.current();
@@ -113,7 +114,9 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
       return;
     }
     Leadership leadership = leading.get();
-    leadership.coordinator().heard(request.getCoreappId(), receivedAtNanos);
+    leadership
+        .coordinator()
+        .heard(request.getCoreappId(), request.getIncarnation(), receivedAtNanos);
     leadership
         .prove()
         .whenComplete(
@@ -123,7 +126,9 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
                 return;
               }
               HeartbeatDecision d =
-                  leadership.coordinator().answer(state.state(), request.getCoreappId());
+                  leadership
+                      .coordinator()
+                      .answer(state.state(), request.getCoreappId(), request.getIncarnation());
               out.onNext(response(request, d));
               out.onCompleted();
               heartbeatHandling.record(clock.nanoTime() - receivedAtNanos);
@@ -196,6 +201,17 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
     }
   }
 
+  /** A heartbeat or release must name the coreapp and the process that sends it. */
+  private static Optional<Rejection> missingIdentity(String coreappId, String incarnation) {
+    if (coreappId.isEmpty()) {
+      return Optional.of(new Rejection("coreapp_id", "is required"));
+    }
+    if (incarnation.isEmpty()) {
+      return Optional.of(new Rejection("incarnation", "is required"));
+    }
+    return Optional.empty();
+  }
+
   private HeartbeatResponse response(HeartbeatRequest request, HeartbeatDecision d) {
     HeartbeatResponse.Builder b =
         HeartbeatResponse.newBuilder()
@@ -207,7 +223,8 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
             .setSettings(Protos.settings(d.state().settings()))
             .setVersion(d.state().version())
             .setLeader(hint(Optional.of(leaders.self())))
-            .setUnknownCoreapp(d.unknownCoreapp());
+            .setUnknownCoreapp(d.refusal() == HeartbeatDecision.Refusal.UNKNOWN_COREAPP)
+            .setSuperseded(d.refusal() == HeartbeatDecision.Refusal.SUPERSEDED);
     d.primary().ifPresent(a -> b.setShard(a.shard()).setEpoch(a.epoch()));
     return b.build();
   }
@@ -227,7 +244,8 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
   public void register(RegisterRequest request, StreamObserver<RegisterResponse> out) {
     write(
         out,
-        new Command.RegisterCoreapp(request.getCoreappId(), request.getAddress()),
+        new Command.RegisterCoreapp(
+            request.getCoreappId(), request.getIncarnation(), request.getAddress()),
         index -> RegisterResponse.newBuilder().setVersion(index).build(),
         stub -> stub.register(request));
   }
@@ -235,10 +253,18 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
   @Override
   public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> out) {
     long receivedAtNanos = clock.nanoTime();
+    Optional<Rejection> missing = missingIdentity(request.getCoreappId(), request.getIncarnation());
+    if (missing.isPresent()) {
+      out.onError(GrpcErrors.invalid(missing.get()));
+      return;
+    }
     // On the leader, the entry also assigns the shards the release frees (Coordinator.release).
     Command.ConfirmRelease alone =
         new Command.ConfirmRelease(
-            request.getCoreappId(), request.getEpoch(), request.getLeaving());
+            request.getCoreappId(),
+            request.getIncarnation(),
+            request.getEpoch(),
+            request.getLeaving());
     Command.ConfirmRelease release =
         leaders
             .current()
@@ -248,6 +274,7 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
                         .release(
                             state.state(),
                             request.getCoreappId(),
+                            request.getIncarnation(),
                             request.getEpoch(),
                             request.getLeaving()))
             .orElse(alone);

@@ -175,7 +175,11 @@ final class StatusView {
     Optional<Coordinator> leading = leaders.current().map(Leadership::coordinator);
     Coreapp c = s.coreapps().get(id);
     CoreappStatus.Builder cs =
-        CoreappStatus.newBuilder().setId(c.id()).setAddress(c.address()).setShard(-1);
+        CoreappStatus.newBuilder()
+            .setId(c.id())
+            .setIncarnation(c.incarnation())
+            .setAddress(c.address())
+            .setShard(-1);
     List<Revocation> releasing = s.revocationsOf(id);
     Optional<Assignment> primary = s.assignmentOf(id);
     if (primary.isPresent()) {
@@ -185,7 +189,7 @@ final class StatusView {
     } else {
       cs.setState(c.drained() ? "drained" : "secondary");
     }
-    OptionalLong age = leading.map(l -> l.heartbeatAgeNanos(id)).orElse(OptionalLong.empty());
+    OptionalLong age = leading.map(l -> l.heartbeatAgeNanos(s, id)).orElse(OptionalLong.empty());
     return cs.setLastHeartbeatAgeMs(age.isPresent() ? age.getAsLong() / 1_000_000 : -1)
         .setHealthy(leading.map(l -> l.isHealthy(s, id)).orElse(false))
         .setLeaseRemainingMs(leading.isPresent() ? leaseRemainingMs(s, id, age) : -1)

@@ -42,7 +42,10 @@ public final class CommandCodec {
     CommandEnvelope.Builder b = CommandEnvelope.newBuilder();
     if (command instanceof Command.RegisterCoreapp c) {
       b.setRegisterCoreapp(
-          RegisterCoreappCmd.newBuilder().setCoreappId(c.coreappId()).setAddress(c.address()));
+          RegisterCoreappCmd.newBuilder()
+              .setCoreappId(c.coreappId())
+              .setIncarnation(c.incarnation())
+              .setAddress(c.address()));
     } else if (command instanceof Command.SetShardCount c) {
       b.setSetShardCount(SetShardCountCmd.newBuilder().setShardCount(c.shardCount()));
     } else if (command instanceof Command.AssignPrimary c) {
@@ -54,6 +57,7 @@ public final class CommandCodec {
       b.setConfirmRelease(
           ConfirmReleaseCmd.newBuilder()
               .setCoreappId(c.coreappId())
+              .setIncarnation(c.incarnation())
               .setEpoch(c.epoch())
               .setLeaving(c.leaving())
               .addAllThenAssign(c.thenAssign().stream().map(CommandCodec::assignProto).toList()));
@@ -110,7 +114,9 @@ public final class CommandCodec {
     return switch (e.getCommandCase()) {
       case REGISTER_COREAPP ->
           new Command.RegisterCoreapp(
-              e.getRegisterCoreapp().getCoreappId(), e.getRegisterCoreapp().getAddress());
+              e.getRegisterCoreapp().getCoreappId(),
+              e.getRegisterCoreapp().getIncarnation(),
+              e.getRegisterCoreapp().getAddress());
       case SET_SHARD_COUNT -> new Command.SetShardCount(e.getSetShardCount().getShardCount());
       case ASSIGN_PRIMARY -> assign(e.getAssignPrimary());
       case REMOVE_PRIMARY ->
@@ -119,6 +125,7 @@ public final class CommandCodec {
       case CONFIRM_RELEASE ->
           new Command.ConfirmRelease(
               e.getConfirmRelease().getCoreappId(),
+              e.getConfirmRelease().getIncarnation(),
               e.getConfirmRelease().getEpoch(),
               e.getConfirmRelease().getLeaving(),
               e.getConfirmRelease().getThenAssignList().stream()
@@ -181,6 +188,7 @@ public final class CommandCodec {
       b.addCoreapps(
           SnapshotCoreapp.newBuilder()
               .setId(c.id())
+              .setIncarnation(c.incarnation())
               .setAddress(c.address())
               .setDrained(c.drained()));
     }
@@ -188,6 +196,7 @@ public final class CommandCodec {
       b.addRevocations(
           SnapshotRevocation.newBuilder()
               .setCoreappId(r.coreappId())
+              .setIncarnation(r.incarnation())
               .setShard(r.shard())
               .setShardCount(r.shardCount())
               .setEpoch(r.epoch()));
@@ -228,12 +237,14 @@ public final class CommandCodec {
     }
     TreeMap<String, Coreapp> coreapps = new TreeMap<>();
     for (SnapshotCoreapp c : p.getCoreappsList()) {
-      coreapps.put(c.getId(), new Coreapp(c.getId(), c.getAddress(), c.getDrained()));
+      coreapps.put(
+          c.getId(), new Coreapp(c.getId(), c.getIncarnation(), c.getAddress(), c.getDrained()));
     }
     List<Revocation> revocations = new ArrayList<>();
     for (SnapshotRevocation r : p.getRevocationsList()) {
       revocations.add(
-          new Revocation(r.getCoreappId(), r.getShard(), r.getShardCount(), r.getEpoch()));
+          new Revocation(
+              r.getCoreappId(), r.getIncarnation(), r.getShard(), r.getShardCount(), r.getEpoch()));
     }
     TreeMap<Integer, String> moves = new TreeMap<>();
     p.getMovesList().forEach(m -> moves.put(m.getShard(), m.getCoreappId()));

@@ -8,6 +8,7 @@ import io.multiconnect.common.lease.Revocation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -29,19 +30,22 @@ class ClusterStateTest {
     List<Command> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       String id = "c" + r.nextInt(6);
+      String incarnation = "i" + r.nextInt(2);
       out.add(
           switch (r.nextInt(10)) {
-            case 0 -> new Command.RegisterCoreapp(id, "127.0.0.1:" + (7000 + r.nextInt(6)));
+            case 0 ->
+                new Command.RegisterCoreapp(id, incarnation, "127.0.0.1:" + (7000 + r.nextInt(6)));
             case 1 -> new Command.SetShardCount(counts[r.nextInt(counts.length)]);
             case 2 -> new Command.AssignPrimary(r.nextInt(8), id, r.nextInt(4));
             case 3 -> new Command.RemovePrimary(r.nextInt(8), r.nextInt(4));
-            case 4 -> new Command.ConfirmRelease(id, r.nextInt(6), r.nextBoolean());
+            case 4 -> new Command.ConfirmRelease(id, incarnation, r.nextInt(6), r.nextBoolean());
             case 5 -> new Command.ExpireRevocation(id, r.nextInt(6));
             case 6 -> new Command.MovePrimary(r.nextInt(8), id, r.nextInt(4));
             case 7 -> new Command.SetDrained(id, r.nextBoolean());
             case 8 ->
                 new Command.ConfirmRelease(
                     id,
+                    incarnation,
                     r.nextInt(6),
                     r.nextBoolean(),
                     List.of(new Command.AssignPrimary(r.nextInt(8), "c" + r.nextInt(6), 0)));
@@ -104,8 +108,8 @@ class ClusterStateTest {
   private static ClusterState movedFromAToB() {
     return applyAll(
         List.of(
-            new Command.RegisterCoreapp("a", "127.0.0.1:7001"),
-            new Command.RegisterCoreapp("b", "127.0.0.1:7002"),
+            new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"),
+            new Command.RegisterCoreapp("b", "b-1", "127.0.0.1:7002"),
             new Command.AssignPrimary(0, "a", 0),
             new Command.MovePrimary(0, "b", 1)));
   }
@@ -116,7 +120,7 @@ class ClusterStateTest {
         movedFromAToB()
             .apply(
                 new Command.ConfirmRelease(
-                    "a", 1, false, List.of(new Command.AssignPrimary(0, "b", 0))),
+                    "a", "a-1", 1, false, List.of(new Command.AssignPrimary(0, "b", 0))),
                 5);
     assertEquals(5, s.version());
     assertEquals(new Assignment(0, "b", 2), s.assignments().get(0));
@@ -129,7 +133,7 @@ class ClusterStateTest {
     ClusterState s =
         moved.apply(
             new Command.ConfirmRelease(
-                "a", 7, false, List.of(new Command.AssignPrimary(0, "b", 0))),
+                "a", "a-1", 7, false, List.of(new Command.AssignPrimary(0, "b", 0))),
             5);
     assertEquals(moved.revocations(), s.revocations(), "epoch 7 is not a's: nothing released");
     assertTrue(s.assignments().isEmpty(), "shard 0 still overlaps a's pending revocation");
@@ -139,14 +143,66 @@ class ClusterStateTest {
   void aReleaseMayOnlyCarryAssignmentsOfShardsWithoutPrimary() {
     ClusterState moved = movedFromAToB();
     Command.ConfirmRelease replacing =
-        new Command.ConfirmRelease("a", 1, false, List.of(new Command.AssignPrimary(0, "b", 1)));
+        new Command.ConfirmRelease(
+            "a", "a-1", 1, false, List.of(new Command.AssignPrimary(0, "b", 1)));
     assertEquals("then_assign", moved.validate(replacing).orElseThrow().field());
     assertEquals(moved.revocations(), moved.apply(replacing, 5).revocations());
   }
 
+  /** a (process a-1) is primary of shard 0 with epoch 1; b is registered. */
+  private static ClusterState aPrimary() {
+    return applyAll(
+        List.of(
+            new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"),
+            new Command.RegisterCoreapp("b", "b-1", "127.0.0.1:7002"),
+            new Command.AssignPrimary(0, "a", 0)));
+  }
+
+  @Test
+  void aNewProcessOfACoreappRevokesWhatThePreviousOneHeld() {
+    ClusterState same = aPrimary().apply(new Command.RegisterCoreapp("a", "a-1", "h:2"), 4);
+    assertEquals(new Assignment(0, "a", 1), same.assignments().get(0), "a re-registration");
+
+    ClusterState restarted = aPrimary().apply(new Command.RegisterCoreapp("a", "a-2", "h:2"), 4);
+    assertTrue(restarted.assignments().isEmpty());
+    assertEquals(List.of(new Revocation("a", "a-1", 0, 1, 1)), restarted.revocations());
+    assertEquals("a-2", restarted.coreapps().get("a").incarnation());
+    assertEquals(Optional.of("a-1"), restarted.holderOf("a", 1));
+    assertEquals(
+        "shard",
+        restarted.validate(new Command.AssignPrimary(0, "b", 0)).orElseThrow().field(),
+        "no primary while the old process may still act");
+  }
+
+  @Test
+  void onlyTheProcessThatHeldAnEpochCanReleaseIt() {
+    Command.ConfirmRelease byTheNewProcess = new Command.ConfirmRelease("a", "a-2", 1, false);
+    ClusterState primary = aPrimary();
+    assertEquals("incarnation", primary.validate(byTheNewProcess).orElseThrow().field());
+    assertEquals(primary.assignments(), primary.apply(byTheNewProcess, 4).assignments());
+
+    ClusterState restarted = primary.apply(new Command.RegisterCoreapp("a", "a-2", "h:2"), 4);
+    assertEquals("incarnation", restarted.validate(byTheNewProcess).orElseThrow().field());
+    assertEquals(restarted.revocations(), restarted.apply(byTheNewProcess, 5).revocations());
+    ClusterState released = restarted.apply(new Command.ConfirmRelease("a", "a-1", 1, false), 5);
+    assertTrue(released.revocations().isEmpty(), "the old process released its epoch");
+  }
+
+  @Test
+  void aLeavingReleaseOfTheOldProcessDoesNotDrainTheNewOne() {
+    ClusterState s =
+        aPrimary()
+            .apply(new Command.RegisterCoreapp("a", "a-2", "h:2"), 4)
+            .apply(new Command.ConfirmRelease("a", "a-1", 1, true), 5);
+    assertTrue(s.revocations().isEmpty());
+    assertTrue(!s.coreapps().get("a").drained() && s.isSpare("a"));
+    ClusterState left = s.apply(new Command.ConfirmRelease("a", "a-2", 0, true), 6);
+    assertTrue(left.coreapps().get("a").drained(), "the registered process leaving drains it");
+  }
+
   @Test
   void anInvalidCommandChangesNothingButTheVersion() {
-    ClusterState s = applyAll(List.of(new Command.RegisterCoreapp("a", "127.0.0.1:7001")));
+    ClusterState s = applyAll(List.of(new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001")));
     ClusterState after = s.apply(new Command.AssignPrimary(3, "a", 0), 2);
     assertEquals(2, after.version());
     assertEquals(s.assignments(), after.assignments());
@@ -161,7 +217,11 @@ class ClusterStateTest {
     assertEquals(
         "coreapp_id", s.validate(new Command.AssignPrimary(0, "nobody", 0)).orElseThrow().field());
     assertEquals(
-        "address", s.validate(new Command.RegisterCoreapp("a", "no-port")).orElseThrow().field());
+        "address",
+        s.validate(new Command.RegisterCoreapp("a", "a-1", "no-port")).orElseThrow().field());
+    assertEquals(
+        "incarnation",
+        s.validate(new Command.RegisterCoreapp("a", "", "h:1")).orElseThrow().field());
     assertEquals(
         "unhealthy_interval",
         s.validate(new Command.UpdateSettings(Duration.ofSeconds(1), Duration.ofSeconds(2)))
@@ -176,7 +236,7 @@ class ClusterStateTest {
 
   @Test
   void growingTheShardCountOnlySplitsShards() {
-    Revocation shard1Of2 = new Revocation("a", 1, 2, 7);
+    Revocation shard1Of2 = new Revocation("a", "a-1", 1, 2, 7);
     assertTrue(shard1Of2.overlaps(1, 4));
     assertTrue(shard1Of2.overlaps(3, 4));
     assertTrue(!shard1Of2.overlaps(0, 4));
@@ -189,7 +249,7 @@ class ClusterStateTest {
     ClusterState s =
         applyAll(
             List.of(
-                new Command.RegisterCoreapp("a", "127.0.0.1:7001"),
+                new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"),
                 new Command.AssignPrimary(0, "a", 0),
                 new Command.UpdateSettings(Duration.ofMillis(200), Duration.ofSeconds(4))));
     long decidedOn = s.settingsVersion();

@@ -8,6 +8,7 @@ import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.LeaseRules;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,8 +24,8 @@ class CoordinatorTest {
 
   @BeforeEach
   void registerTwoCoreapps() {
-    apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"));
-    apply(new Command.RegisterCoreapp("b", "127.0.0.1:7002"));
+    apply(new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"));
+    apply(new Command.RegisterCoreapp("b", "b-1", "127.0.0.1:7002"));
     coordinator = new Coordinator(clock, state);
   }
 
@@ -41,7 +42,7 @@ class CoordinatorTest {
 
   private void heard(String... ids) {
     for (String id : ids) {
-      coordinator.heard(id, clock.getAsLong());
+      coordinator.heard(id, id + "-1", clock.getAsLong());
     }
   }
 
@@ -93,7 +94,7 @@ class CoordinatorTest {
   void aShardAboutToMoveGetsNoLease() {
     heard("a", "b");
     applyAll(coordinator.poll(state));
-    assertEquals(LeaseRules.leaseDuration(U), coordinator.answer(state, "a").lease());
+    assertEquals(LeaseRules.leaseDuration(U), coordinator.answer(state, "a", "a-1").lease());
 
     clock.advance(U);
     heard("b");
@@ -101,16 +102,16 @@ class CoordinatorTest {
     assertEquals(1, plan.size());
     // The decision is not applied yet, but a late heartbeat from a must not renew its lease.
     heard("a");
-    assertEquals(Duration.ZERO, coordinator.answer(state, "a").lease());
+    assertEquals(Duration.ZERO, coordinator.answer(state, "a", "a-1").lease());
 
     coordinator.proposalDone(plan.get(0), Coordinator.ProposalOutcome.UNKNOWN);
     assertEquals(
         Duration.ZERO,
-        coordinator.answer(state, "a").lease(),
+        coordinator.answer(state, "a", "a-1").lease(),
         "after a timeout the move may still commit: still no lease");
 
     coordinator.proposalDone(plan.get(0), Coordinator.ProposalOutcome.NOT_LOGGED);
-    assertEquals(LeaseRules.leaseDuration(U), coordinator.answer(state, "a").lease());
+    assertEquals(LeaseRules.leaseDuration(U), coordinator.answer(state, "a", "a-1").lease());
   }
 
   @Test
@@ -118,29 +119,95 @@ class CoordinatorTest {
     heard("a", "b");
     applyAll(coordinator.poll(state));
     coordinator.end();
-    assertEquals(Duration.ZERO, coordinator.answer(state, "a").lease());
+    assertEquals(Duration.ZERO, coordinator.answer(state, "a", "a-1").lease());
     assertEquals(List.of(), coordinator.poll(state));
   }
 
   @Test
   void unknownCoreappIsToldToRegister() {
-    assertTrue(coordinator.answer(state, "zz").unknownCoreapp());
+    assertEquals(
+        HeartbeatDecision.Refusal.UNKNOWN_COREAPP,
+        coordinator.answer(state, "zz", "zz-1").refusal());
+  }
+
+  /**
+   * a (process a-1) releases its epoch on shutdown and the release commits slowly; the restarted
+   * process a-2 heartbeats at once. Nothing may be granted to a-2 on the epoch a-1 gave up, and the
+   * shard goes to b only once a-1's release (or the revocation's expiry) says a-1 stopped.
+   */
+  @Test
+  void aRestartedProcessIsNeverGrantedWhatItsPredecessorHeld() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    long epoch = state.assignments().get(0).epoch();
+    Command.ConfirmRelease slowRelease = coordinator.release(state, "a", "a-1", epoch, true);
+
+    coordinator.heard("a", "a-2", clock.getAsLong());
+    HeartbeatDecision beforeItRegistered = coordinator.answer(state, "a", "a-2");
+    assertEquals(HeartbeatDecision.Refusal.SUPERSEDED, beforeItRegistered.refusal());
+    assertEquals(Duration.ZERO, beforeItRegistered.lease());
+
+    apply(new Command.RegisterCoreapp("a", "a-2", "127.0.0.1:7001"));
+    HeartbeatDecision registered = coordinator.answer(state, "a", "a-2");
+    assertEquals(HeartbeatDecision.Refusal.NONE, registered.refusal());
+    assertEquals(Optional.empty(), registered.primary());
+    assertEquals(Duration.ZERO, registered.lease());
+    assertEquals(List.of(), registered.releaseEpochs(), "a-2 never held epoch " + epoch);
+    assertEquals(List.of(), coordinator.poll(state), "a-1 may still act until it released");
+
+    apply(slowRelease);
+    applyAll(coordinator.poll(state));
+    assertEquals("b", state.assignments().get(0).coreappId());
+    assertEquals(
+        HeartbeatDecision.Refusal.SUPERSEDED, coordinator.answer(state, "a", "a-1").refusal());
+  }
+
+  @Test
+  void aSecondProcessWithALivePrimarysIdGetsNothingAndTheFirstIsToldItWasSuperseded() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    long epoch = state.assignments().get(0).epoch();
+    apply(new Command.RegisterCoreapp("a", "a-2", "127.0.0.1:7009"));
+    HeartbeatDecision first = coordinator.answer(state, "a", "a-1");
+    assertEquals(HeartbeatDecision.Refusal.SUPERSEDED, first.refusal());
+    assertEquals(Duration.ZERO, first.lease());
+    assertEquals(List.of(), first.releaseEpochs(), "a-1 is told to exit, not to release");
+    assertEquals(Duration.ZERO, coordinator.answer(state, "a", "a-2").lease());
+
+    // Only a-1 can confirm it stopped; otherwise the revocation waits out the lease bound.
+    assertEquals(List.of(), coordinator.poll(state));
+    clock.advance(state.leaseBoundInterval());
+    heard("b");
+    assertEquals(List.of(new Command.ExpireRevocation("a", epoch)), coordinator.poll(state));
+  }
+
+  @Test
+  void onlyTheRegisteredProcessKeepsACoreappAlive() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state));
+    long epoch = state.assignments().get(0).epoch();
+    for (int i = 0; i < 10; i++) {
+      clock.advance(U.dividedBy(5));
+      heard("b");
+      coordinator.heard("a", "a-zombie", clock.getAsLong());
+    }
+    assertEquals(List.of(new Command.AssignPrimary(0, "b", epoch)), coordinator.poll(state));
   }
 
   @Test
   void shardCountChangeWaitsForReleaseBeforeReassigning() {
-    apply(new Command.RegisterCoreapp("c", "127.0.0.1:7003"));
+    apply(new Command.RegisterCoreapp("c", "c-1", "127.0.0.1:7003"));
     heard("a", "b", "c");
     applyAll(coordinator.poll(state));
     long oldEpoch = state.assignments().get(0).epoch();
 
     assertTrue(coordinator.checkShardCount(state, 2).isEmpty());
     apply(new Command.SetShardCount(2));
-    assertEquals(List.of(oldEpoch), coordinator.answer(state, "a").releaseEpochs());
+    assertEquals(List.of(oldEpoch), coordinator.answer(state, "a", "a-1").releaseEpochs());
     assertEquals(
         List.of(), coordinator.poll(state), "both new shards overlap the revoked shard 0 of 1");
 
-    apply(new Command.ConfirmRelease("a", oldEpoch, false));
+    apply(new Command.ConfirmRelease("a", "a-1", oldEpoch, false));
     assertEquals(
         List.of(new Command.AssignPrimary(0, "a", 0), new Command.AssignPrimary(1, "b", 0)),
         coordinator.poll(state));
@@ -148,7 +215,7 @@ class CoordinatorTest {
 
   /** Registers a third coreapp c, hears a, b, c, assigns shard 0 (to a); returns its epoch. */
   private long threeHeardAndShard0Assigned() {
-    apply(new Command.RegisterCoreapp("c", "127.0.0.1:7003"));
+    apply(new Command.RegisterCoreapp("c", "c-1", "127.0.0.1:7003"));
     heard("a", "b", "c");
     applyAll(coordinator.poll(state));
     return state.assignments().get(0).epoch();
@@ -161,11 +228,11 @@ class CoordinatorTest {
     assertTrue(coordinator.checkMove(state, move).isEmpty());
     apply(move);
 
-    assertEquals(List.of(epoch), coordinator.answer(state, "a").releaseEpochs());
+    assertEquals(List.of(epoch), coordinator.answer(state, "a", "a-1").releaseEpochs());
     assertEquals(
-        Duration.ZERO, coordinator.answer(state, "a").lease(), "no lease on a moved shard");
+        Duration.ZERO, coordinator.answer(state, "a", "a-1").lease(), "no lease on a moved shard");
     assertEquals(List.of(), coordinator.poll(state), "a has not released yet");
-    apply(new Command.ConfirmRelease("a", epoch, false));
+    apply(new Command.ConfirmRelease("a", "a-1", epoch, false));
     assertEquals(
         List.of(new Command.AssignPrimary(0, "c", 0)),
         coordinator.poll(state),
@@ -179,7 +246,7 @@ class CoordinatorTest {
     long epoch = threeHeardAndShard0Assigned();
     apply(new Command.MovePrimary(0, "c", epoch));
 
-    Command.ConfirmRelease release = coordinator.release(state, "a", epoch, false);
+    Command.ConfirmRelease release = coordinator.release(state, "a", "a-1", epoch, false);
     assertEquals(List.of(new Command.AssignPrimary(0, "c", 0)), release.thenAssign());
     apply(release);
     assertEquals(new Assignment(0, "c", epoch + 1), state.assignments().get(0));
@@ -187,7 +254,7 @@ class CoordinatorTest {
     assertEquals(List.of(), coordinator.poll(state), "nothing left for the next planning round");
     assertEquals(
         List.of(),
-        coordinator.release(state, "a", epoch, false).thenAssign(),
+        coordinator.release(state, "a", "a-1", epoch, false).thenAssign(),
         "a resent release frees nothing, so it assigns nothing");
   }
 
@@ -197,13 +264,13 @@ class CoordinatorTest {
     heard("a", "b");
     applyAll(coordinator.poll(state));
     long epochA = state.assignments().get(0).epoch();
-    apply(new Command.RegisterCoreapp("c", "127.0.0.1:7003"));
-    apply(new Command.RegisterCoreapp("d", "127.0.0.1:7004"));
+    apply(new Command.RegisterCoreapp("c", "c-1", "127.0.0.1:7003"));
+    apply(new Command.RegisterCoreapp("d", "d-1", "127.0.0.1:7004"));
     apply(new Command.SetDrained("a", true));
     clock.advance(U);
     heard("a", "c", "d"); // b, primary of shard 1, is now dead
 
-    Command.ConfirmRelease release = coordinator.release(state, "a", epochA, false);
+    Command.ConfirmRelease release = coordinator.release(state, "a", "a-1", epochA, false);
     assertEquals(
         List.of(new Command.AssignPrimary(0, "d", 0)),
         release.thenAssign(),
@@ -213,8 +280,8 @@ class CoordinatorTest {
 
     coordinator.end();
     assertEquals(
-        new Command.ConfirmRelease("a", epochA, false),
-        coordinator.release(state, "a", epochA, false));
+        new Command.ConfirmRelease("a", "a-1", epochA, false),
+        coordinator.release(state, "a", "a-1", epochA, false));
   }
 
   @Test
@@ -224,7 +291,7 @@ class CoordinatorTest {
     apply(new Command.SetShardCount(2));
     assertTrue(state.moves().isEmpty(), "a shard-count change cancels moves");
 
-    apply(new Command.ConfirmRelease("a", epoch, false));
+    apply(new Command.ConfirmRelease("a", "a-1", epoch, false));
     apply(new Command.MovePrimary(1, "a", 0));
     assertEquals(
         List.of(new Command.AssignPrimary(0, "b", 0), new Command.AssignPrimary(1, "a", 0)),
@@ -233,7 +300,7 @@ class CoordinatorTest {
 
   @Test
   void refusesMovesToUnknownBusyOrSilentCoreapps() {
-    apply(new Command.RegisterCoreapp("c", "127.0.0.1:7003"));
+    apply(new Command.RegisterCoreapp("c", "c-1", "127.0.0.1:7003"));
     heard("a", "b");
     applyAll(coordinator.poll(state));
     long epoch = state.assignments().get(0).epoch();
@@ -264,8 +331,8 @@ class CoordinatorTest {
     applyAll(coordinator.poll(state));
     long epoch = state.assignments().get(0).epoch();
     apply(new Command.SetDrained("a", true));
-    assertEquals(List.of(epoch), coordinator.answer(state, "a").releaseEpochs());
-    apply(new Command.ConfirmRelease("a", epoch, false));
+    assertEquals(List.of(epoch), coordinator.answer(state, "a", "a-1").releaseEpochs());
+    apply(new Command.ConfirmRelease("a", "a-1", epoch, false));
     assertEquals(List.of(new Command.AssignPrimary(0, "b", 0)), coordinator.poll(state));
     applyAll(coordinator.poll(state));
 
@@ -284,10 +351,10 @@ class CoordinatorTest {
     heard("a", "b");
     applyAll(coordinator.poll(state));
     long epoch = state.assignments().get(0).epoch();
-    apply(new Command.ConfirmRelease("a", epoch, true));
+    apply(new Command.ConfirmRelease("a", "a-1", epoch, true));
     assertEquals(List.of(new Command.AssignPrimary(0, "b", 0)), coordinator.poll(state));
     assertTrue(state.coreapps().get("a").drained());
-    apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"));
+    apply(new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"));
     assertTrue(state.isSpare("a"));
   }
 
@@ -355,7 +422,8 @@ class CoordinatorTest {
     clock.advance(Duration.ofMillis(4900));
     heard("a", "b");
     assertEquals(
-        LeaseRules.leaseDuration(Duration.ofSeconds(4)), coordinator.answer(state, "a").lease());
+        LeaseRules.leaseDuration(Duration.ofSeconds(4)),
+        coordinator.answer(state, "a", "a-1").lease());
     apply(new Command.UpdateSettings(Duration.ofMillis(200), Duration.ofSeconds(1)));
     long second = clock.getAsLong();
 

@@ -2,7 +2,7 @@ package io.multiconnect.master.core;
 
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.CoreappLease;
-import io.multiconnect.common.lease.Revocation;
+import io.multiconnect.common.shard.Sharding;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -91,7 +91,9 @@ final class LeaseSimulation {
     /** Leases last 6/5 of {@code unhealthy_interval} instead of the rules' fraction of it. */
     LONGER_LEASE,
     /** An operator's move assigns the target at once instead of revoking the primary first. */
-    MOVE_WITHOUT_REVOCATION
+    MOVE_WITHOUT_REVOCATION,
+    /** Every process of a coreapp id registers with the same incarnation (leases per id). */
+    SHARED_INCARNATION
   }
 
   record Result(
@@ -120,6 +122,10 @@ final class LeaseSimulation {
 
   private final List<Master> masters = new ArrayList<>();
   private final List<Coreapp> coreapps = new ArrayList<>();
+
+  /** Second processes started with an existing id in this run. */
+  private int twins;
+
   private Optional<String> violation = Optional.empty();
   private long leaseSamples;
 
@@ -165,9 +171,11 @@ final class LeaseSimulation {
     }
   }
 
+  /** One coreapp process; a restart makes it a new process (a new incarnation) of the same id. */
   private final class Coreapp extends Node {
     final String id;
     CoreappLease lease = new CoreappLease();
+    String incarnation;
     boolean up = true;
     boolean paused;
     int preferredMaster;
@@ -175,7 +183,28 @@ final class LeaseSimulation {
 
     Coreapp(String id) {
       this.id = id;
+      this.incarnation = newIncarnation(id);
     }
+
+    /** Its Register committed: it heartbeats from then on (the real Register call returns then). */
+    boolean registered() {
+      var known = committed().coreapps().get(id);
+      return known != null && known.incarnation().equals(incarnation);
+    }
+
+    /** The process restarts: it remembers nothing and registers as a new incarnation. */
+    void restart() {
+      lease = new CoreappLease();
+      incarnation = newIncarnation(id);
+      heldWhilePaused.clear();
+      up = true;
+    }
+  }
+
+  private int incarnations;
+
+  private String newIncarnation(String id) {
+    return cfg.breakage() == Breakage.SHARED_INCARNATION ? id : id + "-" + ++incarnations;
   }
 
   Result run() {
@@ -186,7 +215,7 @@ final class LeaseSimulation {
     for (int i = 0; i < cfg.coreapps(); i++) {
       Coreapp c = new Coreapp("c" + i);
       coreapps.add(c);
-      commit(new Command.RegisterCoreapp(c.id, "127.0.0.1:" + (7000 + i)));
+      commit(new Command.RegisterCoreapp(c.id, c.incarnation, "127.0.0.1:" + (7000 + i)));
       at(random.nextInt(100) * 1_000_000L, () -> heartbeatLoop(c));
     }
     elect(0);
@@ -422,19 +451,39 @@ final class LeaseSimulation {
   // ---------------------------------------------------------------- coreapps
 
   private void heartbeatLoop(Coreapp c) {
-    if (c.up && !c.paused) {
+    if (c.up && !c.paused && !c.registered()) {
+      Master m = masters.get(c.preferredMaster);
+      Command register = new Command.RegisterCoreapp(c.id, c.incarnation, "127.0.0.1:7000");
+      send(c.id, "m" + m.id, () -> masterRegisters(m, c, register, false));
+    } else if (c.up && !c.paused) {
       long seq = c.lease.beforeSend(c.local());
       Master m = masters.get(c.preferredMaster);
-      CoreappLease leaseAtSend = c.lease;
-      send(c.id, "m" + m.id, () -> masterReceives(m, c, seq, leaseAtSend, false));
+      Heartbeat hb = new Heartbeat(c, c.incarnation, c.lease, seq);
+      send(c.id, "m" + m.id, () -> masterReceives(m, hb, false));
     }
     Duration h = committed().settings().heartbeatInterval();
     after(c.realDelay(h), () -> heartbeatLoop(c));
   }
 
-  private void masterReceives(Master m, Coreapp c, long seq, CoreappLease lease, boolean relayed) {
+  /** A master proposes a registration, or relays it once to the leader it knows. */
+  private void masterRegisters(Master m, Coreapp c, Command register, boolean relayed) {
+    if (m.believesLeader && leader == m.id) {
+      propose(m, List.of(register));
+    } else if (!relayed && leader >= 0) {
+      Master target = masters.get(leader);
+      send("m" + m.id, "m" + target.id, () -> masterRegisters(target, c, register, true));
+    } else {
+      c.preferredMaster = random.nextInt(cfg.masters());
+    }
+  }
+
+  /** A heartbeat as sent: by which process, with which lease object (gone after a restart). */
+  private record Heartbeat(Coreapp sender, String incarnation, CoreappLease lease, long seq) {}
+
+  private void masterReceives(Master m, Heartbeat hb, boolean relayed) {
+    Coreapp c = hb.sender();
     if (m.believesLeader) {
-      m.coordinator.heard(c.id, m.coordinatorTime());
+      m.coordinator.heard(c.id, hb.incarnation(), m.coordinatorTime());
       long receivedTerm = term;
       // Leadership is confirmed (ReadIndex) at a moment after receipt, then the answer is computed.
       after(
@@ -443,12 +492,12 @@ final class LeaseSimulation {
             if (leader != m.id || term != receivedTerm || !m.believesLeader) {
               return;
             }
-            HeartbeatDecision d = broken(m.coordinator.answer(m.applied, c.id));
-            send("m" + m.id, c.id, () -> coreappReceives(c, lease, seq, d));
+            HeartbeatDecision d = broken(m.coordinator.answer(m.applied, c.id, hb.incarnation()));
+            send("m" + m.id, c.id, () -> coreappReceives(c, hb.lease(), hb.seq(), d));
           });
     } else if (!relayed && leader >= 0) {
       Master target = masters.get(leader);
-      send("m" + m.id, "m" + target.id, () -> masterReceives(target, c, seq, lease, true));
+      send("m" + m.id, "m" + target.id, () -> masterReceives(target, hb, true));
     } else {
       c.preferredMaster = random.nextInt(cfg.masters());
     }
@@ -459,8 +508,7 @@ final class LeaseSimulation {
       return d;
     }
     Duration longer = d.state().settings().unhealthyInterval().multipliedBy(6).dividedBy(5);
-    return new HeartbeatDecision(
-        d.unknownCoreapp(), d.primary(), longer, d.releaseEpochs(), d.state());
+    return new HeartbeatDecision(d.refusal(), d.primary(), longer, d.releaseEpochs(), d.state());
   }
 
   private void coreappReceives(Coreapp c, CoreappLease lease, long seq, HeartbeatDecision d) {
@@ -471,18 +519,28 @@ final class LeaseSimulation {
       c.heldWhilePaused.add(() -> coreappReceives(c, lease, seq, d));
       return;
     }
+    if (d.refusal() == HeartbeatDecision.Refusal.SUPERSEDED) {
+      c.up = false; // another process registered under its id: this one stops and exits
+      return;
+    }
     List<Long> release = c.lease.onAnswer(seq, d.primary(), d.lease(), d.releaseEpochs());
     for (long epoch : release) {
-      Master m = masters.get(c.preferredMaster);
-      send(
-          c.id,
-          "m" + m.id,
-          () -> {
-            if (m.believesLeader && leader == m.id) {
-              propose(m, List.of(m.coordinator.release(m.applied, c.id, epoch, false)));
-            }
-          });
+      sendRelease(c, epoch, false);
     }
+  }
+
+  private void sendRelease(Coreapp c, long epoch, boolean leaving) {
+    Master m = masters.get(c.preferredMaster);
+    String incarnation = c.incarnation;
+    send(
+        c.id,
+        "m" + m.id,
+        () -> {
+          if (m.believesLeader && leader == m.id) {
+            propose(
+                m, List.of(m.coordinator.release(m.applied, c.id, incarnation, epoch, leaving)));
+          }
+        });
   }
 
   // ---------------------------------------------------------------- faults and admin
@@ -491,7 +549,7 @@ final class LeaseSimulation {
     long end = cfg.length().toNanos();
     long u = cfg.unhealthyInterval().toNanos();
     for (long t = u; t < end; t += (long) (u * (0.3 + random.nextDouble()))) {
-      int kind = random.nextInt(10);
+      int kind = random.nextInt(12);
       at(t, () -> fault(kind));
     }
   }
@@ -506,8 +564,7 @@ final class LeaseSimulation {
         after(
             (long) (u * (0.5 + 3 * random.nextDouble())),
             () -> {
-              c.lease = new CoreappLease(); // a restarted process remembers nothing
-              c.up = true;
+              c.restart(); // a restarted process remembers nothing
             });
       }
       case 2 -> {
@@ -556,6 +613,24 @@ final class LeaseSimulation {
         adminWrite(new Command.SetDrained(c.id, known == null || !known.drained()));
       }
       case 8 -> settingsChurn();
+      case 9 -> {
+        // A graceful restart: the process stops acting, sends its release (which may commit slowly)
+        // and starts again at once, heartbeating as a new process of the same id.
+        if (c.up && !c.paused) {
+          c.lease.relinquish().ifPresent(epoch -> sendRelease(c, epoch, true));
+          c.restart();
+        }
+      }
+      case 10 -> {
+        // A second process is started with a live coreapp's id (a zombie, a misconfiguration).
+        if (twins < 2) {
+          twins++;
+          Coreapp twin = new Coreapp(c.id);
+          twin.preferredMaster = random.nextInt(cfg.masters());
+          coreapps.add(twin);
+          heartbeatLoop(twin);
+        }
+      }
       default -> {
         // A master-to-master partition: the leader loses one follower for a while.
         if (leader >= 0) {
@@ -631,18 +706,17 @@ final class LeaseSimulation {
         Assignment b = held.get(j);
         int countA = shardCountByEpoch.get(a.epoch());
         int countB = shardCountByEpoch.get(b.epoch());
-        if (new Revocation(a.coreappId(), a.shard(), countA, a.epoch())
-            .overlaps(b.shard(), countB)) {
+        if (Sharding.shareRecipients(a.shard(), countA, b.shard(), countB)) {
           violation =
               Optional.of(
                   String.format(
                       "at %.3f s: %s holds shard %d/%d epoch %d while %s holds shard %d/%d epoch %d",
                       now / 1e9,
-                      acting.get(i).id,
+                      acting.get(i).incarnation,
                       a.shard(),
                       countA,
                       a.epoch(),
-                      acting.get(j).id,
+                      acting.get(j).incarnation,
                       b.shard(),
                       countB,
                       b.epoch()));

@@ -60,9 +60,9 @@ class LeaseSimulationTest {
   }
 
   /**
-   * Searches seeds until one finds a violation. Most breakages show within a few dozen seeds; a
-   * leader that stops withholding needs an old primary to come back exactly while a slow failover
-   * commits, which the first 3000 seeds do (seed 1330 at the time of writing).
+   * Searches seeds until one finds a violation. Most breakages show within a few seeds; a leader
+   * that stops withholding needs an old primary to come back exactly while a slow failover commits,
+   * which may take a thousand.
    */
   private static void assertFindsViolations(LeaseSimulation.Config broken) {
     for (long seed = 0; seed < 3000; seed++) {

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 class LeaderFeedTest {
   private static final ClusterState V1 =
       ClusterState.INITIAL
-          .apply(new Command.RegisterCoreapp("c1", "h1:1"), 1)
-          .apply(new Command.RegisterCoreapp("c2", "h2:1"), 1);
+          .apply(new Command.RegisterCoreapp("c1", "c1-1", "h1:1"), 1)
+          .apply(new Command.RegisterCoreapp("c2", "c2-1", "h2:1"), 1);
   private static final ClusterState V2 = V1.apply(new Command.AssignPrimary(0, "c1", 0), 2);
   private static final ClusterState V3 = settings(V2, 300, 3);
   private static final ClusterState V4 = settings(V3, 400, 4);

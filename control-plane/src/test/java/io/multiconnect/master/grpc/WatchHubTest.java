@@ -21,8 +21,8 @@ class WatchHubTest {
   /** Version 1: c1 and c2 known; 2: shard 0 to c1; 3: shard 0 to c2 (after c1's epoch). */
   private static final ClusterState V1 =
       ClusterState.INITIAL
-          .apply(new Command.RegisterCoreapp("c1", "h1:1"), 1)
-          .apply(new Command.RegisterCoreapp("c2", "h2:1"), 1);
+          .apply(new Command.RegisterCoreapp("c1", "c1-1", "h1:1"), 1)
+          .apply(new Command.RegisterCoreapp("c2", "c2-1", "h2:1"), 1);
 
   private static final ClusterState V2 = V1.apply(new Command.AssignPrimary(0, "c1", 0), 2);
   private static final ClusterState V3 =

@@ -75,8 +75,8 @@ class MirrorWriterTest {
 
   @Test
   void aStaleLeadersLateWriteChangesNothing() throws Exception {
-    Command a = new Command.RegisterCoreapp("a", "127.0.0.1:7001");
-    Command b = new Command.RegisterCoreapp("b", "127.0.0.1:7002");
+    Command a = new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001");
+    Command b = new Command.RegisterCoreapp("b", "b-1", "127.0.0.1:7002");
     // The current leader's state: b holds shard 0 at epoch 2, index 104.
     ClusterState current =
         state(

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** Every entry moves the state to its index, whatever it holds; none stops a master. */
 class ApplyEntryTest {
   private final ClusterState before =
-      ClusterState.INITIAL.apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"), 1);
+      ClusterState.INITIAL.apply(new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"), 1);
 
   private static byte[] entry(Command c, long proposerTerm) {
     return CommandCodec.encode(c).toBuilder().setProposerTerm(proposerTerm).build().toByteArray();

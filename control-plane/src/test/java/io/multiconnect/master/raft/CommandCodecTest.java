@@ -21,6 +21,7 @@ class CommandCodecTest {
     Command.ConfirmRelease release =
         new Command.ConfirmRelease(
             "a",
+            "a-1",
             7,
             true,
             List.of(new Command.AssignPrimary(0, "b", 0), new Command.AssignPrimary(3, "c", 0)));
@@ -35,7 +36,7 @@ class CommandCodecTest {
     assertEquals(new Command.SettleSettings(9), throughTheLog(new Command.SettleSettings(9)));
     ClusterState s =
         ClusterState.INITIAL
-            .apply(new Command.RegisterCoreapp("a", "127.0.0.1:7001"), 1)
+            .apply(new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"), 1)
             .apply(new Command.AssignPrimary(0, "a", 0), 2)
             .apply(new Command.UpdateSettings(Duration.ofMillis(200), Duration.ofSeconds(1)), 3);
     ClusterState restored =

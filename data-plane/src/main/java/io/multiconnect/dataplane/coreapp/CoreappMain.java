@@ -8,9 +8,13 @@ import io.multiconnect.dataplane.NodeSettings;
  * Starts one coreapp: {@code CoreappMain [--config FILE]}, settings from the file and the
  * environment (which wins): {@code MC_COREAPP_ID}, {@code MC_COREAPP_ADDRESS} (host:port to listen
  * on), {@code MC_MASTERS} (comma-separated master API addresses), {@code MC_UPSTREAM}. On SIGTERM
- * it releases its shard before exiting.
+ * it releases its shard before exiting; when another process registers with its id, it stops acting
+ * and exits with status 3.
  */
 public final class CoreappMain {
+  /** The exit status of a process another one with the same coreapp id replaced. */
+  static final int SUPERSEDED_EXIT = 3;
+
   private CoreappMain() {}
 
   public static void main(String[] args) throws Exception {
@@ -24,6 +28,8 @@ public final class CoreappMain {
     }
     CoreappNode node =
         new CoreappNode(config, ClockControl.fromEnvironment(System.getenv())).start();
+    // Another process took this id over: this one stopped acting; exit so a supervisor notices.
+    node.superseded().thenRunAsync(() -> System.exit(SUPERSEDED_EXIT));
     Shutdown.closeOnSignal(node);
   }
 }

@@ -23,10 +23,13 @@ import io.multiconnect.proto.v1.SendMessagesRequest;
 import io.multiconnect.proto.v1.SendMessagesResponse;
 import io.multiconnect.proto.v1.SendResult;
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +54,14 @@ public final class CoreappNode implements AutoCloseable {
   /** Deadline of one heartbeat, release or upstream close. */
   static final Duration CALL_DEADLINE = Duration.ofSeconds(1);
 
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private final CoreappConfig config;
+
+  /** This process: a random nonce drawn at start, so the masters tell it from any other. */
+  private final String incarnation = newIncarnation();
+
+  private final CompletableFuture<Void> superseded = new CompletableFuture<>();
   private final NodeClock clock;
   private final ScheduledExecutorService loop;
   private final LeaseDecisions lease;
@@ -79,7 +89,7 @@ public final class CoreappNode implements AutoCloseable {
     this.clock = clock;
     this.journal =
         config.leaseJournal().isPresent()
-            ? Optional.of(new LeaseJournal(config.id(), config.leaseJournal().get()))
+            ? Optional.of(new LeaseJournal(config.id(), incarnation, config.leaseJournal().get()))
             : Optional.empty();
     this.loop =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coreapp-" + config.id()));
@@ -88,6 +98,7 @@ public final class CoreappNode implements AutoCloseable {
     this.upstream =
         new UpstreamSession(
             config.id(),
+            incarnation,
             upstreamChannel,
             clock,
             loop,
@@ -104,7 +115,8 @@ public final class CoreappNode implements AutoCloseable {
                 masters.resendReleases();
               }
             });
-    this.masters = new MasterLink(config, loop, clock, CALL_DEADLINE, upstream::quietAtNanos);
+    this.masters =
+        new MasterLink(config, incarnation, loop, clock, CALL_DEADLINE, upstream::quietAtNanos);
     // A change to the shard map may concern this coreapp (its shard revoked, or a shard given to
     // it): heartbeat at once instead of at the next interval, so moves take milliseconds.
     this.shardMap =
@@ -147,6 +159,25 @@ public final class CoreappNode implements AutoCloseable {
     return config.id();
   }
 
+  /** This process's incarnation. */
+  public String incarnation() {
+    return incarnation;
+  }
+
+  /**
+   * Completes when another process registered under this coreapp's id after this one: this one has
+   * then stopped acting and released what it held, and its owner should exit.
+   */
+  public CompletableFuture<Void> superseded() {
+    return superseded;
+  }
+
+  private static String newIncarnation() {
+    byte[] nonce = new byte[8];
+    RANDOM.nextBytes(nonce);
+    return HexFormat.of().formatHex(nonce);
+  }
+
   /** The assignment this coreapp may act on right now, if any. */
   public Optional<Assignment> activeAssignment() {
     Acting a = acting;
@@ -177,6 +208,7 @@ public final class CoreappNode implements AutoCloseable {
     HeartbeatRequest request =
         HeartbeatRequest.newBuilder()
             .setCoreappId(config.id())
+            .setIncarnation(incarnation)
             .setSequence(lease.beforeHeartbeat(clock.nanoTime()))
             .build();
     masters.heartbeat(request, this::onAnswer);
@@ -187,8 +219,18 @@ public final class CoreappNode implements AutoCloseable {
       return;
     }
     heartbeatIntervalMs = Math.max(10, r.getSettings().getHeartbeatIntervalMs());
-    if (r.getUnknownCoreapp()) {
-      masters.register();
+    if (r.getSuperseded() && masters.registered()) {
+      LOG.error(
+          "coreapp {}: another process registered under this id after this one (process {}):"
+              + " this process stops acting, releases what it held and exits",
+          config.id(),
+          incarnation);
+      releaseForShutdown();
+      superseded.complete(null);
+      return;
+    }
+    if (r.getUnknownCoreapp() || r.getSuperseded()) {
+      masters.register(); // not registered yet, or the masters lost this process's registration
       return;
     }
     Optional<Assignment> primary =

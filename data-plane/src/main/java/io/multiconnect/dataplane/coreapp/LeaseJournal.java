@@ -19,12 +19,14 @@ import org.slf4j.LoggerFactory;
  * a later {@code until} follows; when the coreapp stops acting before its lease runs out (revoked,
  * released, session lost), a last line with {@code "value":"closed"} gives the moment it stopped.
  * Each line is written through at once, so a coreapp killed with SIGKILL leaves every claim it
- * made: its real interval ends no later than the last {@code until} it wrote.
+ * made: its real interval ends no later than the last {@code until} it wrote. {@code process} names
+ * the coreapp and its incarnation, so the checkers tell two processes with one id apart.
  */
 final class LeaseJournal {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseJournal.class);
 
   private final String coreappId;
+  private final String process;
   private final Writer out;
   private long epoch; // 0: not acting
   private int shard;
@@ -32,8 +34,9 @@ final class LeaseJournal {
   private long since;
   private long until;
 
-  LeaseJournal(String coreappId, Path file) throws IOException {
+  LeaseJournal(String coreappId, String incarnation, Path file) throws IOException {
     this.coreappId = coreappId;
+    this.process = coreappId + "/" + incarnation;
     this.out =
         Files.newBufferedWriter(
             file,
@@ -74,7 +77,7 @@ final class LeaseJournal {
               "{\"time\":%d,\"type\":\"OK\",\"process\":\"%s\",\"op\":\"lease\",\"node\":\"%s\","
                   + "\"shard\":%d,\"shardCount\":%d,\"epoch\":%d,\"until\":%d%s}%n",
               since,
-              coreappId,
+              process,
               coreappId,
               shard,
               shardCount,

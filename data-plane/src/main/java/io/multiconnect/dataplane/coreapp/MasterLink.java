@@ -32,6 +32,7 @@ final class MasterLink implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MasterLink.class);
 
   private final String coreappId;
+  private final String incarnation;
   private final String address;
   private final List<ManagedChannel> channels;
   private final ScheduledExecutorService loop;
@@ -44,14 +45,18 @@ final class MasterLink implements AutoCloseable {
   private final Map<Long, Long> pendingReleases = new LinkedHashMap<>();
 
   private int current; // index of the master talked to
+  private boolean registering;
+  private boolean registered;
 
   MasterLink(
       CoreappConfig config,
+      String incarnation,
       ScheduledExecutorService loop,
       NodeClock clock,
       Duration callDeadline,
       LongSupplier quietAtNanos) {
     this.coreappId = config.id();
+    this.incarnation = incarnation;
     this.address = config.address();
     this.channels = config.masters().stream().map(Endpoints::channel).toList();
     this.loop = loop;
@@ -70,15 +75,42 @@ final class MasterLink implements AutoCloseable {
     current = (current + 1) % channels.size();
   }
 
-  /** Registers this coreapp (which also undrains a coreapp that left before). */
+  /**
+   * Registers this process (which also undrains a coreapp that left before, and revokes what an
+   * earlier process of this id held); a no-op while a registration is in flight.
+   */
   void register() {
+    if (registering) {
+      return;
+    }
+    registering = true;
     RegisterRequest r =
-        RegisterRequest.newBuilder().setCoreappId(coreappId).setAddress(address).build();
+        RegisterRequest.newBuilder()
+            .setCoreappId(coreappId)
+            .setIncarnation(incarnation)
+            .setAddress(address)
+            .build();
     OnLoop.when(
         master().register(r),
         loop,
-        ok -> LOG.info("coreapp {} registered", coreappId),
-        e -> nextMaster());
+        ok -> {
+          registering = false;
+          registered = true;
+          LOG.info("coreapp {} registered as process {}", coreappId, incarnation);
+        },
+        e -> {
+          registering = false;
+          nextMaster();
+        });
+  }
+
+  /** Whether this process's registration committed (after which only another one replaces it). */
+  boolean registered() {
+    return registered;
+  }
+
+  String incarnation() {
+    return incarnation;
   }
 
   /** Sends {@code request}; its answer goes to {@code onAnswer}. Resends pending releases too. */
@@ -113,7 +145,12 @@ final class MasterLink implements AutoCloseable {
           TimeUnit.NANOSECONDS);
       return;
     }
-    ReleaseRequest r = ReleaseRequest.newBuilder().setCoreappId(coreappId).setEpoch(epoch).build();
+    ReleaseRequest r =
+        ReleaseRequest.newBuilder()
+            .setCoreappId(coreappId)
+            .setIncarnation(incarnation)
+            .setEpoch(epoch)
+            .build();
     OnLoop.when(
         master().release(r),
         loop,
@@ -139,6 +176,7 @@ final class MasterLink implements AutoCloseable {
     ReleaseRequest r =
         ReleaseRequest.newBuilder()
             .setCoreappId(coreappId)
+            .setIncarnation(incarnation)
             .setEpoch(epoch)
             .setLeaving(true)
             .build();

@@ -59,6 +59,7 @@ final class UpstreamSession {
   }
 
   private final String coreappId;
+  private final String incarnation;
   private final ManagedChannel upstream;
   private final NodeClock clock;
   private final Executor loop;
@@ -71,6 +72,7 @@ final class UpstreamSession {
 
   UpstreamSession(
       String coreappId,
+      String incarnation,
       ManagedChannel upstream,
       NodeClock clock,
       Executor loop,
@@ -78,6 +80,7 @@ final class UpstreamSession {
       Duration callDeadline,
       Listener listener) {
     this.coreappId = coreappId;
+    this.incarnation = incarnation;
     this.upstream = upstream;
     this.clock = clock;
     this.loop = loop;
@@ -113,6 +116,7 @@ final class UpstreamSession {
     OpenSessionRequest request =
         OpenSessionRequest.newBuilder()
             .setCoreappId(coreappId)
+            .setIncarnation(incarnation)
             .setShard(a.shard())
             .setShardCount(shardCount)
             .setEpoch(a.epoch())

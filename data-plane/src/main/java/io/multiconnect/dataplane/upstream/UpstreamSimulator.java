@@ -44,11 +44,15 @@ public final class UpstreamSimulator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamSimulator.class);
 
   /**
-   * How long a session's holder may stay silent before its session is closed. Coreapps stop acting
-   * this long before their lease ends ({@code MC_UPSTREAM_SILENCE_MS}), so it must not exceed
-   * theirs.
+   * How long a session's holder may stay silent before the server drops its session. With {@link
+   * #DEFAULT_DROP_SLACK}, the longest a session outlives its holder's last call; coreapps stop
+   * acting at least that long before their lease ends ({@code MC_UPSTREAM_SILENCE_MS}), so the sum
+   * must not exceed theirs.
    */
-  public static final Duration DEFAULT_SILENCE = Duration.ofMillis(400);
+  public static final Duration DEFAULT_SILENCE = Duration.ofMillis(300);
+
+  /** How late after the silence timeout the server may drop a session (it drops lazily). */
+  public static final Duration DEFAULT_DROP_SLACK = Duration.ofMillis(100);
 
   /** How many of the newest log events are kept unless {@code --max-events} says otherwise. */
   public static final int DEFAULT_MAX_EVENTS = 500_000;
@@ -62,11 +66,29 @@ public final class UpstreamSimulator implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("upstream-sweeper"));
 
   public UpstreamSimulator(String host, int port) {
-    this(host, port, DEFAULT_SILENCE, DEFAULT_MAX_EVENTS);
+    this(host, port, DEFAULT_SILENCE, DEFAULT_DROP_SLACK, false, DEFAULT_MAX_EVENTS);
   }
 
-  public UpstreamSimulator(String host, int port, Duration silence, int maxEvents) {
-    this.state = new UpstreamState(Clock.systemUTC(), System::nanoTime, silence, maxEvents);
+  /**
+   * @param silence how long a holder may be silent before its session is dropped
+   * @param dropSlack how much later than that the drop may happen
+   * @param fencing refuse an open with a stale epoch instead of banning (kinder than the real
+   *     server; only to show the difference)
+   * @param maxEvents how many of the newest log events are kept
+   */
+  public UpstreamSimulator(
+      String host, int port, Duration silence, Duration dropSlack, boolean fencing, int maxEvents) {
+    this.state =
+        new UpstreamState(
+            Clock.systemUTC(),
+            System::nanoTime,
+            new UpstreamState.Rules(silence, dropSlack, fencing),
+            maxEvents);
+    if (fencing) {
+      LOG.warn(
+          "upstream simulator fences stale epochs: kinder than the real server, which bans any"
+              + " second live session whatever its epoch; use it only to show the difference");
+    }
     this.server =
         Endpoints.server(host, port)
             // on the transport's threads: every call is answered from memory, without blocking
@@ -114,10 +136,17 @@ public final class UpstreamSimulator implements AutoCloseable {
     @Override
     public void openSession(OpenSessionRequest r, StreamObserver<SessionEvent> out) {
       ServerCallStreamObserver<SessionEvent> call = (ServerCallStreamObserver<SessionEvent>) out;
+      if (r.getCoreappId().isEmpty() || r.getIncarnation().isEmpty()) {
+        call.onError(
+            Status.INVALID_ARGUMENT
+                .withDescription("coreapp_id and incarnation are required")
+                .asRuntimeException());
+        return;
+      }
       Object lock = new Object();
       UpstreamState.OpenResult result =
           state.open(
-              r.getCoreappId(),
+              new UpstreamState.Holder(r.getCoreappId(), r.getIncarnation()),
               r.getShard(),
               r.getShardCount(),
               r.getEpoch(),
@@ -219,28 +248,43 @@ public final class UpstreamSimulator implements AutoCloseable {
   }
 
   /**
-   * {@code UpstreamSimulator [--host H] [--port P] [--silence-ms MS] [--max-events N]}; stops on
-   * SIGTERM.
+   * {@code UpstreamSimulator [--host H] [--port P] [--silence-ms MS] [--drop-slack-ms MS]
+   * [--max-events N] [--fencing]}; stops on SIGTERM.
    */
   public static void main(String[] args) throws Exception {
+    String usage =
+        "usage: upstream [--host H] [--port P] [--silence-ms MS] [--drop-slack-ms MS]"
+            + " [--max-events N] [--fencing]";
     String host = "127.0.0.1";
     int port = 9800;
     Duration silence = DEFAULT_SILENCE;
+    Duration dropSlack = DEFAULT_DROP_SLACK;
+    boolean fencing = false;
     int maxEvents = DEFAULT_MAX_EVENTS;
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      switch (args[i]) {
-        case "--host" -> host = args[i + 1];
-        case "--port" -> port = Integer.parseInt(args[i + 1]);
-        case "--silence-ms" -> silence = Duration.ofMillis(Long.parseLong(args[i + 1]));
-        case "--max-events" -> maxEvents = Integer.parseInt(args[i + 1]);
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--fencing")) {
+        fencing = true;
+        continue;
+      }
+      if (i + 1 >= args.length) {
+        System.err.println(usage);
+        System.exit(2);
+      }
+      String value = args[++i];
+      switch (args[i - 1]) {
+        case "--host" -> host = value;
+        case "--port" -> port = Integer.parseInt(value);
+        case "--silence-ms" -> silence = Duration.ofMillis(Long.parseLong(value));
+        case "--drop-slack-ms" -> dropSlack = Duration.ofMillis(Long.parseLong(value));
+        case "--max-events" -> maxEvents = Integer.parseInt(value);
         default -> {
-          System.err.println(
-              "usage: upstream [--host H] [--port P] [--silence-ms MS] [--max-events N]");
+          System.err.println(usage);
           System.exit(2);
         }
       }
     }
-    UpstreamSimulator sim = new UpstreamSimulator(host, port, silence, maxEvents).start();
+    UpstreamSimulator sim =
+        new UpstreamSimulator(host, port, silence, dropSlack, fencing, maxEvents).start();
     Shutdown.closeOnSignal(sim);
   }
 }

@@ -1,6 +1,5 @@
 package io.multiconnect.dataplane.upstream;
 
-import io.multiconnect.common.lease.Revocation;
 import io.multiconnect.common.shard.Sharding;
 import io.multiconnect.proto.v1.upstream.UpstreamEvent;
 import java.time.Clock;
@@ -17,13 +16,22 @@ import java.util.function.LongSupplier;
 
 /**
  * The upstream simulator's bookkeeping, free of I/O: open sessions, accepted messages, the event
- * log and the ban detector. A ban is recorded whenever a session opens while another coreapp holds
- * an open session covering some of the same recipients (same shard, or overlapping shards across a
- * shard-count change): in the original that gets the account banned.
+ * log and the ban detector. It models the real server, which knows nothing of epochs: a session is
+ * held by one process (a coreapp id and its incarnation, as the real server tells devices apart),
+ * and a ban is recorded whenever a session opens for recipients that another process's live session
+ * covers (same shard, or overlapping shards across a shard-count change), whatever the epochs. The
+ * new session displaces the old one, so the run goes on and every further overlap is counted too. A
+ * process opening a session again replaces its own: no ban.
  *
  * <p>Like a real server dropping a client it no longer hears, it closes a session whose holder sent
- * neither a message nor a keepalive for {@code silence}; a session due to be dropped is dropped
- * before any other is opened, so the outcome never depends on when the sweep ran.
+ * neither a message nor a keepalive for {@code silence}, but lazily: a session stays live until its
+ * holder has been silent for {@code silence + dropSlack}, and a keepalive or send arriving in that
+ * window extends it. A session due to be dropped is dropped before any other is opened, so the
+ * outcome never depends on when the sweep ran.
+ *
+ * <p>With {@code fencing} (an option, to show the difference, never the default) it is kinder than
+ * the real server: an open with an epoch lower than an open overlapping session of another process
+ * is refused instead of banned.
  *
  * <p>Memory is bounded by {@code maxEvents}: the event log keeps the newest events, and a resent
  * message is recognized as a duplicate while its {@code message_accepted} event is among them (the
@@ -34,16 +42,42 @@ import java.util.function.LongSupplier;
  */
 final class UpstreamState {
 
+  /** How the simulated server treats sessions. */
+  record Rules(Duration silence, Duration dropSlack, boolean fencing) {
+    Rules {
+      if (silence.isNegative() || dropSlack.isNegative()) {
+        throw new IllegalArgumentException("silence and drop slack must not be negative");
+      }
+    }
+
+    /** The real server's behaviour: no fencing. */
+    static Rules realServer(Duration silence, Duration dropSlack) {
+      return new Rules(silence, dropSlack, false);
+    }
+
+    long dropAfterNanos() {
+      return silence.plus(dropSlack).toNanos();
+    }
+  }
+
+  /** Who holds a session: a coreapp process. */
+  record Holder(String coreappId, String incarnation) {
+    @Override
+    public String toString() {
+      return coreappId + "/" + incarnation;
+    }
+  }
+
   /** One open session. {@code onDisplaced} tells its holder it was closed by the upstream. */
   record Session(
       String id,
-      String coreappId,
+      Holder holder,
       int shard,
       int shardCount,
       long epoch,
       Consumer<String> onDisplaced) {
     boolean overlaps(int otherShard, int otherCount) {
-      return new Revocation(coreappId, shard, shardCount, epoch).overlaps(otherShard, otherCount);
+      return Sharding.shareRecipients(shard, shardCount, otherShard, otherCount);
     }
   }
 
@@ -65,7 +99,7 @@ final class UpstreamState {
 
   private final Clock clock;
   private final LongSupplier nanos;
-  private final long silenceNanos;
+  private final Rules rules;
   private final Map<String, Session> open = new LinkedHashMap<>();
   private final Map<String, Long> lastHeard = new HashMap<>();
 
@@ -83,50 +117,53 @@ final class UpstreamState {
   /**
    * @param clock wall time for the event log
    * @param nanos monotonic time: event stamps and the silence timeout
-   * @param silence how long a session's holder may stay silent before the session is closed
+   * @param rules the silence timeout, its slack and whether stale epochs are fenced
    * @param maxEvents how many of the newest log events are kept (older ones are dropped)
    */
-  UpstreamState(Clock clock, LongSupplier nanos, Duration silence, int maxEvents) {
+  UpstreamState(Clock clock, LongSupplier nanos, Rules rules, int maxEvents) {
     if (maxEvents < 1) {
       throw new IllegalArgumentException("maxEvents must be at least 1, got " + maxEvents);
     }
     this.clock = clock;
     this.nanos = nanos;
-    this.silenceNanos = silence.toNanos();
+    this.rules = rules;
     this.maxEvents = maxEvents;
   }
 
   synchronized OpenResult open(
-      String coreappId, int shard, int shardCount, long epoch, Consumer<String> onDisplaced) {
+      Holder holder, int shard, int shardCount, long epoch, Consumer<String> onDisplaced) {
     dropSilent();
     if (shardCount < 1 || shard < 0 || shard >= shardCount) {
       return new OpenResult.Refused("shard " + shard + " of " + shardCount + " does not exist");
     }
     List<Session> overlapping =
         open.values().stream().filter(s -> s.overlaps(shard, shardCount)).toList();
-    Optional<Session> newer = overlapping.stream().filter(s -> s.epoch() >= epoch).findFirst();
-    if (newer.isPresent() && !newer.get().coreappId().equals(coreappId)) {
+    Optional<Session> newer =
+        overlapping.stream()
+            .filter(s -> s.epoch() >= epoch && !s.holder().equals(holder))
+            .findFirst();
+    if (rules.fencing() && newer.isPresent()) {
       log(
           "session_refused",
-          coreappId,
+          holder,
           shard,
           shardCount,
           epoch,
-          "stale epoch: " + newer.get().coreappId() + " holds epoch " + newer.get().epoch());
+          "stale epoch: " + newer.get().holder() + " holds epoch " + newer.get().epoch());
       return new OpenResult.Refused(
           "stale epoch " + epoch + ": epoch " + newer.get().epoch() + " is open");
     }
     for (Session s : overlapping) {
-      if (!s.coreappId().equals(coreappId)) {
+      if (!s.holder().equals(holder)) {
         bans++;
         log(
             "ban",
-            coreappId,
+            holder,
             shard,
             shardCount,
             epoch,
-            "overlaps open session of "
-                + s.coreappId()
+            "overlaps the live session of "
+                + s.holder()
                 + " (shard "
                 + s.shard()
                 + "/"
@@ -135,13 +172,13 @@ final class UpstreamState {
                 + s.epoch()
                 + ")");
       }
-      close(s.id(), "displaced by epoch " + epoch);
-      s.onDisplaced().accept("displaced by epoch " + epoch);
+      close(s.id(), "displaced by " + holder + " at epoch " + epoch);
+      s.onDisplaced().accept("displaced by " + holder + " at epoch " + epoch);
     }
     String id = "s" + nextSession++;
-    open.put(id, new Session(id, coreappId, shard, shardCount, epoch, onDisplaced));
+    open.put(id, new Session(id, holder, shard, shardCount, epoch, onDisplaced));
     lastHeard.put(id, nanos.getAsLong());
-    log("session_opened", coreappId, shard, shardCount, epoch, id);
+    log("session_opened", holder, shard, shardCount, epoch, id);
     return new OpenResult.Accepted(id);
   }
 
@@ -150,7 +187,7 @@ final class UpstreamState {
     Session s = open.remove(sessionId);
     lastHeard.remove(sessionId);
     if (s != null) {
-      log("session_closed", s.coreappId(), s.shard(), s.shardCount(), s.epoch(), reason);
+      log("session_closed", s.holder(), s.shard(), s.shardCount(), s.epoch(), reason);
     }
     return s != null;
   }
@@ -166,18 +203,18 @@ final class UpstreamState {
     return true;
   }
 
-  /** Closes every session whose holder has been silent for longer than the timeout. */
+  /** Closes every session whose holder has been silent for longer than the timeout and slack. */
   synchronized void dropSilent() {
     for (String id : List.copyOf(open.keySet())) {
       dropIfSilent(id);
     }
   }
 
-  /** Closes this session if its holder has been silent for longer than the timeout. */
+  /** Closes this session if its holder has been silent for longer than the timeout and slack. */
   private void dropIfSilent(String sessionId) {
     Session s = open.get(sessionId);
     long silent = s == null ? 0 : nanos.getAsLong() - lastHeard.get(sessionId);
-    if (silent > silenceNanos) {
+    if (silent > rules.dropAfterNanos()) {
       String reason = "holder silent for " + silent / 1_000_000 + " ms";
       close(sessionId, reason);
       s.onDisplaced().accept(reason);
@@ -190,7 +227,7 @@ final class UpstreamState {
     if (s == null || s.epoch() != epoch) {
       log(
           "message_refused",
-          s == null ? "" : s.coreappId(),
+          s == null ? new Holder("", "") : s.holder(),
           s == null ? 0 : s.shard(),
           s == null ? 0 : s.shardCount(),
           epoch,
@@ -200,7 +237,7 @@ final class UpstreamState {
     if (Sharding.shardOf(to, s.shardCount()) != s.shard()) {
       log(
           "message_refused",
-          s.coreappId(),
+          s.holder(),
           s.shard(),
           s.shardCount(),
           epoch,
@@ -212,7 +249,7 @@ final class UpstreamState {
     if (existing != null) {
       log(
           "message_duplicate",
-          s.coreappId(),
+          s.holder(),
           s.shard(),
           s.shardCount(),
           epoch,
@@ -225,7 +262,7 @@ final class UpstreamState {
     accepted++;
     log(
         ACCEPTED,
-        s.coreappId(),
+        s.holder(),
         s.shard(),
         s.shardCount(),
         epoch,
@@ -258,13 +295,13 @@ final class UpstreamState {
   }
 
   private void log(
-      String kind, String coreappId, int shard, int shardCount, long epoch, String detail) {
-    log(kind, coreappId, shard, shardCount, epoch, detail, "");
+      String kind, Holder holder, int shard, int shardCount, long epoch, String detail) {
+    log(kind, holder, shard, shardCount, epoch, detail, "");
   }
 
   private void log(
       String kind,
-      String coreappId,
+      Holder holder,
       int shard,
       int shardCount,
       long epoch,
@@ -283,7 +320,8 @@ final class UpstreamState {
             .setAtUnixMs(clock.millis())
             .setAtMonotonicNanos(nanos.getAsLong())
             .setKind(kind)
-            .setCoreappId(coreappId)
+            .setCoreappId(holder.coreappId())
+            .setIncarnation(holder.incarnation())
             .setShard(shard)
             .setShardCount(shardCount)
             .setEpoch(epoch)

@@ -13,7 +13,7 @@ class LeaseJournalTest {
   @Test
   void claimsAreRenewedAndClosedWhereTheCoreappStopped(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("journal.jsonl");
-    LeaseJournal j = new LeaseJournal("c1", file);
+    LeaseJournal j = new LeaseJournal("c1", "9f3a", file);
     j.stopped(5); // not acting: nothing to write
     j.acting(0, 2, 7, 100, 10);
     j.acting(0, 2, 7, 100, 20); // same lease end: no new line
@@ -22,7 +22,7 @@ class LeaseJournalTest {
     j.stopped(400); // after the lease ran out at 300: the claim ends at 300
     List<String> lines = Files.readAllLines(file);
     String prefix =
-        "{\"time\":%d,\"type\":\"OK\",\"process\":\"c1\",\"op\":\"lease\",\"node\":\"c1\",";
+        "{\"time\":%d,\"type\":\"OK\",\"process\":\"c1/9f3a\",\"op\":\"lease\",\"node\":\"c1\",";
     assertEquals(
         List.of(
             String.format(prefix, 10) + "\"shard\":0,\"shardCount\":2,\"epoch\":7,\"until\":100}",

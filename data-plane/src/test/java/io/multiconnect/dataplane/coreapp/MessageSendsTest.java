@@ -127,6 +127,7 @@ class MessageSendsTest {
         .openSession(
             OpenSessionRequest.newBuilder()
                 .setCoreappId("c3")
+                .setIncarnation("test-1")
                 .setShard(0)
                 .setShardCount(SHARDS)
                 .setEpoch(EPOCH)

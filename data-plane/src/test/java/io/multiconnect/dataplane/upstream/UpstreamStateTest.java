@@ -16,13 +16,24 @@ import org.junit.jupiter.api.Test;
 class UpstreamStateTest {
   private static final long MS = 1_000_000;
   private final AtomicLong nanos = new AtomicLong();
-  private final UpstreamState state =
-      new UpstreamState(Clock.systemUTC(), nanos::get, Duration.ofMillis(400), 1000);
+  private static final UpstreamState.Rules NO_SLACK =
+      UpstreamState.Rules.realServer(Duration.ofMillis(400), Duration.ZERO);
+  private UpstreamState state = new UpstreamState(Clock.systemUTC(), nanos::get, NO_SLACK, 1000);
   private final List<String> displaced = new ArrayList<>();
 
+  /** Opens a session for the first process of {@code coreapp}. */
   private UpstreamState.OpenResult open(String coreapp, int shard, int count, long epoch) {
+    return open(process(coreapp), shard, count, epoch);
+  }
+
+  private UpstreamState.OpenResult open(
+      UpstreamState.Holder holder, int shard, int count, long epoch) {
     return state.open(
-        coreapp, shard, count, epoch, reason -> displaced.add(coreapp + ": " + reason));
+        holder, shard, count, epoch, reason -> displaced.add(holder.coreappId() + ": " + reason));
+  }
+
+  private static UpstreamState.Holder process(String coreapp) {
+    return new UpstreamState.Holder(coreapp, coreapp + "-1");
   }
 
   private static String id(UpstreamState.OpenResult r) {
@@ -80,18 +91,59 @@ class UpstreamStateTest {
   }
 
   @Test
-  void twoHoldersAtOnceIsABanAndTheHigherEpochDisplacesTheLower() {
+  void twoHoldersAtOnceIsABanAndTheNewSessionDisplacesTheOld() {
     id(open("a", 0, 1, 1));
     id(open("b", 0, 1, 2));
     assertEquals(1, state.bans());
-    assertEquals(List.of("a: displaced by epoch 2"), displaced);
+    assertEquals(List.of("a: displaced by b/b-1 at epoch 2"), displaced);
   }
 
   @Test
-  void aStaleEpochIsRefusedWithoutABan() {
+  void theRealServerKnowsNoEpochs() {
+    id(open("b", 0, 1, 5));
+    id(open("a", 0, 1, 4)); // a stale epoch: banned all the same
+    assertEquals(1, state.bans());
+
+    state =
+        new UpstreamState(
+            Clock.systemUTC(),
+            nanos::get,
+            new UpstreamState.Rules(Duration.ofMillis(400), Duration.ZERO, true),
+            1000);
     id(open("b", 0, 1, 5));
     assertInstanceOf(UpstreamState.OpenResult.Refused.class, open("a", 0, 1, 4));
+    assertEquals(0, state.bans(), "only a fencing simulator refuses it instead");
+  }
+
+  @Test
+  void twoProcessesOfOneCoreappAreTwoHolders() {
+    id(open(new UpstreamState.Holder("a", "a-1"), 0, 1, 1));
+    id(open(new UpstreamState.Holder("a", "a-1"), 0, 1, 1)); // the same process reconnects
     assertEquals(0, state.bans());
+    id(open(new UpstreamState.Holder("a", "a-2"), 0, 1, 1)); // a second process, same epoch
+    assertEquals(1, state.bans());
+    assertTrue(
+        state.eventsAfter(0, 100).events().stream()
+            .anyMatch(e -> e.getKind().equals("ban") && e.getIncarnation().equals("a-2")));
+  }
+
+  @Test
+  void aSilentSessionStaysLiveUntilTheLazyDropAndAKeepaliveInThatWindowExtendsIt() {
+    state =
+        new UpstreamState(
+            Clock.systemUTC(),
+            nanos::get,
+            UpstreamState.Rules.realServer(Duration.ofMillis(400), Duration.ofMillis(100)),
+            1000);
+    String a = id(open("a", 0, 1, 1));
+    nanos.addAndGet(450 * MS); // past the timeout, not yet dropped
+    assertTrue(state.keepAlive(a, 1), "a late keepalive revives the session");
+    nanos.addAndGet(450 * MS);
+    id(open("b", 0, 1, 2));
+    assertEquals(1, state.bans(), "a was still live");
+    nanos.addAndGet(501 * MS); // b silent past timeout and slack
+    id(open("c", 0, 1, 3));
+    assertEquals(1, state.bans(), "b was dropped first");
   }
 
   @Test
@@ -130,9 +182,8 @@ class UpstreamStateTest {
 
   @Test
   void theLogKeepsTheNewestEventsAndIsReadInPages() {
-    UpstreamState small =
-        new UpstreamState(Clock.systemUTC(), nanos::get, Duration.ofMillis(400), 3);
-    String s = id(small.open("a", 0, 1, 1, reason -> {}));
+    UpstreamState small = new UpstreamState(Clock.systemUTC(), nanos::get, NO_SLACK, 3);
+    String s = id(small.open(process("a"), 0, 1, 1, reason -> {}));
     for (int i = 1; i <= 4; i++) {
       small.send(s, 1, "m" + i, recipientIn(0, 1));
     }
@@ -154,9 +205,8 @@ class UpstreamStateTest {
 
   @Test
   void aResendIsRecognizedWhileItsAcceptanceIsInTheLog() {
-    UpstreamState small =
-        new UpstreamState(Clock.systemUTC(), nanos::get, Duration.ofMillis(400), 3);
-    String s = id(small.open("a", 0, 1, 1, reason -> {}));
+    UpstreamState small = new UpstreamState(Clock.systemUTC(), nanos::get, NO_SLACK, 3);
+    String s = id(small.open(process("a"), 0, 1, 1, reason -> {}));
     String to = recipientIn(0, 1);
     String m1 = accepted(small.send(s, 1, "m1", to)).messageId();
     small.send(s, 1, "m2", to);

@@ -102,6 +102,7 @@ final class HeartbeatLoad {
             .register(
                 RegisterRequest.newBuilder()
                     .setCoreappId(sim(i))
+                    .setIncarnation(sim(i))
                     .setAddress("127.0.0.1:9")
                     .build());
       }
@@ -239,6 +240,7 @@ final class HeartbeatLoad {
                                 channels.get(sim % channels.size()),
                                 HeartbeatRequest.newBuilder()
                                     .setCoreappId(sim(sim))
+                                    .setIncarnation(sim(sim))
                                     .setSequence(mine)
                                     .build()),
                         new FutureCallback<HeartbeatResponse>() {

@@ -52,7 +52,9 @@ public class HotPaths {
     ClusterState s = ClusterState.INITIAL.apply(new Command.SetShardCount(SHARDS), 1);
     long i = 2;
     for (int c = 0; c < COREAPPS; c++) {
-      s = s.apply(new Command.RegisterCoreapp(coreapp(c), "10.0.0." + c + ":9891"), i++);
+      s =
+          s.apply(
+              new Command.RegisterCoreapp(coreapp(c), coreapp(c), "10.0.0." + c + ":9891"), i++);
     }
     ShardMap.Builder map = ShardMap.newBuilder().setShardCount(SHARDS);
     for (int shard = 0; shard < SHARDS; shard++) {
@@ -86,8 +88,8 @@ public class HotPaths {
   @Benchmark
   public HeartbeatDecision answerOneHeartbeat() {
     String id = coreapp(next++ & (COREAPPS - 1));
-    coordinator.heard(id, System.nanoTime());
-    return coordinator.answer(state, id);
+    coordinator.heard(id, id, System.nanoTime());
+    return coordinator.answer(state, id, id);
   }
 
   @Benchmark

@@ -7,11 +7,11 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * No two coreapps act for the same recipients at once: neither their self-reported lease intervals
- * nor the sessions the upstream saw may overlap in time for shards that share recipients (shard
- * counts are powers of two, so shard {@code a} of {@code n} and {@code b} of {@code m} share
- * recipients exactly when they agree modulo {@code min(n, m)}), and the upstream never banned the
- * account.
+ * No two coreapp processes act for the same recipients at once (two processes with one coreapp id
+ * are two, told apart by their incarnation): neither their self-reported lease intervals nor the
+ * sessions the upstream saw may overlap in time for shards that share recipients (shard counts are
+ * powers of two, so shard {@code a} of {@code n} and {@code b} of {@code m} share recipients
+ * exactly when they agree modulo {@code min(n, m)}), and the upstream never banned the account.
  */
 public final class NoTwoPrimaries implements Checker {
 
@@ -25,19 +25,19 @@ public final class NoTwoPrimaries implements Checker {
     for (Event e : intervals) {
       open.removeIf(o -> o.until() <= e.time());
       for (Event o : open) {
-        if (!o.node().equals(e.node()) && sharesRecipients(o, e)) {
+        if (!o.process().equals(e.process()) && sharesRecipients(o, e)) {
           violations.add(
               String.format(
                   "%s %s shard %d/%d epoch %d [%d, %d] overlaps %s %s shard %d/%d epoch %d [%d, %d]",
                   o.op(),
-                  o.node(),
+                  o.process(),
                   o.shard(),
                   o.shardCount(),
                   o.epoch(),
                   o.time(),
                   o.until(),
                   e.op(),
-                  e.node(),
+                  e.process(),
                   e.shard(),
                   e.shardCount(),
                   e.epoch(),

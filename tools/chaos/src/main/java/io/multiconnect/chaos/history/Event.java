@@ -64,6 +64,12 @@ public record Event(
         from, Type.OK, node, op, node, shard, shardCount, epoch, null, null, null, until);
   }
 
+  /** This event as recorded by {@code process} (a coreapp id and its incarnation). */
+  public Event byProcess(String process) {
+    return new Event(
+        time, type, process, op, node, shard, shardCount, epoch, term, key, value, until);
+  }
+
   public static Event leader(long time, String observer, String node, long term) {
     return new Event(
         time, Type.OK, observer, "leader", node, null, null, null, term, null, null, null);

@@ -99,7 +99,8 @@ final class Collect {
       byClaim.put(
           claim,
           Event.interval(
-              "lease", e.node(), e.shard(), e.shardCount(), e.epoch(), e.time(), e.until()));
+                  "lease", e.node(), e.shard(), e.shardCount(), e.epoch(), e.time(), e.until())
+              .byProcess(e.process()));
       closed.put(claim, "closed".equals(e.value()));
     }
     return new ArrayList<>(byClaim.values());
@@ -115,7 +116,7 @@ final class Collect {
     Map<String, Deque<UpstreamEvent>> open = new HashMap<>();
     for (UpstreamEvent u : report.getEventsList()) {
       String session =
-          u.getCoreappId() + "|" + u.getShard() + "|" + u.getShardCount() + "|" + u.getEpoch();
+          process(u) + "|" + u.getShard() + "|" + u.getShardCount() + "|" + u.getEpoch();
       long t = u.getAtMonotonicNanos();
       switch (u.getKind()) {
         case "session_opened" -> open.computeIfAbsent(session, k -> new ArrayDeque<>()).addLast(u);
@@ -164,14 +165,20 @@ final class Collect {
     return out;
   }
 
+  /** The coreapp process an upstream event concerns, as the lease journals name it. */
+  private static String process(UpstreamEvent u) {
+    return u.getCoreappId() + "/" + u.getIncarnation();
+  }
+
   private static Event sessionEvent(UpstreamEvent opened, long until) {
     return Event.interval(
-        "session",
-        opened.getCoreappId(),
-        opened.getShard(),
-        opened.getShardCount(),
-        opened.getEpoch(),
-        opened.getAtMonotonicNanos(),
-        until);
+            "session",
+            opened.getCoreappId(),
+            opened.getShard(),
+            opened.getShardCount(),
+            opened.getEpoch(),
+            opened.getAtMonotonicNanos(),
+            until)
+        .byProcess(process(opened));
   }
 }

@@ -47,6 +47,18 @@ class CheckersTest {
   }
 
   @Test
+  void twoProcessesWithOneCoreappIdAreTwoPrimaries() {
+    Event first = lease("c1", 0, 2, 4, 0, 100).byProcess("c1/aa");
+    Event itsSession =
+        Event.interval("session", "c1", 0, 2, 4, 10 * MS, 90 * MS).byProcess("c1/aa");
+    assertTrue(new NoTwoPrimaries().check(history(first, itsSession)).passed());
+    Event second = lease("c1", 0, 2, 4, 50, 150).byProcess("c1/bb");
+    CheckResult r = new NoTwoPrimaries().check(history(first, itsSession, second));
+    assertEquals(2, r.violations().size(), r.violations().toString());
+    assertTrue(r.violations().get(0).contains("c1/bb"), r.violations().get(0));
+  }
+
+  @Test
   void noTwoPrimariesFindsOverlapsAcrossShardCounts() {
     CheckResult same =
         new NoTwoPrimaries()

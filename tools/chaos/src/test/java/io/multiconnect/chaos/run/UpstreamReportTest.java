@@ -55,13 +55,17 @@ class UpstreamReportTest {
     final UpstreamGrpc.UpstreamBlockingStub stub;
 
     Upstream(int maxEvents) throws IOException {
-      simulator = new UpstreamSimulator("127.0.0.1", 0, Duration.ofMinutes(1), maxEvents).start();
+      simulator =
+          new UpstreamSimulator(
+                  "127.0.0.1", 0, Duration.ofMinutes(1), Duration.ZERO, false, maxEvents)
+              .start();
       channel = Endpoints.channel("127.0.0.1:" + simulator.port());
       stub = UpstreamGrpc.newBlockingStub(channel);
       Iterator<SessionEvent> session =
           stub.openSession(
               OpenSessionRequest.newBuilder()
                   .setCoreappId("c1")
+                  .setIncarnation("c1-1")
                   .setShard(0)
                   .setShardCount(1)
                   .setEpoch(1)
