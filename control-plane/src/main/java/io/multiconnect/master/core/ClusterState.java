@@ -138,7 +138,8 @@ public record ClusterState(
     } else if (command instanceof Command.RemovePrimary c) {
       return validateExpectedEpoch(c.shard(), c.expectedEpoch());
     } else if (command instanceof Command.UpdateSettings c) {
-      return new Settings(c.heartbeatInterval(), c.unhealthyInterval()).validate();
+      Settings next = new Settings(c.heartbeatInterval(), c.unhealthyInterval());
+      return next.validate().or(() -> budgetProblem(next));
     } else if (command instanceof Command.SettleSettings c) {
       return c.settingsVersion() == settingsVersion
           ? Optional.empty()
@@ -157,9 +158,15 @@ public record ClusterState(
     } else if (command instanceof Command.MovePrimary c) {
       return validateMove(c);
     } else if (command instanceof Command.SetDrained c) {
-      return coreapps.containsKey(c.coreappId())
+      Coreapp known = coreapps.get(c.coreappId());
+      if (known == null) {
+        return reject("coreapp_id", "unknown coreapp '" + c.coreappId() + "'");
+      }
+      return c.drained()
           ? Optional.empty()
-          : reject("coreapp_id", "unknown coreapp '" + c.coreappId() + "'");
+          : settings
+              .budgetProblem(known.id(), known.actingMargin())
+              .flatMap(problem -> reject("coreapp_id", problem));
     } else if (command instanceof Command.ConfirmRelease c) {
       return validateRelease(c);
     } else if (command instanceof Command.PutMaster c) {
@@ -168,6 +175,17 @@ public record ClusterState(
           : reject("master_id", "must be 1-64 letters, digits or _.-");
     }
     return Optional.empty();
+  }
+
+  /**
+   * The first coreapp that may act again (not drained) whose margin {@code next} leaves no room.
+   */
+  private Optional<Rejection> budgetProblem(Settings next) {
+    return coreapps.values().stream()
+        .filter(c -> !c.drained())
+        .flatMap(c -> next.budgetProblem(c.id(), c.actingMargin()).stream())
+        .findFirst()
+        .map(problem -> new Rejection("unhealthy_interval", problem));
   }
 
   private Optional<Rejection> validateMove(Command.MovePrimary c) {
@@ -235,6 +253,13 @@ public record ClusterState(
     if (!c.address().matches("[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}")) {
       return reject("address", "must be host:port, got '" + c.address() + "'");
     }
+    if (c.actingMargin().isNegative()) {
+      return reject("acting_margin", "must not be negative");
+    }
+    Optional<String> problem = settings.budgetProblem(c.coreappId(), c.actingMargin());
+    if (problem.isPresent()) {
+      return reject("acting_margin", problem.get() + "; raise unhealthy_interval first");
+    }
     return Optional.empty();
   }
 
@@ -301,7 +326,8 @@ public record ClusterState(
         assignmentOf(c.coreappId()).ifPresent(a -> b.revoke(a.shard()));
       }
       b.coreapps.put(
-          c.coreappId(), new Coreapp(c.coreappId(), c.incarnation(), c.address(), false));
+          c.coreappId(),
+          new Coreapp(c.coreappId(), c.incarnation(), c.address(), c.actingMargin(), false));
     } else if (command instanceof Command.SetShardCount c && c.shardCount() != shardCount) {
       assignments.keySet().forEach(b::revoke);
       b.moves.clear();
@@ -316,8 +342,7 @@ public record ClusterState(
       b.moves.put(c.shard(), c.coreappId());
     } else if (command instanceof Command.SetDrained c) {
       Coreapp known = b.coreapps.get(c.coreappId());
-      b.coreapps.put(
-          known.id(), new Coreapp(known.id(), known.incarnation(), known.address(), c.drained()));
+      b.coreapps.put(known.id(), known.drained(c.drained()));
       if (c.drained()) {
         assignmentOf(c.coreappId()).ifPresent(a -> b.revoke(a.shard()));
         b.moves.values().remove(c.coreappId());
@@ -335,8 +360,7 @@ public record ClusterState(
       b.removeRevocation(c.coreappId(), c.epoch());
       Coreapp known = b.coreapps.get(c.coreappId());
       if (c.leaving() && known != null && known.incarnation().equals(c.incarnation())) {
-        b.coreapps.put(
-            known.id(), new Coreapp(known.id(), known.incarnation(), known.address(), true));
+        b.coreapps.put(known.id(), known.drained(true));
         b.moves.values().remove(known.id());
       }
     } else if (command instanceof Command.ExpireRevocation c) {

@@ -15,7 +15,15 @@ public sealed interface Command {
    * mistake) revokes the shard the previous process held: it may still be acting on it, and only
    * its own release or the revocation's expiry frees it.
    */
-  record RegisterCoreapp(String coreappId, String incarnation, String address) implements Command {}
+  record RegisterCoreapp(
+      String coreappId, String incarnation, String address, Duration actingMargin)
+      implements Command {
+
+    /** A registration of a coreapp that stops acting only when its lease ends. */
+    public RegisterCoreapp(String coreappId, String incarnation, String address) {
+      this(coreappId, incarnation, address, Duration.ZERO);
+    }
+  }
 
   /**
    * Changes the shard count. Every current assignment is revoked, because the recipients each

@@ -71,4 +71,33 @@ public record Settings(Duration heartbeatInterval, Duration unhealthyInterval) {
     }
     return Optional.empty();
   }
+
+  /**
+   * The timing budget for a coreapp that stops acting {@code actingMargin} before its lease ends
+   * (its {@code MC_UPSTREAM_SILENCE_MS + MC_UPSTREAM_DELAY_MS}): what is left of a lease must
+   * outlast one heartbeat interval, or the coreapp could never act between renewals. Returns why
+   * not, or empty.
+   */
+  public Optional<String> budgetProblem(String coreappId, Duration actingMargin) {
+    Duration lease = LeaseRules.leaseDuration(unhealthyInterval);
+    Duration left = lease.minus(actingMargin);
+    if (left.compareTo(heartbeatInterval) > 0) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "a lease of "
+            + lease.toMillis()
+            + " ms (unhealthy_interval "
+            + unhealthyInterval.toMillis()
+            + " ms) leaves coreapp '"
+            + coreappId
+            + "' "
+            + Math.max(0, left.toMillis())
+            + " ms to act after it stops "
+            + actingMargin.toMillis()
+            + " ms early (MC_UPSTREAM_SILENCE_MS + MC_UPSTREAM_DELAY_MS); it needs more than"
+            + " heartbeat_interval ("
+            + heartbeatInterval.toMillis()
+            + " ms)");
+  }
 }

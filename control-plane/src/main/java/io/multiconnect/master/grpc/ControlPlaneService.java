@@ -30,6 +30,7 @@ import io.multiconnect.proto.v1.ReleaseResponse;
 import io.multiconnect.proto.v1.Role;
 import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -245,7 +246,10 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
     write(
         out,
         new Command.RegisterCoreapp(
-            request.getCoreappId(), request.getIncarnation(), request.getAddress()),
+            request.getCoreappId(),
+            request.getIncarnation(),
+            request.getAddress(),
+            Duration.ofMillis(request.getActingMarginMs())),
         index -> RegisterResponse.newBuilder().setVersion(index).build(),
         stub -> stub.register(request));
   }

@@ -178,6 +178,7 @@ final class StatusView {
         CoreappStatus.newBuilder()
             .setId(c.id())
             .setIncarnation(c.incarnation())
+            .setActingMarginMs(c.actingMargin().toMillis())
             .setAddress(c.address())
             .setShard(-1);
     List<Revocation> releasing = s.revocationsOf(id);

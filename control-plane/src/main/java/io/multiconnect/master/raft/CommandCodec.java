@@ -45,7 +45,8 @@ public final class CommandCodec {
           RegisterCoreappCmd.newBuilder()
               .setCoreappId(c.coreappId())
               .setIncarnation(c.incarnation())
-              .setAddress(c.address()));
+              .setAddress(c.address())
+              .setActingMarginMs(c.actingMargin().toMillis()));
     } else if (command instanceof Command.SetShardCount c) {
       b.setSetShardCount(SetShardCountCmd.newBuilder().setShardCount(c.shardCount()));
     } else if (command instanceof Command.AssignPrimary c) {
@@ -116,7 +117,8 @@ public final class CommandCodec {
           new Command.RegisterCoreapp(
               e.getRegisterCoreapp().getCoreappId(),
               e.getRegisterCoreapp().getIncarnation(),
-              e.getRegisterCoreapp().getAddress());
+              e.getRegisterCoreapp().getAddress(),
+              Duration.ofMillis(e.getRegisterCoreapp().getActingMarginMs()));
       case SET_SHARD_COUNT -> new Command.SetShardCount(e.getSetShardCount().getShardCount());
       case ASSIGN_PRIMARY -> assign(e.getAssignPrimary());
       case REMOVE_PRIMARY ->
@@ -190,6 +192,7 @@ public final class CommandCodec {
               .setId(c.id())
               .setIncarnation(c.incarnation())
               .setAddress(c.address())
+              .setActingMarginMs(c.actingMargin().toMillis())
               .setDrained(c.drained()));
     }
     for (Revocation r : s.revocations()) {
@@ -238,7 +241,13 @@ public final class CommandCodec {
     TreeMap<String, Coreapp> coreapps = new TreeMap<>();
     for (SnapshotCoreapp c : p.getCoreappsList()) {
       coreapps.put(
-          c.getId(), new Coreapp(c.getId(), c.getIncarnation(), c.getAddress(), c.getDrained()));
+          c.getId(),
+          new Coreapp(
+              c.getId(),
+              c.getIncarnation(),
+              c.getAddress(),
+              Duration.ofMillis(c.getActingMarginMs()),
+              c.getDrained()));
     }
     List<Revocation> revocations = new ArrayList<>();
     for (SnapshotRevocation r : p.getRevocationsList()) {

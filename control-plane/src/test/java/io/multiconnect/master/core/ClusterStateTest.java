@@ -201,6 +201,45 @@ class ClusterStateTest {
   }
 
   @Test
+  void settingsThatLeaveARegisteredCoreappNoTimeToActAreRefused() {
+    // Defaults: heartbeat 1 s, unhealthy 5 s, so leases of 4 s.
+    ClusterState s =
+        applyAll(
+            List.of(
+                new Command.RegisterCoreapp("a", "a-1", "h:1", Duration.ofMillis(500)),
+                new Command.RegisterCoreapp("b", "b-1", "h:2", Duration.ofMillis(2500))));
+    Command tooShort = new Command.UpdateSettings(Duration.ofMillis(600), Duration.ofMillis(3500));
+    Rejection r = s.validate(tooShort).orElseThrow();
+    assertEquals("unhealthy_interval", r.field());
+    assertEquals(
+        "a lease of 2800 ms (unhealthy_interval 3500 ms) leaves coreapp 'b' 300 ms to act after"
+            + " it stops 2500 ms early (MC_UPSTREAM_SILENCE_MS + MC_UPSTREAM_DELAY_MS); it needs"
+            + " more than heartbeat_interval (600 ms)",
+        r.message());
+    assertEquals(s.settings(), s.apply(tooShort, 3).settings(), "a refused entry is a no-op");
+
+    ClusterState drained = s.apply(new Command.SetDrained("b", true), 3);
+    assertTrue(drained.validate(tooShort).isEmpty(), "a drained coreapp acts on nothing");
+    ClusterState shorter = drained.apply(tooShort, 4);
+    assertEquals(
+        "coreapp_id", shorter.validate(new Command.SetDrained("b", false)).orElseThrow().field());
+  }
+
+  @Test
+  void aCoreappWhoseMarginTheSettingsCannotFitIsNotRegistered() {
+    Rejection r =
+        ClusterState.INITIAL
+            .validate(new Command.RegisterCoreapp("a", "a-1", "h:1", Duration.ofMillis(3000)))
+            .orElseThrow();
+    assertEquals("acting_margin", r.field());
+    assertTrue(r.message().endsWith("raise unhealthy_interval first"), r.message());
+    assertTrue(
+        ClusterState.INITIAL
+            .validate(new Command.RegisterCoreapp("a", "a-1", "h:1", Duration.ofMillis(2900)))
+            .isEmpty());
+  }
+
+  @Test
   void anInvalidCommandChangesNothingButTheVersion() {
     ClusterState s = applyAll(List.of(new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001")));
     ClusterState after = s.apply(new Command.AssignPrimary(3, "a", 0), 2);

@@ -32,6 +32,22 @@ class CommandCodecTest {
   }
 
   @Test
+  void processesAndTheirMarginsSurviveTheLogAndTheSnapshot() throws Exception {
+    Command.RegisterCoreapp register =
+        new Command.RegisterCoreapp("a", "a-7f", "127.0.0.1:7001", Duration.ofMillis(500));
+    assertEquals(register, throughTheLog(register));
+    ClusterState s =
+        ClusterState.INITIAL
+            .apply(register, 1)
+            .apply(new Command.AssignPrimary(0, "a", 0), 2)
+            .apply(new Command.RegisterCoreapp("a", "a-80", "127.0.0.1:7001"), 3);
+    ClusterState restored =
+        CommandCodec.decode(StateSnapshot.parseFrom(CommandCodec.encode(s).toByteArray()));
+    assertEquals(s, restored);
+    assertEquals("a-7f", restored.revocations().get(0).incarnation());
+  }
+
+  @Test
   void aSettleAndTheSnapshotKeepTheSettingsVersion() throws Exception {
     assertEquals(new Command.SettleSettings(9), throughTheLog(new Command.SettleSettings(9)));
     ClusterState s =

@@ -1,5 +1,7 @@
 package io.multiconnect.dataplane.coreapp;
 
+import java.time.Duration;
+
 /**
  * What a coreapp's handlers may act on: shard {@code shard} of {@code shardCount} at {@code epoch},
  * through the upstream session {@code sessionId} (null until the upstream accepted it), until
@@ -10,5 +12,14 @@ record Acting(int shard, int shardCount, long epoch, String sessionId, long dead
   /** Whether {@code nowNanos} is still before the acting deadline. */
   boolean mayActAt(long nowNanos) {
     return nowNanos - deadlineNanos < 0;
+  }
+
+  /**
+   * How long an upstream call made at {@code nowNanos} may take: at most {@code cap}, and never
+   * past the acting deadline, so a call stuck in retransmissions or behind a pause is abandoned by
+   * then instead of reaching the upstream later still (docs/safety.md, the timing budget).
+   */
+  long callTimeoutNanos(long nowNanos, Duration cap) {
+    return Math.max(0, Math.min(cap.toNanos(), deadlineNanos - nowNanos));
   }
 }

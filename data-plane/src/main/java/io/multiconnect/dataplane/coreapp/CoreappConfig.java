@@ -24,8 +24,13 @@ import java.util.Optional;
  * @param leaseJournal where to append the intervals in which it may act, for the chaos harness
  *     ({@code MC_LEASE_JOURNAL}), if anywhere
  * @param upstreamSilence how long the upstream takes at most to drop a session whose holder went
- *     silent ({@code MC_UPSTREAM_SILENCE_MS}, default 400): the coreapp stops acting this long
- *     before its lease ends
+ *     silent, its lazy drop included ({@code MC_UPSTREAM_SILENCE_MS}, default 400; the simulator
+ *     drops after 300 ms plus up to 100 ms)
+ * @param upstreamDelay the longest an upstream call takes to reach the upstream after the coreapp
+ *     checked that it may act: a pause between the check and the write, scheduling, network delay
+ *     and retransmissions ({@code MC_UPSTREAM_DELAY_MS}, default 100). The coreapp stops acting
+ *     {@link #actingMargin} = silence + delay before its lease ends (docs/safety.md, the timing
+ *     budget)
  */
 public record CoreappConfig(
     String id,
@@ -35,9 +40,12 @@ public record CoreappConfig(
     Optional<MirrorSettings> liveness,
     Duration dbHeartbeatInterval,
     Optional<Path> leaseJournal,
-    Duration upstreamSilence) {
+    Duration upstreamSilence,
+    Duration upstreamDelay) {
 
   public static final Duration DEFAULT_UPSTREAM_SILENCE = Duration.ofMillis(400);
+
+  public static final Duration DEFAULT_UPSTREAM_DELAY = Duration.ofMillis(100);
 
   public CoreappConfig {
     if (id == null || id.isBlank()) {
@@ -49,6 +57,18 @@ public record CoreappConfig(
     if (upstreamSilence.isNegative()) {
       throw new IllegalArgumentException("MC_UPSTREAM_SILENCE_MS: must not be negative");
     }
+    if (upstreamDelay.isNegative()) {
+      throw new IllegalArgumentException("MC_UPSTREAM_DELAY_MS: must not be negative");
+    }
+  }
+
+  /**
+   * How long before its lease ends the coreapp makes its last upstream call: by the lease's end
+   * that call has arrived ({@code upstreamDelay}) and the session it kept alive has been dropped
+   * ({@code upstreamSilence}).
+   */
+  public Duration actingMargin() {
+    return upstreamSilence.plus(upstreamDelay);
   }
 
   public static CoreappConfig fromEnv(Map<String, String> env) {
@@ -72,18 +92,19 @@ public record CoreappConfig(
         MirrorSettings.fromEnv(env),
         dbInterval,
         Optional.ofNullable(env.get("MC_LEASE_JOURNAL")).filter(f -> !f.isBlank()).map(Path::of),
-        upstreamSilence(env.get("MC_UPSTREAM_SILENCE_MS")));
+        millis("MC_UPSTREAM_SILENCE_MS", env, DEFAULT_UPSTREAM_SILENCE),
+        millis("MC_UPSTREAM_DELAY_MS", env, DEFAULT_UPSTREAM_DELAY));
   }
 
-  private static Duration upstreamSilence(String ms) {
+  private static Duration millis(String name, Map<String, String> env, Duration otherwise) {
+    String ms = env.get(name);
     if (ms == null || ms.isBlank()) {
-      return DEFAULT_UPSTREAM_SILENCE;
+      return otherwise;
     }
     try {
       return Duration.ofMillis(Long.parseLong(ms.trim()));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "MC_UPSTREAM_SILENCE_MS: must be a number of milliseconds");
+      throw new IllegalArgumentException(name + ": must be a number of milliseconds");
     }
   }
 }

@@ -93,7 +93,7 @@ public final class CoreappNode implements AutoCloseable {
             : Optional.empty();
     this.loop =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coreapp-" + config.id()));
-    this.lease = new LeaseDecisions(config.upstreamSilence());
+    this.lease = new LeaseDecisions(config.actingMargin());
     this.upstreamChannel = Endpoints.channel(config.upstream());
     this.upstream =
         new UpstreamSession(
@@ -103,6 +103,7 @@ public final class CoreappNode implements AutoCloseable {
             clock,
             loop,
             config.upstreamSilence(),
+            config.actingMargin(),
             CALL_DEADLINE,
             new UpstreamSession.Listener() {
               @Override
@@ -242,10 +243,10 @@ public final class CoreappNode implements AutoCloseable {
       warnedShortLease = true;
       LOG.warn(
           "coreapp {}: a lease of {} ms leaves no time to act: it stops MC_UPSTREAM_SILENCE_MS"
-              + " ({} ms) before the lease ends; raise unhealthy_interval",
+              + " + MC_UPSTREAM_DELAY_MS ({} ms) before the lease ends; raise unhealthy_interval",
           config.id(),
           leaseDuration.toMillis(),
-          config.upstreamSilence().toMillis());
+          config.actingMargin().toMillis());
     }
     List<Long> release =
         lease.onAnswer(

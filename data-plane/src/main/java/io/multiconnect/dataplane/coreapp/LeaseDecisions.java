@@ -12,8 +12,9 @@ import java.util.OptionalLong;
  * the coreapp's monotonic nanoseconds; the loop owns it (not thread-safe) and does the I/O.
  *
  * <p>The coreapp acts (holds its session, sends, keeps the session alive) only before its acting
- * deadline: the end of its lease less the upstream's silence timeout, so the upstream has dropped a
- * session whose holder was cut off from it by the time the lease runs out (docs/safety.md).
+ * deadline: the end of its lease less its acting margin (the upstream's silence timeout plus the
+ * longest a call takes to reach it), so the upstream has dropped a session whose holder was cut off
+ * from it, or paused, by the time the lease runs out (docs/safety.md, the timing budget).
  */
 final class LeaseDecisions {
   /** A session to open: for {@code assignment}, under {@code shardCount} shards. */
@@ -29,13 +30,13 @@ final class LeaseDecisions {
   record Held(int shardCount, long epoch, String sessionId) {}
 
   private final CoreappLease lease = new CoreappLease();
-  private final long silenceNanos;
+  private final long marginNanos;
 
   /** The shard count the held epoch was granted under. */
   private int shardCount = 1;
 
-  LeaseDecisions(Duration upstreamSilence) {
-    this.silenceNanos = upstreamSilence.toNanos();
+  LeaseDecisions(Duration actingMargin) {
+    this.marginNanos = actingMargin.toNanos();
   }
 
   /** Call just before sending a heartbeat; returns the sequence number to put in it. */
@@ -69,17 +70,17 @@ final class LeaseDecisions {
 
   /** Whether a lease of {@code leaseDuration} leaves no time at all to act. */
   boolean leavesNoTimeToAct(Duration leaseDuration) {
-    return leaseDuration.toNanos() <= silenceNanos;
+    return leaseDuration.toNanos() <= marginNanos;
   }
 
-  /** The end of the lease less the upstream's silence timeout; meaningful while one is held. */
+  /** The end of the lease less the acting margin; meaningful while one is held. */
   long actingDeadlineNanos() {
-    return lease.leaseExpiresAtNanos() - silenceNanos;
+    return lease.leaseExpiresAtNanos() - marginNanos;
   }
 
   /** Makes the session match the lease: open it while the coreapp may act, close it otherwise. */
   Step reconcile(OptionalLong heldEpoch, long nowNanos) {
-    Optional<Assignment> a = lease.active(nowNanos + silenceNanos);
+    Optional<Assignment> a = lease.active(nowNanos + marginNanos);
     if (a.isEmpty()) {
       return new Step(
           heldEpoch.isPresent() ? Optional.of("lease lapsed") : Optional.empty(),
@@ -101,7 +102,7 @@ final class LeaseDecisions {
    * coreapp act on its epoch.
    */
   Optional<Acting> acting(Optional<Held> session, long nowNanos) {
-    Optional<Assignment> a = lease.active(nowNanos + silenceNanos);
+    Optional<Assignment> a = lease.active(nowNanos + marginNanos);
     if (a.isEmpty() || session.isEmpty() || session.get().epoch() != a.get().epoch()) {
       return Optional.empty();
     }

@@ -2,6 +2,7 @@ package io.multiconnect.dataplane.coreapp;
 
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.dataplane.HeartbeatStream;
@@ -34,6 +35,7 @@ final class MasterLink implements AutoCloseable {
   private final String coreappId;
   private final String incarnation;
   private final String address;
+  private final Duration actingMargin;
   private final List<ManagedChannel> channels;
   private final ScheduledExecutorService loop;
   private final NodeClock clock;
@@ -47,6 +49,7 @@ final class MasterLink implements AutoCloseable {
   private int current; // index of the master talked to
   private boolean registering;
   private boolean registered;
+  private String lastRefusal = "";
 
   MasterLink(
       CoreappConfig config,
@@ -58,6 +61,7 @@ final class MasterLink implements AutoCloseable {
     this.coreappId = config.id();
     this.incarnation = incarnation;
     this.address = config.address();
+    this.actingMargin = config.actingMargin();
     this.channels = config.masters().stream().map(Endpoints::channel).toList();
     this.loop = loop;
     this.clock = clock;
@@ -89,6 +93,7 @@ final class MasterLink implements AutoCloseable {
             .setCoreappId(coreappId)
             .setIncarnation(incarnation)
             .setAddress(address)
+            .setActingMarginMs(actingMargin.toMillis())
             .build();
     OnLoop.when(
         master().register(r),
@@ -100,6 +105,17 @@ final class MasterLink implements AutoCloseable {
         },
         e -> {
           registering = false;
+          Status status = Status.fromThrowable(e);
+          if (status.getCode() == Status.Code.INVALID_ARGUMENT) {
+            if (!status.toString().equals(lastRefusal)) {
+              lastRefusal = status.toString();
+              LOG.error(
+                  "coreapp {}: the masters refuse its registration: {}",
+                  coreappId,
+                  status.getDescription());
+            }
+            return;
+          }
           nextMaster();
         });
   }

@@ -45,7 +45,7 @@ import java.util.function.Supplier;
  * than it could be.
  */
 final class MessageSends {
-  /** Deadline of one call to the upstream. */
+  /** Deadline of one call to the upstream, unless the acting deadline comes first. */
   static final Duration SEND_DEADLINE = Duration.ofSeconds(2);
 
   /** Longest a message for the epoch this coreapp is being given waits for it to act. */
@@ -163,7 +163,9 @@ final class MessageSends {
         UpstreamGrpc.newFutureStub(upstream)
             // answered on the transport's thread: the callback only answers the webapp's call
             .withExecutor(MoreExecutors.directExecutor())
-            .withDeadline(Deadline.after(SEND_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+            .withDeadline(
+                Deadline.after(
+                    a.callTimeoutNanos(clock.nanoTime(), SEND_DEADLINE), TimeUnit.NANOSECONDS))
             .sendBatch(batch.build()),
         new FutureCallback<UpstreamSendResults>() {
           @Override

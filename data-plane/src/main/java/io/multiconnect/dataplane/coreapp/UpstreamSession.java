@@ -77,6 +77,7 @@ final class UpstreamSession {
       NodeClock clock,
       Executor loop,
       Duration upstreamSilence,
+      Duration actingMargin,
       Duration callDeadline,
       Listener listener) {
     this.coreappId = coreappId;
@@ -86,7 +87,9 @@ final class UpstreamSession {
     this.loop = loop;
     this.callDeadline = callDeadline;
     this.silenceNanos = upstreamSilence.toNanos();
-    this.quiet = new QuietTime(upstreamSilence, clock.nanoTime());
+    // A call sent just before the coreapp stopped may still arrive (within the delay allowance)
+    // and keep the session for the silence timeout after it: quiet comes a margin after the stop.
+    this.quiet = new QuietTime(actingMargin, clock.nanoTime());
     this.listener = listener;
   }
 
@@ -235,8 +238,9 @@ final class UpstreamSession {
     if (a == null || a.sessionId() == null || !a.mayActAt(clock.nanoTime())) {
       return;
     }
+    long timeout = a.callTimeoutNanos(clock.nanoTime(), Duration.ofNanos(silenceNanos));
     UpstreamGrpc.newFutureStub(upstream)
-        .withDeadline(Deadline.after(silenceNanos, TimeUnit.NANOSECONDS))
+        .withDeadline(Deadline.after(timeout, TimeUnit.NANOSECONDS))
         .keepAlive(SessionRef.newBuilder().setSessionId(a.sessionId()).setEpoch(a.epoch()).build());
   }
 

@@ -26,6 +26,7 @@ import io.multiconnect.proto.v1.upstream.UpstreamSendResults;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -239,6 +240,11 @@ public final class UpstreamSimulator implements AutoCloseable {
           Report.newBuilder()
               .setBans(state.bans())
               .setAcceptedMessages(state.acceptedMessages())
+              .setDuplicates(state.duplicates())
+              .addAllLiveSessions(state.liveSessions())
+              .setSilenceMs(state.rules().silence().toMillis())
+              .setDropSlackMs(state.rules().dropSlack().toMillis())
+              .setFencing(state.rules().fencing())
               .addAllEvents(page.events())
               .setMore(page.more())
               .setFirstSequence(page.firstSequence())
@@ -252,6 +258,9 @@ public final class UpstreamSimulator implements AutoCloseable {
    * [--max-events N] [--fencing]}; stops on SIGTERM.
    */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("report")) {
+      System.exit(UpstreamReport.run(Arrays.copyOfRange(args, 1, args.length), System.out));
+    }
     String usage =
         "usage: upstream [--host H] [--port P] [--silence-ms MS] [--drop-slack-ms MS]"
             + " [--max-events N] [--fencing]";

@@ -1,6 +1,7 @@
 package io.multiconnect.dataplane.upstream;
 
 import io.multiconnect.common.shard.Sharding;
+import io.multiconnect.proto.v1.upstream.LiveSession;
 import io.multiconnect.proto.v1.upstream.UpstreamEvent;
 import java.time.Clock;
 import java.time.Duration;
@@ -112,6 +113,7 @@ final class UpstreamState {
   private long nextSession = 1;
   private long nextMessage = 1;
   private long accepted;
+  private long duplicates;
   private long bans;
 
   /**
@@ -255,6 +257,7 @@ final class UpstreamState {
           epoch,
           clientMessageId + " -> " + existing + " to " + to,
           clientMessageId);
+      duplicates++;
       return new SendResult.Accepted(existing, true);
     }
     String id = "wamid.sim" + nextMessage++;
@@ -273,6 +276,33 @@ final class UpstreamState {
 
   synchronized long bans() {
     return bans;
+  }
+
+  synchronized long duplicates() {
+    return duplicates;
+  }
+
+  Rules rules() {
+    return rules;
+  }
+
+  /** The sessions live now (after dropping the ones due), oldest first. */
+  synchronized List<LiveSession> liveSessions() {
+    dropSilent();
+    long now = nanos.getAsLong();
+    return open.values().stream()
+        .map(
+            s ->
+                LiveSession.newBuilder()
+                    .setSessionId(s.id())
+                    .setCoreappId(s.holder().coreappId())
+                    .setIncarnation(s.holder().incarnation())
+                    .setShard(s.shard())
+                    .setShardCount(s.shardCount())
+                    .setEpoch(s.epoch())
+                    .setSilentMs((now - lastHeard.get(s.id())) / 1_000_000)
+                    .build())
+        .toList();
   }
 
   /** Messages accepted, resends not counted (nor, past the window, recognized). */
