@@ -25,6 +25,7 @@ import io.multiconnect.proto.v1.SendResult;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -54,6 +55,12 @@ public final class CoreappNode implements AutoCloseable {
   /** Deadline of one heartbeat, release or upstream close. */
   static final Duration CALL_DEADLINE = Duration.ofSeconds(1);
 
+  /**
+   * How far the monotonic and the wall clock may drift apart between two loop ticks, and how late a
+   * tick may run, before the coreapp distrusts its lease (a suspended host, a long pause).
+   */
+  static final Duration CLOCK_JUMP_TOLERANCE = Duration.ofMillis(250);
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final CoreappConfig config;
@@ -76,6 +83,8 @@ public final class CoreappNode implements AutoCloseable {
   private final Optional<LeaseJournal> journal;
   private volatile Acting acting;
   private long heartbeatIntervalMs = 1000;
+  private final ClockJumps clockJumps = new ClockJumps(CLOCK_JUMP_TOLERANCE);
+  private long tickDueAfterNanos;
   private boolean stopping;
   private boolean warnedShortLease;
 
@@ -197,8 +206,31 @@ public final class CoreappNode implements AutoCloseable {
     if (stopping) {
       return;
     }
+    checkClock();
     heartbeat();
+    tickDueAfterNanos = TimeUnit.MILLISECONDS.toNanos(heartbeatIntervalMs);
     loop.schedule(this::tick, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A clock that stood still (a suspended host) or a tick that ran late (a long pause) makes the
+   * lease untrustworthy: the coreapp stops acting until a heartbeat sent from now on is answered.
+   */
+  private void checkClock() {
+    Instant wall = clock.now();
+    long wallNanos = wall.getEpochSecond() * 1_000_000_000L + wall.getNano();
+    clockJumps
+        .tick(clock.nanoTime(), wallNanos, tickDueAfterNanos)
+        .ifPresent(
+            jump -> {
+              LOG.warn(
+                  "coreapp {}: clock jump ({}): it stops acting until a heartbeat sent from now on"
+                      + " is answered",
+                  config.id(),
+                  jump);
+              lease.distrust();
+              reconcile();
+            });
   }
 
   /** One heartbeat (and resent releases); the periodic {@link #tick} and map changes call it. */

@@ -32,6 +32,11 @@ final class LeaseDecisions {
   private final CoreappLease lease = new CoreappLease();
   private final long marginNanos;
 
+  private long lastSentSequence;
+
+  /** After a clock jump, the first heartbeat whose answer is trusted again; 0 when trusted. */
+  private long trustFromSequence;
+
   /** The shard count the held epoch was granted under. */
   private int shardCount = 1;
 
@@ -39,9 +44,22 @@ final class LeaseDecisions {
     this.marginNanos = actingMargin.toNanos();
   }
 
+  /**
+   * The clock jumped ({@link ClockJumps}): the lease, counted on a clock that may have stood still,
+   * is not trusted until the answer to a heartbeat sent from now on arrives.
+   */
+  void distrust() {
+    trustFromSequence = lastSentSequence + 1;
+  }
+
+  private boolean trusted() {
+    return trustFromSequence == 0;
+  }
+
   /** Call just before sending a heartbeat; returns the sequence number to put in it. */
   long beforeHeartbeat(long nowNanos) {
-    return lease.beforeSend(nowNanos);
+    lastSentSequence = lease.beforeSend(nowNanos);
+    return lastSentSequence;
   }
 
   /**
@@ -55,6 +73,9 @@ final class LeaseDecisions {
       Duration leaseDuration,
       List<Long> releaseEpochs) {
     List<Long> release = lease.onAnswer(sequence, primary, leaseDuration, releaseEpochs);
+    if (!trusted() && sequence >= trustFromSequence) {
+      trustFromSequence = 0;
+    }
     // An epoch is granted under one shard count for good; an answer the lease ignored as stale
     // names another epoch, and its count is not this one's.
     if (primary.isPresent() && lease.assigned().equals(primary)) {
@@ -80,6 +101,14 @@ final class LeaseDecisions {
 
   /** Makes the session match the lease: open it while the coreapp may act, close it otherwise. */
   Step reconcile(OptionalLong heldEpoch, long nowNanos) {
+    if (!trusted()) {
+      return new Step(
+          heldEpoch.isPresent()
+              ? Optional.of("clock jump: waiting for a fresh answer")
+              : Optional.empty(),
+          Optional.empty(),
+          OptionalLong.empty());
+    }
     Optional<Assignment> a = lease.active(nowNanos + marginNanos);
     if (a.isEmpty()) {
       return new Step(
@@ -102,6 +131,9 @@ final class LeaseDecisions {
    * coreapp act on its epoch.
    */
   Optional<Acting> acting(Optional<Held> session, long nowNanos) {
+    if (!trusted()) {
+      return Optional.empty();
+    }
     Optional<Assignment> a = lease.active(nowNanos + marginNanos);
     if (a.isEmpty() || session.isEmpty() || session.get().epoch() != a.get().epoch()) {
       return Optional.empty();

@@ -152,7 +152,7 @@ final class MessageSends {
       done.accept(Arrays.asList(results));
       return;
     }
-    // The lease, checked immediately before the messages leave (docs/safety.md, assumption 4).
+    // The lease, checked immediately before the messages leave (docs/safety.md, assumption 5).
     if (!a.mayActAt(clock.nanoTime())) {
       Refusal lapsed = notPrimary(a.shard(), a.epoch());
       accepted.forEach(i -> results[i] = SendResult.newBuilder().setRefusal(lapsed).build());

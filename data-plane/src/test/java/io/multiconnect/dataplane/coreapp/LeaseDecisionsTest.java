@@ -30,6 +30,33 @@ class LeaseDecisionsTest {
     return Optional.of(new LeaseDecisions.Held(2, epoch, id));
   }
 
+  /**
+   * The host was suspended: the monotonic clock stood still, the lease looks valid, and the session
+   * the upstream dropped meanwhile would be opened again on a stale epoch. After a clock jump the
+   * coreapp acts again only on an answer to a heartbeat sent after it.
+   */
+  @Test
+  void afterAClockJumpOnlyAFreshAnswerLetsTheCoreappActAgain() {
+    long sent = decisions.beforeHeartbeat(clock.getAsLong()); // sent before the suspend
+    granted(Optional.of(SHARD1), List.of());
+    assertTrue(decisions.acting(held(7, "s"), clock.getAsLong()).isPresent());
+
+    decisions.distrust(); // resumed: the clocks disagree
+    LeaseDecisions.Step step = decisions.reconcile(OptionalLong.of(7), clock.getAsLong());
+    assertEquals(Optional.of("clock jump: waiting for a fresh answer"), step.close());
+    assertEquals(Optional.empty(), step.open());
+    assertEquals(Optional.empty(), decisions.acting(held(7, "s"), clock.getAsLong()));
+
+    decisions.onAnswer(sent, Optional.of(SHARD1), 2, LEASE, List.of()); // late, sent before
+    assertEquals(
+        Optional.empty(), decisions.reconcile(OptionalLong.empty(), clock.getAsLong()).open());
+
+    granted(Optional.of(SHARD1), List.of()); // a heartbeat sent after the jump, answered
+    assertEquals(
+        Optional.of(new LeaseDecisions.Open(SHARD1, 2)),
+        decisions.reconcile(OptionalLong.empty(), clock.getAsLong()).open());
+  }
+
   @Test
   void aGrantOpensTheSessionAndDecidesAgainAtTheActingDeadline() {
     long sentAt = clock.getAsLong();

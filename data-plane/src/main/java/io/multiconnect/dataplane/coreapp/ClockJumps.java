@@ -1,0 +1,54 @@
+package io.multiconnect.dataplane.coreapp;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Notices when the coreapp's monotonic clock may not have measured real time: {@code
+ * System.nanoTime} can stand still while a virtual machine is paused or a host suspended, and on
+ * resume a lease counted on it looks valid although real time ran on (and the masters gave the
+ * shard away). Compared at every loop tick, pure: between two ticks the monotonic clock and the
+ * wall clock must advance alike, and the tick must not come much later than it was due. A wall step
+ * (NTP) looks the same and is treated the same: the coreapp only asks again.
+ *
+ * <p>Not thread-safe: the loop owns it.
+ */
+final class ClockJumps {
+  private final long toleranceNanos;
+  private boolean started;
+  private long lastMonoNanos;
+  private long lastWallNanos;
+
+  ClockJumps(Duration tolerance) {
+    this.toleranceNanos = tolerance.toNanos();
+  }
+
+  /**
+   * Records one tick, due {@code dueAfterNanos} after the previous one; returns what jumped since
+   * that one, if anything did.
+   */
+  Optional<String> tick(long monoNanos, long wallNanos, long dueAfterNanos) {
+    long mono = monoNanos - lastMonoNanos;
+    long wall = wallNanos - lastWallNanos;
+    boolean first = !started;
+    started = true;
+    lastMonoNanos = monoNanos;
+    lastWallNanos = wallNanos;
+    if (first) {
+      return Optional.empty();
+    }
+    if (Math.abs(wall - mono) > toleranceNanos) {
+      return Optional.of(
+          String.format(
+              "the wall clock moved %d ms while the monotonic clock moved %d ms",
+              wall / 1_000_000, mono / 1_000_000));
+    }
+    if (mono - dueAfterNanos > toleranceNanos) {
+      return Optional.of(
+          String.format(
+              "the loop ran %d ms late (due after %d ms, ran after %d ms)",
+              (mono - dueAfterNanos) / 1_000_000, dueAfterNanos / 1_000_000, mono / 1_000_000));
+    }
+    return Optional.empty();
+  }
+}
