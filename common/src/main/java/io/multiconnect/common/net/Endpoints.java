@@ -3,6 +3,7 @@ package io.multiconnect.common.net;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.Collection;
@@ -61,6 +62,9 @@ public final class Endpoints {
    */
   public static NettyServerBuilder server(String host, int port) {
     return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        // A node restarted at once binds its port again although connections of its previous
+        // process linger in TIME_WAIT.
+        .withOption(ChannelOption.SO_REUSEADDR, true)
         .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(true);
   }

@@ -8,19 +8,24 @@ import java.util.Optional;
  * System.nanoTime} can stand still while a virtual machine is paused or a host suspended, and on
  * resume a lease counted on it looks valid although real time ran on (and the masters gave the
  * shard away). Compared at every loop tick, pure: between two ticks the monotonic clock and the
- * wall clock must advance alike, and the tick must not come much later than it was due. A wall step
- * (NTP) looks the same and is treated the same: the coreapp only asks again.
+ * wall clock must advance alike (within {@code drift}), and the tick must not come more than {@code
+ * lateness} after it was due (a long pause: the monotonic clock measured it, so the lease is still
+ * right, but the coreapp asks again rather than act on a view that old; the bound is larger than
+ * the scheduling hiccups of a loaded host). A wall step (NTP) looks like a jump and is treated the
+ * same: the coreapp only asks again.
  *
  * <p>Not thread-safe: the loop owns it.
  */
 final class ClockJumps {
-  private final long toleranceNanos;
+  private final long driftNanos;
+  private final long latenessNanos;
   private boolean started;
   private long lastMonoNanos;
   private long lastWallNanos;
 
-  ClockJumps(Duration tolerance) {
-    this.toleranceNanos = tolerance.toNanos();
+  ClockJumps(Duration drift, Duration lateness) {
+    this.driftNanos = drift.toNanos();
+    this.latenessNanos = lateness.toNanos();
   }
 
   /**
@@ -37,13 +42,13 @@ final class ClockJumps {
     if (first) {
       return Optional.empty();
     }
-    if (Math.abs(wall - mono) > toleranceNanos) {
+    if (Math.abs(wall - mono) > driftNanos) {
       return Optional.of(
           String.format(
               "the wall clock moved %d ms while the monotonic clock moved %d ms",
               wall / 1_000_000, mono / 1_000_000));
     }
-    if (mono - dueAfterNanos > toleranceNanos) {
+    if (mono - dueAfterNanos > latenessNanos) {
       return Optional.of(
           String.format(
               "the loop ran %d ms late (due after %d ms, ran after %d ms)",

@@ -56,10 +56,12 @@ public final class CoreappNode implements AutoCloseable {
   static final Duration CALL_DEADLINE = Duration.ofSeconds(1);
 
   /**
-   * How far the monotonic and the wall clock may drift apart between two loop ticks, and how late a
-   * tick may run, before the coreapp distrusts its lease (a suspended host, a long pause).
+   * How far the monotonic and the wall clock may drift apart between two loop ticks before the
+   * coreapp distrusts its lease (a suspended host), and how late a tick may run (a long pause).
    */
-  static final Duration CLOCK_JUMP_TOLERANCE = Duration.ofMillis(250);
+  static final Duration CLOCK_DRIFT_TOLERANCE = Duration.ofMillis(250);
+
+  static final Duration TICK_LATENESS_TOLERANCE = Duration.ofSeconds(1);
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -83,7 +85,8 @@ public final class CoreappNode implements AutoCloseable {
   private final Optional<LeaseJournal> journal;
   private volatile Acting acting;
   private long heartbeatIntervalMs = 1000;
-  private final ClockJumps clockJumps = new ClockJumps(CLOCK_JUMP_TOLERANCE);
+  private final ClockJumps clockJumps =
+      new ClockJumps(CLOCK_DRIFT_TOLERANCE, TICK_LATENESS_TOLERANCE);
   private long tickDueAfterNanos;
   private boolean stopping;
   private boolean warnedShortLease;

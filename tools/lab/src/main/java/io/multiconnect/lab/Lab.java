@@ -534,11 +534,7 @@ public final class Lab implements AutoCloseable {
     if (p == null) {
       return;
     }
-    Launcher.terminate(p);
-    if (!Launcher.waitFor(p, 15)) {
-      LOG.warn("{} did not stop on SIGTERM in 15 s: SIGKILL", id);
-    }
-    Launcher.kill(p);
+    Launcher.stop(p, 15);
   }
 
   /**

@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * How the lab (and the tests that run nodes as processes) start, signal and stop a node's JVM. It
@@ -48,9 +50,47 @@ public final class Launcher {
 
   /** SIGKILL to {@code p} and its descendants; waits up to 10 s until it is gone. */
   public static void kill(Process p) {
-    p.descendants().forEach(ProcessHandle::destroyForcibly);
-    p.destroyForcibly();
-    waitFor(p, 10);
+    List<ProcessHandle> tree = tree(p);
+    tree.forEach(ProcessHandle::destroyForcibly);
+    awaitGone(tree, 10);
+  }
+
+  /**
+   * SIGTERM to {@code p}, then waits up to {@code seconds} for it and every process it started (a
+   * namespace wrapper's child outlives the wrapper) to exit; SIGKILL to whatever is left. When it
+   * returns, nothing of the node runs, so its ports are free for the next one.
+   */
+  public static void stop(Process p, long seconds) {
+    List<ProcessHandle> tree = tree(p);
+    p.destroy();
+    if (!awaitGone(tree, seconds)) {
+      tree.forEach(ProcessHandle::destroyForcibly);
+      awaitGone(tree, 10);
+    }
+  }
+
+  private static List<ProcessHandle> tree(Process p) {
+    List<ProcessHandle> tree = new ArrayList<>();
+    tree.add(p.toHandle());
+    p.descendants().forEach(tree::add);
+    return tree;
+  }
+
+  /** Whether every process of {@code tree} exited within {@code seconds}. */
+  private static boolean awaitGone(List<ProcessHandle> tree, long seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    for (ProcessHandle h : tree) {
+      long left = deadline - System.nanoTime();
+      try {
+        h.onExit().get(Math.max(0, left), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } catch (ExecutionException | TimeoutException e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** SIGTERM to {@code p}, which stops gracefully (every node's main closes it). */

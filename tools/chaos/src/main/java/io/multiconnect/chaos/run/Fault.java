@@ -41,6 +41,22 @@ public record Fault(long atMs, long lengthMs, Kind kind, String target, String p
      * (within the safety argument's bound), its wall clock steps {@code value * 7} seconds.
      */
     CLOCK(true),
+    /**
+     * Cut a coreapp from every master (not from the upstream: it keeps its session while its lease
+     * lasts) while {@code unhealthy_interval} is lowered, raised and lowered again, each change
+     * before the one before could settle; restored when it ends.
+     */
+    SETTINGS_CHURN(true),
+    /**
+     * Pause every follower (the leader cannot commit), stop a coreapp gracefully (its release waits
+     * for a commit) and start it again at once as a new process; the followers continue after the
+     * length.
+     */
+    RESTART_SLOW_COMMIT(true),
+    /**
+     * SIGSTOP and SIGCONT a coreapp again and again (50-600 ms pauses) in the middle of its calls.
+     */
+    STUTTER(true),
     /** Admin: set the shard count to {@code value}. */
     SHARDS(false),
     /** Admin: move shard {@code value} to coreapp {@code target}. */
@@ -86,6 +102,9 @@ public record Fault(long atMs, long lengthMs, Kind kind, String target, String p
               String.format(
                   "clock of %s at %+.1f%% rate, wall %+d s",
                   target, value / 10.0, wallOffsetSeconds());
+          case SETTINGS_CHURN -> "cut " + target + " <-> masters, churn unhealthy_interval";
+          case RESTART_SLOW_COMMIT -> "restart " + target + " while nothing commits";
+          case STUTTER -> "stutter " + target;
           case DB_STOP -> "stop the database";
           case DB_PAUSE -> "SIGSTOP the database";
           case SHARDS -> "set shards " + value;

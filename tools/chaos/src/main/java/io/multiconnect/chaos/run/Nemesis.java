@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -127,8 +128,68 @@ final class Nemesis implements AutoCloseable {
       case DB_STOP -> lab.stop("db");
       case DB_PAUSE -> lab.signal("db", "STOP");
       case CLOCK -> lab.skew(target, f.clockRate(), f.wallOffsetSeconds() * 1000);
+      case SETTINGS_CHURN -> {
+        for (String m : lab.masters) {
+          net.cut(target, m);
+          net.cut(m, target);
+        }
+        long[] unhealthy = {1_200, 3_000, 1_000};
+        for (int i = 0; i < unhealthy.length; i++) {
+          long u = unhealthy[i];
+          timer.schedule(() -> settings(u), i * f.lengthMs() / 3, TimeUnit.MILLISECONDS);
+        }
+      }
+      case RESTART_SLOW_COMMIT -> {
+        String leader = observer.leader().orElse(lab.masters.get(0));
+        for (String m : lab.masters) {
+          if (!m.equals(leader)) {
+            lab.signal(m, "STOP");
+          }
+        }
+        lab.stop(target); // graceful: its release cannot commit now
+        lab.start(target);
+      }
+      case STUTTER ->
+          stutter(target, System.nanoTime() + f.lengthMs() * 1_000_000, new Random(f.atMs()));
       default -> throw new IllegalStateException(f.kind() + " is not a fault");
     }
+  }
+
+  /** Sets unhealthy_interval (heartbeats as the harness runs them); a refusal is logged. */
+  private void settings(long unhealthyMs) {
+    try {
+      admin.updateSettings(ChaosMain.HEARTBEAT_MS, unhealthyMs);
+      history.record(
+          Type.INFO, "nemesis", "settings", "unhealthy_interval", Long.toString(unhealthyMs));
+    } catch (AdminException e) {
+      LOG.info("settings unhealthy_interval={} ms: {}", unhealthyMs, e.getMessage());
+    }
+  }
+
+  /** One pause of 50-600 ms, then a run of 100-1000 ms, until {@code untilNanos}. */
+  private void stutter(String target, long untilNanos, Random r) {
+    if (System.nanoTime() >= untilNanos) {
+      return;
+    }
+    long pause = 50 + r.nextInt(551);
+    long run = 100 + r.nextInt(901);
+    try {
+      lab.signal(target, "STOP");
+    } catch (IOException e) {
+      error("stutter " + target + ": " + e);
+      return;
+    }
+    timer.schedule(
+        () -> {
+          try {
+            lab.signal(target, "CONT");
+          } catch (IOException e) {
+            error("stutter " + target + ": " + e);
+          }
+          timer.schedule(() -> stutter(target, untilNanos, r), run, TimeUnit.MILLISECONDS);
+        },
+        pause,
+        TimeUnit.MILLISECONDS);
   }
 
   private void end(Fault f) throws IOException {
@@ -143,6 +204,17 @@ final class Nemesis implements AutoCloseable {
       case DB_STOP -> lab.start("db");
       case DB_PAUSE -> lab.signal("db", "CONT");
       case CLOCK -> lab.skew(target, 0, 0);
+      case SETTINGS_CHURN -> {
+        settings(ChaosMain.UNHEALTHY_MS);
+        lab.network().heal();
+      }
+      case RESTART_SLOW_COMMIT -> {
+        for (String m : lab.masters) {
+          lab.signal(m, "CONT");
+        }
+        restart(target);
+      }
+      case STUTTER -> lab.signal(target, "CONT");
       default -> lab.network().heal();
     }
     history.record(Type.OK, "nemesis", "fault", f.kind().name(), f.describe() + " => " + target);
@@ -250,6 +322,13 @@ final class Nemesis implements AutoCloseable {
       lab.network().heal();
     } catch (IOException e) {
       error("heal: " + e);
+    }
+    try {
+      if (admin.settings().getUnhealthyIntervalMs() != ChaosMain.UNHEALTHY_MS) {
+        settings(ChaosMain.UNHEALTHY_MS); // a settings churn still going
+      }
+    } catch (AdminException e) {
+      error("heal settings: " + e);
     }
     for (String node : members()) {
       try {

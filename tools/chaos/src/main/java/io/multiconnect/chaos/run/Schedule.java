@@ -42,6 +42,7 @@ public record Schedule(long seed, String scenario, long durationMs, List<Fault> 
     LOSS(EnumSet.of(Kind.LOSS)),
     DB(EnumSet.of(Kind.DB_STOP, Kind.DB_PAUSE)),
     CLOCK(EnumSet.of(Kind.CLOCK)),
+    PROCESSES(EnumSet.of(Kind.SETTINGS_CHURN, Kind.RESTART_SLOW_COMMIT, Kind.STUTTER)),
     ADMIN(EnumSet.noneOf(Kind.class)),
     MIXED(EnumSet.complementOf(EnumSet.of(Kind.SHARDS, Kind.MOVE, Kind.DRAIN)));
 
@@ -84,6 +85,7 @@ public record Schedule(long seed, String scenario, long durationMs, List<Fault> 
   static long minLengthMs(Kind kind) {
     return switch (kind) {
       case PAUSE -> 2_500; // longer than a lease: the harness runs with unhealthy_interval 2 s
+      case SETTINGS_CHURN, STUTTER -> 3_000;
       case SHARDS, MOVE -> 0;
       default -> 1_000;
     };
@@ -153,6 +155,8 @@ public record Schedule(long seed, String scenario, long durationMs, List<Fault> 
         int perMille = (20 + r.nextInt(61)) * (r.nextBoolean() ? 1 : -1);
         yield new Fault(at, length, kind, pick(r, all), null, perMille);
       }
+      case SETTINGS_CHURN, RESTART_SLOW_COMMIT, STUTTER ->
+          new Fault(at, length, kind, "primary:0", null, 0);
       case SHARDS, MOVE, DRAIN -> throw new IllegalArgumentException(kind + " is not a fault");
     };
   }

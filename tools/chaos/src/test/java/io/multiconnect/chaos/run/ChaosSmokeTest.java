@@ -22,7 +22,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ChaosSmokeTest {
 
   @ParameterizedTest(name = "seed {0}, {1}, {2} s, {3}")
-  @CsvSource({"11, mixed, 45, default", "12, kill, 30, default", "13, partition, 30, loopback"})
+  @CsvSource({
+    "11, mixed, 45, default",
+    "12, kill, 30, default",
+    "13, partition, 30, loopback",
+    "14, processes, 30, default"
+  })
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void fixedSeedPassesEveryCheck(long seed, String scenario, int seconds, String network)
       throws Exception {
