@@ -9,6 +9,7 @@ import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coordinator;
 import io.multiconnect.master.core.Settings;
 import io.multiconnect.master.port.Leadership;
+import io.multiconnect.master.port.Proposer;
 import io.multiconnect.master.raft.Proposal;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,11 @@ class PlanningRoundTest {
   private final List<Long> stampedTerms = new ArrayList<>();
   private final List<Command> proposed = new ArrayList<>();
   private long index;
+
+  /** A round of master m1 in term 1 over this test's state, proposing through {@code proposer}. */
+  private PlanningRound roundOfTerm1(Proposer proposer) {
+    return new PlanningRound("m1", 1, () -> state, proposer);
+  }
 
   @Test
   void everyProposalOfARoundCarriesTheTermOfTheLeadershipThatDecidedIt() {
@@ -76,10 +82,7 @@ class PlanningRoundTest {
     clock.advance(Settings.DEFAULT_UNHEALTHY_INTERVAL);
     coordinator.heard("b", "b-1", clock.getAsLong());
     PlanningRound round =
-        new PlanningRound(
-            "m1",
-            1,
-            () -> state,
+        roundOfTerm1(
             (command, term) -> {
               proposed.add(command);
               return new Proposal.NotLeader(java.util.Optional.of("m2"));
@@ -105,10 +108,7 @@ class PlanningRoundTest {
     leading.coordinator().heard("a", "a-1", clock.getAsLong());
     leading.coordinator().heard("b", "b-1", clock.getAsLong());
     PlanningRound round =
-        new PlanningRound(
-            "m1",
-            1,
-            () -> state,
+        roundOfTerm1(
             (command, term) -> {
               proposed.add(command);
               leading.end(); // another master leads from here on
