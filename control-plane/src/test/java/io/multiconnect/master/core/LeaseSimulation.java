@@ -186,16 +186,24 @@ final class LeaseSimulation {
       this.incarnation = newIncarnation(id);
     }
 
+    /** The committed index at which it learned its Register committed; 0 before. */
+    long registeredVersion;
+
     /** Its Register committed: it heartbeats from then on (the real Register call returns then). */
     boolean registered() {
       var known = committed().coreapps().get(id);
-      return known != null && known.incarnation().equals(incarnation);
+      boolean registered = known != null && known.incarnation().equals(incarnation);
+      if (registered && registeredVersion == 0) {
+        registeredVersion = statesByIndex.size() - 1;
+      }
+      return registered;
     }
 
     /** The process restarts: it remembers nothing and registers as a new incarnation. */
     void restart() {
       lease = new CoreappLease();
       incarnation = newIncarnation(id);
+      registeredVersion = 0;
       heldWhilePaused.clear();
       up = true;
     }
@@ -519,8 +527,10 @@ final class LeaseSimulation {
       c.heldWhilePaused.add(() -> coreappReceives(c, lease, seq, d));
       return;
     }
-    if (d.refusal() == HeartbeatDecision.Refusal.SUPERSEDED) {
-      c.up = false; // another process registered under its id: this one stops and exits
+    if (d.refusal() == HeartbeatDecision.Refusal.SUPERSEDED
+        && c.registeredVersion > 0
+        && d.state().version() >= c.registeredVersion) {
+      c.up = false; // another process registered under its id after this one: it stops and exits
       return;
     }
     List<Long> release = c.lease.onAnswer(seq, d.primary(), d.lease(), d.releaseEpochs());

@@ -255,7 +255,7 @@ public final class CoreappNode implements AutoCloseable {
       return;
     }
     heartbeatIntervalMs = Math.max(10, r.getSettings().getHeartbeatIntervalMs());
-    if (r.getSuperseded() && masters.registered()) {
+    if (r.getSuperseded() && masters.supersededBy(r.getVersion())) {
       LOG.error(
           "coreapp {}: another process registered under this id after this one (process {}):"
               + " this process stops acting, releases what it held and exits",

@@ -47,8 +47,7 @@ final class MasterLink implements AutoCloseable {
   private final Map<Long, Long> pendingReleases = new LinkedHashMap<>();
 
   private int current; // index of the master talked to
-  private boolean registering;
-  private boolean registered;
+  private final Registration registration = new Registration();
   private String lastRefusal = "";
 
   MasterLink(
@@ -84,10 +83,9 @@ final class MasterLink implements AutoCloseable {
    * earlier process of this id held); a no-op while a registration is in flight.
    */
   void register() {
-    if (registering) {
+    if (!registration.begin()) {
       return;
     }
-    registering = true;
     RegisterRequest r =
         RegisterRequest.newBuilder()
             .setCoreappId(coreappId)
@@ -99,12 +97,12 @@ final class MasterLink implements AutoCloseable {
         master().register(r),
         loop,
         ok -> {
-          registering = false;
-          registered = true;
-          LOG.info("coreapp {} registered as process {}", coreappId, incarnation);
+          registration.confirmed(ok.getVersion());
+          LOG.info(
+              "coreapp {} registered as process {} at {}", coreappId, incarnation, ok.getVersion());
         },
         e -> {
-          registering = false;
+          registration.failed();
           Status status = Status.fromThrowable(e);
           if (status.getCode() == Status.Code.INVALID_ARGUMENT) {
             if (!status.toString().equals(lastRefusal)) {
@@ -120,9 +118,12 @@ final class MasterLink implements AutoCloseable {
         });
   }
 
-  /** Whether this process's registration committed (after which only another one replaces it). */
-  boolean registered() {
-    return registered;
+  /**
+   * Whether an answer from the state at {@code answerVersion} saying another process is registered
+   * means this one was superseded ({@link Registration#supersededBy}).
+   */
+  boolean supersededBy(long answerVersion) {
+    return registration.supersededBy(answerVersion);
   }
 
   String incarnation() {

@@ -19,11 +19,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -181,6 +183,10 @@ public final class Lab implements AutoCloseable {
   private final Network net;
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   private final Map<String, Process> running = new LinkedHashMap<>();
+
+  /** Nodes being stopped or killed: not started again until their process is gone. */
+  private final Set<String> ending = new HashSet<>();
+
   private final Map<String, Integer> ports = new LinkedHashMap<>();
   private volatile Consumer<String> unexpectedExit = id -> {};
 
@@ -484,6 +490,14 @@ public final class Lab implements AutoCloseable {
     if (stopping) {
       throw new IOException("the lab is stopping: " + id + " not started");
     }
+    Process old = running.get(id);
+    if (ending.contains(id) || (old != null && old.isAlive())) {
+      throw new IOException(
+          id
+              + " is still running"
+              + (old != null ? " (pid " + old.pid() + ")" : "")
+              + ": not started twice");
+    }
     Node n = nodes.get(id);
     Process p = Launcher.start(net.wrap(id, n.command()), n.env(), logs().resolve(id + ".log"));
     running.put(id, p);
@@ -509,6 +523,11 @@ public final class Lab implements AutoCloseable {
     unexpectedExit.accept(id);
   }
 
+  /** Whether a process of the node runs or is being stopped: starting it now would make two. */
+  public synchronized boolean hasProcess(String id) {
+    return ending.contains(id) || process(id).isPresent();
+  }
+
   /** The node's process, while it runs. */
   public synchronized Optional<Process> process(String id) {
     return Optional.ofNullable(running.get(id)).filter(Process::isAlive);
@@ -519,9 +538,16 @@ public final class Lab implements AutoCloseable {
     Process p;
     synchronized (this) {
       p = running.remove(id);
+      ending.add(id);
     }
-    if (p != null) {
-      Launcher.kill(p);
+    try {
+      if (p != null) {
+        Launcher.kill(p);
+      }
+    } finally {
+      synchronized (this) {
+        ending.remove(id);
+      }
     }
   }
 
@@ -530,11 +556,17 @@ public final class Lab implements AutoCloseable {
     Process p;
     synchronized (this) {
       p = running.remove(id);
+      ending.add(id);
     }
-    if (p == null) {
-      return;
+    try {
+      if (p != null) {
+        Launcher.stop(p, 15);
+      }
+    } finally {
+      synchronized (this) {
+        ending.remove(id);
+      }
     }
-    Launcher.stop(p, 15);
   }
 
   /**

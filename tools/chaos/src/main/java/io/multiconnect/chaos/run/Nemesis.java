@@ -222,8 +222,8 @@ final class Nemesis implements AutoCloseable {
   }
 
   private void restart(String node) throws IOException {
-    if (lab.process(node).isPresent()) {
-      return;
+    if (lab.hasProcess(node)) {
+      return; // running, or still being stopped by the fault that restarts it itself
     }
     lab.start(node);
     if (lab.coreapps.contains(node)) {
