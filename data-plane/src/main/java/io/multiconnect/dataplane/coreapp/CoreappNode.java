@@ -172,11 +172,6 @@ public final class CoreappNode implements AutoCloseable {
     return config.id();
   }
 
-  /** This process's incarnation. */
-  public String incarnation() {
-    return incarnation;
-  }
-
   /**
    * Completes when another process registered under this coreapp's id after this one: this one has
    * then stopped acting and released what it held, and its owner should exit.

@@ -126,10 +126,6 @@ final class MasterLink implements AutoCloseable {
     return registration.supersededBy(answerVersion);
   }
 
-  String incarnation() {
-    return incarnation;
-  }
-
   /** Sends {@code request}; its answer goes to {@code onAnswer}. Resends pending releases too. */
   void heartbeat(HeartbeatRequest request, Consumer<HeartbeatResponse> onAnswer) {
     OnLoop.when(heartbeats.send(channels.get(current), request), loop, onAnswer, e -> nextMaster());

@@ -2,6 +2,7 @@ package io.multiconnect.chaos.check;
 
 import io.multiconnect.chaos.history.Event;
 import io.multiconnect.chaos.history.History;
+import io.multiconnect.common.shard.Sharding;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -57,7 +58,6 @@ public final class NoTwoPrimaries implements Checker {
   }
 
   static boolean sharesRecipients(Event a, Event b) {
-    int common = Math.min(a.shardCount(), b.shardCount());
-    return a.shard() % common == b.shard() % common;
+    return Sharding.shareRecipients(a.shard(), a.shardCount(), b.shard(), b.shardCount());
   }
 }
