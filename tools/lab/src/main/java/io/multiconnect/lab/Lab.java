@@ -76,6 +76,8 @@ public final class Lab implements AutoCloseable {
    * @param masters 1, 3 or 5
    * @param leaseJournal whether coreapps journal their lease intervals (the chaos checkers read
    *     them)
+   * @param twins whether each coreapp {@code cN} has a twin {@code tN}: a second process with the
+   *     same coreapp id, its own address and journal, started only by {@link #start(String)}
    * @param clockControl whether nodes read a clock-skew file ({@link #skew})
    * @param upstreamEvents the upstream simulator's {@code --max-events}: its event log and the
    *     window in which it recognizes a resend, about 360 bytes of heap each
@@ -91,6 +93,7 @@ public final class Lab implements AutoCloseable {
       int webapps,
       List<String> jvmFlags,
       boolean leaseJournal,
+      boolean twins,
       boolean clockControl,
       int upstreamEvents,
       PortPlan ports,
@@ -119,6 +122,7 @@ public final class Lab implements AutoCloseable {
           List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
           true,
           true,
+          true,
           200_000,
           PortPlan.free(),
           Optional.empty(),
@@ -133,6 +137,7 @@ public final class Lab implements AutoCloseable {
           3,
           1,
           jvm,
+          false,
           false,
           false,
           20_000,
@@ -160,6 +165,7 @@ public final class Lab implements AutoCloseable {
           List.of(),
           false,
           false,
+          false,
           0,
           PortPlan.fromBase(base, httpPort),
           mirror,
@@ -177,12 +183,19 @@ public final class Lab implements AutoCloseable {
   public final List<String> masters;
   public final List<String> coreapps;
   public final List<String> webapps;
+
+  /** The coreapps' twins ({@link Options#twins}), none running until started one by one. */
+  public final List<String> twins;
+
   private final Options options;
   private final Path dir;
   private final String classpath;
   private final Network net;
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   private final Map<String, Process> running = new LinkedHashMap<>();
+
+  /** Every node the lab started at least once. */
+  private final Set<String> started = new HashSet<>(); // guarded by this
 
   /** Nodes being stopped or killed: not started again until their process is gone. */
   private final Set<String> ending = new HashSet<>();
@@ -198,11 +211,15 @@ public final class Lab implements AutoCloseable {
     this.masters = numbered("m", options.masters());
     this.coreapps = numbered("c", options.coreapps());
     this.webapps = numbered("w", options.webapps());
+    this.twins = options.twins() ? numbered("t", options.coreapps()) : List.of();
     this.dir = dir;
     this.classpath = classpath;
     this.net = net;
     Files.createDirectories(dir.resolve("logs"));
     for (String id : all()) {
+      net.add(id);
+    }
+    for (String id : twins) {
       net.add(id);
     }
   }
@@ -216,7 +233,15 @@ public final class Lab implements AutoCloseable {
     return Integer.parseInt(node.substring(1));
   }
 
-  /** Every node, in start order. */
+  /** The twin of a coreapp: {@code t2} for {@code c2}. */
+  public String twinOf(String coreapp) {
+    if (!options.twins() || !coreapps.contains(coreapp)) {
+      throw new IllegalArgumentException("no twin of " + coreapp + " in this lab");
+    }
+    return "t" + index(coreapp);
+  }
+
+  /** Every node {@link #start()} starts, in start order (twins are not among them). */
   public List<String> all() {
     List<String> out = new ArrayList<>();
     if (options.mirror().isEmpty()) {
@@ -303,7 +328,9 @@ public final class Lab implements AutoCloseable {
     return net.host(node) + ":" + port(node, service);
   }
 
-  /** Where a coreapp journals its lease intervals, when {@link Options#leaseJournal}. */
+  /**
+   * Where a coreapp (or a twin) journals its lease intervals, when {@link Options#leaseJournal}.
+   */
   public Path journal(String coreapp) {
     return dir.resolve("journal-" + coreapp + ".jsonl");
   }
@@ -403,14 +430,10 @@ public final class Lab implements AutoCloseable {
         "MC_MASTERS",
         masters.stream().map(m -> configured(m, "api")).collect(Collectors.joining(",")));
     for (String c : coreapps) {
-      Map<String, String> env = new LinkedHashMap<>(common);
-      env.put("MC_COREAPP_ID", c);
-      env.put("MC_COREAPP_ADDRESS", configured(c, "grpc"));
-      env.put("MC_UPSTREAM", configured(UPSTREAM, "grpc"));
-      if (options.leaseJournal()) {
-        env.put("MC_LEASE_JOURNAL", journal(c).toString());
-      }
-      define(c, Role.COREAPP, List.of("io.multiconnect.dataplane.coreapp.CoreappMain"), env);
+      defineCoreapp(c, c, common);
+    }
+    for (String t : twins) {
+      defineCoreapp(t, "c" + index(t), common);
     }
     for (String w : webapps) {
       Map<String, String> env = new LinkedHashMap<>(common);
@@ -422,8 +445,22 @@ public final class Lab implements AutoCloseable {
       checkPortsFree();
     }
     for (String id : nodes.keySet()) {
-      start(id);
+      if (!twins.contains(id)) {
+        start(id);
+      }
     }
+  }
+
+  /** Node {@code node} runs coreapp {@code coreappId} (itself, or the coreapp a twin copies). */
+  private void defineCoreapp(String node, String coreappId, Map<String, String> common) {
+    Map<String, String> env = new LinkedHashMap<>(common);
+    env.put("MC_COREAPP_ID", coreappId);
+    env.put("MC_COREAPP_ADDRESS", configured(node, "grpc"));
+    env.put("MC_UPSTREAM", configured(UPSTREAM, "grpc"));
+    if (options.leaseJournal()) {
+      env.put("MC_LEASE_JOURNAL", journal(node).toString());
+    }
+    define(node, Role.COREAPP, List.of("io.multiconnect.dataplane.coreapp.CoreappMain"), env);
   }
 
   /** A file only its owner may read: node configurations hold the database password. */
@@ -501,6 +538,7 @@ public final class Lab implements AutoCloseable {
     Node n = nodes.get(id);
     Process p = Launcher.start(net.wrap(id, n.command()), n.env(), logs().resolve(id + ".log"));
     running.put(id, p);
+    started.add(id);
     p.onExit().thenAccept(this::exited);
     LOG.info("started {} ({}) pid {}", id, n.role().label(), p.pid());
   }
@@ -521,6 +559,11 @@ public final class Lab implements AutoCloseable {
     }
     LOG.warn("{} (pid {}) exited with code {}", id, p.pid(), p.exitValue());
     unexpectedExit.accept(id);
+  }
+
+  /** Whether the lab ever started a process of the node. */
+  public synchronized boolean started(String id) {
+    return started.contains(id);
   }
 
   /** Whether a process of the node runs or is being stopped: starting it now would make two. */

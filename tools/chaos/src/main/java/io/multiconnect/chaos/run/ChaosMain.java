@@ -214,6 +214,11 @@ public final class ChaosMain implements Callable<Integer> {
     for (String c : lab.coreapps) {
       events.addAll(Collect.leases(lab.journal(c)));
     }
+    for (String t : lab.twins) {
+      if (lab.started(t)) {
+        events.addAll(Collect.leases(lab.journal(t)));
+      }
+    }
     events.addAll(Collect.upstream(upstreamReport(lab), System.nanoTime()));
     History h = new History(events);
     h.write(dir.resolve("history.jsonl"));

@@ -57,6 +57,13 @@ public record Fault(long atMs, long lengthMs, Kind kind, String target, String p
      * SIGSTOP and SIGCONT a coreapp again and again (50-600 ms pauses) in the middle of its calls.
      */
     STUTTER(true),
+    /**
+     * Start the coreapp's twin: a second process with its id, its own address and a new
+     * incarnation, while the first still holds its shards. When it ends, {@code value} 0 stops the
+     * twin gracefully and starts the coreapp again; 1 starts the coreapp again while the twin lives
+     * (a twin of the twin), then stops whatever of the twin is left.
+     */
+    TWIN(true),
     /** Admin: set the shard count to {@code value}. */
     SHARDS(false),
     /** Admin: move shard {@code value} to coreapp {@code target}. */
@@ -105,6 +112,7 @@ public record Fault(long atMs, long lengthMs, Kind kind, String target, String p
           case SETTINGS_CHURN -> "cut " + target + " <-> masters, churn unhealthy_interval";
           case RESTART_SLOW_COMMIT -> "restart " + target + " while nothing commits";
           case STUTTER -> "stutter " + target;
+          case TWIN -> "start a twin of " + target;
           case DB_STOP -> "stop the database";
           case DB_PAUSE -> "SIGSTOP the database";
           case SHARDS -> "set shards " + value;

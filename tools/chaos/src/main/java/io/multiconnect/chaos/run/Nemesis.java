@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -151,6 +152,10 @@ final class Nemesis implements AutoCloseable {
       }
       case STUTTER ->
           stutter(target, System.nanoTime() + f.lengthMs() * 1_000_000, new Random(f.atMs()));
+      case TWIN -> {
+        lab.start(lab.twinOf(target));
+        registered(target, "twin-" + target);
+      }
       default -> throw new IllegalStateException(f.kind() + " is not a fault");
     }
   }
@@ -215,21 +220,54 @@ final class Nemesis implements AutoCloseable {
         restart(target);
       }
       case STUTTER -> lab.signal(target, "CONT");
+      case TWIN -> endTwin(target, f.value() == 1);
       default -> lab.network().heal();
     }
     history.record(Type.OK, "nemesis", "fault", f.kind().name(), f.describe() + " => " + target);
     LOG.info("healed: {}", f.describe());
   }
 
-  private void restart(String node) throws IOException {
+  /**
+   * Ends a twin: stops it and starts the coreapp again (its first process exited when the twin
+   * superseded it), or, {@code twinOfTwin}, starts the coreapp first, so that it supersedes the
+   * live twin in turn, and stops what is left of the twin after at most {@link
+   * Schedule#TWIN_EXIT_MS}.
+   */
+  private void endTwin(String coreapp, boolean twinOfTwin) throws IOException {
+    String twin = lab.twinOf(coreapp);
+    if (twinOfTwin && lab.hasProcess(coreapp)) {
+      LOG.info("{} was not superseded yet: its twin {} is only stopped", coreapp, twin);
+    }
+    if (twinOfTwin && restart(coreapp)) {
+      Optional<Process> left = lab.process(twin);
+      if (left.isPresent()) {
+        try {
+          left.get().waitFor(Schedule.TWIN_EXIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt(); // the heal stops the twin
+          return;
+        }
+      }
+    }
+    lab.stop(twin);
+    restart(coreapp);
+  }
+
+  /** Starts a node that has no process; whether it did. */
+  private boolean restart(String node) throws IOException {
     if (lab.hasProcess(node)) {
-      return; // running, or still being stopped by the fault that restarts it itself
+      return false; // running, or still being stopped by the fault that restarts it itself
     }
     lab.start(node);
     if (lab.coreapps.contains(node)) {
-      // Registering again undrains a coreapp: an admin write of its own.
-      history.record(Type.INFO, "restart-" + node, "admin", "drained:" + node, "false");
+      registered(node, "restart-" + node);
     }
+    return true;
+  }
+
+  /** A process of {@code coreapp} started: registering undrains it, an admin write of its own. */
+  private void registered(String coreapp, String by) {
+    history.record(Type.INFO, by, "admin", "drained:" + coreapp, "false");
   }
 
   /** Admin entries: shard count, moves, drains (and their undrain at the end). */
@@ -337,6 +375,7 @@ final class Nemesis implements AutoCloseable {
         error("heal clock of " + node + ": " + e);
       }
     }
+    lab.twins.forEach(lab::stop);
     for (String node : lab.all()) {
       try {
         lab.signal(node, "CONT");

@@ -27,6 +27,13 @@ public record Schedule(long seed, String scenario, long durationMs, List<Fault> 
   /** Workload before the first fault, so the cluster settles. */
   static final long WARMUP_MS = 4_000;
 
+  /**
+   * How long the end of a {@link Kind#TWIN} may wait for the twin to exit, superseded by the
+   * coreapp started again (a JVM start and a registration on a loaded machine): the next fault
+   * starts after it.
+   */
+  static final long TWIN_EXIT_MS = 8_000;
+
   /** Scenarios: which kinds each draws from. */
   public enum Scenario {
     KILL(EnumSet.of(Kind.KILL)),
@@ -42,7 +49,7 @@ public record Schedule(long seed, String scenario, long durationMs, List<Fault> 
     LOSS(EnumSet.of(Kind.LOSS)),
     DB(EnumSet.of(Kind.DB_STOP, Kind.DB_PAUSE)),
     CLOCK(EnumSet.of(Kind.CLOCK)),
-    PROCESSES(EnumSet.of(Kind.SETTINGS_CHURN, Kind.RESTART_SLOW_COMMIT, Kind.STUTTER)),
+    PROCESSES(EnumSet.of(Kind.SETTINGS_CHURN, Kind.RESTART_SLOW_COMMIT, Kind.STUTTER, Kind.TWIN)),
     ADMIN(EnumSet.noneOf(Kind.class)),
     MIXED(EnumSet.complementOf(EnumSet.of(Kind.SHARDS, Kind.MOVE, Kind.DRAIN)));
 
@@ -86,6 +93,7 @@ public record Schedule(long seed, String scenario, long durationMs, List<Fault> 
     return switch (kind) {
       case PAUSE -> 2_500; // longer than a lease: the harness runs with unhealthy_interval 2 s
       case SETTINGS_CHURN, STUTTER -> 3_000;
+      case TWIN -> 8_000; // the twin's JVM starts and registers within it, even on a busy machine
       case SHARDS, MOVE -> 0;
       default -> 1_000;
     };
@@ -102,11 +110,12 @@ public record Schedule(long seed, String scenario, long durationMs, List<Fault> 
       Kind kind = kinds.get(r.nextInt(kinds.size()));
       long length =
           minLengthMs(kind) + (long) (r.nextDouble() * (maxLengthMs(kind) - minLengthMs(kind)));
-      if (t + length > end) {
+      long reserve = kind == Kind.TWIN ? TWIN_EXIT_MS : 0;
+      if (t + length + reserve > end) {
         break;
       }
       entries.add(fault(r, kind, t, length, topology));
-      t += length + 500 + r.nextInt(2_500);
+      t += length + reserve + 500 + r.nextInt(2_500);
     }
     if (scenario == Scenario.ADMIN || scenario == Scenario.MIXED) {
       entries.addAll(adminOperations(r, durationMs, topology));
@@ -157,6 +166,7 @@ public record Schedule(long seed, String scenario, long durationMs, List<Fault> 
       }
       case SETTINGS_CHURN, RESTART_SLOW_COMMIT, STUTTER ->
           new Fault(at, length, kind, "primary:0", null, 0);
+      case TWIN -> new Fault(at, length, kind, "primary:0", null, r.nextInt(2));
       case SHARDS, MOVE, DRAIN -> throw new IllegalArgumentException(kind + " is not a fault");
     };
   }

@@ -26,7 +26,7 @@ class ChaosSmokeTest {
     "11, mixed, 45, default",
     "12, kill, 30, default",
     "13, partition, 30, loopback",
-    "14, processes, 30, default"
+    "26, processes, 40, default"
   })
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void fixedSeedPassesEveryCheck(long seed, String scenario, int seconds, String network)

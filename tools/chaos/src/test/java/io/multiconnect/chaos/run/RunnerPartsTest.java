@@ -14,6 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +40,8 @@ class RunnerPartsTest {
         }
         if (f.kind().fault) {
           assertTrue(f.atMs() >= faultsEnd, "faults run one at a time: " + f.describe());
-          faultsEnd = f.endMs();
+          faultsEnd = f.endMs() + (f.kind() == Fault.Kind.TWIN ? Schedule.TWIN_EXIT_MS : 0);
+          assertTrue(faultsEnd <= a.durationMs(), "ends before the heal: " + f.describe());
         }
       }
       assertTrue(a.entries().stream().anyMatch(f -> f.kind().fault), "seed " + seed);
@@ -45,6 +49,30 @@ class RunnerPartsTest {
     assertFalse(
         Schedule.generate(1, Schedule.Scenario.MIXED, 120_000, TOPOLOGY)
             .equals(Schedule.generate(2, Schedule.Scenario.MIXED, 120_000, TOPOLOGY)));
+  }
+
+  @Test
+  void theProcessesScenarioDrawsEveryProcessFaultAndBothEndsOfATwin() {
+    Set<String> seen = new TreeSet<>();
+    for (long seed = 1; seed <= 20; seed++) {
+      for (Fault f :
+          Schedule.generate(seed, Schedule.Scenario.PROCESSES, 120_000, TOPOLOGY).entries()) {
+        seen.add(variant(f));
+      }
+    }
+    assertEquals(
+        Set.of("SETTINGS_CHURN", "RESTART_SLOW_COMMIT", "STUTTER", "TWIN/0", "TWIN/1"), seen);
+    // The CI smoke run of this scenario (ChaosSmokeTest) starts the twin of a twin.
+    assertEquals(
+        Set.of("STUTTER", "TWIN/1", "RESTART_SLOW_COMMIT"),
+        Schedule.generate(26, Schedule.Scenario.PROCESSES, 40_000, TOPOLOGY).entries().stream()
+            .map(RunnerPartsTest::variant)
+            .collect(Collectors.toSet()));
+  }
+
+  /** A fault's kind, and for a twin how it ends: {@code TWIN/1}. */
+  private static String variant(Fault f) {
+    return f.kind() == Fault.Kind.TWIN ? "TWIN/" + f.value() : f.kind().name();
   }
 
   @Test
