@@ -112,6 +112,8 @@ public final class StatusCommand implements Callable<Integer> {
       Map<String, Object> one = new LinkedHashMap<>();
       one.put("id", c.getId());
       one.put("state", c.getState());
+      one.put("incarnation", c.getIncarnation());
+      one.put("acting_margin_ms", c.getActingMarginMs());
       one.put("shard", c.getShard());
       one.put("epoch", c.getEpoch());
       one.put("healthy", c.getHealthy());

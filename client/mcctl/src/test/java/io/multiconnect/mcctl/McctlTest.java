@@ -76,6 +76,11 @@ class McctlTest {
     McctlRun json = mcctl("--json", "status");
     assertEquals(0, json.exit(), json.err());
     assertTrue(json.out().contains("\"leader\" : \"" + leader + "\""), json.out());
+    // Each coreapp with the process that registered it and the margin it acts within.
+    Matcher process =
+        Pattern.compile("\"incarnation\" : \"[\\w-]+\",\\s*\"acting_margin_ms\" : \\d+")
+            .matcher(json.out());
+    assertEquals(3, process.results().count(), json.out());
   }
 
   @Test
