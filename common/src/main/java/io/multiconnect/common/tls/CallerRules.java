@@ -1,0 +1,115 @@
+package io.multiconnect.common.tls;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.multiconnect.common.tls.NodeIdentity.Role;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * Who may call what on one server: per method, the roles allowed; a method not listed is refused.
+ * With TLS on, {@link #interceptor} takes the caller's identity from its certificate, refuses a
+ * call whose certificate names none ({@code UNAUTHENTICATED}) or whose role is not allowed ({@code
+ * PERMISSION_DENIED}, naming both), and makes the identity {@link #caller()} for the handler. With
+ * TLS off (an explicit, logged choice) every call passes and nobody is known.
+ *
+ * <p>Not thread-safe while rules are added; build it before the server starts.
+ */
+public final class CallerRules {
+  private static final Context.Key<NodeIdentity> CALLER = Context.key("multiconnect-caller");
+
+  private final Map<String, Set<Role>> byMethod = new HashMap<>();
+
+  /** Lets {@code roles} call {@code method}. */
+  public CallerRules allow(MethodDescriptor<?, ?> method, Role first, Role... more) {
+    byMethod
+        .computeIfAbsent(method.getFullMethodName(), k -> EnumSet.noneOf(Role.class))
+        .addAll(EnumSet.of(first, more));
+    return this;
+  }
+
+  /** The identity of the node calling the current handler; empty with TLS off. */
+  public static Optional<NodeIdentity> caller() {
+    return Optional.ofNullable(CALLER.get());
+  }
+
+  /**
+   * Refuses ({@code PERMISSION_DENIED}) a call that names {@code claimedId} of {@code role} in its
+   * request when its certificate names another node: a coreapp registers, heartbeats and releases
+   * only as itself. Nothing to check with TLS off.
+   */
+  public static void requireSelf(Role role, String claimedId) {
+    Optional<NodeIdentity> caller = caller();
+    if (caller.isPresent() && !caller.get().equals(new NodeIdentity(role, claimedId))) {
+      throw new StatusRuntimeException(
+          Status.PERMISSION_DENIED.withDescription(
+              caller.get() + " may not act as " + role.label() + "/" + claimedId));
+    }
+  }
+
+  /** The interceptor enforcing these rules on a server with {@code tls}. */
+  public ServerInterceptor interceptor(NodeTls tls) {
+    Map<String, Set<Role>> rules = Map.copyOf(byMethod);
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        if (!tls.enabled()) {
+          return next.startCall(call, headers);
+        }
+        String method = call.getMethodDescriptor().getFullMethodName();
+        Optional<NodeIdentity> who =
+            identity(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        if (who.isEmpty()) {
+          return refuse(
+              call,
+              Status.UNAUTHENTICATED.withDescription(
+                  "no client certificate of the cluster CA naming a node"));
+        }
+        Set<Role> allowed = rules.getOrDefault(method, Set.of());
+        if (!allowed.contains(who.get().role())) {
+          return refuse(
+              call,
+              Status.PERMISSION_DENIED.withDescription(
+                  who.get() + " may not call " + method + " (allowed: " + allowed + ")"));
+        }
+        return Contexts.interceptCall(
+            Context.current().withValue(CALLER, who.get()), call, headers, next);
+      }
+    };
+  }
+
+  private static Optional<NodeIdentity> identity(SSLSession session) {
+    if (session == null) {
+      return Optional.empty();
+    }
+    try {
+      Certificate[] chain = session.getPeerCertificates();
+      return chain.length > 0 && chain[0] instanceof X509Certificate x
+          ? NodeIdentity.of(x)
+          : Optional.empty();
+    } catch (SSLPeerUnverifiedException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
+    call.close(status, new Metadata());
+    return new ServerCall.Listener<>() {};
+  }
+}
