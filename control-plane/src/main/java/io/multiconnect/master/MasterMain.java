@@ -2,8 +2,10 @@ package io.multiconnect.master;
 
 import io.multiconnect.common.clock.ClockControl;
 import io.multiconnect.common.node.Shutdown;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.master.config.ConfigException;
 import io.multiconnect.master.config.MasterConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -32,14 +34,17 @@ public final class MasterMain {
       }
     }
     MasterConfig config;
+    NodeTls tls;
     try {
       config = MasterConfig.load(configFile, System.getenv());
-    } catch (ConfigException e) {
+      tls = NodeTls.fromEnv(System.getenv(), "master " + config.nodeId());
+    } catch (ConfigException | IllegalArgumentException | IOException e) {
       System.err.println("configuration error: " + e.getMessage());
       System.exit(2);
       return;
     }
-    MasterNode node = new MasterNode(config, ClockControl.fromEnvironment(System.getenv())).start();
+    MasterNode node =
+        new MasterNode(config, ClockControl.fromEnvironment(System.getenv()), tls).start();
     Shutdown.closeOnSignal(node);
   }
 }

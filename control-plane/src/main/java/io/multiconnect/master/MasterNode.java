@@ -7,6 +7,9 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.common.tls.CallerRules;
+import io.multiconnect.common.tls.NodeIdentity.Role;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
@@ -27,6 +30,8 @@ import io.multiconnect.master.raft.MasterStateMachine;
 import io.multiconnect.master.raft.Proposal;
 import io.multiconnect.master.raft.RaftAccess;
 import io.multiconnect.master.raft.StalledFollowers;
+import io.multiconnect.proto.v1.AdminGrpc;
+import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -108,12 +113,11 @@ public final class MasterNode implements AutoCloseable {
   /** This master's leadership while it leads and is ready. */
   private final LeadershipSlot leadership = new LeadershipSlot();
 
-  public MasterNode(MasterConfig config) throws IOException {
-    this(config, NodeClock.system());
-  }
-
-  /** A master deciding with {@code clock} (the chaos harness skews it; see {@link NodeClock}). */
-  public MasterNode(MasterConfig config, NodeClock clock) throws IOException {
+  /**
+   * A master deciding with {@code clock} (the chaos harness skews it; see {@link NodeClock}),
+   * serving and calling the other nodes with {@code tls}.
+   */
+  public MasterNode(MasterConfig config, NodeClock clock, NodeTls tls) throws IOException {
     this.config = config;
     this.clock = clock;
     this.raft = new RaftAccess(config, stateMachine);
@@ -135,14 +139,14 @@ public final class MasterNode implements AutoCloseable {
             return config.self();
           }
         };
-    this.leaderChannels = new LeaderChannels();
+    this.leaderChannels = new LeaderChannels(tls);
     this.leaderFeed = new LeaderFeed(config.nodeId(), this::leaderHint, leaderChannels, watchHub);
     stateMachine.setListener(new StateListener());
     this.mirror =
         config.mirror().map(m -> new MirrorPublisher(m, this::isLeading, config.nodeId()));
     PeerAddress self = config.self();
     this.grpcServer =
-        Endpoints.server(self.host(), self.apiPort())
+        Endpoints.server(self.host(), self.apiPort(), tls)
             .callExecutor(ControlPlaneService.HEARTBEATS_ON_TRANSPORT_THREAD)
             .addService(
                 new ControlPlaneService(
@@ -168,11 +172,28 @@ public final class MasterNode implements AutoCloseable {
                     new AdminAuth(this::state, clock::now)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
+            .intercept(CALLERS.interceptor(tls))
             .build();
     this.planning =
         new PlanningRound(config.nodeId(), config.initialShards(), this::state, this::propose);
     this.controlThread = DaemonThreads.thread("control-" + config.nodeId(), this::controlLoop);
   }
+
+  /**
+   * Coreapps register, heartbeat and release (as themselves: ControlPlaneService checks); webapps,
+   * coreapps and admin tools watch; admin tools and webapps (for the REST API's users) use the
+   * Admin API, whose writes also need a user's token. Masters relay any of it to the leader.
+   */
+  private static final CallerRules CALLERS =
+      new CallerRules()
+          .allow(ControlPlaneGrpc.getRegisterMethod(), Role.COREAPP, Role.MASTER)
+          .allow(ControlPlaneGrpc.getHeartbeatMethod(), Role.COREAPP, Role.MASTER)
+          .allow(ControlPlaneGrpc.getHeartbeatStreamMethod(), Role.COREAPP, Role.MASTER)
+          .allow(ControlPlaneGrpc.getReleaseMethod(), Role.COREAPP, Role.MASTER)
+          .allow(
+              ControlPlaneGrpc.getWatchMethod(), Role.WEBAPP, Role.COREAPP, Role.ADMIN, Role.MASTER)
+          .allowService(AdminGrpc.getServiceDescriptor(), Role.ADMIN, Role.WEBAPP, Role.MASTER)
+          .allowHealthAndReflection();
 
   public MasterNode start() throws IOException {
     if (!lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.STARTED)) {

@@ -6,9 +6,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import io.multiconnect.common.auth.Tokens;
+import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.net.LoopbackPorts;
+import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
@@ -80,7 +82,8 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   void restart(int i, long snapshotThreshold) throws IOException {
-    nodes[i] = new MasterNode(config(i, snapshotThreshold)).start();
+    nodes[i] =
+        new MasterNode(config(i, snapshotThreshold), NodeClock.system(), TestTls.PLAINTEXT).start();
   }
 
   void kill(int i) {
@@ -116,7 +119,7 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   ManagedChannel channel(int i) {
-    ManagedChannel ch = Endpoints.channel(peers.get(i).apiAddress());
+    ManagedChannel ch = Endpoints.channel(peers.get(i).apiAddress(), TestTls.PLAINTEXT);
     channels.add(ch);
     return ch;
   }

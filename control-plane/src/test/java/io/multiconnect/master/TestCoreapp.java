@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.CoreappLease;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.HeartbeatRequest;
@@ -48,7 +49,8 @@ public final class TestCoreapp implements AutoCloseable {
 
   public TestCoreapp(String id, List<PeerAddress> masters) {
     this.id = id;
-    this.channels = masters.stream().map(p -> Endpoints.channel(p.apiAddress())).toList();
+    this.channels =
+        masters.stream().map(p -> Endpoints.channel(p.apiAddress(), TestTls.PLAINTEXT)).toList();
   }
 
   public TestCoreapp start() {

@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
@@ -62,9 +63,9 @@ public final class ShardMapWatcher implements AutoCloseable {
   private volatile long lastHeardNanos;
   private int masterIndex;
 
-  public ShardMapWatcher(List<String> masters, String watcherId) {
+  public ShardMapWatcher(List<String> masters, String watcherId, NodeTls tls) {
     this.masters = List.copyOf(masters);
-    masters.forEach(m -> channels.add(Endpoints.channel(m)));
+    masters.forEach(m -> channels.add(Endpoints.channel(m, tls)));
     this.watcherId = watcherId;
   }
 

@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.net.LoopbackPorts;
+import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.Progress;
 import io.multiconnect.proto.v1.ShardMap;
@@ -94,12 +95,14 @@ class ShardMapWatcherTest {
 
   /** A started watcher whose list of masters is {@code first}, then {@code second}. */
   private static ShardMapWatcher watching(Master first, Master second) throws Exception {
-    return new ShardMapWatcher(List.of(first.serve(), second.serve()), "test").start();
+    return new ShardMapWatcher(List.of(first.serve(), second.serve()), "test", TestTls.PLAINTEXT)
+        .start();
   }
 
   @Test
   void aWaitForANewerTableEndsWhenOneArrivesNotAtItsTimeout() throws Exception {
-    try (ShardMapWatcher w = new ShardMapWatcher(List.of("127.0.0.1:1"), "waiter")) {
+    try (ShardMapWatcher w =
+        new ShardMapWatcher(List.of("127.0.0.1:1"), "waiter", TestTls.PLAINTEXT)) {
       CompletableFuture<RoutingTable> got = w.newerThan(0, Duration.ofMinutes(1), timer);
       assertFalse(got.isDone());
       w.seed(new RoutingTable(7, 1, Map.of()));

@@ -8,6 +8,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.proto.v1.AddMasterRequest;
 import io.multiconnect.proto.v1.AdminGrpc;
@@ -64,6 +65,7 @@ public final class AdminClient implements AutoCloseable {
   public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(100);
 
   private final List<String> masters;
+  private final NodeTls tls;
   private final Duration deadline;
   private final int attempts;
   private final Duration backoff;
@@ -73,26 +75,30 @@ public final class AdminClient implements AutoCloseable {
   /** Value of the {@code authorization} header sent with every call; empty: none. */
   private final String authorization;
 
-  public AdminClient(List<String> masters) {
-    this(masters, DEFAULT_DEADLINE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF);
+  /** A client to {@code masters} over {@code tls}, with the default deadline and retries. */
+  public AdminClient(List<String> masters, NodeTls tls) {
+    this(masters, tls, DEFAULT_DEADLINE, DEFAULT_ATTEMPTS, DEFAULT_BACKOFF);
   }
 
-  public AdminClient(List<String> masters, Duration deadline, int attempts, Duration backoff) {
-    this(masters, deadline, attempts, backoff, "");
+  public AdminClient(
+      List<String> masters, NodeTls tls, Duration deadline, int attempts, Duration backoff) {
+    this(masters, tls, deadline, attempts, backoff, "");
   }
 
   /** {@code authorization}: see {@link #withAuthorization}; empty for none. */
   public AdminClient(
       List<String> masters,
+      NodeTls tls,
       Duration deadline,
       int attempts,
       Duration backoff,
       String authorization) {
-    this(masters, deadline, attempts, backoff, new ConcurrentHashMap<>(), true, authorization);
+    this(masters, tls, deadline, attempts, backoff, new ConcurrentHashMap<>(), true, authorization);
   }
 
   private AdminClient(
       List<String> masters,
+      NodeTls tls,
       Duration deadline,
       int attempts,
       Duration backoff,
@@ -103,6 +109,7 @@ public final class AdminClient implements AutoCloseable {
       throw new IllegalArgumentException("at least one master address is required");
     }
     this.masters = List.copyOf(masters);
+    this.tls = tls;
     this.deadline = deadline;
     this.attempts = Math.max(1, attempts);
     this.backoff = backoff;
@@ -116,7 +123,8 @@ public final class AdminClient implements AutoCloseable {
    * with every call. It shares this client's connections; closing it closes nothing.
    */
   public AdminClient withAuthorization(String authorization) {
-    return new AdminClient(masters, deadline, attempts, backoff, channels, false, authorization);
+    return new AdminClient(
+        masters, tls, deadline, attempts, backoff, channels, false, authorization);
   }
 
   /** {@code Basic} credentials for {@link #withAuthorization}. */
@@ -350,7 +358,7 @@ public final class AdminClient implements AutoCloseable {
         hostPort,
         a -> {
           try {
-            return Endpoints.channel(a);
+            return Endpoints.channel(a, tls);
           } catch (IllegalArgumentException e) {
             throw new AdminException(
                 AdminException.Kind.INVALID_ARGUMENT,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grpc.Status;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.mcctl.coreapp.CoreappCommand;
 import io.multiconnect.mcctl.leader.LeaderCommand;
 import io.multiconnect.mcctl.master.MasterCommand;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -89,6 +91,28 @@ public final class Mcctl {
   String token;
 
   @Option(
+      names = "--tls-cert",
+      description =
+          "This tool's certificate of the cluster CA, role admin (default: $MC_TLS_CERT or the"
+              + " config file's tls.cert).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "Its private key (default: $MC_TLS_KEY or tls.key).")
+  Path tlsKey;
+
+  @Option(
+      names = "--tls-ca",
+      description = "The cluster's CA certificates (default: $MC_TLS_CA or tls.ca).")
+  Path tlsCa;
+
+  @Option(
+      names = "--plaintext",
+      description =
+          "No TLS, for a cluster started with MC_TLS=plaintext (also $MC_TLS=plaintext or"
+              + " tls=plaintext in the config file).")
+  boolean plaintext;
+
+  @Option(
       names = "--config",
       description =
           "Properties file with masters, user, password, token (default:"
@@ -159,6 +183,33 @@ public final class Mcctl {
     return setting(null, "MC_ADMIN_PASSWORD", "password", "");
   }
 
+  /** How this run reaches the masters: its certificate, or plaintext when asked for. */
+  NodeTls tls() {
+    Map<String, String> env = new HashMap<>();
+    env.put(NodeTls.MODE, plaintext ? "plaintext" : setting(null, NodeTls.MODE, "tls", ""));
+    env.put(NodeTls.CERT, setting(text(tlsCert), NodeTls.CERT, "tls.cert", ""));
+    env.put(NodeTls.KEY, setting(text(tlsKey), NodeTls.KEY, "tls.key", ""));
+    env.put(NodeTls.CA, setting(text(tlsCa), NodeTls.CA, "tls.ca", ""));
+    String problem;
+    try {
+      return NodeTls.fromEnv(env, "mcctl");
+    } catch (IllegalArgumentException e) {
+      problem =
+          "no TLS settings: give --tls-cert, --tls-key and --tls-ca (or $MC_TLS_CERT,"
+              + " $MC_TLS_KEY, $MC_TLS_CA, or tls.cert, tls.key, tls.ca in the config file): an"
+              + " admin certificate of the cluster CA (bin/multiconnect ca issue --role admin);"
+              + " --plaintext only for a cluster started without TLS";
+    } catch (IOException e) {
+      problem = e.getMessage();
+    }
+    throw new AdminException(
+        AdminException.Kind.INVALID_ARGUMENT, "tls", Status.Code.INVALID_ARGUMENT, problem);
+  }
+
+  private static String text(Path p) {
+    return p == null ? null : p.toString();
+  }
+
   /** A client for one command's run, with the configured credentials; the caller closes it. */
   public AdminClient client() {
     String tokenValue = setting(token, "MC_ADMIN_TOKEN", "token", "");
@@ -172,6 +223,7 @@ public final class Mcctl {
         Arrays.stream(masterList.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     return new AdminClient(
         list,
+        tls(),
         Duration.ofMillis(Math.round(timeoutSeconds * 1000)),
         AdminClient.DEFAULT_ATTEMPTS,
         AdminClient.DEFAULT_BACKOFF,

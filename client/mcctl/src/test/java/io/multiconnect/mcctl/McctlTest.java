@@ -115,6 +115,14 @@ class McctlTest {
   }
 
   @Test
+  void withoutACertificateOrPlaintextItSaysWhatIsMissing(@TempDir Path dir) throws IOException {
+    Path empty = Files.createFile(dir.resolve("mcctl.properties"));
+    McctlRun r = McctlRun.exactly("--masters", masters, "--config", empty.toString(), "status");
+    assertEquals(1, r.exit(), r.err());
+    assertTrue(r.err().startsWith("mcctl: no TLS settings: give --tls-cert"), r.err());
+  }
+
+  @Test
   void noLeaderReachableIsExitThreeWithOneLine() throws IOException {
     int closed = LoopbackPorts.next();
     McctlRun r = McctlRun.of("--masters", "127.0.0.1:" + closed, "--timeout", "0.3", "status");

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.client.AdminClient;
+import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.net.LoopbackPorts;
+import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.master.MasterNode;
 import io.multiconnect.master.MiniCluster;
 import io.multiconnect.master.TestCoreapp;
@@ -85,12 +87,14 @@ class MembershipTest {
                         MasterConfig.MIN_LOG_SEGMENT_BYTES,
                         Optional.empty(),
                         1,
-                        true))
+                        true),
+                    NodeClock.system(),
+                    TestTls.PLAINTEXT)
                 .start());
         String out = mcctl(cluster, masters, "master", "add", id, p.raftAddress(), p.apiAddress());
         assertTrue(out.contains(id + " "), out);
       }
-      try (AdminClient client = new AdminClient(List.of(masters.split(",")))) {
+      try (AdminClient client = new AdminClient(List.of(masters.split(",")), TestTls.PLAINTEXT)) {
         await()
             .atMost(Duration.ofSeconds(15))
             .until(

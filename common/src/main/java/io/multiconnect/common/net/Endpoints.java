@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.multiconnect.common.tls.NodeTls;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.Collection;
@@ -11,8 +12,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Parsing of host:port lists, and the channels every node and client opens to another node:
- * plaintext (loopback or a private network), with the same keepalive everywhere.
+ * Parsing of host:port lists, and the channels and servers of every node and client: mutual TLS
+ * with the node's certificate ({@link NodeTls}; plaintext only when chosen by name), the same
+ * keepalive everywhere.
  */
 public final class Endpoints {
   private Endpoints() {}
@@ -42,10 +44,9 @@ public final class Endpoints {
   }
 
   /** A channel to {@code host:port}; throws {@link IllegalArgumentException} if malformed. */
-  public static ManagedChannel channel(String hostPort) {
+  public static ManagedChannel channel(String hostPort, NodeTls tls) {
     HostPort to = HostPort.parse("address", hostPort);
-    return NettyChannelBuilder.forAddress(to.host(), to.port())
-        .usePlaintext()
+    return NettyChannelBuilder.forAddress(to.host(), to.port(), tls.channelCredentials())
         // grpc-java's shortest keepalive (it raises anything shorter): a dead peer is noticed
         // 10-11 s after it stops answering. Calls that must notice sooner have deadlines
         // (heartbeats) or expect progress (Watch). Every server permits it (see server).
@@ -60,8 +61,8 @@ public final class Endpoints {
    * does: the default policy (one ping per 5 minutes) answers faster pings with GOAWAY, failing the
    * calls in flight.
    */
-  public static NettyServerBuilder server(String host, int port) {
-    return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+  public static NettyServerBuilder server(String host, int port, NodeTls tls) {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(host, port), tls.serverCredentials())
         // A node restarted at once binds its port again although connections of its previous
         // process linger in TIME_WAIT.
         .withOption(ChannelOption.SO_REUSEADDR, true)

@@ -8,13 +8,19 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.multiconnect.common.tls.NodeIdentity.Role;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -32,6 +38,11 @@ import javax.net.ssl.SSLSession;
  */
 public final class CallerRules {
   private static final Context.Key<NodeIdentity> CALLER = Context.key("multiconnect-caller");
+  private static final Context.Key<X509Certificate> CERTIFICATE =
+      Context.key("multiconnect-caller-certificate");
+
+  /** The subjectAltName types of DNS names and IP addresses (RFC 5280). */
+  private static final Set<Integer> HOST_NAMES = Set.of(2, 7);
 
   private final Map<String, Set<Role>> byMethod = new HashMap<>();
 
@@ -43,6 +54,23 @@ public final class CallerRules {
     return this;
   }
 
+  /** Lets {@code roles} call every method of {@code service}. */
+  public CallerRules allowService(ServiceDescriptor service, Role first, Role... more) {
+    for (MethodDescriptor<?, ?> m : service.getMethods()) {
+      allow(m, first, more);
+    }
+    return this;
+  }
+
+  /**
+   * The services every node serves beside its own: gRPC health checks for any node or tool of the
+   * cluster, server reflection for admin tools.
+   */
+  public CallerRules allowHealthAndReflection() {
+    allowService(HealthGrpc.getServiceDescriptor(), Role.ADMIN, Role.values());
+    return allowService(ServerReflectionGrpc.getServiceDescriptor(), Role.ADMIN);
+  }
+
   /** The identity of the node calling the current handler; empty with TLS off. */
   public static Optional<NodeIdentity> caller() {
     return Optional.ofNullable(CALLER.get());
@@ -51,14 +79,51 @@ public final class CallerRules {
   /**
    * Refuses ({@code PERMISSION_DENIED}) a call that names {@code claimedId} of {@code role} in its
    * request when its certificate names another node: a coreapp registers, heartbeats and releases
-   * only as itself. Nothing to check with TLS off.
+   * only as itself. A master may relay any node's request (it checked the node's certificate when
+   * the node called it). Nothing to check with TLS off.
    */
   public static void requireSelf(Role role, String claimedId) {
     Optional<NodeIdentity> caller = caller();
-    if (caller.isPresent() && !caller.get().equals(new NodeIdentity(role, claimedId))) {
+    if (caller.isPresent()
+        && caller.get().role() != Role.MASTER
+        && !(caller.get().role() == role && caller.get().id().equals(claimedId))) {
       throw new StatusRuntimeException(
           Status.PERMISSION_DENIED.withDescription(
               caller.get() + " may not act as " + role.label() + "/" + claimedId));
+    }
+  }
+
+  /**
+   * Refuses ({@code PERMISSION_DENIED}) an address whose host the caller's certificate does not
+   * name: a coreapp registers only an address it can serve TLS at, so nobody can point the webapps
+   * at another machine. A master relaying a registration is not checked again. Nothing to check
+   * with TLS off.
+   */
+  public static void requireHost(String host) {
+    Optional<NodeIdentity> caller = caller();
+    if (caller.isEmpty() || caller.get().role() == Role.MASTER) {
+      return;
+    }
+    Collection<List<?>> names;
+    try {
+      names = CERTIFICATE.get().getSubjectAlternativeNames();
+    } catch (CertificateParsingException e) {
+      names = null;
+    }
+    String bare =
+        host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    boolean named =
+        names != null
+            && names.stream()
+                .anyMatch(
+                    n ->
+                        n.size() == 2
+                            && HOST_NAMES.contains(n.get(0))
+                            && bare.equalsIgnoreCase(String.valueOf(n.get(1))));
+    if (!named) {
+      throw new StatusRuntimeException(
+          Status.PERMISSION_DENIED.withDescription(
+              caller.get() + "'s certificate does not name the host '" + host + "'"));
     }
   }
 
@@ -73,8 +138,9 @@ public final class CallerRules {
           return next.startCall(call, headers);
         }
         String method = call.getMethodDescriptor().getFullMethodName();
-        Optional<NodeIdentity> who =
-            identity(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        Optional<X509Certificate> cert =
+            certificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        Optional<NodeIdentity> who = cert.flatMap(NodeIdentity::of);
         if (who.isEmpty()) {
           return refuse(
               call,
@@ -89,19 +155,22 @@ public final class CallerRules {
                   who.get() + " may not call " + method + " (allowed: " + allowed + ")"));
         }
         return Contexts.interceptCall(
-            Context.current().withValue(CALLER, who.get()), call, headers, next);
+            Context.current().withValues(CALLER, who.get(), CERTIFICATE, cert.get()),
+            call,
+            headers,
+            next);
       }
     };
   }
 
-  private static Optional<NodeIdentity> identity(SSLSession session) {
+  private static Optional<X509Certificate> certificate(SSLSession session) {
     if (session == null) {
       return Optional.empty();
     }
     try {
       Certificate[] chain = session.getPeerCertificates();
       return chain.length > 0 && chain[0] instanceof X509Certificate x
-          ? NodeIdentity.of(x)
+          ? Optional.of(x)
           : Optional.empty();
     } catch (SSLPeerUnverifiedException e) {
       return Optional.empty();

@@ -10,6 +10,9 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.CallerRules;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.HeartbeatDecision;
@@ -109,6 +112,9 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
       out.onError(GrpcErrors.invalid(missing.get()));
       return;
     }
+    if (notTheCaller(request.getCoreappId(), Optional.empty(), out)) {
+      return;
+    }
     Optional<Leadership> leading = leaders.current();
     if (leading.isEmpty()) {
       relayHeartbeat(request, out);
@@ -203,6 +209,25 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
   }
 
   /** A heartbeat or release must name the coreapp and the process that sends it. */
+  /**
+   * Whether the call was refused ({@code PERMISSION_DENIED}) because its certificate names another
+   * coreapp than {@code coreappId}, or does not name the host of the {@code address} it registers
+   * (see {@link CallerRules}).
+   */
+  private static boolean notTheCaller(
+      String coreappId, Optional<String> address, StreamObserver<?> out) {
+    try {
+      CallerRules.requireSelf(NodeIdentity.Role.COREAPP, coreappId);
+      if (address.isPresent() && address.get().lastIndexOf(':') > 0) {
+        CallerRules.requireHost(Endpoints.host(address.get()));
+      }
+      return false;
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return true;
+    }
+  }
+
   private static Optional<Rejection> missingIdentity(String coreappId, String incarnation) {
     if (coreappId.isEmpty()) {
       return Optional.of(new Rejection("coreapp_id", "is required"));
@@ -243,6 +268,9 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
 
   @Override
   public void register(RegisterRequest request, StreamObserver<RegisterResponse> out) {
+    if (notTheCaller(request.getCoreappId(), Optional.of(request.getAddress()), out)) {
+      return;
+    }
     write(
         out,
         new Command.RegisterCoreapp(
@@ -260,6 +288,9 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
     Optional<Rejection> missing = missingIdentity(request.getCoreappId(), request.getIncarnation());
     if (missing.isPresent()) {
       out.onError(GrpcErrors.invalid(missing.get()));
+      return;
+    }
+    if (notTheCaller(request.getCoreappId(), Optional.empty(), out)) {
       return;
     }
     // On the leader, the entry also assigns the shards the release frees (Coordinator.release).

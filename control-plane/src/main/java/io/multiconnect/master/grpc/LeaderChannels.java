@@ -2,6 +2,7 @@ package io.multiconnect.master.grpc;
 
 import io.grpc.ManagedChannel;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.master.config.PeerAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LeaderChannels implements AutoCloseable {
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final NodeTls tls;
+
+  public LeaderChannels(NodeTls tls) {
+    this.tls = tls;
+  }
 
   public ManagedChannel to(PeerAddress peer) {
     return to(peer.apiAddress());
@@ -20,7 +26,7 @@ public final class LeaderChannels implements AutoCloseable {
 
   /** A channel to the API at {@code host:port}. */
   public ManagedChannel to(String apiAddress) {
-    return channels.computeIfAbsent(apiAddress, Endpoints::channel);
+    return channels.computeIfAbsent(apiAddress, a -> Endpoints.channel(a, tls));
   }
 
   @Override

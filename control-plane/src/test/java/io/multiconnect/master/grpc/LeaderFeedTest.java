@@ -7,6 +7,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
@@ -48,7 +49,7 @@ class LeaderFeedTest {
   private final AtomicReference<Optional<PeerAddress>> leader =
       new AtomicReference<>(Optional.empty());
   private final WatchHub follower = closing(new WatchHub());
-  private final LeaderChannels channels = closing(new LeaderChannels());
+  private final LeaderChannels channels = closing(new LeaderChannels(TestTls.PLAINTEXT));
   private final LeaderFeed feed = closing(new LeaderFeed("f", leader::get, channels, follower));
 
   @AfterEach

@@ -2,7 +2,10 @@ package io.multiconnect.dataplane.coreapp;
 
 import io.multiconnect.common.clock.ClockControl;
 import io.multiconnect.common.node.Shutdown;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.NodeSettings;
+import java.io.IOException;
+import java.util.Map;
 
 /**
  * Starts one coreapp: {@code CoreappMain [--config FILE]}, settings from the file and the
@@ -19,15 +22,18 @@ public final class CoreappMain {
 
   public static void main(String[] args) throws Exception {
     CoreappConfig config;
+    NodeTls tls;
     try {
-      config = CoreappConfig.fromEnv(NodeSettings.load(args, System.getenv()));
-    } catch (IllegalArgumentException e) {
+      Map<String, String> env = NodeSettings.load(args, System.getenv());
+      config = CoreappConfig.fromEnv(env);
+      tls = NodeTls.fromEnv(env, "coreapp " + config.id());
+    } catch (IllegalArgumentException | IOException e) {
       System.err.println("configuration error: " + e.getMessage());
       System.exit(2);
       return;
     }
     CoreappNode node =
-        new CoreappNode(config, ClockControl.fromEnvironment(System.getenv())).start();
+        new CoreappNode(config, ClockControl.fromEnvironment(System.getenv()), tls).start();
     // Another process took this id over: this one stopped acting; exit so a supervisor notices.
     node.superseded().thenRunAsync(() -> System.exit(SUPERSEDED_EXIT));
     Shutdown.closeOnSignal(node);

@@ -9,6 +9,9 @@ import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.common.tls.CallerRules;
+import io.multiconnect.common.tls.NodeIdentity;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.proto.v1.CoreappGrpc;
@@ -91,12 +94,11 @@ public final class CoreappNode implements AutoCloseable {
   private boolean stopping;
   private boolean warnedShortLease;
 
-  public CoreappNode(CoreappConfig config) throws IOException {
-    this(config, NodeClock.system());
-  }
-
-  /** A coreapp timing its lease with {@code clock} (the chaos harness skews it). */
-  public CoreappNode(CoreappConfig config, NodeClock clock) throws IOException {
+  /**
+   * A coreapp timing its lease with {@code clock} (the chaos harness skews it), speaking to the
+   * masters, the webapps and the upstream with {@code tls}.
+   */
+  public CoreappNode(CoreappConfig config, NodeClock clock, NodeTls tls) throws IOException {
     this.config = config;
     this.clock = clock;
     this.journal =
@@ -106,7 +108,7 @@ public final class CoreappNode implements AutoCloseable {
     this.loop =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coreapp-" + config.id()));
     this.lease = new LeaseDecisions(config.actingMargin());
-    this.upstreamChannel = Endpoints.channel(config.upstream());
+    this.upstreamChannel = Endpoints.channel(config.upstream(), tls);
     this.upstream =
         new UpstreamSession(
             config.id(),
@@ -129,11 +131,12 @@ public final class CoreappNode implements AutoCloseable {
               }
             });
     this.masters =
-        new MasterLink(config, incarnation, loop, clock, CALL_DEADLINE, upstream::quietAtNanos);
+        new MasterLink(
+            config, incarnation, loop, clock, CALL_DEADLINE, upstream::quietAtNanos, tls);
     // A change to the shard map may concern this coreapp (its shard revoked, or a shard given to
     // it): heartbeat at once instead of at the next interval, so moves take milliseconds.
     this.shardMap =
-        new ShardMapWatcher(config.masters(), "coreapp-" + config.id())
+        new ShardMapWatcher(config.masters(), "coreapp-" + config.id(), tls)
             .onChange(e -> loop.execute(this::heartbeat));
     this.sends =
         new MessageSends(config.id(), clock, () -> acting, upstreamChannel, shardMap, loop);
@@ -141,7 +144,7 @@ public final class CoreappNode implements AutoCloseable {
         config.liveness().map(db -> new DbLiveness(db, config.id(), config.address()));
     this.server =
         Endpoints.server(
-                Endpoints.host(config.address()), Endpoints.port("address", config.address()))
+                Endpoints.host(config.address()), Endpoints.port("address", config.address()), tls)
             // Calls run on the transport's threads, not handed to a pool: no handler blocks (a
             // send is checked and passed on to the upstream asynchronously, or held on a timer),
             // and a hand-off per call cost about a fifth of a coreapp's CPU under load.
@@ -149,8 +152,18 @@ public final class CoreappNode implements AutoCloseable {
             .addService(new Service())
             .addService(new HealthStatusManager().getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
+            .intercept(CALLERS.interceptor(tls))
             .build();
   }
+
+  /** Webapps send; webapps and admin tools read the status. */
+  private static final CallerRules CALLERS =
+      new CallerRules()
+          .allow(CoreappGrpc.getSendMessageMethod(), NodeIdentity.Role.WEBAPP)
+          .allow(CoreappGrpc.getSendMessagesMethod(), NodeIdentity.Role.WEBAPP)
+          .allow(
+              CoreappGrpc.getGetStatusMethod(), NodeIdentity.Role.WEBAPP, NodeIdentity.Role.ADMIN)
+          .allowHealthAndReflection();
 
   public CoreappNode start() throws IOException {
     server.start();

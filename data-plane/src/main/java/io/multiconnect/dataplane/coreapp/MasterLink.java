@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.HeartbeatStream;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.HeartbeatRequest;
@@ -56,12 +57,13 @@ final class MasterLink implements AutoCloseable {
       ScheduledExecutorService loop,
       NodeClock clock,
       Duration callDeadline,
-      LongSupplier quietAtNanos) {
+      LongSupplier quietAtNanos,
+      NodeTls tls) {
     this.coreappId = config.id();
     this.incarnation = incarnation;
     this.address = config.address();
     this.actingMargin = config.actingMargin();
-    this.channels = config.masters().stream().map(Endpoints::channel).toList();
+    this.channels = config.masters().stream().map(m -> Endpoints.channel(m, tls)).toList();
     this.loop = loop;
     this.clock = clock;
     this.callDeadline = callDeadline;

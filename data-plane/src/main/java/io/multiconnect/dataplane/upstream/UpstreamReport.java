@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grpc.ManagedChannel;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.proto.v1.upstream.LiveSession;
 import io.multiconnect.proto.v1.upstream.Report;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +27,7 @@ final class UpstreamReport {
   private UpstreamReport() {}
 
   /** Prints the report; returns the exit status (0, 1 when unreachable, 2 on bad usage). */
-  static int run(String[] args, PrintStream out) {
+  static int run(String[] args, Map<String, String> env, PrintStream out) {
     String address = DEFAULT_ADDRESS;
     boolean json = false;
     for (int i = 0; i < args.length; i++) {
@@ -38,7 +40,14 @@ final class UpstreamReport {
         return 2;
       }
     }
-    ManagedChannel channel = Endpoints.channel(address);
+    NodeTls tls;
+    try {
+      tls = NodeTls.fromEnv(env, "upstream report");
+    } catch (IllegalArgumentException | IOException e) {
+      System.err.println("upstream report: " + e.getMessage());
+      return 2;
+    }
+    ManagedChannel channel = Endpoints.channel(address, tls);
     try {
       Report r =
           UpstreamGrpc.newBlockingStub(channel)
@@ -51,6 +60,7 @@ final class UpstreamReport {
       return 1;
     } finally {
       Endpoints.shutdown(List.of(channel));
+      tls.close();
     }
   }
 

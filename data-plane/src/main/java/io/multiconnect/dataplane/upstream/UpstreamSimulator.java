@@ -2,6 +2,7 @@ package io.multiconnect.dataplane.upstream;
 
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -9,6 +10,9 @@ import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.node.Shutdown;
+import io.multiconnect.common.tls.CallerRules;
+import io.multiconnect.common.tls.NodeIdentity.Role;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.Report;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
@@ -66,8 +70,8 @@ public final class UpstreamSimulator implements AutoCloseable {
   private final ScheduledExecutorService sweeper =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("upstream-sweeper"));
 
-  public UpstreamSimulator(String host, int port) {
-    this(host, port, DEFAULT_SILENCE, DEFAULT_DROP_SLACK, false, DEFAULT_MAX_EVENTS);
+  public UpstreamSimulator(String host, int port, NodeTls tls) {
+    this(host, port, DEFAULT_SILENCE, DEFAULT_DROP_SLACK, false, DEFAULT_MAX_EVENTS, tls);
   }
 
   /**
@@ -76,9 +80,16 @@ public final class UpstreamSimulator implements AutoCloseable {
    * @param fencing refuse an open with a stale epoch instead of banning (kinder than the real
    *     server; only to show the difference)
    * @param maxEvents how many of the newest log events are kept
+   * @param tls coreapps open sessions under their own id only; admin tools read the report
    */
   public UpstreamSimulator(
-      String host, int port, Duration silence, Duration dropSlack, boolean fencing, int maxEvents) {
+      String host,
+      int port,
+      Duration silence,
+      Duration dropSlack,
+      boolean fencing,
+      int maxEvents,
+      NodeTls tls) {
     this.state =
         new UpstreamState(
             Clock.systemUTC(),
@@ -91,12 +102,13 @@ public final class UpstreamSimulator implements AutoCloseable {
               + " second live session whatever its epoch; use it only to show the difference");
     }
     this.server =
-        Endpoints.server(host, port)
+        Endpoints.server(host, port, tls)
             // on the transport's threads: every call is answered from memory, without blocking
             .directExecutor()
             .addService(new Service())
             .addService(new HealthStatusManager().getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
+            .intercept(CALLERS.interceptor(tls))
             // Dead connections go away; sessions end by the silence timeout regardless.
             .keepAliveTime(1, TimeUnit.SECONDS)
             .keepAliveTimeout(1, TimeUnit.SECONDS)
@@ -133,6 +145,13 @@ public final class UpstreamSimulator implements AutoCloseable {
     }
   }
 
+  /** Coreapps hold sessions and send; admin tools (the harness, an operator) read the report. */
+  private static final CallerRules CALLERS =
+      new CallerRules()
+          .allowService(UpstreamGrpc.getServiceDescriptor(), Role.COREAPP)
+          .allow(UpstreamGrpc.getGetReportMethod(), Role.ADMIN)
+          .allowHealthAndReflection();
+
   private final class Service extends UpstreamGrpc.UpstreamImplBase {
     @Override
     public void openSession(OpenSessionRequest r, StreamObserver<SessionEvent> out) {
@@ -142,6 +161,12 @@ public final class UpstreamSimulator implements AutoCloseable {
             Status.INVALID_ARGUMENT
                 .withDescription("coreapp_id and incarnation are required")
                 .asRuntimeException());
+        return;
+      }
+      try {
+        CallerRules.requireSelf(Role.COREAPP, r.getCoreappId());
+      } catch (StatusRuntimeException e) {
+        call.onError(e);
         return;
       }
       Object lock = new Object();
@@ -259,7 +284,9 @@ public final class UpstreamSimulator implements AutoCloseable {
    */
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("report")) {
-      System.exit(UpstreamReport.run(Arrays.copyOfRange(args, 1, args.length), System.out));
+      System.exit(
+          UpstreamReport.run(
+              Arrays.copyOfRange(args, 1, args.length), System.getenv(), System.out));
     }
     String usage =
         "usage: upstream [--host H] [--port P] [--silence-ms MS] [--drop-slack-ms MS]"
@@ -293,7 +320,15 @@ public final class UpstreamSimulator implements AutoCloseable {
       }
     }
     UpstreamSimulator sim =
-        new UpstreamSimulator(host, port, silence, dropSlack, fencing, maxEvents).start();
+        new UpstreamSimulator(
+                host,
+                port,
+                silence,
+                dropSlack,
+                fencing,
+                maxEvents,
+                NodeTls.fromEnv(System.getenv(), "upstream simulator"))
+            .start();
     Shutdown.closeOnSignal(sim);
   }
 }

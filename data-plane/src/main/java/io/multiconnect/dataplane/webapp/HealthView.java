@@ -4,6 +4,7 @@ import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;
@@ -31,18 +32,20 @@ final class HealthView {
 
   private final List<String> masters;
   private final ShardMapWatcher watcher;
+  private final NodeTls tls;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-  HealthView(List<String> masters, ShardMapWatcher watcher) {
+  HealthView(List<String> masters, ShardMapWatcher watcher, NodeTls tls) {
     this.masters = List.copyOf(masters);
     this.watcher = watcher;
+    this.tls = tls;
     // Connect now: a first probe that had to set up its connection within PROBE_DEADLINE_MS could
     // report a live master as disconnected on a loaded machine (seen once in EndToEndTest).
     this.masters.forEach(m -> channel(m).getState(true));
   }
 
   private ManagedChannel channel(String address) {
-    return channels.computeIfAbsent(address, Endpoints::channel);
+    return channels.computeIfAbsent(address, a -> Endpoints.channel(a, tls));
   }
 
   Map<String, Object> body() {

@@ -10,6 +10,7 @@ import io.grpc.StatusRuntimeException;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.shard.Sharding;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.dataplane.Batcher;
 import io.multiconnect.dataplane.RoutingTable;
@@ -65,6 +66,7 @@ final class MessageRouter implements AutoCloseable {
   }
 
   private final ShardMapWatcher watcher;
+  private final NodeTls tls;
 
   /** Where a message waiting to be retried goes on (see {@link #retry}). */
   private final ScheduledExecutorService retryTimer =
@@ -78,8 +80,9 @@ final class MessageRouter implements AutoCloseable {
   private final Map<String, Batcher<SendMessageRequest, SendResult>> batchers =
       new ConcurrentHashMap<>();
 
-  MessageRouter(ShardMapWatcher watcher) {
+  MessageRouter(ShardMapWatcher watcher, NodeTls tls) {
     this.watcher = watcher;
+    this.tls = tls;
   }
 
   /** A message being routed: what is sent, and when its budget runs out. */
@@ -185,7 +188,7 @@ final class MessageRouter implements AutoCloseable {
 
   /** Sends the messages waiting for one coreapp in one SendMessages call. */
   private Batcher<SendMessageRequest, SendResult> batcher(String address) {
-    ManagedChannel channel = channels.computeIfAbsent(address, Endpoints::channel);
+    ManagedChannel channel = channels.computeIfAbsent(address, a -> Endpoints.channel(a, tls));
     return new Batcher<>(
         batch -> {
           CompletableFuture<List<SendResult>> results = new CompletableFuture<>();

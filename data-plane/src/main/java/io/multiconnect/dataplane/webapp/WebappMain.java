@@ -4,7 +4,9 @@ import io.multiconnect.common.clock.ClockControl;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.Shutdown;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.NodeSettings;
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +34,7 @@ public final class WebappMain {
     Map<String, String> env;
     String address;
     List<String> masters;
+    NodeTls tls;
     try {
       env = NodeSettings.load(args, System.getenv());
       address = env.getOrDefault("MC_WEBAPP_ADDRESS", "127.0.0.1:9090");
@@ -39,7 +42,8 @@ public final class WebappMain {
       Endpoints.port("MC_WEBAPP_ADDRESS", address);
       apiKey(env.get("WA_API_KEY"));
       MirrorSettings.fromEnv(env);
-    } catch (IllegalArgumentException e) {
+      tls = NodeTls.fromEnv(env, "webapp " + env.getOrDefault("MC_WEBAPP_ID", "webapp"));
+    } catch (IllegalArgumentException | IOException e) {
       System.err.println("configuration error: " + e.getMessage());
       System.exit(2);
       return;
@@ -52,7 +56,8 @@ public final class WebappMain {
                 env.getOrDefault("MC_WEBAPP_ID", "webapp"),
                 apiKey(env.get("WA_API_KEY")),
                 MirrorSettings.fromEnv(env),
-                ClockControl.fromEnvironment(env))
+                ClockControl.fromEnvironment(env),
+                tls)
             .start();
     Shutdown.closeOnSignal(server);
   }

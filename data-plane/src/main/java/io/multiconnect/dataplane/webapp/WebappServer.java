@@ -10,6 +10,7 @@ import io.multiconnect.client.AdminException;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.shard.ShardCounts;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.proto.v1.ClusterSettings;
@@ -79,15 +80,16 @@ public final class WebappServer implements AutoCloseable {
       String id,
       Optional<String> apiKey,
       Optional<MirrorSettings> mirror,
-      NodeClock clock) {
+      NodeClock clock,
+      NodeTls tls) {
     this.mirror = mirror;
     this.host = host;
     this.port = port;
-    this.watcher = new ShardMapWatcher(masters, id);
-    this.router = new MessageRouter(watcher);
-    this.admin = new AdminClient(masters);
+    this.watcher = new ShardMapWatcher(masters, id, tls);
+    this.router = new MessageRouter(watcher, tls);
+    this.admin = new AdminClient(masters, tls);
     this.auth = new Auth(admin, apiKey, clock::now);
-    this.health = new HealthView(masters, watcher);
+    this.health = new HealthView(masters, watcher, tls);
     this.app =
         Javalin.create(
             cfg -> {

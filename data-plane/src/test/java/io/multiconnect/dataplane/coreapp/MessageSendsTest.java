@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.shard.Sharding;
+import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.dataplane.upstream.UpstreamSimulator;
@@ -51,10 +52,12 @@ class MessageSendsTest {
 
   @BeforeEach
   void start() throws Exception {
-    upstream = new UpstreamSimulator("127.0.0.1", 0).start();
-    channel = Endpoints.channel("127.0.0.1:" + upstream.port());
+    upstream = new UpstreamSimulator("127.0.0.1", 0, TestTls.PLAINTEXT).start();
+    channel = Endpoints.channel("127.0.0.1:" + upstream.port(), TestTls.PLAINTEXT);
     timer = Executors.newSingleThreadScheduledExecutor();
-    map = new ShardMapWatcher(List.of("127.0.0.1:1"), "test"); // never started: seeded only
+    map =
+        new ShardMapWatcher(
+            List.of("127.0.0.1:1"), "test", TestTls.PLAINTEXT); // never started: seeded only
     ShardAssignment mine =
         ShardAssignment.newBuilder()
             .setShard(0)

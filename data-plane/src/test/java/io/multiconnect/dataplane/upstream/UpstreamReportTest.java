@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import java.io.ByteArrayOutputStream;
@@ -14,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +38,10 @@ class UpstreamReportTest {
 
   private static String report(String... args) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    assertEquals(0, UpstreamReport.run(args, new PrintStream(bytes, true, "UTF-8")));
+    assertEquals(
+        0,
+        UpstreamReport.run(
+            args, Map.of("MC_TLS", "plaintext"), new PrintStream(bytes, true, "UTF-8")));
     return bytes.toString(StandardCharsets.UTF_8);
   }
 
@@ -44,9 +49,15 @@ class UpstreamReportTest {
   void showsTheRulesTheLiveSessionsAndTheBans() throws Exception {
     try (UpstreamSimulator sim =
         new UpstreamSimulator(
-                "127.0.0.1", 0, Duration.ofMinutes(1), Duration.ofMillis(100), false, 1000)
+                "127.0.0.1",
+                0,
+                Duration.ofMinutes(1),
+                Duration.ofMillis(100),
+                false,
+                1000,
+                TestTls.PLAINTEXT)
             .start()) {
-      ManagedChannel ch = Endpoints.channel("127.0.0.1:" + sim.port());
+      ManagedChannel ch = Endpoints.channel("127.0.0.1:" + sim.port(), TestTls.PLAINTEXT);
       try {
         open(ch, "aa", 1);
         open(ch, "bb", 1); // a second process of c1 while the first is live: a ban

@@ -7,6 +7,8 @@ import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.common.tls.NodeIdentity;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.HeartbeatStream;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;
@@ -92,8 +94,11 @@ final class HeartbeatLoad {
     String leader = before.getLeader().getLeaderAddress();
     List<ManagedChannel> channels = new ArrayList<>();
     try {
+      // One certificate cannot be many coreapps: the load speaks as a master relaying their
+      // heartbeats, as followers do.
+      NodeTls relay = rig.lab.tlsAs(new NodeIdentity(NodeIdentity.Role.MASTER, "bench-relay"));
       for (int i = 0; i < CHANNELS; i++) {
-        channels.add(Endpoints.channel(leader));
+        channels.add(Endpoints.channel(leader, relay));
       }
       ControlPlaneGrpc.ControlPlaneBlockingStub reg =
           ControlPlaneGrpc.newBlockingStub(channels.get(0));

@@ -33,6 +33,7 @@ final class LeaderFailover {
       try (AdminClient client =
           new AdminClient(
               rig.lab.masterApis(),
+              rig.lab.adminTls(),
               AdminClient.DEFAULT_DEADLINE,
               AdminClient.DEFAULT_ATTEMPTS,
               AdminClient.DEFAULT_BACKOFF,

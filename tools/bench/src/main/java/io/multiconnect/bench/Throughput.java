@@ -4,6 +4,7 @@ import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.SendMessageRequest;
@@ -48,7 +49,11 @@ final class Throughput {
     // between (measured after the 4-loop runs below, the first seconds ran at half the rate). The
     // warm-up also serves the latency runs (the direct calls run the same coreapp and upstream).
     ClosedLoop.Result load = ClosedLoop.run(loops, warmupSeconds, seconds, viaWebapp);
-    ManagedChannel ch = Endpoints.channel(rig.lab.coreappAddress(p.getCoreappId()));
+    ManagedChannel ch =
+        Endpoints.channel(
+            rig.lab.coreappAddress(p.getCoreappId()),
+            // Sends to a coreapp as a webapp does: only webapps may.
+            rig.lab.tlsAs(new NodeIdentity(NodeIdentity.Role.WEBAPP, "bench")));
     ClosedLoop.Result direct;
     try {
       CoreappGrpc.CoreappBlockingStub stub = CoreappGrpc.newBlockingStub(ch);

@@ -47,7 +47,7 @@ final class WatchFanout {
     String where = leaderOnly ? " (all on the leader)" : "";
     try {
       for (int i = 0; i < WATCHERS; i++) {
-        ManagedChannel ch = Endpoints.channel(masters.get(i % masters.size()));
+        ManagedChannel ch = Endpoints.channel(masters.get(i % masters.size()), rig.lab.adminTls());
         channels.add(ch);
         Map<Long, Long> mine = new ConcurrentHashMap<>();
         seen.add(mine);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.shard.ShardCounts;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.proto.v1.ClusterStatus;
 import java.io.IOException;
 import java.io.Reader;
@@ -72,6 +73,12 @@ public final class DemoMain implements Callable<Integer> {
   Path dir = Path.of(System.getProperty("multiconnect.demo.dir", "run/demo"));
 
   @Option(
+      names = "--plaintext",
+      description =
+          "No TLS between the nodes (every node logs a warning): for a local experiment only.")
+  boolean plaintext;
+
+  @Option(
       names = "--fresh",
       description = "Removes the cluster a previous demo left in --dir before starting.")
   boolean fresh;
@@ -121,7 +128,7 @@ public final class DemoMain implements Callable<Integer> {
             dir,
             System.getProperty("java.class.path"),
             LoopbackNetwork.ownSessions(),
-            Lab.Options.demo(masters, shards, coreappCount, basePort, httpPort, mirror));
+            Lab.Options.demo(masters, shards, coreappCount, basePort, httpPort, mirror, plaintext));
     Supervisor supervisor =
         new Supervisor(lab, RestartPolicy.standard(), restarted -> writeClusterFile(lab));
     CountDownLatch stopped = new CountDownLatch(1);
@@ -153,6 +160,7 @@ public final class DemoMain implements Callable<Integer> {
       return 1;
     }
     writeClusterFile(lab);
+    lab.tlsAs(OPERATOR); // bin/multiconnect mcctl and upstream report use its certificate
     int actualShards = status.getShardMap().getShardCount();
     if (actualShards != shards) {
       System.out.println(
@@ -182,10 +190,19 @@ public final class DemoMain implements Callable<Integer> {
             + url
             + "/v1/users/login -d '{\"new_password\":\"Ch4nge!me\"}'. Nodes: "
             + dir.resolve("cluster.json")
-            + " (a node that exits is started again). Ctrl-C stops.");
+            + " (a node that exits is started again). "
+            + (plaintext
+                ? "Internal links are PLAINTEXT (--plaintext). "
+                : "Internal links use mutual TLS: CA and certificates in "
+                    + dir.resolve("tls")
+                    + ". ")
+            + "Ctrl-C stops.");
     stopped.await(); // until Ctrl-C or SIGTERM: the hook stops every node, then the JVM exits
     return 0;
   }
+
+  /** The demo's operator: mcctl and the upstream report run with this identity's certificate. */
+  static final NodeIdentity OPERATOR = new NodeIdentity(NodeIdentity.Role.ADMIN, "mcctl");
 
   /** Why the options cannot run, if they cannot. */
   Optional<String> checkUsage() {

@@ -1,8 +1,12 @@
 package io.multiconnect.lab;
 
+import io.multiconnect.ca.CaFiles;
+import io.multiconnect.ca.ClusterCa;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
 import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.tls.NodeIdentity;
+import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.proto.v1.ClusterStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,9 +22,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -76,6 +83,8 @@ public final class Lab implements AutoCloseable {
    * @param masters 1, 3 or 5
    * @param leaseJournal whether coreapps journal their lease intervals (the chaos checkers read
    *     them)
+   * @param tls mutual TLS between every node and the harness, with certificates of a CA the lab
+   *     keeps in {@code DIR/tls} (made on the first start); false: plaintext, which every node logs
    * @param twins whether each coreapp {@code cN} has a twin {@code tN}: a second process with the
    *     same coreapp id, its own address and journal, started only by {@link #start(String)}
    * @param clockControl whether nodes read a clock-skew file ({@link #skew})
@@ -92,6 +101,7 @@ public final class Lab implements AutoCloseable {
       int coreapps,
       int webapps,
       List<String> jvmFlags,
+      boolean tls,
       boolean leaseJournal,
       boolean twins,
       boolean clockControl,
@@ -123,6 +133,7 @@ public final class Lab implements AutoCloseable {
           true,
           true,
           true,
+          true,
           200_000,
           PortPlan.free(),
           Optional.empty(),
@@ -137,6 +148,7 @@ public final class Lab implements AutoCloseable {
           3,
           1,
           jvm,
+          true,
           false,
           false,
           false,
@@ -148,7 +160,7 @@ public final class Lab implements AutoCloseable {
 
     /**
      * The demo: one webapp, ports from {@code base} ({@link PortPlan#fromBase}), default JVMs and
-     * settings, the upstream simulator's default event log.
+     * settings, the upstream simulator's default event log, TLS unless {@code plaintext}.
      */
     public static Options demo(
         int masters,
@@ -156,13 +168,15 @@ public final class Lab implements AutoCloseable {
         int coreapps,
         int base,
         int httpPort,
-        Optional<MirrorSettings> mirror) {
+        Optional<MirrorSettings> mirror,
+        boolean plaintext) {
       return new Options(
           masters,
           shards,
           coreapps,
           1,
           List.of(),
+          !plaintext,
           false,
           false,
           false,
@@ -203,6 +217,12 @@ public final class Lab implements AutoCloseable {
   private final Map<String, Integer> ports = new LinkedHashMap<>();
   private volatile Consumer<String> unexpectedExit = id -> {};
 
+  /** The lab's CA, with TLS on. */
+  private final Optional<ClusterCa> ca;
+
+  /** The harness's own TLS, per identity it speaks as; closed with the lab. */
+  private final Map<NodeIdentity, NodeTls> clientTls = new HashMap<>(); // guarded by this
+
   /** Set once {@link #stopAll} or {@link #close} began: no process is started any more. */
   private boolean stopping; // guarded by this
 
@@ -216,6 +236,7 @@ public final class Lab implements AutoCloseable {
     this.classpath = classpath;
     this.net = net;
     Files.createDirectories(dir.resolve("logs"));
+    this.ca = options.tls() ? Optional.of(loadOrCreateCa()) : Optional.empty();
     for (String id : all()) {
       net.add(id);
     }
@@ -226,6 +247,72 @@ public final class Lab implements AutoCloseable {
 
   private static List<String> numbered(String prefix, int count) {
     return IntStream.rangeClosed(1, count).mapToObj(i -> prefix + i).toList();
+  }
+
+  private CaFiles tlsFiles(String name) {
+    return new CaFiles(dir.resolve("tls").resolve(name));
+  }
+
+  /** The CA in {@code DIR/tls/ca}: the one a demo made on its first start, or a new one. */
+  private ClusterCa loadOrCreateCa() throws IOException {
+    CaFiles files = tlsFiles("ca");
+    if (Files.exists(files.dir().resolve(CaFiles.CA_KEY))) {
+      return files.readCa();
+    }
+    ClusterCa created = ClusterCa.create("lab", Instant.now(), CA_VALIDITY);
+    files.writeCa(created);
+    return created;
+  }
+
+  private static final Duration CA_VALIDITY = Duration.ofDays(3650);
+  private static final Duration NODE_VALIDITY = Duration.ofDays(365);
+
+  /**
+   * A certificate for {@code identity} in {@code DIR/tls/NAME/}, naming the hosts the node is
+   * reached at; the environment that makes a node use it.
+   */
+  private Map<String, String> tlsEnv(String name, NodeIdentity identity) throws IOException {
+    if (ca.isEmpty()) {
+      return Map.of(NodeTls.MODE, "plaintext");
+    }
+    CaFiles files = tlsFiles(name);
+    Set<String> hosts = new LinkedHashSet<>(List.of("localhost", "127.0.0.1"));
+    if (all().contains(name) || twins.contains(name)) {
+      hosts.add(net.host(name));
+      hosts.add(net.clientHost(name));
+    }
+    files.writeNode(
+        identity, ca.get().issue(identity, List.copyOf(hosts), Instant.now(), NODE_VALIDITY));
+    return Map.of(
+        NodeTls.CERT, files.certificate(identity).toString(),
+        NodeTls.KEY, files.key(identity).toString(),
+        NodeTls.CA, tlsFiles("ca").dir().resolve(CaFiles.CA_CERT).toString());
+  }
+
+  /**
+   * How the harness speaks as {@code identity} (an admin tool, or a webapp for a benchmark that
+   * sends to coreapps itself): its own certificate, or plaintext when the lab runs without TLS.
+   */
+  public synchronized NodeTls tlsAs(NodeIdentity identity) {
+    NodeTls known = clientTls.get(identity);
+    if (known != null) {
+      return known;
+    }
+    NodeTls made;
+    try {
+      Map<String, String> env =
+          tlsEnv("client-" + identity.role().label() + "-" + identity.id(), identity);
+      made = NodeTls.fromEnv(env, "lab client " + identity);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    clientTls.put(identity, made);
+    return made;
+  }
+
+  /** The harness as an admin tool. */
+  public NodeTls adminTls() {
+    return tlsAs(new NodeIdentity(NodeIdentity.Role.ADMIN, "harness"));
   }
 
   /** The number of a numbered node: 2 for {@code m2}. */
@@ -452,7 +539,8 @@ public final class Lab implements AutoCloseable {
   }
 
   /** Node {@code node} runs coreapp {@code coreappId} (itself, or the coreapp a twin copies). */
-  private void defineCoreapp(String node, String coreappId, Map<String, String> common) {
+  private void defineCoreapp(String node, String coreappId, Map<String, String> common)
+      throws IOException {
     Map<String, String> env = new LinkedHashMap<>(common);
     env.put("MC_COREAPP_ID", coreappId);
     env.put("MC_COREAPP_ADDRESS", configured(node, "grpc"));
@@ -484,13 +572,28 @@ public final class Lab implements AutoCloseable {
     }
   }
 
-  private void define(String id, Role role, List<String> mainAndArgs, Map<String, String> env) {
+  private void define(String id, Role role, List<String> mainAndArgs, Map<String, String> env)
+      throws IOException {
     List<String> command = Launcher.java(id, options.jvmFlags(), classpath, logs(), mainAndArgs);
     Map<String, String> withClock = new LinkedHashMap<>(env);
+    if (role != Role.DATABASE) {
+      withClock.putAll(tlsEnv(id, identity(id, role, env)));
+    }
     if (options.clockControl() && role != Role.DATABASE && role != Role.UPSTREAM) {
       withClock.put("MC_CLOCK_CONTROL", clockFile(id).toString());
     }
     nodes.put(id, new Node(id, role, command, withClock));
+  }
+
+  /** Who a node is to the others: a twin is the coreapp whose id it runs. */
+  private static NodeIdentity identity(String id, Role role, Map<String, String> env) {
+    return switch (role) {
+      case MASTER -> new NodeIdentity(NodeIdentity.Role.MASTER, id);
+      case COREAPP -> new NodeIdentity(NodeIdentity.Role.COREAPP, env.get("MC_COREAPP_ID"));
+      case WEBAPP -> new NodeIdentity(NodeIdentity.Role.WEBAPP, id);
+      case UPSTREAM -> new NodeIdentity(NodeIdentity.Role.UPSTREAM, UPSTREAM);
+      case DATABASE -> new NodeIdentity(NodeIdentity.Role.DATABASE, DATABASE);
+    };
   }
 
   /** The node's role. */
@@ -698,7 +801,8 @@ public final class Lab implements AutoCloseable {
 
   /** An Admin client to the masters, without credentials (reads and login only). */
   public AdminClient anonymousAdmin() {
-    return new AdminClient(masterApis(), Duration.ofSeconds(2), 3, Duration.ofMillis(200));
+    return new AdminClient(
+        masterApis(), adminTls(), Duration.ofSeconds(2), 3, Duration.ofMillis(200));
   }
 
   /**
@@ -817,6 +921,10 @@ public final class Lab implements AutoCloseable {
     for (String id : ids) {
       signalQuietly(id, "CONT");
       kill(id);
+    }
+    synchronized (this) {
+      clientTls.values().forEach(NodeTls::close);
+      clientTls.clear();
     }
     net.close();
   }

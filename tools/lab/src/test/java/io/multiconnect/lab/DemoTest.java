@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.multiconnect.client.AdminClient;
+import io.multiconnect.common.tls.NodeTls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -90,7 +91,15 @@ class DemoTest {
       started.add(pidOf("c1"));
       assertNotEquals(c1, pidOf("c1"));
       assertTrue(Files.readString(out).contains("c1 exited; starting it again"));
-      try (AdminClient admin = new AdminClient(List.of("127.0.0.1:" + (base + 11)))) {
+      Path tls = dir.resolve("demo").resolve("tls");
+      try (NodeTls operator =
+              NodeTls.of(
+                  new NodeTls.Files(
+                      tls.resolve("client-admin-mcctl/admin-mcctl.crt"),
+                      tls.resolve("client-admin-mcctl/admin-mcctl.key"),
+                      tls.resolve("ca/ca.crt")),
+                  NodeTls.REFRESH);
+          AdminClient admin = new AdminClient(List.of("127.0.0.1:" + (base + 11)), operator)) {
         await()
             .atMost(Duration.ofSeconds(30))
             .until(

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.shard.Sharding;
+import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.proto.v1.CoreappGrpc;
@@ -390,7 +391,7 @@ class EndToEndTest {
     Assignment shard1 = primaryOf(1);
     String address0 = cluster.state().coreapps().get(shard0.coreappId()).address();
     String address1 = cluster.state().coreapps().get(shard1.coreappId()).address();
-    var channel = Endpoints.channel(address0);
+    var channel = Endpoints.channel(address0, TestTls.PLAINTEXT);
     try {
       var e =
           org.junit.jupiter.api.Assertions.assertThrows(

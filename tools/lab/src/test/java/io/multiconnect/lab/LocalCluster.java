@@ -3,6 +3,8 @@ package io.multiconnect.lab;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.net.LoopbackPorts;
+import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.dataplane.upstream.UpstreamSimulator;
 import io.multiconnect.dataplane.webapp.WebappServer;
 import io.multiconnect.master.MasterNode;
@@ -42,7 +44,7 @@ final class LocalCluster implements AutoCloseable {
     this.dir = dir;
     this.mirror = mirror;
     this.masters = MiniCluster.start(3, dir, MasterConfig.DEFAULT_SNAPSHOT_THRESHOLD, mirror);
-    upstream = new UpstreamSimulator("127.0.0.1", 0).start();
+    upstream = new UpstreamSimulator("127.0.0.1", 0, TestTls.PLAINTEXT).start();
     webapp =
         new WebappServer(
                 "127.0.0.1",
@@ -51,7 +53,8 @@ final class LocalCluster implements AutoCloseable {
                 "webapp-test",
                 Optional.of(API_KEY),
                 Optional.empty(),
-                NodeClock.system())
+                NodeClock.system(),
+                TestTls.PLAINTEXT)
             .start();
   }
 
@@ -78,6 +81,7 @@ final class LocalCluster implements AutoCloseable {
     env.put("MC_COREAPP_ADDRESS", "127.0.0.1:" + LoopbackPorts.next());
     env.put("MC_MASTERS", String.join(",", masterAddresses()));
     env.put("MC_UPSTREAM", "127.0.0.1:" + upstream.port());
+    env.put(NodeTls.MODE, "plaintext"); // as the in-process masters, webapp and upstream
     mirror.ifPresent(
         m -> {
           env.put("MC_MIRROR_JDBC_URL", m.jdbcUrl());

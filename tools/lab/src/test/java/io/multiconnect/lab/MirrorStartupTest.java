@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.dataplane.webapp.WebappServer;
 import io.multiconnect.master.EmbeddedMariaDb;
 import io.multiconnect.master.MasterNode;
@@ -104,7 +105,8 @@ class MirrorStartupTest {
                     "late",
                     Optional.empty(),
                     Optional.of(mirror),
-                    NodeClock.system())
+                    NodeClock.system(),
+                    TestTls.PLAINTEXT)
                 .start();
         Http viaLate = new Http(late.port());
         viaLate.authorization =

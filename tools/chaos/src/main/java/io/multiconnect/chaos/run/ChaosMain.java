@@ -251,7 +251,7 @@ public final class ChaosMain implements Callable<Integer> {
   }
 
   private static Report upstreamReport(Lab lab) {
-    ManagedChannel ch = Endpoints.channel(lab.upstreamAddress());
+    ManagedChannel ch = Endpoints.channel(lab.upstreamAddress(), lab.adminTls());
     try {
       return Collect.fullReport(UpstreamGrpc.newBlockingStub(ch), 0);
     } finally {

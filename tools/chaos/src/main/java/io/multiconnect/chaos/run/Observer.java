@@ -40,7 +40,7 @@ final class Observer implements AutoCloseable {
     this.lab = lab;
     this.history = history;
     for (String m : lab.masters) {
-      channels.put(m, Endpoints.channel(lab.apiAddress(m)));
+      channels.put(m, Endpoints.channel(lab.apiAddress(m), lab.adminTls()));
     }
   }
 

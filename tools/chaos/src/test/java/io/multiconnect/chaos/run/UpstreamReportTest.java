@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.grpc.ManagedChannel;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.dataplane.upstream.UpstreamSimulator;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.Report;
@@ -57,9 +58,15 @@ class UpstreamReportTest {
     Upstream(int maxEvents) throws IOException {
       simulator =
           new UpstreamSimulator(
-                  "127.0.0.1", 0, Duration.ofMinutes(1), Duration.ZERO, false, maxEvents)
+                  "127.0.0.1",
+                  0,
+                  Duration.ofMinutes(1),
+                  Duration.ZERO,
+                  false,
+                  maxEvents,
+                  TestTls.PLAINTEXT)
               .start();
-      channel = Endpoints.channel("127.0.0.1:" + simulator.port());
+      channel = Endpoints.channel("127.0.0.1:" + simulator.port(), TestTls.PLAINTEXT);
       stub = UpstreamGrpc.newBlockingStub(channel);
       Iterator<SessionEvent> session =
           stub.openSession(

@@ -1,0 +1,274 @@
+package io.multiconnect.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.multiconnect.ca.CaFiles;
+import io.multiconnect.ca.ClusterCa;
+import io.multiconnect.client.AdminClient;
+import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeIdentity;
+import io.multiconnect.common.tls.NodeIdentity.Role;
+import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.proto.v1.AdminGrpc;
+import io.multiconnect.proto.v1.ClusterStatus;
+import io.multiconnect.proto.v1.ControlPlaneGrpc;
+import io.multiconnect.proto.v1.CoreappGrpc;
+import io.multiconnect.proto.v1.CoreappStatus;
+import io.multiconnect.proto.v1.GetStatusRequest;
+import io.multiconnect.proto.v1.GetTokenKeyRequest;
+import io.multiconnect.proto.v1.HeartbeatRequest;
+import io.multiconnect.proto.v1.RegisterRequest;
+import io.multiconnect.proto.v1.ReleaseRequest;
+import io.multiconnect.proto.v1.SendMessageRequest;
+import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
+import io.multiconnect.proto.v1.upstream.ReportRequest;
+import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Attacks on a cluster with TLS on, as separate processes over real sockets: each comes from a peer
+ * that can reach every port, with no certificate, one of another CA, or a real certificate of the
+ * wrong role or another id. Each is refused, and the cluster is unchanged afterwards.
+ */
+@Tag("slow")
+class AttackTest {
+  @TempDir static Path dir;
+  private static Lab lab;
+  private static ClusterStatus before;
+  private static final List<ManagedChannel> CHANNELS = new ArrayList<>();
+
+  @BeforeAll
+  static void start() throws IOException {
+    lab =
+        new Lab(
+            dir.resolve("lab"),
+            System.getProperty("java.class.path"),
+            new LoopbackNetwork(),
+            new Lab.Options(
+                1,
+                1,
+                2,
+                1,
+                List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                true,
+                false,
+                false,
+                false,
+                0,
+                PortPlan.free(),
+                Optional.empty(),
+                Map.of()));
+    lab.start();
+    try (AdminClient admin = lab.anonymousAdmin()) {
+      before = lab.awaitServing(admin, Duration.ofSeconds(120));
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    Endpoints.shutdown(CHANNELS);
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  private static ManagedChannel channel(String address, NodeTls as) {
+    ManagedChannel ch = Endpoints.channel(address, as);
+    CHANNELS.add(ch);
+    return ch;
+  }
+
+  private static NodeTls as(Role role, String id) {
+    return lab.tlsAs(new NodeIdentity(role, id));
+  }
+
+  private static ControlPlaneGrpc.ControlPlaneBlockingStub controlPlane(NodeTls as) {
+    return ControlPlaneGrpc.newBlockingStub(channel(lab.apiAddress("m1"), as))
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  /** The status of a refused call, and its description. */
+  private static Status refused(Runnable call) {
+    return assertThrows(StatusRuntimeException.class, call::run).getStatus();
+  }
+
+  private static void denied(String expected, Runnable call) {
+    Status s = refused(call);
+    assertEquals(Status.Code.PERMISSION_DENIED, s.getCode(), s.toString());
+    assertTrue(s.getDescription().contains(expected), s.getDescription());
+  }
+
+  private static HeartbeatRequest heartbeat(String coreapp) {
+    return HeartbeatRequest.newBuilder().setCoreappId(coreapp).setIncarnation("attack").build();
+  }
+
+  @Test
+  void aPeerWithoutACertificateOfTheClusterCaCannotEvenConnect() throws IOException {
+    NodeTls plaintext = NodeTls.plaintext("attacker");
+    assertEquals(
+        Status.Code.UNAVAILABLE,
+        refused(() -> controlPlane(plaintext).heartbeat(heartbeat("c1"))).getCode());
+
+    // A certificate saying coreapp/c1, from a CA of the attacker's own.
+    NodeIdentity c1 = new NodeIdentity(Role.COREAPP, "c1");
+    ClusterCa rogue = ClusterCa.create("rogue", Instant.now(), Duration.ofDays(1));
+    CaFiles files = new CaFiles(dir.resolve("rogue"));
+    files.writeCa(rogue);
+    files.writeNode(c1, rogue.issue(c1, List.of("127.0.0.1"), Instant.now(), Duration.ofHours(1)));
+    try (NodeTls forged =
+        NodeTls.of(
+            new NodeTls.Files(
+                files.certificate(c1), files.key(c1), files.dir().resolve(CaFiles.CA_CERT)),
+            NodeTls.REFRESH)) {
+      assertEquals(
+          Status.Code.UNAVAILABLE,
+          refused(() -> controlPlane(forged).heartbeat(heartbeat("c1"))).getCode());
+    }
+  }
+
+  @Test
+  void aCoreappRegistersHeartbeatsAndReleasesOnlyAsItself() {
+    ControlPlaneGrpc.ControlPlaneBlockingStub c1 = controlPlane(as(Role.COREAPP, "c1"));
+    denied(
+        "coreapp/c1 may not act as coreapp/c2",
+        () ->
+            c1.register(
+                RegisterRequest.newBuilder()
+                    .setCoreappId("c2")
+                    .setIncarnation("attack")
+                    .setAddress("127.0.0.1:1")
+                    .build()));
+    denied("coreapp/c1 may not act as coreapp/c2", () -> c1.heartbeat(heartbeat("c2")));
+    denied(
+        "coreapp/c1 may not act as coreapp/c2",
+        () ->
+            c1.release(
+                ReleaseRequest.newBuilder()
+                    .setCoreappId("c2")
+                    .setIncarnation(incarnation("c2"))
+                    .setEpoch(1)
+                    .build()));
+    // Its own id, but an address its certificate does not name: the webapps would send there.
+    denied(
+        "certificate does not name the host 'attacker.example'",
+        () ->
+            c1.register(
+                RegisterRequest.newBuilder()
+                    .setCoreappId("c1")
+                    .setIncarnation("attack")
+                    .setAddress("attacker.example:443")
+                    .build()));
+  }
+
+  @Test
+  void eachRoleCallsOnlyWhatItsRoleMay() {
+    NodeTls webapp = as(Role.WEBAPP, "w9");
+    NodeTls coreapp = as(Role.COREAPP, "c2");
+    denied(
+        "webapp/w9 may not call multiconnect.v1.ControlPlane/Register",
+        () ->
+            controlPlane(webapp)
+                .register(
+                    RegisterRequest.newBuilder()
+                        .setCoreappId("w9")
+                        .setIncarnation("attack")
+                        .setAddress("127.0.0.1:1")
+                        .build()));
+    AdminGrpc.AdminBlockingStub adminAsCoreapp =
+        AdminGrpc.newBlockingStub(channel(lab.apiAddress("m1"), coreapp))
+            .withDeadlineAfter(10, TimeUnit.SECONDS);
+    denied(
+        "coreapp/c2 may not call multiconnect.v1.Admin/GetTokenKey",
+        () -> adminAsCoreapp.getTokenKey(GetTokenKeyRequest.getDefaultInstance()));
+    denied(
+        "coreapp/c2 may not call multiconnect.v1.Admin/GetStatus",
+        () -> adminAsCoreapp.getStatus(GetStatusRequest.getDefaultInstance()));
+
+    // Sending from the business number is for webapps: not another coreapp, not an admin tool.
+    String c1Address = lab.coreappAddress("c1");
+    for (NodeTls who : List.of(coreapp, as(Role.ADMIN, "ops"))) {
+      denied(
+          "may not call multiconnect.v1.Coreapp/SendMessage",
+          () ->
+              CoreappGrpc.newBlockingStub(channel(c1Address, who))
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .sendMessage(SendMessageRequest.getDefaultInstance()));
+    }
+
+    UpstreamGrpc.UpstreamBlockingStub upstreamAsC2 =
+        UpstreamGrpc.newBlockingStub(channel(lab.upstreamAddress(), coreapp))
+            .withDeadlineAfter(10, TimeUnit.SECONDS);
+    denied(
+        "coreapp/c2 may not act as coreapp/c1",
+        () ->
+            upstreamAsC2
+                .openSession(
+                    OpenSessionRequest.newBuilder()
+                        .setCoreappId("c1")
+                        .setIncarnation("attack")
+                        .setShardCount(1)
+                        .setEpoch(99)
+                        .build())
+                .hasNext());
+    denied(
+        "webapp/w9 may not call multiconnect.v1.Upstream/GetReport",
+        () ->
+            UpstreamGrpc.newBlockingStub(channel(lab.upstreamAddress(), webapp))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getReport(ReportRequest.getDefaultInstance()));
+  }
+
+  @Test
+  void theRefusedAttacksChangedNothing() {
+    try (AdminClient admin = lab.anonymousAdmin()) {
+      ClusterStatus now = lab.awaitServing(admin, Duration.ofSeconds(30));
+      assertEquals(processes(before), processes(now));
+      assertEquals(before.getShardMap().getShardCount(), now.getShardMap().getShardCount());
+    }
+    assertEquals(
+        0,
+        UpstreamGrpc.newBlockingStub(channel(lab.upstreamAddress(), lab.adminTls()))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getReport(ReportRequest.newBuilder().setMaxEvents(1).build())
+            .getBans());
+  }
+
+  /** Every coreapp's registered process and address. */
+  private static Map<String, String> processes(ClusterStatus s) {
+    return s.getCoreappsList().stream()
+        .collect(
+            Collectors.toMap(
+                CoreappStatus::getId, c -> c.getIncarnation() + "@" + address(s, c.getId())));
+  }
+
+  private static String address(ClusterStatus s, String coreapp) {
+    return s.getShardMap().getAssignmentsList().stream()
+        .filter(a -> a.getCoreappId().equals(coreapp))
+        .map(a -> a.getCoreappAddress())
+        .findFirst()
+        .orElse("-");
+  }
+
+  private static String incarnation(String coreapp) {
+    return processes(before).getOrDefault(coreapp, "x@").split("@")[0];
+  }
+}
