@@ -2,11 +2,13 @@ package io.multiconnect.master;
 
 import io.multiconnect.common.clock.ClockControl;
 import io.multiconnect.common.node.Shutdown;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.master.config.ConfigException;
 import io.multiconnect.master.config.MasterConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Starts one master: {@code MasterMain [--config FILE]}. Every setting can also come from the
@@ -38,6 +40,8 @@ public final class MasterMain {
     try {
       config = MasterConfig.load(configFile, System.getenv());
       tls = NodeTls.fromEnv(System.getenv(), "master " + config.nodeId());
+      tls.requireIdentity(
+          NodeIdentity.Role.MASTER, config.nodeId(), Optional.of(config.self().host()));
     } catch (ConfigException | IllegalArgumentException | IOException e) {
       System.err.println("configuration error: " + e.getMessage());
       System.exit(2);

@@ -1,5 +1,6 @@
 package io.multiconnect.master;
 
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -182,18 +183,33 @@ public final class MasterNode implements AutoCloseable {
   /**
    * Coreapps register, heartbeat and release (as themselves: ControlPlaneService checks); webapps,
    * coreapps and admin tools watch; admin tools and webapps (for the REST API's users) use the
-   * Admin API, whose writes also need a user's token. Masters relay any of it to the leader.
+   * Admin API, whose writes also need a user's token; the token key goes to webapps (and relaying
+   * masters) only. Masters relay any of it to the leader.
    */
-  private static final CallerRules CALLERS =
-      new CallerRules()
-          .allow(ControlPlaneGrpc.getRegisterMethod(), Role.COREAPP, Role.MASTER)
-          .allow(ControlPlaneGrpc.getHeartbeatMethod(), Role.COREAPP, Role.MASTER)
-          .allow(ControlPlaneGrpc.getHeartbeatStreamMethod(), Role.COREAPP, Role.MASTER)
-          .allow(ControlPlaneGrpc.getReleaseMethod(), Role.COREAPP, Role.MASTER)
-          .allow(
-              ControlPlaneGrpc.getWatchMethod(), Role.WEBAPP, Role.COREAPP, Role.ADMIN, Role.MASTER)
-          .allowService(AdminGrpc.getServiceDescriptor(), Role.ADMIN, Role.WEBAPP, Role.MASTER)
-          .allowHealthAndReflection();
+  private static final CallerRules CALLERS = callers();
+
+  private static CallerRules callers() {
+    CallerRules rules =
+        new CallerRules()
+            .allow(ControlPlaneGrpc.getRegisterMethod(), Role.COREAPP, Role.MASTER)
+            .allow(ControlPlaneGrpc.getHeartbeatMethod(), Role.COREAPP, Role.MASTER)
+            .allow(ControlPlaneGrpc.getHeartbeatStreamMethod(), Role.COREAPP, Role.MASTER)
+            .allow(ControlPlaneGrpc.getReleaseMethod(), Role.COREAPP, Role.MASTER)
+            .allow(
+                ControlPlaneGrpc.getWatchMethod(),
+                Role.WEBAPP,
+                Role.COREAPP,
+                Role.ADMIN,
+                Role.MASTER)
+            .allow(AdminGrpc.getGetTokenKeyMethod(), Role.WEBAPP, Role.MASTER)
+            .allowHealthAndReflection();
+    for (MethodDescriptor<?, ?> m : AdminGrpc.getServiceDescriptor().getMethods()) {
+      if (!m.getFullMethodName().equals(AdminGrpc.getGetTokenKeyMethod().getFullMethodName())) {
+        rules.allow(m, Role.ADMIN, Role.WEBAPP, Role.MASTER);
+      }
+    }
+    return rules;
+  }
 
   public MasterNode start() throws IOException {
     if (!lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.STARTED)) {

@@ -1,5 +1,6 @@
 package io.multiconnect.common.tls;
 
+import com.google.common.net.InetAddresses;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -104,27 +105,47 @@ public final class CallerRules {
     if (caller.isEmpty() || caller.get().role() == Role.MASTER) {
       return;
     }
-    Collection<List<?>> names;
-    try {
-      names = CERTIFICATE.get().getSubjectAlternativeNames();
-    } catch (CertificateParsingException e) {
-      names = null;
-    }
-    String bare =
-        host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    boolean named =
-        names != null
-            && names.stream()
-                .anyMatch(
-                    n ->
-                        n.size() == 2
-                            && HOST_NAMES.contains(n.get(0))
-                            && bare.equalsIgnoreCase(String.valueOf(n.get(1))));
+    boolean named = namesHost(CERTIFICATE.get(), host);
     if (!named) {
       throw new StatusRuntimeException(
           Status.PERMISSION_DENIED.withDescription(
               caller.get() + "'s certificate does not name the host '" + host + "'"));
     }
+  }
+
+  /**
+   * Whether {@code cert} names {@code host} (as an address's host part writes it: an IPv6 address
+   * in brackets) among its DNS names and IP addresses.
+   */
+  public static boolean namesHost(X509Certificate cert, String host) {
+    Collection<List<?>> names;
+    try {
+      names = cert.getSubjectAlternativeNames();
+    } catch (CertificateParsingException e) {
+      return false;
+    }
+    boolean bracketed = host.startsWith("[") && host.endsWith("]");
+    String bare = bracketed ? host.substring(1, host.length() - 1) : host;
+    boolean ip = InetAddresses.isInetAddress(bare);
+    return names != null
+        && bracketed == (ip && bare.contains(":"))
+        && names.stream()
+            .anyMatch(
+                n ->
+                    n.size() == 2
+                        && HOST_NAMES.contains(n.get(0))
+                        && sameHost(bare, ip, String.valueOf(n.get(1))));
+  }
+
+  /**
+   * A host against a certificate's name: IP addresses as addresses (any notation), names as text.
+   */
+  private static boolean sameHost(String host, boolean ip, String name) {
+    if (!ip) {
+      return host.equalsIgnoreCase(name);
+    }
+    return InetAddresses.isInetAddress(name)
+        && InetAddresses.forString(host).equals(InetAddresses.forString(name));
   }
 
   /** The interceptor enforcing these rules on a server with {@code tls}. */

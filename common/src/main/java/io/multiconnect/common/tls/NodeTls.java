@@ -10,6 +10,7 @@ import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.grpc.util.CertificateUtils;
 import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.common.tls.NodeIdentity.Role;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,8 @@ import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -61,8 +64,10 @@ public final class NodeTls implements AutoCloseable {
   private final AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
   private final AdvancedTlsX509TrustManager trust;
   private final ScheduledExecutorService reloader;
-  private byte[] identityRead = new byte[0]; // guarded by this: the files last taken
-  private byte[] trustRead = new byte[0]; // guarded by this
+  private byte[] identityRead; // guarded by this: the files last taken (null: none yet)
+  private byte[] trustRead; // guarded by this
+  private X509Certificate self; // guarded by this: the certificate in use
+  private List<X509Certificate> trustedCas = List.of(); // guarded by this
 
   private NodeTls(Optional<Files> files, Duration refresh) throws IOException {
     this.files = files;
@@ -94,41 +99,102 @@ public final class NodeTls implements AutoCloseable {
     this.reloader = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tls-reload"));
     reloader.scheduleWithFixedDelay(
         this::reload, refresh.toMillis(), refresh.toMillis(), TimeUnit.MILLISECONDS);
+    warnings();
+    reloader.scheduleWithFixedDelay(this::warnings, 1, 1, TimeUnit.HOURS);
   }
 
   /**
-   * Reads the files and takes what changed: the key with its certificate only when they belong
-   * together (a rotation that wrote one of them so far waits for the other), the CAs whole.
+   * Reads the files and takes what changed, the trusted CAs and the node's own key and certificate
+   * each on their own: the key with its certificate only when they belong together (a rotation that
+   * wrote one of them so far waits for the other), the CAs only when the file holds at least one.
    */
   private synchronized void load(Files f) throws IOException, GeneralSecurityException {
+    List<String> problems = new ArrayList<>();
+    try {
+      loadTrust(f);
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      problems.add(e.getMessage());
+    }
+    try {
+      loadIdentity(f);
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      problems.add(e.getMessage());
+    }
+    if (!problems.isEmpty()) {
+      throw new GeneralSecurityException(String.join("; ", problems));
+    }
+  }
+
+  private void loadTrust(Files f) throws IOException, GeneralSecurityException {
+    byte[] cas = java.nio.file.Files.readAllBytes(f.trustedCas());
+    if (Arrays.equals(cas, trustRead)) {
+      return;
+    }
+    X509Certificate[] trusted = CertificateUtils.getX509Certificates(new ByteArrayInputStream(cas));
+    if (trusted.length == 0) {
+      throw new GeneralSecurityException(f.trustedCas() + " holds no CA certificate");
+    }
+    trust.updateTrustCredentials(trusted);
+    trustRead = cas;
+    trustedCas = List.of(trusted);
+    LOG.info("TLS: trusting {} CA certificate(s) of {}", trusted.length, f.trustedCas());
+  }
+
+  private void loadIdentity(Files f) throws IOException, GeneralSecurityException {
     byte[] cert = java.nio.file.Files.readAllBytes(f.certificate());
     byte[] key = java.nio.file.Files.readAllBytes(f.key());
     byte[] both = concat(cert, key);
-    if (!Arrays.equals(both, identityRead)) {
-      X509Certificate[] chain =
-          CertificateUtils.getX509Certificates(new ByteArrayInputStream(cert));
-      PrivateKey privateKey = CertificateUtils.getPrivateKey(new ByteArrayInputStream(key));
-      if (chain.length == 0) {
-        throw new GeneralSecurityException(f.certificate() + " holds no certificate");
-      }
-      requirePair(privateKey, chain[0]);
-      keys.updateIdentityCredentials(chain, privateKey);
-      identityRead = both;
-      LOG.info(
-          "TLS: using {} ({}, until {})",
-          f.certificate(),
-          NodeIdentity.of(chain[0]).map(NodeIdentity::uri).orElse("no cluster identity"),
-          chain[0].getNotAfter().toInstant());
+    if (Arrays.equals(both, identityRead)) {
+      return;
     }
-    byte[] cas = java.nio.file.Files.readAllBytes(f.trustedCas());
-    if (!Arrays.equals(cas, trustRead)) {
-      X509Certificate[] trusted =
-          CertificateUtils.getX509Certificates(new ByteArrayInputStream(cas));
-      trust.updateTrustCredentials(trusted);
-      trustRead = cas;
-      LOG.info("TLS: trusting {} CA certificate(s) of {}", trusted.length, f.trustedCas());
+    X509Certificate[] chain = CertificateUtils.getX509Certificates(new ByteArrayInputStream(cert));
+    if (chain.length == 0) {
+      throw new GeneralSecurityException(f.certificate() + " holds no certificate");
+    }
+    PrivateKey privateKey = CertificateUtils.getPrivateKey(new ByteArrayInputStream(key));
+    requirePair(privateKey, chain[0]);
+    chain[0].checkValidity(); // an expired certificate would only fail every handshake
+    keys.updateIdentityCredentials(chain, privateKey);
+    identityRead = both;
+    self = chain[0];
+    LOG.info(
+        "TLS: using {} ({}, until {})",
+        f.certificate(),
+        NodeIdentity.of(chain[0]).map(NodeIdentity::uri).orElse("no cluster identity"),
+        chain[0].getNotAfter().toInstant());
+  }
+
+  /**
+   * Warnings an operator must act on: the node's certificate expires within {@link
+   * #EXPIRY_WARNING}, or no trusted CA signed it (the peers will refuse it).
+   */
+  private synchronized void warnings() {
+    if (self == null) {
+      return;
+    }
+    Instant end = self.getNotAfter().toInstant();
+    if (Instant.now().plus(EXPIRY_WARNING).isAfter(end)) {
+      LOG.warn("TLS: this node's certificate expires at {}: issue a new one (ca issue)", end);
+    }
+    boolean signed = false;
+    for (X509Certificate ca : trustedCas) {
+      try {
+        self.verify(ca.getPublicKey());
+        signed = true;
+      } catch (GeneralSecurityException e) {
+        // not this CA
+      }
+    }
+    if (!signed) {
+      LOG.warn(
+          "TLS: no trusted CA signed this node's certificate ({}): peers that trust the same CAs"
+              + " refuse it; give the nodes a bundle with its CA first",
+          self.getIssuerX500Principal().getName());
     }
   }
+
+  /** How long before its end a certificate is reported. */
+  static final Duration EXPIRY_WARNING = Duration.ofDays(30);
 
   private void reload() {
     try {
@@ -136,7 +202,7 @@ public final class NodeTls implements AutoCloseable {
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       LOG.warn(
           "TLS: the files changed but cannot be used yet, keeping the previous ones: {}",
-          e.toString());
+          e.getMessage());
     }
   }
 
@@ -214,6 +280,39 @@ public final class NodeTls implements AutoCloseable {
 
   public boolean enabled() {
     return files.isPresent();
+  }
+
+  /**
+   * Checks, at a node's start, that its certificate is for {@code expected} and names {@code host}
+   * (the host of the address it serves at; empty: not checked): a wrong certificate would only be
+   * refused by every peer. Throws {@link IllegalArgumentException} naming what differs. Nothing to
+   * check with TLS off.
+   */
+  public synchronized void requireIdentity(Role role, String id, Optional<String> host) {
+    if (!enabled()) {
+      return;
+    }
+    NodeIdentity expected = new NodeIdentity(role, id);
+    Optional<NodeIdentity> named = NodeIdentity.of(self);
+    if (!named.equals(Optional.of(expected))) {
+      throw new IllegalArgumentException(
+          CERT
+              + ": "
+              + files.get().certificate()
+              + " is for "
+              + named.map(NodeIdentity::toString).orElse("no cluster identity")
+              + ", this node is "
+              + expected);
+    }
+    if (host.isPresent() && !CallerRules.namesHost(self, host.get())) {
+      throw new IllegalArgumentException(
+          CERT
+              + ": "
+              + files.get().certificate()
+              + " does not name the host '"
+              + host.get()
+              + "' this node serves at");
+    }
   }
 
   /** For servers: a client certificate of a trusted CA is required. */

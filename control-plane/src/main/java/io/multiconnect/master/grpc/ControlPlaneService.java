@@ -218,8 +218,9 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
       String coreappId, Optional<String> address, StreamObserver<?> out) {
     try {
       CallerRules.requireSelf(NodeIdentity.Role.COREAPP, coreappId);
-      if (address.isPresent() && address.get().lastIndexOf(':') > 0) {
-        CallerRules.requireHost(Endpoints.host(address.get()));
+      if (address.isPresent()) {
+        int colon = address.get().lastIndexOf(':');
+        CallerRules.requireHost(colon > 0 ? Endpoints.host(address.get()) : address.get());
       }
       return false;
     } catch (StatusRuntimeException e) {

@@ -1,11 +1,14 @@
 package io.multiconnect.dataplane.coreapp;
 
 import io.multiconnect.common.clock.ClockControl;
+import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.Shutdown;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.NodeSettings;
 import java.io.IOException;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Starts one coreapp: {@code CoreappMain [--config FILE]}, settings from the file and the
@@ -27,6 +30,8 @@ public final class CoreappMain {
       Map<String, String> env = NodeSettings.load(args, System.getenv());
       config = CoreappConfig.fromEnv(env);
       tls = NodeTls.fromEnv(env, "coreapp " + config.id());
+      tls.requireIdentity(
+          NodeIdentity.Role.COREAPP, config.id(), Optional.of(Endpoints.host(config.address())));
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("configuration error: " + e.getMessage());
       System.exit(2);

@@ -31,6 +31,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -200,8 +201,28 @@ public final class UpstreamSimulator implements AutoCloseable {
       }
     }
 
+    /**
+     * Whether the call was refused ({@code PERMISSION_DENIED}) because it names a session another
+     * coreapp holds: a coreapp sends on, keeps alive and closes only its own sessions.
+     */
+    private boolean notTheHolder(String sessionId, StreamObserver<?> out) {
+      Optional<String> holder = state.holderOf(sessionId);
+      try {
+        if (holder.isPresent()) {
+          CallerRules.requireSelf(Role.COREAPP, holder.get());
+        }
+        return false;
+      } catch (StatusRuntimeException e) {
+        out.onError(e);
+        return true;
+      }
+    }
+
     @Override
     public void send(UpstreamSendRequest r, StreamObserver<UpstreamSendResponse> out) {
+      if (notTheHolder(r.getSessionId(), out)) {
+        return;
+      }
       UpstreamSendResult result = sendOne(r);
       if (result.hasSent()) {
         out.onNext(result.getSent());
@@ -214,6 +235,11 @@ public final class UpstreamSimulator implements AutoCloseable {
 
     @Override
     public void sendBatch(UpstreamSendBatch r, StreamObserver<UpstreamSendResults> out) {
+      for (UpstreamSendRequest m : r.getMessagesList()) {
+        if (notTheHolder(m.getSessionId(), out)) {
+          return;
+        }
+      }
       UpstreamSendResults.Builder results = UpstreamSendResults.newBuilder();
       r.getMessagesList().forEach(m -> results.addResults(sendOne(m)));
       out.onNext(results.build());
@@ -238,6 +264,9 @@ public final class UpstreamSimulator implements AutoCloseable {
 
     @Override
     public void keepAlive(SessionRef r, StreamObserver<SessionAck> out) {
+      if (notTheHolder(r.getSessionId(), out)) {
+        return;
+      }
       if (state.keepAlive(r.getSessionId(), r.getEpoch())) {
         out.onNext(SessionAck.getDefaultInstance());
         out.onCompleted();
@@ -252,6 +281,9 @@ public final class UpstreamSimulator implements AutoCloseable {
 
     @Override
     public void closeSession(SessionRef r, StreamObserver<SessionAck> out) {
+      if (notTheHolder(r.getSessionId(), out)) {
+        return;
+      }
       state.close(r.getSessionId(), "closed by its holder");
       out.onNext(SessionAck.getDefaultInstance());
       out.onCompleted();

@@ -185,6 +185,11 @@ final class UpstreamState {
   }
 
   /** Closes a session; false if it was not open (any more). */
+  /** The coreapp holding an open session, if it is open. */
+  synchronized Optional<String> holderOf(String sessionId) {
+    return Optional.ofNullable(open.get(sessionId)).map(s -> s.holder().coreappId());
+  }
+
   synchronized boolean close(String sessionId, String reason) {
     Session s = open.remove(sessionId);
     lastHeard.remove(sessionId);

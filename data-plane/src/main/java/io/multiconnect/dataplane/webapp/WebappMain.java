@@ -4,6 +4,7 @@ import io.multiconnect.common.clock.ClockControl;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.Shutdown;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.NodeSettings;
 import java.io.IOException;
@@ -43,6 +44,8 @@ public final class WebappMain {
       apiKey(env.get("WA_API_KEY"));
       MirrorSettings.fromEnv(env);
       tls = NodeTls.fromEnv(env, "webapp " + env.getOrDefault("MC_WEBAPP_ID", "webapp"));
+      tls.requireIdentity(
+          NodeIdentity.Role.WEBAPP, env.getOrDefault("MC_WEBAPP_ID", "webapp"), Optional.empty());
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("configuration error: " + e.getMessage());
       System.exit(2);

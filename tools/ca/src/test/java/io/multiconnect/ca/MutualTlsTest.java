@@ -2,6 +2,7 @@ package io.multiconnect.ca;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +26,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -232,6 +234,57 @@ class MutualTlsTest {
             () ->
                 client(newOnly, "localhost").getReport(ReportRequest.getDefaultInstance()) != null);
     assertTrue(seen.get().isPresent());
+  }
+
+  @Test
+  void aNodeRefusesToStartWithACertificateForAnotherNodeOrHost() throws IOException {
+    NodeTls c1 = tls(new NodeIdentity(Role.COREAPP, "c1"), ca, "ca.crt", ca);
+    c1.requireIdentity(Role.COREAPP, "c1", Optional.of("127.0.0.1"));
+    c1.requireIdentity(Role.COREAPP, "c1", Optional.of("LOCALHOST"));
+    IllegalArgumentException other =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> c1.requireIdentity(Role.COREAPP, "c2", Optional.empty()));
+    assertTrue(other.getMessage().endsWith("is for coreapp/c1, this node is coreapp/c2"));
+    IllegalArgumentException host =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> c1.requireIdentity(Role.COREAPP, "c1", Optional.of("c1.example")));
+    assertTrue(
+        host.getMessage().endsWith("does not name the host 'c1.example' this node serves at"));
+    NodeTls.plaintext("test").requireIdentity(Role.COREAPP, "anything", Optional.of("x"));
+  }
+
+  @Test
+  void hostsCompareAsAddressesAndBracketsOnlyHoldIpv6() {
+    NodeIdentity c1 = new NodeIdentity(Role.COREAPP, "c1");
+    X509Certificate cert =
+        ca.issue(c1, List.of("c1.example", "fd00::5", "10.0.0.5"), NOW, Duration.ofDays(1))
+            .certificate();
+    assertTrue(CallerRules.namesHost(cert, "[fd00:0:0:0:0:0:0:5]"));
+    assertTrue(CallerRules.namesHost(cert, "[FD00::5]"));
+    assertTrue(CallerRules.namesHost(cert, "C1.Example"));
+    assertTrue(CallerRules.namesHost(cert, "10.0.0.5"));
+    assertFalse(CallerRules.namesHost(cert, "fd00::5"), "an IPv6 host of an address is bracketed");
+    assertFalse(CallerRules.namesHost(cert, "[c1.example]"));
+    assertFalse(CallerRules.namesHost(cert, "[10.0.0.5]"));
+    assertFalse(CallerRules.namesHost(cert, "10.0.0.6"));
+  }
+
+  @Test
+  void aTrustFileWithoutACaIsRefused() throws IOException {
+    NodeIdentity ops = new NodeIdentity(Role.ADMIN, "ops");
+    CaFiles files = new CaFiles(dir.resolve("empty-trust"));
+    files.writeNode(ops, ca.issue(ops, List.of("localhost"), NOW, Duration.ofDays(1)));
+    Path empty = files.dir().resolve("ca.crt");
+    files.write(empty, "");
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                NodeTls.of(
+                    new NodeTls.Files(files.certificate(ops), files.key(ops), empty), REFRESH));
+    assertTrue(e.getMessage().contains("holds no CA certificate"), e.getMessage());
   }
 
   @Test

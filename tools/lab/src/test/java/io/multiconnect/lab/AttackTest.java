@@ -25,9 +25,12 @@ import io.multiconnect.proto.v1.HeartbeatRequest;
 import io.multiconnect.proto.v1.RegisterRequest;
 import io.multiconnect.proto.v1.ReleaseRequest;
 import io.multiconnect.proto.v1.SendMessageRequest;
+import io.multiconnect.proto.v1.upstream.LiveSession;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
+import io.multiconnect.proto.v1.upstream.SessionRef;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
+import io.multiconnect.proto.v1.upstream.UpstreamSendRequest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -202,6 +205,12 @@ class AttackTest {
     denied(
         "coreapp/c2 may not call multiconnect.v1.Admin/GetStatus",
         () -> adminAsCoreapp.getStatus(GetStatusRequest.getDefaultInstance()));
+    denied(
+        "admin/ops may not call multiconnect.v1.Admin/GetTokenKey",
+        () ->
+            AdminGrpc.newBlockingStub(channel(lab.apiAddress("m1"), as(Role.ADMIN, "ops")))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getTokenKey(GetTokenKeyRequest.getDefaultInstance()));
 
     // Sending from the business number is for webapps: not another coreapp, not an admin tool.
     String c1Address = lab.coreappAddress("c1");
@@ -229,6 +238,33 @@ class AttackTest {
                         .setEpoch(99)
                         .build())
                 .hasNext());
+    // Another coreapp's live session: not to be closed, kept alive or sent on.
+    LiveSession c1Session =
+        UpstreamGrpc.newBlockingStub(channel(lab.upstreamAddress(), lab.adminTls()))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getReport(ReportRequest.newBuilder().setMaxEvents(1).build())
+            .getLiveSessionsList()
+            .stream()
+            .filter(s -> s.getCoreappId().equals("c1"))
+            .findFirst()
+            .orElseThrow();
+    SessionRef ref =
+        SessionRef.newBuilder()
+            .setSessionId(c1Session.getSessionId())
+            .setEpoch(c1Session.getEpoch())
+            .build();
+    denied("coreapp/c2 may not act as coreapp/c1", () -> upstreamAsC2.closeSession(ref));
+    denied("coreapp/c2 may not act as coreapp/c1", () -> upstreamAsC2.keepAlive(ref));
+    denied(
+        "coreapp/c2 may not act as coreapp/c1",
+        () ->
+            upstreamAsC2.send(
+                UpstreamSendRequest.newBuilder()
+                    .setSessionId(c1Session.getSessionId())
+                    .setEpoch(c1Session.getEpoch())
+                    .setClientMessageId("attack")
+                    .setTo("15550000000")
+                    .build()));
     denied(
         "webapp/w9 may not call multiconnect.v1.Upstream/GetReport",
         () ->
