@@ -10,6 +10,7 @@ import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.net.LoopbackPorts;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.config.MasterConfig;
@@ -119,7 +120,8 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   ManagedChannel channel(int i) {
-    ManagedChannel ch = Endpoints.channel(peers.get(i).apiAddress(), TestTls.PLAINTEXT);
+    ManagedChannel ch =
+        Endpoints.channel(peers.get(i).apiAddress(), TestTls.PLAINTEXT, PeerCheck.anyNode());
     channels.add(ch);
     return ch;
   }

@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.CoreappLease;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
@@ -50,7 +51,9 @@ public final class TestCoreapp implements AutoCloseable {
   public TestCoreapp(String id, List<PeerAddress> masters) {
     this.id = id;
     this.channels =
-        masters.stream().map(p -> Endpoints.channel(p.apiAddress(), TestTls.PLAINTEXT)).toList();
+        masters.stream()
+            .map(p -> Endpoints.channel(p.apiAddress(), TestTls.PLAINTEXT, PeerCheck.anyNode()))
+            .toList();
   }
 
   public TestCoreapp start() {

@@ -5,7 +5,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
@@ -65,7 +67,8 @@ public final class ShardMapWatcher implements AutoCloseable {
 
   public ShardMapWatcher(List<String> masters, String watcherId, NodeTls tls) {
     this.masters = List.copyOf(masters);
-    masters.forEach(m -> channels.add(Endpoints.channel(m, tls)));
+    masters.forEach(
+        m -> channels.add(Endpoints.channel(m, tls, PeerCheck.role(NodeIdentity.Role.MASTER))));
     this.watcherId = watcherId;
   }
 

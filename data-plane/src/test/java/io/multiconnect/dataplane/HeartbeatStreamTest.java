@@ -11,6 +11,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.net.LoopbackPorts;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.HeartbeatRequest;
@@ -78,7 +79,8 @@ class HeartbeatStreamTest {
             .build()
             .start();
     servers.add(s);
-    ManagedChannel c = Endpoints.channel("127.0.0.1:" + port, TestTls.PLAINTEXT);
+    ManagedChannel c =
+        Endpoints.channel("127.0.0.1:" + port, TestTls.PLAINTEXT, PeerCheck.anyNode());
     channels.add(c);
     // Connected before the test starts: a cold first call can take longer than a deadline here.
     org.awaitility.Awaitility.await()

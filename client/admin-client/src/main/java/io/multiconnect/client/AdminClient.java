@@ -8,7 +8,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.proto.v1.AddMasterRequest;
 import io.multiconnect.proto.v1.AdminGrpc;
@@ -358,7 +360,7 @@ public final class AdminClient implements AutoCloseable {
         hostPort,
         a -> {
           try {
-            return Endpoints.channel(a, tls);
+            return Endpoints.channel(a, tls, PeerCheck.role(NodeIdentity.Role.MASTER));
           } catch (IllegalArgumentException e) {
             throw new AdminException(
                 AdminException.Kind.INVALID_ARGUMENT,

@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.Collection;
@@ -43,10 +44,13 @@ public final class Endpoints {
     return hostPort.substring(0, hostPort.lastIndexOf(':'));
   }
 
-  /** A channel to {@code host:port}; throws {@link IllegalArgumentException} if malformed. */
-  public static ManagedChannel channel(String hostPort, NodeTls tls) {
+  /**
+   * A channel to {@code host:port} that connects only to a server {@code expected} accepts; throws
+   * {@link IllegalArgumentException} if malformed.
+   */
+  public static ManagedChannel channel(String hostPort, NodeTls tls, PeerCheck expected) {
     HostPort to = HostPort.parse("address", hostPort);
-    return NettyChannelBuilder.forAddress(to.host(), to.port(), tls.channelCredentials())
+    return NettyChannelBuilder.forAddress(to.host(), to.port(), tls.channelCredentials(expected))
         // grpc-java's shortest keepalive (it raises anything shorter): a dead peer is noticed
         // 10-11 s after it stops answering. Calls that must notice sooner have deadlines
         // (heartbeats) or expect progress (Watch). Every server permits it (see server).

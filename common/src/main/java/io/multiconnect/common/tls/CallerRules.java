@@ -184,7 +184,8 @@ public final class CallerRules {
     };
   }
 
-  private static Optional<X509Certificate> certificate(SSLSession session) {
+  /** The certificate a TLS session's peer presented, if any. */
+  static Optional<X509Certificate> certificate(SSLSession session) {
     if (session == null) {
       return Optional.empty();
     }

@@ -327,12 +327,18 @@ public final class NodeTls implements AutoCloseable {
         .build();
   }
 
-  /** For channels: this node's certificate, and the server's checked against the dialed host. */
-  public ChannelCredentials channelCredentials() {
+  /**
+   * For channels: this node's certificate; the server's checked against the dialed host and then
+   * {@code expected}.
+   */
+  public ChannelCredentials channelCredentials(PeerCheck expected) {
     if (!enabled()) {
       return InsecureChannelCredentials.create();
     }
-    return TlsChannelCredentials.newBuilder().keyManager(keys).trustManager(trust).build();
+    return TlsChannelCredentials.newBuilder()
+        .keyManager(keys)
+        .trustManager(expected.on(trust))
+        .build();
   }
 
   @Override

@@ -2,7 +2,9 @@ package io.multiconnect.master.grpc;
 
 import io.grpc.ManagedChannel;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.master.config.PeerAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +28,16 @@ public final class LeaderChannels implements AutoCloseable {
 
   /** A channel to the API at {@code host:port}. */
   public ManagedChannel to(String apiAddress) {
-    return channels.computeIfAbsent(apiAddress, a -> Endpoints.channel(a, tls));
+    return channels.computeIfAbsent(
+        apiAddress, a -> Endpoints.channel(a, tls, PeerCheck.role(NodeIdentity.Role.MASTER)));
+  }
+
+  /**
+   * A new channel to the API at {@code host:port} that connects only to {@code master}; the caller
+   * shuts it down.
+   */
+  public ManagedChannel toMaster(String apiAddress, String master) {
+    return Endpoints.channel(apiAddress, tls, PeerCheck.node(NodeIdentity.Role.MASTER, master));
   }
 
   @Override

@@ -1,8 +1,10 @@
 package io.multiconnect.master.grpc;
 
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.net.HostPort;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Master;
@@ -104,9 +106,11 @@ final class MembershipHandler {
    * leave Ratis trying to reach a peer that does not exist.
    */
   private Optional<Rejection> probeNewMaster(AddMasterRequest request) {
+    // With TLS, only a server whose certificate names master/<master_id> is reached.
+    ManagedChannel probe = channels.toMaster(request.getApiAddress(), request.getMasterId());
     try {
       MasterStatus s =
-          AdminGrpc.newBlockingStub(channels.to(request.getApiAddress()))
+          AdminGrpc.newBlockingStub(probe)
               .withDeadlineAfter(StatusView.PEER_STATUS_DEADLINE_MS * 2, TimeUnit.MILLISECONDS)
               .getLocalRaftStatus(GetLocalRaftStatusRequest.getDefaultInstance());
       if (!s.getId().equals(request.getMasterId())
@@ -130,7 +134,10 @@ final class MembershipHandler {
                   + request.getApiAddress()
                   + " ("
                   + e.getStatus().getCode()
-                  + "): start it first"));
+                  + "): start it first, with a certificate for master/"
+                  + request.getMasterId()));
+    } finally {
+      Endpoints.shutdown(List.of(probe));
     }
   }
 

@@ -12,6 +12,7 @@ import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.tls.CallerRules;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.proto.v1.CoreappGrpc;
@@ -108,7 +109,8 @@ public final class CoreappNode implements AutoCloseable {
     this.loop =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coreapp-" + config.id()));
     this.lease = new LeaseDecisions(config.actingMargin());
-    this.upstreamChannel = Endpoints.channel(config.upstream(), tls);
+    this.upstreamChannel =
+        Endpoints.channel(config.upstream(), tls, PeerCheck.role(NodeIdentity.Role.UPSTREAM));
     this.upstream =
         new UpstreamSession(
             config.id(),

@@ -5,7 +5,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.dataplane.HeartbeatStream;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.HeartbeatRequest;
@@ -63,7 +65,10 @@ final class MasterLink implements AutoCloseable {
     this.incarnation = incarnation;
     this.address = config.address();
     this.actingMargin = config.actingMargin();
-    this.channels = config.masters().stream().map(m -> Endpoints.channel(m, tls)).toList();
+    this.channels =
+        config.masters().stream()
+            .map(m -> Endpoints.channel(m, tls, PeerCheck.role(NodeIdentity.Role.MASTER)))
+            .toList();
     this.loop = loop;
     this.clock = clock;
     this.callDeadline = callDeadline;

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grpc.ManagedChannel;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.proto.v1.upstream.LiveSession;
 import io.multiconnect.proto.v1.upstream.Report;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
@@ -47,7 +49,8 @@ final class UpstreamReport {
       System.err.println("upstream report: " + e.getMessage());
       return 2;
     }
-    ManagedChannel channel = Endpoints.channel(address, tls);
+    ManagedChannel channel =
+        Endpoints.channel(address, tls, PeerCheck.role(NodeIdentity.Role.UPSTREAM));
     try {
       Report r =
           UpstreamGrpc.newBlockingStub(channel)

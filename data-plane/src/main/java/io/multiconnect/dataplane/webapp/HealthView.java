@@ -4,7 +4,9 @@ import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;
@@ -45,7 +47,11 @@ final class HealthView {
   }
 
   private ManagedChannel channel(String address) {
-    return channels.computeIfAbsent(address, a -> Endpoints.channel(a, tls));
+    return channels.computeIfAbsent(
+        address,
+        a ->
+            Endpoints.channel(
+                a, tls, PeerCheck.role(NodeIdentity.Role.MASTER, NodeIdentity.Role.COREAPP)));
   }
 
   Map<String, Object> body() {

@@ -10,7 +10,9 @@ import io.grpc.StatusRuntimeException;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.shard.Sharding;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.dataplane.Batcher;
 import io.multiconnect.dataplane.RoutingTable;
@@ -172,7 +174,9 @@ final class MessageRouter implements AutoCloseable {
             .setBody(m.body())
             .build();
     return batchers
-        .computeIfAbsent(p.getCoreappAddress(), this::batcher)
+        .computeIfAbsent(
+            p.getCoreappId() + "@" + p.getCoreappAddress(),
+            k -> batcher(p.getCoreappId(), p.getCoreappAddress()))
         .submit(request)
         // the call's own deadline answers first; this only bounds a wait for a batch to go out
         .orTimeout(2 * ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
@@ -186,9 +190,17 @@ final class MessageRouter implements AutoCloseable {
             });
   }
 
-  /** Sends the messages waiting for one coreapp in one SendMessages call. */
-  private Batcher<SendMessageRequest, SendResult> batcher(String address) {
-    ManagedChannel channel = channels.computeIfAbsent(address, a -> Endpoints.channel(a, tls));
+  /**
+   * Sends the messages waiting for one coreapp in one SendMessages call, to the coreapp the shard
+   * map names at that address and no other node.
+   */
+  private Batcher<SendMessageRequest, SendResult> batcher(String coreappId, String address) {
+    ManagedChannel channel =
+        channels.computeIfAbsent(
+            coreappId + "@" + address,
+            k ->
+                Endpoints.channel(
+                    address, tls, PeerCheck.node(NodeIdentity.Role.COREAPP, coreappId)));
     return new Batcher<>(
         batch -> {
           CompletableFuture<List<SendResult>> results = new CompletableFuture<>();

@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.shard.Sharding;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
@@ -53,7 +54,8 @@ class MessageSendsTest {
   @BeforeEach
   void start() throws Exception {
     upstream = new UpstreamSimulator("127.0.0.1", 0, TestTls.PLAINTEXT).start();
-    channel = Endpoints.channel("127.0.0.1:" + upstream.port(), TestTls.PLAINTEXT);
+    channel =
+        Endpoints.channel("127.0.0.1:" + upstream.port(), TestTls.PLAINTEXT, PeerCheck.anyNode());
     timer = Executors.newSingleThreadScheduledExecutor();
     map =
         new ShardMapWatcher(

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
@@ -57,7 +58,8 @@ class UpstreamReportTest {
                 1000,
                 TestTls.PLAINTEXT)
             .start()) {
-      ManagedChannel ch = Endpoints.channel("127.0.0.1:" + sim.port(), TestTls.PLAINTEXT);
+      ManagedChannel ch =
+          Endpoints.channel("127.0.0.1:" + sim.port(), TestTls.PLAINTEXT, PeerCheck.anyNode());
       try {
         open(ch, "aa", 1);
         open(ch, "bb", 1); // a second process of c1 while the first is live: a ban

@@ -9,6 +9,7 @@ import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.dataplane.HeartbeatStream;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;
@@ -98,7 +99,7 @@ final class HeartbeatLoad {
       // heartbeats, as followers do.
       NodeTls relay = rig.lab.tlsAs(new NodeIdentity(NodeIdentity.Role.MASTER, "bench-relay"));
       for (int i = 0; i < CHANNELS; i++) {
-        channels.add(Endpoints.channel(leader, relay));
+        channels.add(Endpoints.channel(leader, relay, PeerCheck.role(NodeIdentity.Role.MASTER)));
       }
       ControlPlaneGrpc.ControlPlaneBlockingStub reg =
           ControlPlaneGrpc.newBlockingStub(channels.get(0));

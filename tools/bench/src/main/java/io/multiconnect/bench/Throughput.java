@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.tls.NodeIdentity;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.SendMessageRequest;
@@ -53,7 +54,8 @@ final class Throughput {
         Endpoints.channel(
             rig.lab.coreappAddress(p.getCoreappId()),
             // Sends to a coreapp as a webapp does: only webapps may.
-            rig.lab.tlsAs(new NodeIdentity(NodeIdentity.Role.WEBAPP, "bench")));
+            rig.lab.tlsAs(new NodeIdentity(NodeIdentity.Role.WEBAPP, "bench")),
+            PeerCheck.node(NodeIdentity.Role.COREAPP, p.getCoreappId()));
     ClosedLoop.Result direct;
     try {
       CoreappGrpc.CoreappBlockingStub stub = CoreappGrpc.newBlockingStub(ch);

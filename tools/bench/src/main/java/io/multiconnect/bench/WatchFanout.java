@@ -3,6 +3,8 @@ package io.multiconnect.bench;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeIdentity;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.WatchEvent;
@@ -47,7 +49,11 @@ final class WatchFanout {
     String where = leaderOnly ? " (all on the leader)" : "";
     try {
       for (int i = 0; i < WATCHERS; i++) {
-        ManagedChannel ch = Endpoints.channel(masters.get(i % masters.size()), rig.lab.adminTls());
+        ManagedChannel ch =
+            Endpoints.channel(
+                masters.get(i % masters.size()),
+                rig.lab.adminTls(),
+                PeerCheck.role(NodeIdentity.Role.MASTER));
         channels.add(ch);
         Map<Long, Long> mine = new ConcurrentHashMap<>();
         seen.add(mine);

@@ -10,13 +10,14 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.tls.CallerRules;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeIdentity.Role;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.proto.v1.upstream.Report;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
 import io.multiconnect.proto.v1.upstream.SessionAck;
@@ -132,8 +133,7 @@ class MutualTlsTest {
   }
 
   private UpstreamGrpc.UpstreamBlockingStub client(NodeTls tls, String host) {
-    ManagedChannel ch =
-        NettyChannelBuilder.forAddress(host, server.getPort(), tls.channelCredentials()).build();
+    ManagedChannel ch = Endpoints.channel(host + ":" + server.getPort(), tls, PeerCheck.anyNode());
     open.add(() -> ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     return UpstreamGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
@@ -173,6 +173,46 @@ class MutualTlsTest {
         Status.Code.PERMISSION_DENIED,
         code(() -> admin.closeSession(SessionRef.getDefaultInstance())),
         "a method no rule lists is refused to everyone");
+  }
+
+  private static String causes(Throwable t) {
+    StringBuilder b = new StringBuilder();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      b.append(c.getMessage()).append(" | ");
+    }
+    return b.toString();
+  }
+
+  /**
+   * A client checks whom it reached: any certificate of the CA that names the host would pass TLS,
+   * but only the expected kind of node (or the one node) completes the handshake and gets a call.
+   */
+  @Test
+  void aClientTalksOnlyToTheNodeItExpects() throws IOException {
+    NodeTls ops = tls(new NodeIdentity(Role.ADMIN, "ops"), ca, "ca.crt", ca);
+    String address = "localhost:" + server.getPort();
+    for (PeerCheck expected :
+        List.of(
+            PeerCheck.role(Role.UPSTREAM),
+            PeerCheck.node(Role.UPSTREAM, "upstream"),
+            PeerCheck.anyNode())) {
+      ManagedChannel ch = Endpoints.channel(address, ops, expected);
+      open.add(() -> ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+      UpstreamGrpc.newBlockingStub(ch).getReport(ReportRequest.getDefaultInstance());
+    }
+    for (PeerCheck other :
+        List.of(PeerCheck.role(Role.MASTER), PeerCheck.node(Role.UPSTREAM, "u2"))) {
+      ManagedChannel ch = Endpoints.channel(address, ops, other);
+      open.add(() -> ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+      seen.set(null);
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> UpstreamGrpc.newBlockingStub(ch).getReport(ReportRequest.getDefaultInstance()));
+      assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), "the handshake failed");
+      assertTrue(causes(e).contains("reached upstream/upstream, expected " + other), causes(e));
+      assertEquals(null, seen.get(), "nothing reached the server");
+    }
   }
 
   @Test

@@ -10,10 +10,12 @@ import io.grpc.StatusRuntimeException;
 import io.multiconnect.ca.CaFiles;
 import io.multiconnect.ca.ClusterCa;
 import io.multiconnect.client.AdminClient;
+import io.multiconnect.client.AdminException;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeIdentity.Role;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
@@ -57,6 +59,7 @@ class AttackTest {
   @TempDir static Path dir;
   private static Lab lab;
   private static ClusterStatus before;
+  private static AdminClient operator;
   private static final List<ManagedChannel> CHANNELS = new ArrayList<>();
 
   @BeforeAll
@@ -81,21 +84,23 @@ class AttackTest {
                 Optional.empty(),
                 Map.of()));
     lab.start();
-    try (AdminClient admin = lab.anonymousAdmin()) {
-      before = lab.awaitServing(admin, Duration.ofSeconds(120));
-    }
+    operator = lab.ready(200, 2_000, "attack-Passw0rd", Duration.ofSeconds(120)).admin();
+    before = lab.awaitServing(operator, Duration.ofSeconds(60));
   }
 
   @AfterAll
   static void stop() {
     Endpoints.shutdown(CHANNELS);
+    if (operator != null) {
+      operator.close();
+    }
     if (lab != null) {
       lab.close();
     }
   }
 
   private static ManagedChannel channel(String address, NodeTls as) {
-    ManagedChannel ch = Endpoints.channel(address, as);
+    ManagedChannel ch = Endpoints.channel(address, as, PeerCheck.anyNode());
     CHANNELS.add(ch);
     return ch;
   }
@@ -271,6 +276,20 @@ class AttackTest {
             UpstreamGrpc.newBlockingStub(channel(lab.upstreamAddress(), webapp))
                 .withDeadlineAfter(10, TimeUnit.SECONDS)
                 .getReport(ReportRequest.getDefaultInstance()));
+  }
+
+  /**
+   * An admin adding a master is asked to trust whatever answers at the address it gives: only a
+   * server whose certificate names that master is believed, not another node of the CA.
+   */
+  @Test
+  void aNodeThatIsNotTheNewMasterCannotPoseAsIt() {
+    AdminException e =
+        assertThrows(
+            AdminException.class,
+            () -> operator.addMaster("m9", "127.0.0.1:1", lab.upstreamAddress()));
+    assertEquals("api_address", e.field(), e.getMessage());
+    assertTrue(e.getMessage().contains("with a certificate for master/m9"), e.getMessage());
   }
 
   @Test

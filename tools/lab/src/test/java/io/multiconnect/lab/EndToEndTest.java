@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.shard.Sharding;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.core.ClusterState;
@@ -391,7 +392,7 @@ class EndToEndTest {
     Assignment shard1 = primaryOf(1);
     String address0 = cluster.state().coreapps().get(shard0.coreappId()).address();
     String address1 = cluster.state().coreapps().get(shard1.coreappId()).address();
-    var channel = Endpoints.channel(address0, TestTls.PLAINTEXT);
+    var channel = Endpoints.channel(address0, TestTls.PLAINTEXT, PeerCheck.anyNode());
     try {
       var e =
           org.junit.jupiter.api.Assertions.assertThrows(

@@ -9,6 +9,8 @@ import io.multiconnect.chaos.history.Event;
 import io.multiconnect.chaos.history.History;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.NodeIdentity;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.lab.Lab;
 import io.multiconnect.lab.Network;
 import io.multiconnect.proto.v1.ClusterStatus;
@@ -251,7 +253,9 @@ public final class ChaosMain implements Callable<Integer> {
   }
 
   private static Report upstreamReport(Lab lab) {
-    ManagedChannel ch = Endpoints.channel(lab.upstreamAddress(), lab.adminTls());
+    ManagedChannel ch =
+        Endpoints.channel(
+            lab.upstreamAddress(), lab.adminTls(), PeerCheck.role(NodeIdentity.Role.UPSTREAM));
     try {
       return Collect.fullReport(UpstreamGrpc.newBlockingStub(ch), 0);
     } finally {

@@ -5,6 +5,8 @@ import io.grpc.StatusRuntimeException;
 import io.multiconnect.chaos.history.Event;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.common.tls.NodeIdentity;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.lab.Lab;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.GetLocalRaftStatusRequest;
@@ -40,7 +42,10 @@ final class Observer implements AutoCloseable {
     this.lab = lab;
     this.history = history;
     for (String m : lab.masters) {
-      channels.put(m, Endpoints.channel(lab.apiAddress(m), lab.adminTls()));
+      channels.put(
+          m,
+          Endpoints.channel(
+              lab.apiAddress(m), lab.adminTls(), PeerCheck.role(NodeIdentity.Role.MASTER)));
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.grpc.ManagedChannel;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.dataplane.upstream.UpstreamSimulator;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
@@ -66,7 +67,9 @@ class UpstreamReportTest {
                   maxEvents,
                   TestTls.PLAINTEXT)
               .start();
-      channel = Endpoints.channel("127.0.0.1:" + simulator.port(), TestTls.PLAINTEXT);
+      channel =
+          Endpoints.channel(
+              "127.0.0.1:" + simulator.port(), TestTls.PLAINTEXT, PeerCheck.anyNode());
       stub = UpstreamGrpc.newBlockingStub(channel);
       Iterator<SessionEvent> session =
           stub.openSession(
