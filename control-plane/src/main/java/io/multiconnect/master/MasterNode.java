@@ -157,7 +157,8 @@ public final class MasterNode implements AutoCloseable {
                     clock,
                     heartbeatHandling,
                     watchHub,
-                    leaderChannels))
+                    leaderChannels,
+                    id -> directory.currentPeerIds().contains(id)))
             .addService(
                 ServerInterceptors.intercept(
                     new AdminService(

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -80,29 +81,48 @@ public final class CallerRules {
   /**
    * Refuses ({@code PERMISSION_DENIED}) a call that names {@code claimedId} of {@code role} in its
    * request when its certificate names another node: a coreapp registers, heartbeats and releases
-   * only as itself. A master may relay any node's request (it checked the node's certificate when
-   * the node called it). Nothing to check with TLS off.
+   * only as itself. No relays: see {@link #requireSelf(Role, String, Predicate)}.
    */
   public static void requireSelf(Role role, String claimedId) {
+    requireSelf(role, claimedId, id -> false);
+  }
+
+  /**
+   * As {@link #requireSelf(Role, String)}, but a master whose id {@code relays} accepts (a member
+   * of the group) may relay any node's request: it checked the node's certificate when the node
+   * called it. A master certificate of a non-member is refused like any other. Nothing to check
+   * with TLS off.
+   */
+  public static void requireSelf(Role role, String claimedId, Predicate<String> relays) {
     Optional<NodeIdentity> caller = caller();
-    if (caller.isPresent()
-        && caller.get().role() != Role.MASTER
-        && !(caller.get().role() == role && caller.get().id().equals(claimedId))) {
+    if (caller.isEmpty() || isRelay(caller.get(), relays)) {
+      return;
+    }
+    if (!(caller.get().role() == role && caller.get().id().equals(claimedId))) {
       throw new StatusRuntimeException(
           Status.PERMISSION_DENIED.withDescription(
-              caller.get() + " may not act as " + role.label() + "/" + claimedId));
+              caller.get()
+                  + " may not act as "
+                  + role.label()
+                  + "/"
+                  + claimedId
+                  + (caller.get().role() == Role.MASTER ? " (not a member of the group)" : "")));
     }
+  }
+
+  private static boolean isRelay(NodeIdentity caller, Predicate<String> relays) {
+    return caller.role() == Role.MASTER && relays.test(caller.id());
   }
 
   /**
    * Refuses ({@code PERMISSION_DENIED}) an address whose host the caller's certificate does not
    * name: a coreapp registers only an address it can serve TLS at, so nobody can point the webapps
-   * at another machine. A master relaying a registration is not checked again. Nothing to check
-   * with TLS off.
+   * at another machine. A member master ({@code relays}) relaying a registration is not checked
+   * again. Nothing to check with TLS off.
    */
-  public static void requireHost(String host) {
+  public static void requireHost(String host, Predicate<String> relays) {
     Optional<NodeIdentity> caller = caller();
-    if (caller.isEmpty() || caller.get().role() == Role.MASTER) {
+    if (caller.isEmpty() || isRelay(caller.get(), relays)) {
       return;
     }
     boolean named = namesHost(CERTIFICATE.get(), host);

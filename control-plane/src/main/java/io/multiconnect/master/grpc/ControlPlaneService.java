@@ -39,6 +39,7 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +79,10 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
   private final Leaders leaders;
   private final Proposer proposer;
   private final StateView state;
+
+  /** Whether a master id is a member of the group: only members relay for coreapps. */
+  private final Predicate<String> members;
+
   private final NodeClock clock;
   private final LatencyHistogram heartbeatHandling;
   private final WatchHub watchHub;
@@ -86,6 +91,8 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
   /**
    * @param heartbeatHandling where the receipt-to-answer time of every heartbeat this master
    *     answers as the leader goes
+   * @param members whether a master id is a member of the group (only members relay for coreapps,
+   *     with TLS on)
    */
   public ControlPlaneService(
       Leaders leaders,
@@ -94,8 +101,10 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
       NodeClock clock,
       LatencyHistogram heartbeatHandling,
       WatchHub watchHub,
-      LeaderChannels channels) {
+      LeaderChannels channels,
+      Predicate<String> members) {
     this.leaders = leaders;
+    this.members = members;
     this.proposer = proposer;
     this.state = state;
     this.clock = clock;
@@ -214,13 +223,12 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
    * coreapp than {@code coreappId}, or does not name the host of the {@code address} it registers
    * (see {@link CallerRules}).
    */
-  private static boolean notTheCaller(
-      String coreappId, Optional<String> address, StreamObserver<?> out) {
+  private boolean notTheCaller(String coreappId, Optional<String> address, StreamObserver<?> out) {
     try {
-      CallerRules.requireSelf(NodeIdentity.Role.COREAPP, coreappId);
+      CallerRules.requireSelf(NodeIdentity.Role.COREAPP, coreappId, members);
       if (address.isPresent()) {
         int colon = address.get().lastIndexOf(':');
-        CallerRules.requireHost(colon > 0 ? Endpoints.host(address.get()) : address.get());
+        CallerRules.requireHost(colon > 0 ? Endpoints.host(address.get()) : address.get(), members);
       }
       return false;
     } catch (StatusRuntimeException e) {

@@ -95,9 +95,10 @@ final class HeartbeatLoad {
     String leader = before.getLeader().getLeaderAddress();
     List<ManagedChannel> channels = new ArrayList<>();
     try {
-      // One certificate cannot be many coreapps: the load speaks as a master relaying their
-      // heartbeats, as followers do.
-      NodeTls relay = rig.lab.tlsAs(new NodeIdentity(NodeIdentity.Role.MASTER, "bench-relay"));
+      // One certificate cannot be many coreapps: the load speaks as a member master relaying
+      // their heartbeats, as followers do (only members may relay).
+      NodeTls relay =
+          rig.lab.tlsAs(new NodeIdentity(NodeIdentity.Role.MASTER, rig.lab.masters.get(0)));
       for (int i = 0; i < CHANNELS; i++) {
         channels.add(Endpoints.channel(leader, relay, PeerCheck.role(NodeIdentity.Role.MASTER)));
       }

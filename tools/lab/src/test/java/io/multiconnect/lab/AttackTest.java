@@ -175,6 +175,10 @@ class AttackTest {
                     .setIncarnation(incarnation("c2"))
                     .setEpoch(1)
                     .build()));
+    // A master certificate relays for coreapps only when it is a member's.
+    denied(
+        "master/m9 may not act as coreapp/c1 (not a member of the group)",
+        () -> controlPlane(as(Role.MASTER, "m9")).heartbeat(heartbeat("c1")));
     // Its own id, but an address its certificate does not name: the webapps would send there.
     denied(
         "certificate does not name the host 'attacker.example'",
