@@ -87,6 +87,12 @@ public final class BenchMain implements Callable<Integer> {
   List<String> jvm = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC"));
 
   @Option(
+      names = "--plaintext",
+      description =
+          "No TLS between the nodes (they run with mutual TLS by default): to compare the two.")
+  boolean plaintext;
+
+  @Option(
       names = "--out",
       description = "Run directory (default run/bench/full or run/bench/quick).")
   Path out;
@@ -128,7 +134,7 @@ public final class BenchMain implements Callable<Integer> {
     Files.createDirectories(dir);
     // The upstream simulator keeps 20 000 events (2 s of messages at 10 000/s; the benchmarks read
     // none): kept longer, they outlive young collections and its old generation fills with them.
-    Lab.Options options = Lab.Options.bench(jvm);
+    Lab.Options options = Lab.Options.bench(jvm, plaintext);
     try (Lab lab =
         new Lab(dir, System.getProperty("java.class.path"), new LoopbackNetwork(), options)) {
       Thread cleanup = new Thread(lab::close, "bench-cleanup");

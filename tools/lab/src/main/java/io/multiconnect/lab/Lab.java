@@ -140,15 +140,18 @@ public final class Lab implements AutoCloseable {
           FAST_DB_LIVENESS);
     }
 
-    /** The benchmarks' lab: 3 masters, 2 shards, 3 coreapps, 1 webapp, JVMs with {@code jvm}. */
-    public static Options bench(List<String> jvm) {
+    /**
+     * The benchmarks' lab: 3 masters, 2 shards, 3 coreapps, 1 webapp, JVMs with {@code jvm}, TLS
+     * unless {@code plaintext}.
+     */
+    public static Options bench(List<String> jvm, boolean plaintext) {
       return new Options(
           3,
           2,
           3,
           1,
           jvm,
-          true,
+          !plaintext,
           false,
           false,
           false,
