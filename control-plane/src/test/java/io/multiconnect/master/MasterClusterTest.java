@@ -32,7 +32,9 @@ import io.multiconnect.proto.v1.MasterStatus;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,6 +107,10 @@ class MasterClusterTest {
   @Test
   void electsALeaderAndReplicatesTheShardCount() throws Exception {
     startCluster(10_000);
+    assertEquals(
+        "rwx------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("m0"))),
+        "a master's data directory is its own");
     fastSettings();
     coreapp("a");
     coreapp("b");

@@ -1,6 +1,7 @@
 package io.multiconnect.master.raft;
 
 import io.multiconnect.common.node.DaemonThreads;
+import io.multiconnect.common.node.PrivateDirectory;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.Rejection;
@@ -104,6 +105,7 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
   private final AtomicLong writeCalls = new AtomicLong();
 
   public RaftAccess(MasterConfig config, MasterStateMachine stateMachine) throws IOException {
+    PrivateDirectory.of(config.dataDir()); // the log holds password hashes and the token key
     this.selfId = RaftPeerId.valueOf(config.nodeId());
     List<RaftPeer> peers = config.peers().stream().map(RaftAccess::toRaftPeer).toList();
     this.group = RaftGroup.valueOf(RaftGroupId.valueOf(config.groupId()), peers);

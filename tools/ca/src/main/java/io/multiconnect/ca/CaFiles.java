@@ -1,5 +1,6 @@
 package io.multiconnect.ca;
 
+import io.multiconnect.common.node.PrivateDirectory;
 import io.multiconnect.common.tls.NodeIdentity;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -35,8 +36,6 @@ public final class CaFiles {
 
   private static final Set<PosixFilePermission> OWNER_FILE =
       PosixFilePermissions.fromString("rw-------");
-  private static final Set<PosixFilePermission> OWNER_DIR =
-      PosixFilePermissions.fromString("rwx------");
   private static final Pattern KEY_PEM =
       Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
 
@@ -94,8 +93,7 @@ public final class CaFiles {
 
   /** The CA directory, made if missing, only its owner may enter. */
   private void ownDirectory() throws IOException {
-    Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIR));
-    Files.setPosixFilePermissions(dir, OWNER_DIR);
+    PrivateDirectory.of(dir);
   }
 
   /** Writes a file of this directory (which must exist) that only its owner may read, whole. */
