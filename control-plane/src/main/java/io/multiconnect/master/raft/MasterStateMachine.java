@@ -144,7 +144,11 @@ public final class MasterStateMachine extends BaseStateMachine {
     return last.getIndex();
   }
 
-  /** Decodes and validates on the leader; an invalid command fails here and is never logged. */
+  /**
+   * Decodes and validates on the leader; an invalid command fails here and is never logged, and so
+   * does one that names no proposer term: the masters' own proposals always carry the term of the
+   * leadership that decided them, so such a write came from elsewhere (a raw Ratis client).
+   */
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     ByteString content = request.getMessage().getContent();
@@ -154,7 +158,14 @@ public final class MasterStateMachine extends BaseStateMachine {
             .setClientRequest(request)
             .setLogData(content);
     try {
-      Command command = CommandCodec.decode(CommandEnvelope.parseFrom(content.toByteArray()));
+      CommandEnvelope envelope = CommandEnvelope.parseFrom(content.toByteArray());
+      if (envelope.getProposerTerm() == 0) {
+        return trx.build()
+            .setException(
+                new StateMachineException(
+                    "no proposer term: only a leader's own decisions are written to the log"));
+      }
+      Command command = CommandCodec.decode(envelope);
       Optional<Rejection> rejection = state.validate(command);
       if (rejection.isPresent()) {
         return trx.build().setException(InvalidCommandException.of(rejection.get()));
