@@ -2,10 +2,12 @@ package io.multiconnect.master;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Context;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.grpc.WatchHub;
@@ -211,6 +213,27 @@ class WatchAndRelayTest {
             .collect(java.util.stream.Collectors.toSet()),
         answers.sequences());
     return stream;
+  }
+
+  /** Ids reach logs, metric labels and certificates: a registration with another id is refused. */
+  @Test
+  void aCoreappIdOutsideTheIdAlphabetIsRefusedAtTheDoor() {
+    int leader = cluster.leaderIndex().orElseThrow();
+    for (String id : List.of("c1\nforged log line", "", "-c1", "x".repeat(65))) {
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  ControlPlaneGrpc.newBlockingStub(cluster.channel(leader))
+                      .register(
+                          RegisterRequest.newBuilder()
+                              .setCoreappId(id)
+                              .setIncarnation("i-1")
+                              .setAddress("h:1")
+                              .build()));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), id);
+      assertTrue(e.getStatus().getDescription().contains("coreapp_id"), e.getStatus().toString());
+    }
   }
 
   /**

@@ -55,12 +55,20 @@ public record NodeIdentity(Role role, String id) {
     if (role == null) {
       throw new IllegalArgumentException("role: required");
     }
-    if (id == null || !ID.matcher(id).matches()) {
+    if (!isValidId(id)) {
       throw new IllegalArgumentException(
           "id: 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit, got '"
               + id
               + "'");
     }
+  }
+
+  /**
+   * Whether {@code id} may name a node: 1-64 letters, digits, '_', '.' or '-', starting with a
+   * letter or digit. Ids reach logs and metric labels, and certificates.
+   */
+  public static boolean isValidId(String id) {
+    return id != null && ID.matcher(id).matches();
   }
 
   /** {@code spiffe://multiconnect/coreapp/c1}. */

@@ -277,6 +277,15 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
 
   @Override
   public void register(RegisterRequest request, StreamObserver<RegisterResponse> out) {
+    if (!NodeIdentity.isValidId(request.getCoreappId())) {
+      // At the door, not in ClusterState: a stricter rule there would replay old logs differently.
+      out.onError(
+          GrpcErrors.invalid(
+              new Rejection(
+                  "coreapp_id",
+                  "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit")));
+      return;
+    }
     if (notTheCaller(request.getCoreappId(), Optional.of(request.getAddress()), out)) {
       return;
     }
