@@ -54,6 +54,9 @@ public final class NodeTls implements AutoCloseable {
   public static final String KEY = "MC_TLS_KEY";
   public static final String CA = "MC_TLS_CA";
 
+  /** Environment: how often the files are read again, in ms (default {@link #REFRESH}). */
+  public static final String REFRESH_ENV = "MC_TLS_REFRESH_MS";
+
   /** Environment: {@code plaintext} turns TLS off, for local experiments only. */
   public static final String MODE = "MC_TLS";
 
@@ -274,8 +277,20 @@ public final class NodeTls implements AutoCloseable {
               + MODE
               + "=plaintext for a local experiment without TLS");
     }
+    Duration refresh = REFRESH;
+    String ms = env.getOrDefault(REFRESH_ENV, "");
+    if (!ms.isBlank()) {
+      try {
+        refresh = Duration.ofMillis(Long.parseLong(ms.trim()));
+      } catch (NumberFormatException e) {
+        refresh = Duration.ZERO;
+      }
+      if (refresh.toMillis() < 100) {
+        throw new IllegalArgumentException(REFRESH_ENV + ": at least 100 ms, got '" + ms + "'");
+      }
+    }
     return of(
-        new Files(Path.of(env.get(CERT)), Path.of(env.get(KEY)), Path.of(env.get(CA))), REFRESH);
+        new Files(Path.of(env.get(CERT)), Path.of(env.get(KEY)), Path.of(env.get(CA))), refresh);
   }
 
   public boolean enabled() {

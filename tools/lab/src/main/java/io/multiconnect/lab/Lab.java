@@ -278,18 +278,54 @@ public final class Lab implements AutoCloseable {
     if (ca.isEmpty()) {
       return Map.of(NodeTls.MODE, "plaintext");
     }
+    CaFiles files = issue(name, identity, ca.get());
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put(NodeTls.CERT, files.certificate(identity).toString());
+    env.put(NodeTls.KEY, files.key(identity).toString());
+    env.put(NodeTls.CA, trustFile().toString());
+    Optional.ofNullable(options.nodeEnv().get(NodeTls.REFRESH_ENV))
+        .ifPresent(ms -> env.put(NodeTls.REFRESH_ENV, ms));
+    return env;
+  }
+
+  /** Writes a certificate of {@code by} for {@code identity} in {@code DIR/tls/NAME/}. */
+  private CaFiles issue(String name, NodeIdentity identity, ClusterCa by) throws IOException {
     CaFiles files = tlsFiles(name);
     Set<String> hosts = new LinkedHashSet<>(List.of("localhost", "127.0.0.1"));
     if (all().contains(name) || twins.contains(name)) {
       hosts.add(net.host(name));
       hosts.add(net.clientHost(name));
     }
-    files.writeNode(
-        identity, ca.get().issue(identity, List.copyOf(hosts), Instant.now(), NODE_VALIDITY));
-    return Map.of(
-        NodeTls.CERT, files.certificate(identity).toString(),
-        NodeTls.KEY, files.key(identity).toString(),
-        NodeTls.CA, tlsFiles("ca").dir().resolve(CaFiles.CA_CERT).toString());
+    files.writeNode(identity, by.issue(identity, List.copyOf(hosts), Instant.now(), NODE_VALIDITY));
+    return files;
+  }
+
+  /** The CA certificates every node and the harness trust (a rotation writes a bundle here). */
+  public Path trustFile() {
+    return tlsFiles("ca").dir().resolve(CaFiles.CA_CERT);
+  }
+
+  /**
+   * Gives a node (or a harness identity, {@link #tlsAs}) a new certificate of {@code by} in place
+   * of its files; it takes it at its next read, as in a rotation.
+   */
+  public synchronized void reissue(String node, ClusterCa by) throws IOException {
+    Node n = nodes.get(node);
+    if (n != null) {
+      issue(node, identity(node, n.role(), n.env()), by);
+      return;
+    }
+    for (NodeIdentity client : clientTls.keySet()) {
+      if (clientName(client).equals(node)) {
+        issue(node, client, by);
+        return;
+      }
+    }
+    throw new IllegalArgumentException("no node or client " + node + " in this lab");
+  }
+
+  private static String clientName(NodeIdentity identity) {
+    return "client-" + identity.role().label() + "-" + identity.id();
   }
 
   /**
@@ -303,8 +339,7 @@ public final class Lab implements AutoCloseable {
     }
     NodeTls made;
     try {
-      Map<String, String> env =
-          tlsEnv("client-" + identity.role().label() + "-" + identity.id(), identity);
+      Map<String, String> env = tlsEnv(clientName(identity), identity);
       made = NodeTls.fromEnv(env, "lab client " + identity);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -1,0 +1,175 @@
+package io.multiconnect.lab;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.multiconnect.ca.CaFiles;
+import io.multiconnect.ca.ClusterCa;
+import io.multiconnect.client.AdminClient;
+import io.multiconnect.client.AdminException;
+import io.multiconnect.common.tls.NodeIdentity;
+import io.multiconnect.common.tls.NodeIdentity.Role;
+import io.multiconnect.common.tls.NodeTls;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A CA rotation on a running cluster of processes, as docs/security.md gives it: every node trusts
+ * a bundle of the old and the new CA, then each node gets a certificate of the new CA, one at a
+ * time, then every node trusts the new CA alone. Messages keep being accepted all along, and no
+ * node restarts.
+ */
+@Tag("slow")
+class RotationTest {
+  private static final String MESSAGE =
+      "{\"to\":\"15551234567\",\"type\":\"text\",\"text\":{\"body\":\"rotating\"}}";
+  private static final Duration REFRESH = Duration.ofMillis(300);
+
+  @TempDir Path dir;
+
+  @Test
+  void aCaRotationNeedsNoRestartAndLosesNoMessage() throws Exception {
+    try (Lab lab =
+        new Lab(
+            dir.resolve("lab"),
+            System.getProperty("java.class.path"),
+            new LoopbackNetwork(),
+            new Lab.Options(
+                1,
+                1,
+                2,
+                1,
+                List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                true,
+                false,
+                false,
+                false,
+                0,
+                PortPlan.free(),
+                Optional.empty(),
+                Map.of(NodeTls.REFRESH_ENV, Long.toString(REFRESH.toMillis()))))) {
+      lab.start();
+      Lab.Ready ready = lab.ready(200, 2_000, "rotate-Passw0rd", Duration.ofSeconds(120));
+      Http http = new Http(URI.create(lab.webappUrl("w1")).getPort());
+      http.authorization = ready.authorization();
+      List<Long> pids = new ArrayList<>();
+      for (String node : lab.all()) {
+        pids.add(lab.process(node).orElseThrow().pid());
+      }
+
+      // Messages all along: every one accepted.
+      AtomicInteger sent = new AtomicInteger();
+      AtomicReference<String> failure = new AtomicReference<>();
+      Thread sender =
+          new Thread(
+              () -> {
+                while (!Thread.currentThread().isInterrupted() && failure.get() == null) {
+                  try {
+                    Http.Response r = http.call("POST", "/v1/messages", MESSAGE);
+                    if (r.status() != 201) {
+                      failure.set("message " + sent.get() + ": " + r);
+                    }
+                    sent.incrementAndGet();
+                    Thread.sleep(20);
+                  } catch (InterruptedException e) {
+                    return;
+                  } catch (Exception e) {
+                    failure.set("message " + sent.get() + ": " + e);
+                  }
+                }
+              },
+              "rotation-sender");
+      sender.start();
+
+      ClusterCa old = new CaFiles(lab.trustFile().getParent()).readCa();
+      ClusterCa next = ClusterCa.create("next", Instant.now(), Duration.ofDays(30));
+      List<String> nodes = new ArrayList<>(lab.all());
+      nodes.remove(Lab.DATABASE);
+      // 1. Every node trusts both CAs.
+      new CaFiles(lab.trustFile().getParent())
+          .write(lab.trustFile(), CaFiles.pem(List.of(old.certificate(), next.certificate())));
+      for (String node : nodes) {
+        awaitLog(lab, node, "TLS: trusting 2 CA certificate(s)", 1);
+      }
+      // 2. One node at a time takes a certificate of the new CA, then the harness.
+      for (String node : nodes) {
+        lab.reissue(node, next);
+        awaitLog(lab, node, "TLS: using", 2);
+        awaitMoreSent(sent);
+        assertEquals(null, failure.get(), "after " + node + " took its new certificate");
+      }
+      lab.reissue("client-admin-harness", next);
+      // 3. Every node trusts the new CA alone.
+      new CaFiles(lab.trustFile().getParent())
+          .write(lab.trustFile(), CaFiles.pem(List.of(next.certificate())));
+      for (String node : nodes) {
+        awaitLog(lab, node, "TLS: trusting 1 CA certificate(s)", 2);
+      }
+      awaitMoreSent(sent);
+      try (AdminClient admin = lab.anonymousAdmin()) {
+        // The harness serves as a client of the new CA once it read its new files.
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .ignoreExceptions()
+            .until(() -> admin.status() != null);
+      }
+      sender.interrupt();
+      sender.join(20_000);
+      assertEquals(null, failure.get());
+      assertTrue(sent.get() > 50, sent.get() + " messages");
+
+      try (AdminClient admin = lab.anonymousAdmin()) {
+        assertEquals(2, lab.awaitServing(admin, Duration.ofSeconds(30)).getCoreappsCount());
+      }
+      List<Long> after = new ArrayList<>();
+      for (String node : lab.all()) {
+        after.add(lab.process(node).orElseThrow().pid());
+      }
+      assertEquals(pids, after, "no node restarted");
+
+      // A certificate of the old CA is now refused.
+      NodeIdentity stale = new NodeIdentity(Role.ADMIN, "stale");
+      CaFiles staleFiles = new CaFiles(dir.resolve("stale"));
+      staleFiles.writeNode(
+          stale, old.issue(stale, List.of("localhost"), Instant.now(), Duration.ofDays(1)));
+      try (NodeTls tls =
+              NodeTls.of(
+                  new NodeTls.Files(
+                      staleFiles.certificate(stale), staleFiles.key(stale), lab.trustFile()),
+                  NodeTls.REFRESH);
+          AdminClient staleAdmin =
+              new AdminClient(lab.masterApis(), tls, Duration.ofSeconds(2), 1, Duration.ZERO)) {
+        assertThrows(AdminException.class, staleAdmin::status);
+      }
+    }
+  }
+
+  /** Until {@code node}'s log holds {@code text} at least {@code times} times. */
+  private static void awaitLog(Lab lab, String node, String text, int times) {
+    Path log = lab.logs().resolve(node + ".log");
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> Files.readString(log).split(Pattern.quote(text), -1).length - 1 >= times);
+  }
+
+  /** Until a few more messages were accepted. */
+  private static void awaitMoreSent(AtomicInteger sent) {
+    int before = sent.get();
+    await().atMost(Duration.ofSeconds(15)).until(() -> sent.get() > before + 3);
+  }
+}
