@@ -97,7 +97,7 @@ class RotationTest {
       sender.start();
 
       ClusterCa old = new CaFiles(lab.trustFile().getParent()).readCa();
-      ClusterCa next = ClusterCa.create("next", Instant.now(), Duration.ofDays(30));
+      ClusterCa next = ClusterCa.create("next", Instant.now(), Duration.ofDays(3650));
       List<String> nodes = new ArrayList<>(lab.all());
       nodes.remove(Lab.DATABASE);
       // 1. Every node trusts both CAs.
