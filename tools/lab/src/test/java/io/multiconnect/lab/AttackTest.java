@@ -247,30 +247,31 @@ class AttackTest {
                         .setEpoch(99)
                         .build())
                 .hasNext());
-    // Another coreapp's live session: not to be closed, kept alive or sent on.
-    LiveSession c1Session =
+    // Another coreapp's live session (whichever coreapp is the primary): not to be closed, kept
+    // alive or sent on by the other one.
+    LiveSession live =
         UpstreamGrpc.newBlockingStub(channel(lab.upstreamAddress(), lab.adminTls()))
             .withDeadlineAfter(10, TimeUnit.SECONDS)
             .getReport(ReportRequest.newBuilder().setMaxEvents(1).build())
             .getLiveSessionsList()
-            .stream()
-            .filter(s -> s.getCoreappId().equals("c1"))
-            .findFirst()
-            .orElseThrow();
+            .get(0);
+    String holder = live.getCoreappId();
+    String other = holder.equals("c1") ? "c2" : "c1";
+    UpstreamGrpc.UpstreamBlockingStub upstreamAsOther =
+        UpstreamGrpc.newBlockingStub(channel(lab.upstreamAddress(), as(Role.COREAPP, other)))
+            .withDeadlineAfter(10, TimeUnit.SECONDS);
+    String notHolder = "coreapp/" + other + " may not act as coreapp/" + holder;
     SessionRef ref =
-        SessionRef.newBuilder()
-            .setSessionId(c1Session.getSessionId())
-            .setEpoch(c1Session.getEpoch())
-            .build();
-    denied("coreapp/c2 may not act as coreapp/c1", () -> upstreamAsC2.closeSession(ref));
-    denied("coreapp/c2 may not act as coreapp/c1", () -> upstreamAsC2.keepAlive(ref));
+        SessionRef.newBuilder().setSessionId(live.getSessionId()).setEpoch(live.getEpoch()).build();
+    denied(notHolder, () -> upstreamAsOther.closeSession(ref));
+    denied(notHolder, () -> upstreamAsOther.keepAlive(ref));
     denied(
-        "coreapp/c2 may not act as coreapp/c1",
+        notHolder,
         () ->
-            upstreamAsC2.send(
+            upstreamAsOther.send(
                 UpstreamSendRequest.newBuilder()
-                    .setSessionId(c1Session.getSessionId())
-                    .setEpoch(c1Session.getEpoch())
+                    .setSessionId(live.getSessionId())
+                    .setEpoch(live.getEpoch())
                     .setClientMessageId("attack")
                     .setTo("15550000000")
                     .build()));
