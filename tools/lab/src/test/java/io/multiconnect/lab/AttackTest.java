@@ -40,7 +40,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -64,25 +63,7 @@ class AttackTest {
 
   @BeforeAll
   static void start() throws IOException {
-    lab =
-        new Lab(
-            dir.resolve("lab"),
-            System.getProperty("java.class.path"),
-            new LoopbackNetwork(),
-            new Lab.Options(
-                1,
-                1,
-                2,
-                1,
-                List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
-                true,
-                false,
-                false,
-                false,
-                0,
-                PortPlan.free(),
-                Optional.empty(),
-                Map.of()));
+    lab = SmallTlsLab.create(dir.resolve("lab"), Map.of());
     lab.start();
     operator = lab.ready(200, 2_000, "attack-Passw0rd", Duration.ofSeconds(120)).admin();
     before = lab.awaitServing(operator, Duration.ofSeconds(60));

@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
@@ -45,24 +44,8 @@ class RotationTest {
   @Test
   void aCaRotationNeedsNoRestartAndLosesNoMessage() throws Exception {
     try (Lab lab =
-        new Lab(
-            dir.resolve("lab"),
-            System.getProperty("java.class.path"),
-            new LoopbackNetwork(),
-            new Lab.Options(
-                1,
-                1,
-                2,
-                1,
-                List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
-                true,
-                false,
-                false,
-                false,
-                0,
-                PortPlan.free(),
-                Optional.empty(),
-                Map.of(NodeTls.REFRESH_ENV, Long.toString(REFRESH.toMillis()))))) {
+        SmallTlsLab.create(
+            dir.resolve("lab"), Map.of(NodeTls.REFRESH_ENV, Long.toString(REFRESH.toMillis())))) {
       lab.start();
       Lab.Ready ready = lab.ready(200, 2_000, "rotate-Passw0rd", Duration.ofSeconds(120));
       Http http = new Http(URI.create(lab.webappUrl("w1")).getPort());

@@ -1,0 +1,36 @@
+package io.multiconnect.lab;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The tests' smallest cluster with TLS on: 1 master, 1 shard, 2 coreapps, 1 webapp, on loopback.
+ */
+final class SmallTlsLab {
+  private SmallTlsLab() {}
+
+  /** A lab in {@code dir} (not started), its nodes also given {@code nodeEnv}. */
+  static Lab create(Path dir, Map<String, String> nodeEnv) throws IOException {
+    return new Lab(
+        dir,
+        System.getProperty("java.class.path"),
+        new LoopbackNetwork(),
+        new Lab.Options(
+            1,
+            1,
+            2,
+            1,
+            List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+            true,
+            false,
+            false,
+            false,
+            0,
+            PortPlan.free(),
+            Optional.empty(),
+            nodeEnv));
+  }
+}
