@@ -121,7 +121,7 @@ public final class MasterNode implements AutoCloseable {
   public MasterNode(MasterConfig config, NodeClock clock, NodeTls tls) throws IOException {
     this.config = config;
     this.clock = clock;
-    this.raft = new RaftAccess(config, stateMachine);
+    this.raft = new RaftAccess(config, stateMachine, tls);
     this.directory = new MasterDirectory(config, this::state, raft);
     this.leaders =
         new Leaders() {

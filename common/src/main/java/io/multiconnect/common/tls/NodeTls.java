@@ -29,6 +29,8 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509KeyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -354,6 +356,31 @@ public final class NodeTls implements AutoCloseable {
         .keyManager(keys)
         .trustManager(expected.on(trust))
         .build();
+  }
+
+  /**
+   * For a library that takes plain JSSE managers (Ratis): this node's key and certificate, read
+   * again like the rest. Only with TLS on.
+   */
+  public X509KeyManager keyManager() {
+    requireEnabled();
+    return keys;
+  }
+
+  /**
+   * For a library that takes plain JSSE managers (Ratis), on a port only {@code peers} may reach:
+   * the trusted CAs, and {@code peers} checked on the certificate of the other side whichever side
+   * dials. Only with TLS on.
+   */
+  public X509ExtendedTrustManager trustManager(PeerCheck peers) {
+    requireEnabled();
+    return peers.onBothSides(trust);
+  }
+
+  private void requireEnabled() {
+    if (!enabled()) {
+      throw new IllegalStateException("TLS is off");
+    }
   }
 
   @Override

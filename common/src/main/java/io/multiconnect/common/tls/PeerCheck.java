@@ -51,14 +51,32 @@ public record PeerCheck(Set<Role> roles, Optional<String> id) {
 
   /** {@code trust}, and then this check on the server's certificate. */
   X509ExtendedTrustManager on(X509ExtendedTrustManager trust) {
+    return wrap(trust, false);
+  }
+
+  /**
+   * {@code trust}, and then this check on the peer's certificate in both directions: the server's
+   * when this node dials, the client's when it serves (for a port only these nodes may reach).
+   */
+  X509ExtendedTrustManager onBothSides(X509ExtendedTrustManager trust) {
+    return wrap(trust, true);
+  }
+
+  private X509ExtendedTrustManager wrap(X509ExtendedTrustManager trust, boolean clients) {
     PeerCheck expected = this;
     return new X509ExtendedTrustManager() {
+      private void expectClient(X509Certificate[] chain) throws CertificateException {
+        if (clients) {
+          expect(chain);
+        }
+      }
+
       private void expect(X509Certificate[] chain) throws CertificateException {
         Optional<NodeIdentity> peer =
             chain == null || chain.length == 0 ? Optional.empty() : NodeIdentity.of(chain[0]);
         if (peer.isEmpty() || !expected.accepts(peer.get())) {
           throw new CertificateException(
-              "reached "
+              (clients ? "a peer is " : "reached ")
                   + peer.map(NodeIdentity::toString).orElse("no cluster node")
                   + ", expected "
                   + expected);
@@ -90,18 +108,21 @@ public record PeerCheck(Set<Role> roles, Optional<String> id) {
       public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
           throws CertificateException {
         trust.checkClientTrusted(chain, authType, engine);
+        expectClient(chain);
       }
 
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
           throws CertificateException {
         trust.checkClientTrusted(chain, authType, socket);
+        expectClient(chain);
       }
 
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType)
           throws CertificateException {
         trust.checkClientTrusted(chain, authType);
+        expectClient(chain);
       }
 
       @Override

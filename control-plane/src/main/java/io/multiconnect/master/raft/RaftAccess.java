@@ -2,6 +2,9 @@ package io.multiconnect.master.raft;
 
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.node.PrivateDirectory;
+import io.multiconnect.common.tls.NodeIdentity.Role;
+import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.Rejection;
@@ -21,12 +24,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.proto.grpc.RaftServerProtocolServiceGrpc;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
@@ -36,13 +40,21 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.io.grpc.Grpc;
+import org.apache.ratis.thirdparty.io.grpc.Metadata;
+import org.apache.ratis.thirdparty.io.grpc.ServerCall;
+import org.apache.ratis.thirdparty.io.grpc.ServerCallHandler;
+import org.apache.ratis.thirdparty.io.grpc.ServerInterceptor;
+import org.apache.ratis.thirdparty.io.grpc.Status;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -76,8 +88,10 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
   private final RaftGroup group;
   private final RaftServer server;
 
-  /** For membership changes, leadership transfers and snapshots, which may take longer. */
-  private final RaftClient adminClient;
+  /** Call ids of this master's own membership, leadership and snapshot requests. */
+  private final ClientId adminClientId = ClientId.randomId();
+
+  private final AtomicLong adminCalls = new AtomicLong();
 
   private final LeadershipProof proof;
 
@@ -104,7 +118,15 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
   private final ClientId writeClientId = ClientId.randomId();
   private final AtomicLong writeCalls = new AtomicLong();
 
-  public RaftAccess(MasterConfig config, MasterStateMachine stateMachine) throws IOException {
+  /**
+   * The Ratis server of this master. With TLS on, its port takes only masters, and this master
+   * dials only masters (checked on the certificate in both directions); in every mode the port
+   * serves only Raft between masters: Ratis's client and admin protocols are refused there, since
+   * this master makes its proposals and its membership, leadership and snapshot requests in process
+   * (docs/security.md).
+   */
+  public RaftAccess(MasterConfig config, MasterStateMachine stateMachine, NodeTls tls)
+      throws IOException {
     PrivateDirectory.of(config.dataDir()); // the log holds password hashes and the token key
     this.selfId = RaftPeerId.valueOf(config.nodeId());
     List<RaftPeer> peers = config.peers().stream().map(RaftAccess::toRaftPeer).toList();
@@ -118,16 +140,8 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
             .setGroup(config.join() ? RaftGroup.valueOf(group.getGroupId()) : group)
             .setStateMachine(stateMachine)
             .setProperties(props)
+            .setParameters(serverParameters(tls))
             .setOption(RaftStorage.StartupOption.RECOVER)
-            .build();
-    RaftProperties adminProps = new RaftProperties(props);
-    RaftClientConfigKeys.Rpc.setRequestTimeout(adminProps, ADMIN_REQUEST_TIMEOUT);
-    this.adminClient =
-        RaftClient.newBuilder()
-            .setProperties(adminProps)
-            .setRaftGroup(group)
-            .setLeaderId(selfId)
-            .setRetryPolicy(RetryPolicies.noRetry())
             .build();
     this.proof = new LeadershipProof(this::readTerm, proofThread, proofAnswers);
   }
@@ -145,11 +159,6 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
     proofThread.shutdownNow();
     proofAnswers.shutdownNow();
     try {
-      adminClient.close();
-    } catch (IOException e) {
-      LOG.warn("closing raft client", e);
-    }
-    try {
       server.close();
     } catch (IOException e) {
       LOG.warn("closing raft server", e);
@@ -165,6 +174,47 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
       return server.getDivision(group.getGroupId());
     } catch (IOException e) {
       throw new IllegalStateException("raft group not found", e);
+    }
+  }
+
+  /** Ratis's own services; on the Raft port only the first is served. */
+  static final String RAFT_SERVICE = RaftServerProtocolServiceGrpc.SERVICE_NAME;
+
+  /** TLS between masters only, and a Raft port that serves nothing but Raft. */
+  static Parameters serverParameters(NodeTls tls) {
+    Parameters params = new Parameters();
+    if (tls.enabled()) {
+      GrpcConfigKeys.Server.setTlsConf(
+          params,
+          new GrpcTlsConfig(tls.keyManager(), tls.trustManager(PeerCheck.role(Role.MASTER)), true));
+    }
+    GrpcConfigKeys.Server.setServicesCustomizer(
+        params, (builder, types) -> builder.intercept(new RaftOnly()));
+    return params;
+  }
+
+  /**
+   * Refuses every call but Raft's own (appends, votes, snapshots, read indexes, elections) with
+   * {@code PERMISSION_DENIED}: no client writes, no configuration changes, no group removal from
+   * the network, even from a master's certificate.
+   */
+  static final class RaftOnly implements ServerInterceptor {
+    @Override
+    public <Q, A> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+      String service = call.getMethodDescriptor().getServiceName();
+      if (RAFT_SERVICE.equals(service)) {
+        return next.startCall(call, headers);
+      }
+      LOG.warn(
+          "refused {} on the Raft port from {}: masters propose in process",
+          call.getMethodDescriptor().getFullMethodName(),
+          call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+      call.close(
+          Status.PERMISSION_DENIED.withDescription(
+              "the Raft port serves only Raft between masters; use the Admin API (mcctl)"),
+          new Metadata());
+      return new ServerCall.Listener<>() {};
     }
   }
 
@@ -188,7 +238,6 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
         props, SizeInBytes.valueOf(config.logSegmentBytes()));
     // A joining master has this long to catch up before a membership change gives up.
     RaftServerConfigKeys.setStagingTimeout(props, STAGING_TIMEOUT);
-    RaftClientConfigKeys.Rpc.setRequestTimeout(props, REQUEST_TIMEOUT);
     return props;
   }
 
@@ -294,11 +343,15 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
   @Override
   public Optional<String> transferLeadership(String target, long timeoutMs) {
     try {
-      RaftClientReply reply =
-          adminClient.admin().transferLeadership(RaftPeerId.valueOf(target), timeoutMs);
-      return reply.isSuccess()
-          ? Optional.empty()
-          : Optional.of(String.valueOf(reply.getException()));
+      return outcome(
+          server.transferLeadershipAsync(
+              new TransferLeadershipRequest(
+                  adminClientId,
+                  selfId,
+                  group.getGroupId(),
+                  adminCalls.incrementAndGet(),
+                  RaftPeerId.valueOf(target),
+                  timeoutMs)));
     } catch (IOException e) {
       return Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
     }
@@ -358,12 +411,34 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
             .map(e -> RaftPeer.newBuilder().setId(e.getKey()).setAddress(e.getValue()).build())
             .toList();
     try {
-      RaftClientReply reply = adminClient.admin().setConfiguration(conf);
+      return outcome(
+          server.setConfigurationAsync(
+              new SetConfigurationRequest(
+                  adminClientId, selfId, group.getGroupId(), adminCalls.incrementAndGet(), conf)));
+    } catch (IOException e) {
+      return Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Waits up to {@link #ADMIN_REQUEST_TIMEOUT} for one of this master's own admin requests; an
+   * error text, or empty on success.
+   */
+  private static Optional<String> outcome(CompletableFuture<RaftClientReply> request) {
+    try {
+      RaftClientReply reply =
+          request.get(ADMIN_REQUEST_TIMEOUT.toLong(TimeUnit.MILLISECONDS), TimeUnit.MILLISECONDS);
       return reply.isSuccess()
           ? Optional.empty()
           : Optional.of(String.valueOf(reply.getException()));
-    } catch (IOException e) {
-      return Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      return Optional.of(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+    } catch (TimeoutException e) {
+      return Optional.of("no reply within " + ADMIN_REQUEST_TIMEOUT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("interrupted");
     }
   }
 
@@ -380,7 +455,15 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
   /** Takes a snapshot on this server; returns the index it covers. */
   @Override
   public long takeSnapshot(long timeoutMs) throws IOException {
-    RaftClientReply reply = adminClient.getSnapshotManagementApi(selfId).create(true, timeoutMs);
+    RaftClientReply reply =
+        server.snapshotManagement(
+            SnapshotManagementRequest.newCreate(
+                adminClientId,
+                selfId,
+                group.getGroupId(),
+                adminCalls.incrementAndGet(),
+                timeoutMs,
+                1)); // a creation gap of 1: a snapshot even if few entries came since the last
     if (!reply.isSuccess()) {
       throw new IOException("snapshot failed: " + reply.getException());
     }

@@ -412,6 +412,11 @@ public final class Lab implements AutoCloseable {
     return net.clientHost(master) + ":" + port(master, "api");
   }
 
+  /** A master's Raft address, as the harness reaches it. */
+  public String raftAddress(String master) {
+    return net.clientHost(master) + ":" + port(master, "raft");
+  }
+
   /** The masters' API addresses, as the harness reaches them. */
   public List<String> masterApis() {
     return masters.stream().map(this::apiAddress).toList();

@@ -16,6 +16,7 @@ import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeIdentity.Role;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.common.tls.PeerCheck;
+import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
@@ -42,6 +43,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.TimeDuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -63,7 +78,7 @@ class AttackTest {
 
   @BeforeAll
   static void start() throws IOException {
-    lab = SmallTlsLab.create(dir.resolve("lab"), Map.of());
+    lab = SmallTlsLab.create(dir.resolve("lab"), 1, Map.of());
     lab.start();
     operator = lab.ready(200, 2_000, "attack-Passw0rd", Duration.ofSeconds(120)).admin();
     before = lab.awaitServing(operator, Duration.ofSeconds(60));
@@ -276,6 +291,84 @@ class AttackTest {
             () -> operator.addMaster("m9", "127.0.0.1:1", lab.upstreamAddress()));
     assertEquals("api_address", e.field(), e.getMessage());
     assertTrue(e.getMessage().contains("with a certificate for master/m9"), e.getMessage());
+  }
+
+  /**
+   * The Raft port takes a TLS connection only from a master's certificate, and even a master's
+   * certificate gets nothing but Raft there: no client write, no configuration change, no group
+   * removal (the masters make those in process).
+   */
+  @Test
+  void theRaftPortServesOnlyRaftBetweenMasters() throws IOException {
+    for (NodeTls who : List.of(NodeTls.plaintext("attacker"), as(Role.COREAPP, "c1"))) {
+      String refused = raftWrite(who);
+      assertTrue(refused.contains("UNAVAILABLE"), who + ": " + refused);
+    }
+    NodeTls stolen = as(Role.MASTER, "m9");
+    assertTrue(raftWrite(stolen).contains("PERMISSION_DENIED"), raftWrite(stolen));
+    try (RaftClient client = raftClient(stolen)) {
+      RaftGroupId group = client.getGroupId();
+      RaftPeerId m1 = client.getLeaderId();
+      String change =
+          failure(
+              () ->
+                  client
+                      .admin()
+                      .setConfiguration(
+                          List.of(
+                              RaftPeer.newBuilder()
+                                  .setId("m9")
+                                  .setAddress("127.0.0.1:1")
+                                  .build())));
+      assertTrue(change.contains("PERMISSION_DENIED"), change);
+      String removal = failure(() -> client.getGroupManagementApi(m1).remove(group, true, false));
+      assertTrue(removal.contains("PERMISSION_DENIED"), removal);
+    }
+  }
+
+  /** What a Ratis client sending a write to m1's Raft port as {@code who} is told. */
+  private static String raftWrite(NodeTls who) throws IOException {
+    try (RaftClient client = raftClient(who)) {
+      return failure(() -> client.io().send(Message.valueOf("attack")));
+    }
+  }
+
+  private static RaftClient raftClient(NodeTls who) {
+    RaftProperties props = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(5, TimeUnit.SECONDS));
+    Parameters params = new Parameters();
+    if (who.enabled()) {
+      GrpcConfigKeys.Client.setTlsConf(
+          params,
+          new GrpcTlsConfig(who.keyManager(), who.trustManager(PeerCheck.role(Role.MASTER)), true));
+    }
+    RaftPeer m1 = RaftPeer.newBuilder().setId("m1").setAddress(lab.raftAddress("m1")).build();
+    return RaftClient.newBuilder()
+        .setProperties(props)
+        .setParameters(params)
+        .setRaftGroup(RaftGroup.valueOf(RaftGroupId.valueOf(MasterConfig.DEFAULT_GROUP_ID), m1))
+        .setLeaderId(m1.getId())
+        .setRetryPolicy(RetryPolicies.noRetry())
+        .build();
+  }
+
+  /** The text of the failure of {@code call}, which must fail. */
+  private static String failure(RaftCall call) {
+    try {
+      RaftClientReply reply = call.run();
+      assertTrue(!reply.isSuccess(), "the Raft port took " + reply);
+      return String.valueOf(reply.getException());
+    } catch (IOException e) {
+      StringBuilder all = new StringBuilder();
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        all.append(t).append('\n');
+      }
+      return all.toString();
+    }
+  }
+
+  private interface RaftCall {
+    RaftClientReply run() throws IOException;
   }
 
   @Test

@@ -12,6 +12,7 @@ import io.multiconnect.client.AdminException;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeIdentity.Role;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.proto.v1.ClusterSettings;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,9 @@ class RotationTest {
   void aCaRotationNeedsNoRestartAndLosesNoMessage() throws Exception {
     try (Lab lab =
         SmallTlsLab.create(
-            dir.resolve("lab"), Map.of(NodeTls.REFRESH_ENV, Long.toString(REFRESH.toMillis())))) {
+            dir.resolve("lab"),
+            3,
+            Map.of(NodeTls.REFRESH_ENV, Long.toString(REFRESH.toMillis())))) {
       lab.start();
       Lab.Ready ready = lab.ready(200, 2_000, "rotate-Passw0rd", Duration.ofSeconds(120));
       Http http = new Http(URI.create(lab.webappUrl("w1")).getPort());
@@ -110,6 +113,27 @@ class RotationTest {
             .atMost(Duration.ofSeconds(10))
             .ignoreExceptions()
             .until(() -> admin.status() != null);
+      }
+      // Raft between the masters on the new certificates: a leadership transfer, then a write
+      // that every master applies.
+      try (AdminClient anonymous = lab.anonymousAdmin()) {
+        AdminClient admin = anonymous.withAuthorization(ready.authorization());
+        String leader = admin.status().getLeader().getLeaderId();
+        String successor =
+            lab.masters.stream().filter(m -> !m.equals(leader)).findFirst().orElseThrow();
+        admin.transferLeadership(successor);
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .ignoreExceptions()
+            .until(() -> admin.status().getLeader().getLeaderId().equals(successor));
+        ClusterSettings settings = admin.settings();
+        admin.updateSettings(
+            settings.getHeartbeatIntervalMs(), settings.getUnhealthyIntervalMs() + 1);
+        long written = admin.status().getAppliedIndex();
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(
+                () -> admin.listMasters().stream().allMatch(m -> m.getAppliedIndex() >= written));
       }
       sender.interrupt();
       sender.join(20_000);

@@ -7,19 +7,22 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The tests' smallest cluster with TLS on: 1 master, 1 shard, 2 coreapps, 1 webapp, on loopback.
+ * The tests' smallest cluster with TLS on: 1 shard, 2 coreapps, 1 webapp and the given number of
+ * masters, on loopback.
  */
 final class SmallTlsLab {
   private SmallTlsLab() {}
 
-  /** A lab in {@code dir} (not started), its nodes also given {@code nodeEnv}. */
-  static Lab create(Path dir, Map<String, String> nodeEnv) throws IOException {
+  /**
+   * A lab of {@code masters} in {@code dir} (not started), its nodes also given {@code nodeEnv}.
+   */
+  static Lab create(Path dir, int masters, Map<String, String> nodeEnv) throws IOException {
     return new Lab(
         dir,
         System.getProperty("java.class.path"),
         new LoopbackNetwork(),
         new Lab.Options(
-            1,
+            masters,
             1,
             2,
             1,
