@@ -6,6 +6,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.mirror.MirrorTls;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.tls.CallerRules;
@@ -144,7 +145,14 @@ public final class MasterNode implements AutoCloseable {
     this.leaderFeed = new LeaderFeed(config.nodeId(), this::leaderHint, leaderChannels, watchHub);
     stateMachine.setListener(new StateListener());
     this.mirror =
-        config.mirror().map(m -> new MirrorPublisher(m, this::isLeading, config.nodeId()));
+        config
+            .mirror()
+            .map(
+                m ->
+                    new MirrorPublisher(
+                        MirrorTls.secured(m, tls, "master " + config.nodeId()),
+                        this::isLeading,
+                        config.nodeId()));
     PeerAddress self = config.self();
     this.grpcServer =
         Endpoints.server(self.host(), self.apiPort(), tls)

@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509KeyManager;
 import org.slf4j.Logger;
@@ -73,6 +74,8 @@ public final class NodeTls implements AutoCloseable {
   private byte[] trustRead; // guarded by this
   private X509Certificate self; // guarded by this: the certificate in use
   private List<X509Certificate> trustedCas = List.of(); // guarded by this
+  private final List<Consumer<List<X509Certificate>>> trustListeners =
+      new ArrayList<>(); // guarded by this
 
   private NodeTls(Optional<Files> files, Duration refresh) throws IOException {
     this.files = files;
@@ -143,6 +146,7 @@ public final class NodeTls implements AutoCloseable {
     trustRead = cas;
     trustedCas = List.of(trusted);
     LOG.info("TLS: trusting {} CA certificate(s) of {}", trusted.length, f.trustedCas());
+    trustListeners.forEach(l -> l.accept(trustedCas));
   }
 
   private void loadIdentity(Files f) throws IOException, GeneralSecurityException {
@@ -375,6 +379,17 @@ public final class NodeTls implements AutoCloseable {
   public X509ExtendedTrustManager trustManager(PeerCheck peers) {
     requireEnabled();
     return peers.onBothSides(trust);
+  }
+
+  /**
+   * Calls {@code listener} with the trusted CA certificates now, and again (on the reload thread)
+   * each time they change: for a library that reads its trust from a file of its own format (the
+   * mirror's JDBC driver). Only with TLS on.
+   */
+  public synchronized void onTrustedCas(Consumer<List<X509Certificate>> listener) {
+    requireEnabled();
+    trustListeners.add(listener);
+    listener.accept(trustedCas);
   }
 
   private void requireEnabled() {

@@ -15,15 +15,41 @@ import java.util.List;
  * classpath, recorded in {@code schema_version}. Each runs once, in order; statements are separated
  * by semicolons at line ends.
  */
-final class Migrations {
+public final class Migrations {
   /** Every migration, oldest first. Add new files at the end; never edit an applied one. */
   static final List<String> FILES =
       List.of("V1__mirror.sql", "V2__auth_key.sql", "V3__coreapp_liveness.sql");
 
   private Migrations() {}
 
-  /** Applies the migrations this database has not seen; returns how many ran. */
-  static int migrate(Connection c) throws SQLException {
+  /** The named lock that makes migrations one at a time (GET_LOCK: MySQL and MariaDB). */
+  static final String LOCK = "multiconnect.mirror.migrations";
+
+  /**
+   * Applies the migrations this database has not seen; returns how many ran. One process at a time
+   * (a named lock, waited for up to 30 s): two masters, or a master and a tool, that both find a
+   * migration missing would otherwise both apply it.
+   */
+  public static int migrate(Connection c) throws SQLException {
+    try (PreparedStatement lock = c.prepareStatement("SELECT GET_LOCK(?, 30)")) {
+      lock.setString(1, LOCK);
+      try (ResultSet r = lock.executeQuery()) {
+        if (!r.next() || r.getInt(1) != 1) {
+          throw new SQLException("another process held the migration lock " + LOCK + " for 30 s");
+        }
+      }
+    }
+    try {
+      return migrateLocked(c);
+    } finally {
+      try (PreparedStatement unlock = c.prepareStatement("SELECT RELEASE_LOCK(?)")) {
+        unlock.setString(1, LOCK);
+        unlock.executeQuery().close();
+      }
+    }
+  }
+
+  private static int migrateLocked(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute(
           "CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL PRIMARY KEY,"

@@ -11,6 +11,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -42,6 +47,36 @@ class MirrorWriterTest {
 
   private Connection connect() throws Exception {
     return DriverManager.getConnection(m.jdbcUrl(), m.user(), m.password());
+  }
+
+  /**
+   * Two processes that find the schema missing at once (the lab's database setup and a master did,
+   * and one of them failed on a duplicate schema_version row): each migration runs once.
+   */
+  @Test
+  void migrationsStartedAtOnceApplyEachFileOnce() throws Exception {
+    MirrorSettings fresh = db.settings("mirror_race");
+    ExecutorService two = Executors.newFixedThreadPool(2);
+    try {
+      Callable<Integer> migrate =
+          () -> {
+            try (Connection c =
+                DriverManager.getConnection(fresh.jdbcUrl(), fresh.user(), fresh.password())) {
+              return Migrations.migrate(c);
+            }
+          };
+      List<Future<Integer>> runs = two.invokeAll(List.of(migrate, migrate));
+      assertEquals(
+          Migrations.FILES.size(), runs.get(0).get() + runs.get(1).get(), "applied in all");
+    } finally {
+      two.shutdownNow();
+    }
+    try (Connection c =
+            DriverManager.getConnection(fresh.jdbcUrl(), fresh.user(), fresh.password());
+        ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM schema_version")) {
+      r.next();
+      assertEquals(Migrations.FILES.size(), r.getInt(1));
+    }
   }
 
   /** Builds a state by applying commands from index {@code firstIndex}. */

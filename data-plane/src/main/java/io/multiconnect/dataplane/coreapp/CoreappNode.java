@@ -7,6 +7,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.mirror.MirrorTls;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.tls.CallerRules;
@@ -143,7 +144,14 @@ public final class CoreappNode implements AutoCloseable {
     this.sends =
         new MessageSends(config.id(), clock, () -> acting, upstreamChannel, shardMap, loop);
     this.dbLiveness =
-        config.liveness().map(db -> new DbLiveness(db, config.id(), config.address()));
+        config
+            .liveness()
+            .map(
+                db ->
+                    new DbLiveness(
+                        MirrorTls.secured(db, tls, "coreapp " + config.id()),
+                        config.id(),
+                        config.address()));
     this.server =
         Endpoints.server(
                 Endpoints.host(config.address()), Endpoints.port("address", config.address()), tls)

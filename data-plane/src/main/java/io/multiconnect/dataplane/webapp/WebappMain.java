@@ -2,6 +2,7 @@ package io.multiconnect.dataplane.webapp;
 
 import io.multiconnect.common.clock.ClockControl;
 import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.mirror.MirrorTls;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.Shutdown;
 import io.multiconnect.common.tls.NodeIdentity;
@@ -58,7 +59,8 @@ public final class WebappMain {
                 masters,
                 env.getOrDefault("MC_WEBAPP_ID", "webapp"),
                 apiKey(env.get("WA_API_KEY")),
-                MirrorSettings.fromEnv(env),
+                MirrorSettings.fromEnv(env)
+                    .map(m -> MirrorTls.secured(m, tls, "webapp " + env.get("MC_WEBAPP_ID"))),
                 ClockControl.fromEnvironment(env),
                 tls)
             .start();

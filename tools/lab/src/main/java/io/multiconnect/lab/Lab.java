@@ -5,6 +5,7 @@ import io.multiconnect.ca.ClusterCa;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
 import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.mirror.MirrorTls;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.proto.v1.ClusterStatus;
@@ -223,6 +224,9 @@ public final class Lab implements AutoCloseable {
   /** The lab's CA, with TLS on. */
   private final Optional<ClusterCa> ca;
 
+  private final MirrorUsers mirrorUsers = MirrorUsers.random();
+  private MirrorSettings harnessMirror; // guarded by this: made on first use
+
   /** The harness's own TLS, per identity it speaks as; closed with the lab. */
   private final Map<NodeIdentity, NodeTls> clientTls = new HashMap<>(); // guarded by this
 
@@ -437,20 +441,60 @@ public final class Lab implements AutoCloseable {
     return net.clientHost(coreapp) + ":" + port(coreapp, "grpc");
   }
 
-  /** The mirror database, as the harness reaches it. */
-  public MirrorSettings mirror() {
-    return options.mirror().orElseGet(() -> embeddedMirror(net.clientHost(DATABASE)));
+  /**
+   * The mirror database, as the harness reaches it: the embedded one with the webapps' read-only
+   * account, over TLS that checks the database's certificate when the lab runs TLS.
+   */
+  public synchronized MirrorSettings mirror() {
+    if (options.mirror().isPresent()) {
+      return options.mirror().get();
+    }
+    if (harnessMirror == null) {
+      MirrorSettings m =
+          embeddedMirror(
+              net.clientHost(DATABASE), MirrorUsers.WEBAPP, mirrorUsers.webappPassword());
+      harnessMirror = ca.isEmpty() ? m : MirrorTls.secured(m, adminTls(), "lab harness");
+    }
+    return harnessMirror;
   }
 
-  private MirrorSettings embeddedMirror(String dbHost) {
+  /** The embedded database's address, as the harness reaches it. */
+  public String databaseAddress() {
+    return net.clientHost(DATABASE) + ":" + port(DATABASE, "sql");
+  }
+
+  /** The embedded database's accounts (tests that try them). */
+  MirrorUsers mirrorUsers() {
+    return mirrorUsers;
+  }
+
+  /** The embedded database as a node of {@code role} reaches it, with that role's account. */
+  private MirrorSettings mirrorFor(Role role) {
+    if (options.mirror().isPresent()) {
+      return options.mirror().get();
+    }
+    return switch (role) {
+      case MASTER ->
+          embeddedMirror(net.host(DATABASE), MirrorUsers.MASTER, mirrorUsers.masterPassword());
+      case COREAPP ->
+          embeddedMirror(net.host(DATABASE), MirrorUsers.COREAPP, mirrorUsers.coreappPassword());
+      default ->
+          embeddedMirror(net.host(DATABASE), MirrorUsers.WEBAPP, mirrorUsers.webappPassword());
+    };
+  }
+
+  /** Without an {@code sslMode}: each node adds its own (MirrorTls). */
+  private MirrorSettings embeddedMirror(String dbHost, String user, String password) {
     return new MirrorSettings(
         "jdbc:mysql://"
             + dbHost
             + ":"
             + port(DATABASE, "sql")
-            + "/multiconnect?createDatabaseIfNotExist=true&sslMode=DISABLED&connectTimeout=1000",
-        "root",
-        "");
+            + "/"
+            + MirrorUsers.SCHEMA
+            + "?connectTimeout=1000",
+        user,
+        password);
   }
 
   /** {@code node:port} as the nodes' configurations name it. */
@@ -496,7 +540,7 @@ public final class Lab implements AutoCloseable {
    * starting anything, when a loopback port of the plan is taken (another cluster still runs).
    */
   public void start() throws IOException {
-    MirrorSettings mirror = options.mirror().orElseGet(() -> embeddedMirror(net.host(DATABASE)));
+    MirrorSettings mirror = mirrorFor(Role.MASTER);
     if (options.mirror().isEmpty()) {
       define(
           DATABASE,
@@ -509,7 +553,7 @@ public final class Lab implements AutoCloseable {
               dir.resolve(DATABASE).toString(),
               "--bind",
               net.bindAddress(DATABASE)),
-          Map.of());
+          mirrorUsers.env());
     }
     List<String> upstreamArgs =
         new ArrayList<>(
@@ -553,9 +597,7 @@ public final class Lab implements AutoCloseable {
           Map.of());
     }
     Map<String, String> common = new LinkedHashMap<>(options.nodeEnv());
-    common.put("MC_MIRROR_JDBC_URL", mirror.jdbcUrl());
-    common.put("MC_MIRROR_USER", mirror.user());
-    common.put("MC_MIRROR_PASSWORD", mirror.password());
+    putMirror(common, mirrorFor(Role.COREAPP));
     common.put(
         "MC_MASTERS",
         masters.stream().map(m -> configured(m, "api")).collect(Collectors.joining(",")));
@@ -568,6 +610,7 @@ public final class Lab implements AutoCloseable {
     for (String w : webapps) {
       Map<String, String> env = new LinkedHashMap<>(common);
       env.put("MC_WEBAPP_ID", w);
+      putMirror(env, mirrorFor(Role.WEBAPP));
       env.put("MC_WEBAPP_ADDRESS", configured(w, "http"));
       define(w, Role.WEBAPP, List.of("io.multiconnect.dataplane.webapp.WebappMain"), env);
     }
@@ -579,6 +622,12 @@ public final class Lab implements AutoCloseable {
         start(id);
       }
     }
+  }
+
+  private static void putMirror(Map<String, String> env, MirrorSettings mirror) {
+    env.put("MC_MIRROR_JDBC_URL", mirror.jdbcUrl());
+    env.put("MC_MIRROR_USER", mirror.user());
+    env.put("MC_MIRROR_PASSWORD", mirror.password());
   }
 
   /** Node {@code node} runs coreapp {@code coreappId} (itself, or the coreapp a twin copies). */
@@ -619,9 +668,7 @@ public final class Lab implements AutoCloseable {
       throws IOException {
     List<String> command = Launcher.java(id, options.jvmFlags(), classpath, logs(), mainAndArgs);
     Map<String, String> withClock = new LinkedHashMap<>(env);
-    if (role != Role.DATABASE) {
-      withClock.putAll(tlsEnv(id, identity(id, role, env)));
-    }
+    withClock.putAll(tlsEnv(id, identity(id, role, env)));
     if (options.clockControl() && role != Role.DATABASE && role != Role.UPSTREAM) {
       withClock.put("MC_CLOCK_CONTROL", clockFile(id).toString());
     }

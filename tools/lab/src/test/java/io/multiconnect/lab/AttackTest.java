@@ -1,5 +1,6 @@
 package io.multiconnect.lab;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import io.multiconnect.ca.CaFiles;
 import io.multiconnect.ca.ClusterCa;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
+import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeIdentity.Role;
@@ -36,6 +38,10 @@ import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import io.multiconnect.proto.v1.upstream.UpstreamSendRequest;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -369,6 +375,67 @@ class AttackTest {
 
   private interface RaftCall {
     RaftClientReply run() throws IOException;
+  }
+
+  /**
+   * The mirror database takes TLS only, root nowhere but its local socket, and each role's account
+   * only what the role does: a coreapp cannot rewrite the shard map a webapp would seed from, a
+   * webapp cannot write at all. The masters wrote the mirror over TLS that checked the database's
+   * certificate.
+   */
+  @Test
+  void theMirrorDatabaseTakesTlsOnlyAndEachAccountItsOwnPart() throws Exception {
+    MirrorSettings reader = lab.mirror();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(() -> count(reader, "SELECT COUNT(*) FROM shards") >= 1);
+    MirrorUsers users = lab.mirrorUsers();
+    String plain =
+        "jdbc:mysql://" + lab.databaseAddress() + "/multiconnect?connectTimeout=2000&sslMode=";
+    SQLException cleartext =
+        assertThrows(
+            SQLException.class,
+            () ->
+                DriverManager.getConnection(
+                        plain + "DISABLED", MirrorUsers.MASTER, users.masterPassword())
+                    .close());
+    assertTrue(cleartext.getMessage().contains("insecure transport"), cleartext.getMessage());
+    assertThrows(
+        SQLException.class,
+        () -> DriverManager.getConnection(plain + "REQUIRED", "root", "").close());
+
+    MirrorSettings coreapp =
+        new MirrorSettings(reader.jdbcUrl(), MirrorUsers.COREAPP, users.coreappPassword());
+    // A coreapp's account writes liveness rows, and nothing else.
+    try (Connection c =
+        DriverManager.getConnection(coreapp.jdbcUrl(), coreapp.user(), coreapp.password())) {
+      assertEquals(
+          1,
+          c.createStatement()
+              .executeUpdate(
+                  "INSERT INTO coreapp_liveness (id, address, last_seen) VALUES ('attack',"
+                      + " '127.0.0.1:1', CURRENT_TIMESTAMP(3))"));
+    }
+    for (MirrorSettings who : List.of(coreapp, reader)) {
+      try (Connection c = DriverManager.getConnection(who.jdbcUrl(), who.user(), who.password())) {
+        SQLException e =
+            assertThrows(
+                SQLException.class,
+                () ->
+                    c.createStatement()
+                        .executeUpdate("UPDATE shards SET primary_address = 'attacker:1'"));
+        assertTrue(e.getMessage().contains("denied"), who.user() + ": " + e.getMessage());
+      }
+    }
+  }
+
+  private static long count(MirrorSettings m, String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(m.jdbcUrl(), m.user(), m.password());
+        ResultSet r = c.createStatement().executeQuery(sql)) {
+      r.next();
+      return r.getLong(1);
+    }
   }
 
   @Test

@@ -9,13 +9,18 @@ import io.multiconnect.ca.CaFiles;
 import io.multiconnect.ca.ClusterCa;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
+import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeIdentity.Role;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.proto.v1.ClusterSettings;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +98,7 @@ class RotationTest {
       for (String node : nodes) {
         awaitLog(lab, node, "TLS: trusting 2 CA certificate(s)", 1);
       }
+      awaitLog(lab, Lab.DATABASE, "TLS: reloaded", 1);
       // 2. One node at a time takes a certificate of the new CA, then the harness.
       for (String node : nodes) {
         lab.reissue(node, next);
@@ -99,6 +106,8 @@ class RotationTest {
         awaitMoreSent(sent);
         assertEquals(null, failure.get(), "after " + node + " took its new certificate");
       }
+      lab.reissue(Lab.DATABASE, next);
+      awaitLog(lab, Lab.DATABASE, "TLS: reloaded", 2);
       lab.reissue("client-admin-harness", next);
       // 3. Every node trusts the new CA alone.
       new CaFiles(lab.trustFile().getParent())
@@ -106,6 +115,7 @@ class RotationTest {
       for (String node : nodes) {
         awaitLog(lab, node, "TLS: trusting 1 CA certificate(s)", 2);
       }
+      awaitLog(lab, Lab.DATABASE, "TLS: reloaded", 3);
       awaitMoreSent(sent);
       try (AdminClient admin = lab.anonymousAdmin()) {
         // The harness serves as a client of the new CA once it read its new files.
@@ -135,6 +145,22 @@ class RotationTest {
             .until(
                 () -> admin.listMasters().stream().allMatch(m -> m.getAppliedIndex() >= written));
       }
+      // The mirror database on its new certificate, checked against the new CA alone, holds what
+      // the masters wrote.
+      MirrorSettings mirror = lab.mirror();
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                try (Connection c =
+                        DriverManager.getConnection(
+                            mirror.jdbcUrl(), mirror.user(), mirror.password());
+                    ResultSet r =
+                        c.createStatement().executeQuery("SELECT raft_index FROM cluster_state")) {
+                  return r.next() && r.getLong(1) > 0;
+                }
+              });
       sender.interrupt();
       sender.join(20_000);
       assertEquals(null, failure.get());
@@ -167,11 +193,24 @@ class RotationTest {
   }
 
   /** Until {@code node}'s log holds {@code text} at least {@code times} times. */
-  private static void awaitLog(Lab lab, String node, String text, int times) {
+  private static void awaitLog(Lab lab, String node, String text, int times) throws IOException {
     Path log = lab.logs().resolve(node + ".log");
-    await()
-        .atMost(Duration.ofSeconds(15))
-        .until(() -> Files.readString(log).split(Pattern.quote(text), -1).length - 1 >= times);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> Files.readString(log).split(Pattern.quote(text), -1).length - 1 >= times);
+    } catch (ConditionTimeoutException e) {
+      String all = Files.readString(log);
+      throw new AssertionError(
+          node
+              + ".log has '"
+              + text
+              + "' fewer than "
+              + times
+              + " times; its end:\n"
+              + all.substring(Math.max(0, all.length() - 3000)),
+          e);
+    }
   }
 
   /** Until a few more messages were accepted. */
