@@ -5,6 +5,7 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.mirror.MirrorTls;
 import io.multiconnect.common.net.Endpoints;
@@ -91,6 +92,10 @@ public final class MasterNode implements AutoCloseable {
   private final MasterStateMachine stateMachine = new MasterStateMachine();
   private final NodeClock clock;
   private final RaftAccess raft;
+
+  /** Failed password checks per user (Login and Basic credentials), on this master. */
+  private final LoginThrottle logins;
+
   private final MasterDirectory directory;
   private final Leaders leaders;
   private final WatchHub watchHub = new WatchHub();
@@ -123,6 +128,7 @@ public final class MasterNode implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     this.raft = new RaftAccess(config, stateMachine, tls);
+    this.logins = new LoginThrottle(clock::nanoTime);
     this.directory = new MasterDirectory(config, this::state, raft);
     this.leaders =
         new Leaders() {
@@ -178,8 +184,9 @@ public final class MasterNode implements AutoCloseable {
                         mirror,
                         clock,
                         heartbeatHandling,
-                        leaderChannels),
-                    new AdminAuth(this::state, clock::now)))
+                        leaderChannels,
+                        logins),
+                    new AdminAuth(this::state, clock::now, logins)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .intercept(CALLERS.interceptor(tls))

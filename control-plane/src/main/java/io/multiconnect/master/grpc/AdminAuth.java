@@ -5,6 +5,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.auth.Passwords;
@@ -12,6 +14,7 @@ import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.User;
 import io.multiconnect.proto.v1.AdminGrpc;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
@@ -41,12 +44,53 @@ public final class AdminAuth implements ServerInterceptor {
           AdminGrpc.getAddMasterMethod().getFullMethodName(),
           AdminGrpc.getRemoveMasterMethod().getFullMethodName());
 
+  static final String WRONG_PASSWORD = "wrong username or password";
+
   private final Supplier<ClusterState> state;
   private final Supplier<Instant> wall;
+  private final LoginThrottle logins;
 
-  public AdminAuth(Supplier<ClusterState> state, Supplier<Instant> wall) {
+  public AdminAuth(Supplier<ClusterState> state, Supplier<Instant> wall, LoginThrottle logins) {
     this.state = state;
     this.wall = wall;
+    this.logins = logins;
+  }
+
+  /** The throttle's key for a user's password checks (Login and Basic credentials share it). */
+  static String throttleKey(String username) {
+    return "user " + username;
+  }
+
+  /** The refusal of a password check that must wait. */
+  static StatusRuntimeException throttled(String username, Duration wait) {
+    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+    return Status.RESOURCE_EXHAUSTED
+        .withDescription(
+            "too many failed logins for '"
+                + username
+                + "': retry in "
+                + seconds
+                + " s (retry_after_seconds="
+                + seconds
+                + ")")
+        .asRuntimeException();
+  }
+
+  /** The username of Basic credentials, if they are readable. */
+  static Optional<String> basicUser(String authorization) {
+    if (authorization == null || !authorization.startsWith("Basic ")) {
+      return Optional.empty();
+    }
+    try {
+      String decoded =
+          new String(
+              Base64.getDecoder().decode(authorization.substring(6).trim()),
+              StandardCharsets.UTF_8);
+      int colon = decoded.indexOf(':');
+      return colon < 0 ? Optional.empty() : Optional.of(decoded.substring(0, colon));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   @Override
@@ -56,7 +100,25 @@ public final class AdminAuth implements ServerInterceptor {
     if (!PROTECTED.contains(method)) {
       return next.startCall(call, headers);
     }
-    Optional<String> refused = check(state.get(), headers.get(GrpcWire.AUTHORIZATION), wall.get());
+    String authorization = headers.get(GrpcWire.AUTHORIZATION);
+    Optional<String> basicUser = basicUser(authorization);
+    if (basicUser.isPresent()) {
+      Optional<Duration> wait = logins.waitFor(throttleKey(basicUser.get()));
+      if (wait.isPresent()) {
+        StatusRuntimeException e = throttled(basicUser.get(), wait.get());
+        LOG.info("admin call {} refused: {}", method, e.getStatus().getDescription());
+        call.close(e.getStatus(), new Metadata());
+        return new ServerCall.Listener<>() {};
+      }
+    }
+    Optional<String> refused = check(state.get(), authorization, wall.get());
+    if (basicUser.isPresent()) {
+      if (refused.equals(Optional.of(WRONG_PASSWORD))) {
+        logins.failed(throttleKey(basicUser.get()));
+      } else {
+        logins.succeeded(throttleKey(basicUser.get()));
+      }
+    }
     if (refused.isPresent()) {
       LOG.info("admin call {} refused: {}", method, refused.get());
       call.close(Status.UNAUTHENTICATED.withDescription(refused.get()), new Metadata());
@@ -91,7 +153,7 @@ public final class AdminAuth implements ServerInterceptor {
       int colon = decoded.indexOf(':');
       User user = colon < 0 ? null : state.users().get(decoded.substring(0, colon));
       if (user == null || !Passwords.matches(decoded.substring(colon + 1), user.passwordHash())) {
-        return Optional.of("wrong username or password");
+        return Optional.of(WRONG_PASSWORD);
       }
       return user.mustChangePassword()
           ? Optional.of(

@@ -2,6 +2,7 @@ package io.multiconnect.master.grpc;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.lease.Assignment;
@@ -75,6 +76,9 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   /**
    * @param heartbeatHandling this master's heartbeat handling times, which its Raft status reports
    */
+  /** Failed logins per user, shared with {@link AdminAuth}'s Basic credentials. */
+  private final LoginThrottle logins;
+
   public AdminService(
       Leaders leaders,
       Proposer proposer,
@@ -84,8 +88,10 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       Optional<MirrorPublisher> mirror,
       NodeClock clock,
       LatencyHistogram heartbeatHandling,
-      LeaderChannels channels) {
+      LeaderChannels channels,
+      LoginThrottle logins) {
     this.leaders = leaders;
+    this.logins = logins;
     this.proposer = proposer;
     this.state = state;
     this.raft = raft;
@@ -157,14 +163,22 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     ClusterState cluster = state.state();
+    String key = AdminAuth.throttleKey(request.getUsername());
+    Optional<Duration> wait = logins.waitFor(key);
+    if (wait.isPresent()) {
+      out.onError(AdminAuth.throttled(request.getUsername(), wait.get()));
+      return;
+    }
     User user = cluster.users().get(request.getUsername());
     if (user == null || !Passwords.matches(request.getPassword(), user.passwordHash())) {
+      logins.failed(key);
       out.onError(
           Status.UNAUTHENTICATED
               .withDescription("wrong username or password")
               .asRuntimeException());
       return;
     }
+    logins.succeeded(key);
     String newPassword = request.getNewPassword();
     if (user.mustChangePassword() && newPassword.isEmpty()) {
       out.onError(

@@ -2,6 +2,9 @@ package io.multiconnect.dataplane.webapp;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An error as the On-Premises API returns it: HTTP status plus {@code {"errors":[{"code", "title",
@@ -14,6 +17,7 @@ import java.util.Map;
  *   <tr><td>1011</td><td>Service not ready</td><td>503</td><td>no primary for the shard yet, or no master answered (retryable)</td></tr>
  *   <tr><td>1014</td><td>Internal error</td><td>500</td><td>a bug; details are in the webapp's log</td></tr>
  *   <tr><td>1015</td><td>Request too large</td><td>413</td><td>body over 1 MiB</td></tr>
+ *   <tr><td>1015</td><td>Too many requests</td><td>429</td><td>too many failed logins from one address or for one user; {@code Retry-After} says how long to wait</td></tr>
  *   <tr><td>2000</td><td>Parameter absent</td><td>400</td><td>a required field is missing</td></tr>
  *   <tr><td>2001</td><td>Parameter value is not valid</td><td>400</td><td>a field is malformed or out of range</td></tr>
  * </table>
@@ -36,6 +40,19 @@ record ApiError(int httpStatus, int code, String title, String details) {
 
   static ApiError notReady(String details) {
     return new ApiError(503, 1011, "Service not ready", details);
+  }
+
+  /** {@code details} say "retry in N s": the {@code Retry-After} header repeats it. */
+  static ApiError tooMany(String details) {
+    return new ApiError(429, 1015, "Too many requests", details);
+  }
+
+  private static final Pattern RETRY_IN = Pattern.compile("retry in (\\d+) s");
+
+  /** Seconds to wait before retrying, when the details say. */
+  Optional<String> retryAfterSeconds() {
+    Matcher m = RETRY_IN.matcher(details);
+    return httpStatus == 429 && m.find() ? Optional.of(m.group(1)) : Optional.empty();
   }
 
   Map<String, Object> body() {

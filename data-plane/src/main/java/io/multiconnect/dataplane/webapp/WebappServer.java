@@ -7,6 +7,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
+import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.shard.ShardCounts;
@@ -66,6 +67,10 @@ public final class WebappServer implements AutoCloseable {
   private final MessageRouter router;
   private final AdminClient admin;
   private final Auth auth;
+
+  /** Failed logins per client address: a second line beside the masters' per-user one. */
+  private final LoginThrottle logins;
+
   private final HealthView health;
   private final Javalin app;
   private final Optional<MirrorSettings> mirror;
@@ -89,6 +94,7 @@ public final class WebappServer implements AutoCloseable {
     this.router = new MessageRouter(watcher, tls);
     this.admin = new AdminClient(masters, tls);
     this.auth = new Auth(admin, apiKey, clock::now);
+    this.logins = new LoginThrottle(clock::nanoTime);
     this.health = new HealthView(masters, watcher, tls);
     this.app =
         Javalin.create(
@@ -180,6 +186,7 @@ public final class WebappServer implements AutoCloseable {
   }
 
   private static void error(Context ctx, ApiError e) {
+    e.retryAfterSeconds().ifPresent(s -> ctx.header("Retry-After", s));
     ctx.status(e.httpStatus()).json(e.body());
   }
 
@@ -287,7 +294,27 @@ public final class WebappServer implements AutoCloseable {
             .setPassword(decoded.substring(colon + 1))
             .setNewPassword(newPassword)
             .build();
-    LoginResponse r = admin.call(s -> s.login(request));
+    String from = "address " + ctx.ip();
+    Optional<Duration> wait = logins.waitFor(from);
+    if (wait.isPresent()) {
+      throw ApiError.tooMany(
+              "too many failed logins from "
+                  + ctx.ip()
+                  + ": retry in "
+                  + Math.max(1, (wait.get().toMillis() + 999) / 1000)
+                  + " s")
+          .failure();
+    }
+    LoginResponse r;
+    try {
+      r = admin.call(s -> s.login(request));
+    } catch (AdminException e) {
+      if (e.kind() == AdminException.Kind.UNAUTHENTICATED) {
+        logins.failed(from);
+      }
+      throw e;
+    }
+    logins.succeeded(from);
     String expires = EXPIRES_FORMAT.format(Instant.ofEpochSecond(r.getExpiresAtUnixSeconds()));
     ctx.json(
         Map.of(
@@ -304,6 +331,7 @@ public final class WebappServer implements AutoCloseable {
       case FAILED ->
           switch (e.code()) {
             case FAILED_PRECONDITION -> fieldError(e.getMessage());
+            case RESOURCE_EXHAUSTED -> ApiError.tooMany(e.getMessage());
             default ->
                 ApiError.notReady("the control plane did not complete the call: " + e.getMessage());
           };

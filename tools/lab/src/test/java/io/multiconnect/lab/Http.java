@@ -18,7 +18,12 @@ final class Http {
   private final String base;
   String authorization = "";
 
-  record Response(int status, JsonNode json) {}
+  record Response(int status, JsonNode json, java.net.http.HttpHeaders headers) {
+    /** A header's first value, or empty. */
+    String header(String name) {
+      return headers.firstValue(name).orElse("");
+    }
+  }
 
   Http(int port) {
     this.base = "http://127.0.0.1:" + port;
@@ -48,7 +53,7 @@ final class Http {
     }
     HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     JsonNode json = r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
-    return new Response(r.statusCode(), json);
+    return new Response(r.statusCode(), json, r.headers());
   }
 
   static String basic(String user, String password) {

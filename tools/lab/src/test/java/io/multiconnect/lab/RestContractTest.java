@@ -3,9 +3,15 @@ package io.multiconnect.lab;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.multiconnect.common.auth.LoginThrottle;
+import io.multiconnect.proto.v1.AdminGrpc;
+import io.multiconnect.proto.v1.LoginRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,6 +124,54 @@ class RestContractTest {
             .path("expires_after")
             .asText()
             .matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\+00:00"));
+  }
+
+  /**
+   * Guessing passwords: after a few wrong ones in a row each attempt waits longer, first for a user
+   * at the masters (whichever webapp or tool asks), then for a client address at the webapp, and
+   * the answer says how long. Nothing is checked while a key waits, the right password included;
+   * after the wait the right password works and clears the count.
+   */
+  @Test
+  void repeatedWrongPasswordsWaitAndAreToldHowLong() throws Exception {
+    AdminGrpc.AdminBlockingStub master = cluster.admin();
+    LoginRequest guess =
+        LoginRequest.newBuilder().setUsername("admin").setPassword("guess").build();
+    LoginRequest right = guess.toBuilder().setPassword(PASSWORD).build();
+    master.login(right); // other tests' wrong passwords are forgotten
+    for (int i = 0; i < LoginThrottle.FREE_FAILURES; i++) {
+      assertEquals(
+          Status.Code.UNAUTHENTICATED,
+          assertThrows(StatusRuntimeException.class, () -> master.login(guess))
+              .getStatus()
+              .getCode());
+    }
+    Status waiting =
+        assertThrows(StatusRuntimeException.class, () -> master.login(right)).getStatus();
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, waiting.getCode(), waiting.toString());
+    assertTrue(waiting.getDescription().contains("retry in 1 s"), waiting.toString());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(() -> !master.login(right).getToken().isEmpty());
+
+    loggedIn(); // this address's earlier wrong passwords are forgotten
+    Http h = anonymous();
+    h.authorization = Http.basic("someone", "guess");
+    for (int i = 0; i < LoginThrottle.FREE_FAILURES; i++) {
+      assertError(h.call("POST", "/v1/users/login", null), 401, 1005, "wrong username or password");
+    }
+    Http.Response r = h.call("POST", "/v1/users/login", null);
+    assertError(r, 429, 1015, "too many failed logins from");
+    assertEquals("1", r.header("Retry-After"), r.toString());
+    Http admin = anonymous();
+    admin.authorization = Http.basic("admin", PASSWORD);
+    assertEquals(429, admin.call("POST", "/v1/users/login", null).status(), "same address");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> admin.call("POST", "/v1/users/login", null).status() == 200);
   }
 
   @Test
