@@ -1,5 +1,6 @@
 package io.multiconnect.master.grpc;
 
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -8,6 +9,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.auth.Tokens;
+import io.multiconnect.common.tls.CallerRules;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.auth.Passwords;
 import io.multiconnect.master.core.ClusterState;
@@ -32,6 +35,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminAuth implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(AdminAuth.class);
+
+  /**
+   * Who changed the cluster, or tried to: one line per authenticated Admin write and per refusal,
+   * with the user, the calling node's certificate identity and its address. Its own logger name,
+   * {@value #AUDIT_LOGGER} ({@code audit} in the master's log), so that an operator can pick the
+   * lines out or set its level apart.
+   */
+  static final String AUDIT_LOGGER = "io.multiconnect.audit";
+
+  static final Logger AUDIT = LoggerFactory.getLogger(AUDIT_LOGGER);
 
   static final Set<String> PROTECTED =
       Set.of(
@@ -106,7 +119,7 @@ public final class AdminAuth implements ServerInterceptor {
       Optional<Duration> wait = logins.waitFor(throttleKey(basicUser.get()));
       if (wait.isPresent()) {
         StatusRuntimeException e = throttled(basicUser.get(), wait.get());
-        LOG.info("admin call {} refused: {}", method, e.getStatus().getDescription());
+        audit(call, method, basicUser, Optional.of(e.getStatus().getDescription()));
         call.close(e.getStatus(), new Metadata());
         return new ServerCall.Listener<>() {};
       }
@@ -119,12 +132,45 @@ public final class AdminAuth implements ServerInterceptor {
         logins.succeeded(throttleKey(basicUser.get()));
       }
     }
+    Optional<String> user =
+        basicUser.isPresent() ? basicUser : bearerUser(state.get(), authorization, wall.get());
+    audit(call, method, user, refused);
     if (refused.isPresent()) {
-      LOG.info("admin call {} refused: {}", method, refused.get());
       call.close(Status.UNAUTHENTICATED.withDescription(refused.get()), new Metadata());
       return new ServerCall.Listener<>() {};
     }
     return next.startCall(call, headers);
+  }
+
+  /** One audit line: {@code method} by {@code user}, through which node, and its outcome. */
+  private static void audit(
+      ServerCall<?, ?> call, String method, Optional<String> user, Optional<String> refused) {
+    String via = caller();
+    Object from = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    if (refused.isPresent()) {
+      AUDIT.warn(
+          "refused {} for user {} via {} from {}: {}",
+          method,
+          user.orElse("-"),
+          via,
+          from,
+          refused.get());
+    } else {
+      AUDIT.info("{} by user {} via {} from {}", method, user.orElse("-"), via, from);
+    }
+  }
+
+  /** The calling node as its certificate names it, for the audit log. */
+  static String caller() {
+    return CallerRules.caller().map(NodeIdentity::toString).orElse("no certificate");
+  }
+
+  /** The user a valid token names, if it is one. */
+  private static Optional<String> bearerUser(
+      ClusterState state, String authorization, Instant now) {
+    return authorization != null && authorization.startsWith("Bearer ")
+        ? Tokens.verify(state.tokenKey(), authorization.substring(7).trim(), now)
+        : Optional.empty();
   }
 
   /** Why {@code authorization} does not authenticate a user of {@code state}, or empty. */

@@ -1,6 +1,7 @@
 package io.multiconnect.master.grpc;
 
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.auth.Tokens;
@@ -166,12 +167,23 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     String key = AdminAuth.throttleKey(request.getUsername());
     Optional<Duration> wait = logins.waitFor(key);
     if (wait.isPresent()) {
-      out.onError(AdminAuth.throttled(request.getUsername(), wait.get()));
+      StatusRuntimeException e = AdminAuth.throttled(request.getUsername(), wait.get());
+      AdminAuth.AUDIT.warn(
+          "refused login of user {} via {}: {}",
+          request.getUsername(),
+          AdminAuth.caller(),
+          e.getStatus().getDescription());
+      out.onError(e);
       return;
     }
     User user = cluster.users().get(request.getUsername());
     if (user == null || !Passwords.matches(request.getPassword(), user.passwordHash())) {
       logins.failed(key);
+      AdminAuth.AUDIT.warn(
+          "refused login of user {} via {}: {}",
+          request.getUsername(),
+          AdminAuth.caller(),
+          AdminAuth.WRONG_PASSWORD);
       out.onError(
           Status.UNAUTHENTICATED
               .withDescription("wrong username or password")
@@ -179,6 +191,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     logins.succeeded(key);
+    AdminAuth.AUDIT.info("login of user {} via {}", request.getUsername(), AdminAuth.caller());
     String newPassword = request.getNewPassword();
     if (user.mustChangePassword() && newPassword.isEmpty()) {
       out.onError(

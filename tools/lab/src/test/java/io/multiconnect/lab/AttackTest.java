@@ -20,6 +20,7 @@ import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.proto.v1.AdminGrpc;
+import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.CoreappGrpc;
@@ -436,6 +437,34 @@ class AttackTest {
       r.next();
       return r.getLong(1);
     }
+  }
+
+  /**
+   * Every login and Admin write, and every refused one, leaves an audit line on the master naming
+   * the user, the calling node's certificate and its address.
+   */
+  @Test
+  void loginsAndAdminWritesAreAudited() throws Exception {
+    ClusterSettings settings = operator.settings();
+    operator.updateSettings(settings.getHeartbeatIntervalMs(), settings.getUnhealthyIntervalMs());
+    try (AdminClient anonymous = lab.anonymousAdmin()) {
+      AdminClient guesser = anonymous.withAuthorization(AdminClient.basic("admin", "guess"));
+      assertThrows(
+          AdminException.class,
+          () ->
+              guesser.updateSettings(
+                  settings.getHeartbeatIntervalMs(), settings.getUnhealthyIntervalMs()));
+    }
+    String method = "multiconnect.v1.Admin/UpdateSettings";
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              String log = java.nio.file.Files.readString(lab.logs().resolve("m1.log"));
+              return log.contains(method + " by user admin via admin/harness from")
+                  && log.contains("refused " + method + " for user admin via admin/harness from")
+                  && log.contains("login of user admin via admin/harness");
+            });
   }
 
   @Test
