@@ -442,6 +442,9 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
 
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchEvent> out) {
-    watchHub.subscribe(request.getFromVersion(), (ServerCallStreamObserver<WatchEvent>) out);
+    watchHub.subscribe(
+        request.getFromVersion(),
+        (ServerCallStreamObserver<WatchEvent>) out,
+        CallerRules.caller().map(NodeIdentity::toString));
   }
 }

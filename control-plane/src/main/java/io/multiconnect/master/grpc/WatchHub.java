@@ -1,5 +1,6 @@
 package io.multiconnect.master.grpc;
 
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.master.core.ClusterState;
@@ -15,6 +16,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,6 +60,16 @@ public final class WatchHub implements AutoCloseable {
   private long completeSince = Long.MAX_VALUE;
 
   private final List<ServerCallStreamObserver<WatchEvent>> watchers = new ArrayList<>();
+
+  /**
+   * How many Watch streams one node (one certificate identity) may hold open on this master: a
+   * webapp or a coreapp needs one, a restart overlaps two, the benchmarks' fan-out 100 from one
+   * tool. A stolen certificate cannot make this master serve an unbounded number.
+   */
+  static final int MAX_WATCHES_PER_CALLER = 128;
+
+  /** Each open stream's caller, for streams of an identified caller; hub thread only. */
+  private final Map<ServerCallStreamObserver<WatchEvent>, String> callers = new HashMap<>();
 
   /** Watchers ahead of {@link #latest}, with the version each has seen. */
   private final Map<ServerCallStreamObserver<WatchEvent>, Long> ahead = new HashMap<>();
@@ -103,15 +115,43 @@ public final class WatchHub implements AutoCloseable {
     return version;
   }
 
-  void subscribe(long fromVersion, ServerCallStreamObserver<WatchEvent> watcher) {
+  /**
+   * Adds a watcher of {@code caller} (its certificate identity; empty without TLS, then not
+   * counted), refused with {@code RESOURCE_EXHAUSTED} when that caller already holds {@link
+   * #MAX_WATCHES_PER_CALLER} streams here.
+   */
+  void subscribe(
+      long fromVersion, ServerCallStreamObserver<WatchEvent> watcher, Optional<String> caller) {
     watcher.setOnCancelHandler(
         () ->
             run(
                 () -> {
                   watchers.remove(watcher);
                   ahead.remove(watcher);
+                  callers.remove(watcher);
                 }));
-    run(() -> addWatcher(fromVersion, watcher));
+    run(
+        () -> {
+          if (caller.isPresent()) {
+            callers.keySet().removeIf(ServerCallStreamObserver::isCancelled);
+            long open = callers.values().stream().filter(caller.get()::equals).count();
+            if (open >= MAX_WATCHES_PER_CALLER) {
+              watcher.onError(
+                  Status.RESOURCE_EXHAUSTED
+                      .withDescription(
+                          caller.get()
+                              + " already holds "
+                              + open
+                              + " Watch streams on this master (at most "
+                              + MAX_WATCHES_PER_CALLER
+                              + ")")
+                      .asRuntimeException());
+              return;
+            }
+            callers.put(watcher, caller.get());
+          }
+          addWatcher(fromVersion, watcher);
+        });
   }
 
   /** Runs {@code step} on the hub's thread; nothing once the hub is closed. */

@@ -140,7 +140,9 @@ class LeaderFeedTest {
                     public void watch(WatchRequest request, StreamObserver<WatchEvent> out) {
                       watchCalls++;
                       hub.subscribe(
-                          request.getFromVersion(), (ServerCallStreamObserver<WatchEvent>) out);
+                          request.getFromVersion(),
+                          (ServerCallStreamObserver<WatchEvent>) out,
+                          java.util.Optional.empty());
                     }
                   })
               .build()

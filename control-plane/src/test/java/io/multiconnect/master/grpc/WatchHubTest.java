@@ -12,6 +12,7 @@ import io.multiconnect.proto.v1.WatchEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The hub runs on a direct executor here: every step happens inside the call that causes it. */
@@ -147,8 +148,32 @@ class WatchHubTest {
 
   private Recorder subscribe(long fromVersion) {
     Recorder r = new Recorder();
-    hub.subscribe(fromVersion, r);
+    hub.subscribe(fromVersion, r, Optional.empty());
     return r;
+  }
+
+  private Recorder subscribeAs(String caller) {
+    Recorder r = new Recorder();
+    hub.subscribe(0, r, Optional.of(caller));
+    return r;
+  }
+
+  @Test
+  void oneCallerHoldsABoundedNumberOfStreams() {
+    hub.publish(V1);
+    List<Recorder> mine = new ArrayList<>();
+    for (int i = 0; i < WatchHub.MAX_WATCHES_PER_CALLER; i++) {
+      mine.add(subscribeAs("webapp/w1"));
+    }
+    Recorder refused = subscribeAs("webapp/w1");
+    assertEquals(List.of(), refused.seen);
+    assertTrue(
+        refused.error.getMessage().contains("RESOURCE_EXHAUSTED: webapp/w1 already holds 128"),
+        refused.error.getMessage());
+    assertEquals(List.of("snapshot@1"), subscribeAs("webapp/w2").seen, "another caller");
+    assertEquals(List.of("snapshot@1"), subscribe(0).seen, "without TLS: not counted");
+    mine.get(0).cancelled = true;
+    assertEquals(List.of("snapshot@1"), subscribeAs("webapp/w1").seen, "one closed: room again");
   }
 
   /** Writes each event as {@code snapshot@V} or {@code delta@V:shard=coreapp,...,-removed}. */
@@ -169,9 +194,15 @@ class WatchHubTest {
       seen.add("delta@" + e.getVersion() + ":" + String.join(",", parts));
     }
 
+    Throwable error;
+    boolean cancelled;
+
     @Override
     public void onError(Throwable t) {
-      throw new AssertionError("the hub failed a watcher", t);
+      if (error != null) {
+        throw new AssertionError("the hub failed a watcher twice", t);
+      }
+      error = t;
     }
 
     @Override
@@ -181,7 +212,7 @@ class WatchHubTest {
 
     @Override
     public boolean isCancelled() {
-      return false;
+      return cancelled;
     }
 
     @Override
