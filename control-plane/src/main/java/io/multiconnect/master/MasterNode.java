@@ -217,12 +217,9 @@ public final class MasterNode implements AutoCloseable {
                 Role.COREAPP,
                 Role.ADMIN,
                 Role.MASTER)
-            .allow(AdminGrpc.getGetTokenKeyMethod(), Role.WEBAPP, Role.MASTER)
             .allowHealthAndReflection();
     for (MethodDescriptor<?, ?> m : AdminGrpc.getServiceDescriptor().getMethods()) {
-      if (!m.getFullMethodName().equals(AdminGrpc.getGetTokenKeyMethod().getFullMethodName())) {
-        rules.allow(m, Role.ADMIN, Role.WEBAPP, Role.MASTER);
-      }
+      rules.allow(m, Role.ADMIN, Role.WEBAPP, Role.MASTER);
     }
     return rules;
   }

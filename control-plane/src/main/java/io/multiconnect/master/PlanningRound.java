@@ -43,13 +43,22 @@ final class PlanningRound {
       Proposal init =
           proposer.propose(
               new Command.InitAuth(
-                  Tokens.newKey(), Passwords.hash(Passwords.DEFAULT_ADMIN_PASSWORD)),
+                  Tokens.newSigningKey(), Passwords.hash(Passwords.DEFAULT_ADMIN_PASSWORD)),
               term);
       if (init instanceof Proposal.Committed && initialShards > 1) {
         // This leader created the cluster: start it with the configured shard count.
         Proposal shards = proposer.propose(new Command.SetShardCount(initialShards), term);
         LOG.info("new cluster: {} initial shards: {}", initialShards, shards);
       }
+    }
+    if (!state.state().tokenKey().isEmpty() && !Tokens.isSigningKey(state.state().tokenKey())) {
+      // A cluster from before ES256 tokens: its HMAC key gives way to a signing key, and the
+      // tokens it signed stop being accepted (users log in again).
+      Proposal replaced = proposer.propose(new Command.SetTokenKey(Tokens.newSigningKey()), term);
+      LOG.warn(
+          "the token key predates ES256 tokens: replaced ({}); tokens issued before must be"
+              + " renewed by logging in again",
+          replaced);
     }
     List<Command> round = coordinator.poll(state.state());
     boolean allCommitted = true;

@@ -149,8 +149,7 @@ public final class MiniCluster implements AutoCloseable {
 
   /** A token for the admin user valid for an hour, signed with {@code tokenKey}. */
   public static String adminToken(String tokenKey) {
-    return Tokens.issue(
-        tokenKey, ClusterState.DEFAULT_ADMIN, Instant.now().plus(Duration.ofHours(1)));
+    return Tokens.issue(tokenKey, ClusterState.DEFAULT_ADMIN, Instant.now(), Duration.ofHours(1));
   }
 
   /** A token for the admin user, once the cluster has created its signing key. */
@@ -162,7 +161,7 @@ public final class MiniCluster implements AutoCloseable {
                 () ->
                     upNodes().stream()
                         .map(n -> n.state().tokenKey())
-                        .filter(k -> !k.isEmpty())
+                        .filter(Tokens::isSigningKey)
                         .findFirst(),
                 Optional::isPresent)
             .get();

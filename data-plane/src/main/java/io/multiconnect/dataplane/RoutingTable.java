@@ -9,11 +9,13 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * An immutable routing view: the shard count and each shard's primary, at one version (Raft index).
- * {@link #apply} folds a Watch event into a new table.
+ * An immutable routing view: the shard count and each shard's primary, at one version (Raft index),
+ * and the public keys that verify API tokens (a JWK set; empty before the cluster has one). {@link
+ * #apply} folds a Watch event into a new table.
  */
-public record RoutingTable(long version, int shardCount, Map<Integer, ShardAssignment> primaries) {
-  public static final RoutingTable EMPTY = new RoutingTable(0, 1, Map.of());
+public record RoutingTable(
+    long version, int shardCount, Map<Integer, ShardAssignment> primaries, String tokenPublicKeys) {
+  public static final RoutingTable EMPTY = new RoutingTable(0, 1, Map.of(), "");
 
   public RoutingTable {
     primaries = Map.copyOf(primaries);
@@ -22,7 +24,7 @@ public record RoutingTable(long version, int shardCount, Map<Integer, ShardAssig
   public static RoutingTable of(ShardMap map) {
     Map<Integer, ShardAssignment> p = new TreeMap<>();
     map.getAssignmentsList().forEach(a -> p.put(a.getShard(), a));
-    return new RoutingTable(map.getVersion(), map.getShardCount(), p);
+    return new RoutingTable(map.getVersion(), map.getShardCount(), p, map.getTokenPublicKeys());
   }
 
   /** The table after {@code e}; a progress event changes nothing. */
@@ -37,7 +39,7 @@ public record RoutingTable(long version, int shardCount, Map<Integer, ShardAssig
     Map<Integer, ShardAssignment> p = new TreeMap<>(primaries);
     d.getRemovedShardsList().forEach(p::remove);
     d.getUpsertsList().forEach(a -> p.put(a.getShard(), a));
-    return new RoutingTable(e.getVersion(), d.getShardCount(), p);
+    return new RoutingTable(e.getVersion(), d.getShardCount(), p, d.getTokenPublicKeys());
   }
 
   public Optional<ShardAssignment> primaryOf(int shard) {

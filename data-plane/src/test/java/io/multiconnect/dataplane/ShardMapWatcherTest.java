@@ -105,7 +105,7 @@ class ShardMapWatcherTest {
         new ShardMapWatcher(List.of("127.0.0.1:1"), "waiter", TestTls.PLAINTEXT)) {
       CompletableFuture<RoutingTable> got = w.newerThan(0, Duration.ofMinutes(1), timer);
       assertFalse(got.isDone());
-      w.seed(new RoutingTable(7, 1, Map.of()));
+      w.seed(new RoutingTable(7, 1, Map.of(), ""));
       assertEquals(7, got.get(10, TimeUnit.SECONDS).version());
       assertEquals(
           7, w.newerThan(3, Duration.ofMinutes(1), timer).getNow(null).version(), "newer already");

@@ -1,71 +1,147 @@
 package io.multiconnect.common.auth;
 
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
+import java.util.Date;
+import java.util.List;
 import java.util.Optional;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import java.util.UUID;
 
 /**
- * API tokens: {@code base64url(username|expiresAtUnixSeconds).base64url(HMAC-SHA256)}, signed with
- * the cluster's replicated key. Masters issue them at login; webapps verify them locally, so a
- * request needs no round trip to a master.
+ * API tokens: JWS (ES256, through Nimbus JOSE+JWT) with {@code sub} the username, {@code iat} and
+ * {@code exp}, signed with the cluster's signing key, which only the masters hold (it is in their
+ * replicated state, never sent to another node). Webapps verify with the public keys, which reach
+ * them over the authenticated Watch stream and the mirror: a webapp, or anyone who reads the
+ * mirror, can check a token but cannot make one.
+ *
+ * <p>A token is accepted only when its header names ES256 and a key of the set ({@code kid}), its
+ * signature verifies, it has not expired, it was not issued in the future (more than {@link
+ * #CLOCK_SKEW}), and it does not claim to last longer than {@link #DEFAULT_LIFETIME}.
  */
 public final class Tokens {
   public static final Duration DEFAULT_LIFETIME = Duration.ofDays(7);
-  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
-  private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+
+  /** How far a verifier's clock may be behind the issuing master's. */
+  static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
   private Tokens() {}
 
-  /** A new random signing key, base64. */
-  public static String newKey() {
-    byte[] key = new byte[32];
-    new SecureRandom().nextBytes(key);
-    return Base64.getEncoder().encodeToString(key);
-  }
-
-  public static String issue(String key, String username, Instant expiresAt) {
-    String payload =
-        B64.encodeToString(
-            (username + "|" + expiresAt.getEpochSecond()).getBytes(StandardCharsets.UTF_8));
-    return payload + "." + B64.encodeToString(mac(key, payload));
-  }
-
-  /** The username, if the token is well-formed, correctly signed and not expired at {@code now}. */
-  public static Optional<String> verify(String key, String token, Instant now) {
-    int dot = token.indexOf('.');
-    if (key.isEmpty() || dot <= 0) {
-      return Optional.empty();
-    }
-    String payload = token.substring(0, dot);
+  /** A new signing key: a P-256 key pair with a random key id, as a private JWK (JSON). */
+  public static String newSigningKey() {
     try {
-      byte[] given = B64D.decode(token.substring(dot + 1));
-      if (!MessageDigest.isEqual(given, mac(key, payload))) {
-        return Optional.empty();
-      }
-      String[] parts = new String(B64D.decode(payload), StandardCharsets.UTF_8).split("\\|");
-      if (parts.length != 2 || Long.parseLong(parts[1]) <= now.getEpochSecond()) {
-        return Optional.empty();
-      }
-      return Optional.of(parts[0]);
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
+      return new ECKeyGenerator(Curve.P_256)
+          .keyID(UUID.randomUUID().toString())
+          .keyUse(KeyUse.SIGNATURE)
+          .algorithm(JWSAlgorithm.ES256)
+          .generate()
+          .toJSONString();
+    } catch (JOSEException e) {
+      throw new IllegalStateException("cannot make a P-256 key", e);
     }
   }
 
-  private static byte[] mac(String key, String payload) {
+  /**
+   * Whether {@code key} is a signing key of this kind (a private P-256 JWK); a key from before
+   * ES256 tokens (a bare HMAC secret) is not.
+   */
+  public static boolean isSigningKey(String key) {
+    return signing(key).isPresent();
+  }
+
+  /** The public half of {@code signingKey} as a JWK set (JSON); empty when it is none. */
+  public static String publicKeys(String signingKey) {
+    return signing(signingKey)
+        .map(k -> new JWKSet(List.<JWK>of(k.toPublicJWK())).toString())
+        .orElse("");
+  }
+
+  /** A token for {@code username}, valid from {@code issuedAt} for {@code lifetime}. */
+  public static String issue(
+      String signingKey, String username, Instant issuedAt, Duration lifetime) {
+    if (lifetime.compareTo(DEFAULT_LIFETIME) > 0 || lifetime.isNegative()) {
+      throw new IllegalArgumentException("a token lasts at most " + DEFAULT_LIFETIME);
+    }
+    ECKey key =
+        signing(signingKey)
+            .orElseThrow(() -> new IllegalStateException("no ES256 signing key in the state"));
+    SignedJWT jwt =
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(),
+            new JWTClaimsSet.Builder()
+                .subject(username)
+                .issueTime(Date.from(issuedAt))
+                .expirationTime(Date.from(issuedAt.plus(lifetime)))
+                .build());
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(Base64.getDecoder().decode(key), "HmacSHA256"));
-      return mac.doFinal(payload.getBytes(StandardCharsets.US_ASCII));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 unavailable", e);
+      jwt.sign(new ECDSASigner(key));
+    } catch (JOSEException e) {
+      throw new IllegalStateException("cannot sign a token", e);
+    }
+    return jwt.serialize();
+  }
+
+  /**
+   * The username, if {@code token} is one of these public keys' (a JWK set, as {@link
+   * #publicKeys}), correctly signed and valid at {@code now}.
+   */
+  public static Optional<String> verify(String publicKeys, String token, Instant now) {
+    try {
+      JWKSet keys = JWKSet.parse(publicKeys);
+      SignedJWT jwt = SignedJWT.parse(token);
+      if (!JWSAlgorithm.ES256.equals(jwt.getHeader().getAlgorithm())) {
+        return Optional.empty();
+      }
+      JWK jwk = keys.getKeyByKeyId(jwt.getHeader().getKeyID());
+      if (!(jwk instanceof ECKey ec) || ec.isPrivate()) {
+        return Optional.empty();
+      }
+      if (!jwt.verify(new ECDSAVerifier(ec))) {
+        return Optional.empty();
+      }
+      JWTClaimsSet claims = jwt.getJWTClaimsSet();
+      Date issued = claims.getIssueTime();
+      Date expires = claims.getExpirationTime();
+      String subject = claims.getSubject();
+      if (issued == null || expires == null || subject == null || subject.isEmpty()) {
+        return Optional.empty();
+      }
+      Instant iat = issued.toInstant();
+      Instant exp = expires.toInstant();
+      boolean valid =
+          now.isBefore(exp)
+              && !iat.isAfter(now.plus(CLOCK_SKEW))
+              && !exp.isAfter(iat.plus(DEFAULT_LIFETIME));
+      return valid ? Optional.of(subject) : Optional.empty();
+    } catch (ParseException | JOSEException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<ECKey> signing(String key) {
+    if (key == null || key.isBlank() || !key.trim().startsWith("{")) {
+      return Optional.empty();
+    }
+    try {
+      JWK jwk = JWK.parse(key);
+      return jwk instanceof ECKey ec && ec.isPrivate() && Curve.P_256.equals(ec.getCurve())
+          ? Optional.of(ec)
+          : Optional.empty();
+    } catch (ParseException e) {
+      return Optional.empty();
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.multiconnect.master.core;
 
+import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.Revocation;
 import io.multiconnect.common.shard.ShardCounts;
@@ -155,6 +156,13 @@ public record ClusterState(
           : reject("username", "must be 1-64 letters, digits or _.@- with a bcrypt hash");
     } else if (command instanceof Command.InitAuth) {
       return tokenKey.isEmpty() ? Optional.empty() : reject("token_key", "already initialised");
+    } else if (command instanceof Command.SetTokenKey c) {
+      if (!Tokens.isSigningKey(c.tokenKey())) {
+        return reject("token_key", "must be a private P-256 JWK");
+      }
+      return !tokenKey.isEmpty() && !Tokens.isSigningKey(tokenKey)
+          ? Optional.empty()
+          : reject("token_key", "only a key from before ES256 tokens is replaced");
     } else if (command instanceof Command.MovePrimary c) {
       return validateMove(c);
     } else if (command instanceof Command.SetDrained c) {
@@ -376,6 +384,8 @@ public record ClusterState(
       b.leaseBoundInterval = settings.unhealthyInterval();
     } else if (command instanceof Command.PutUser c) {
       b.users.put(c.username(), new User(c.username(), c.passwordHash(), c.mustChangePassword()));
+    } else if (command instanceof Command.SetTokenKey c) {
+      b.tokenKey = c.tokenKey();
     } else if (command instanceof Command.InitAuth c) {
       b.tokenKey = c.tokenKey();
       b.users.put(DEFAULT_ADMIN, new User(DEFAULT_ADMIN, c.adminPasswordHash(), true));

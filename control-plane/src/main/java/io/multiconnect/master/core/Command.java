@@ -110,6 +110,12 @@ public sealed interface Command {
    */
   record InitAuth(String tokenKey, String adminPasswordHash) implements Command {}
 
+  /**
+   * Replaces a token key from before ES256 tokens with a signing key (a private P-256 JWK). Applies
+   * only while the key is of the old kind; the users stay as they are.
+   */
+  record SetTokenKey(String tokenKey) implements Command {}
+
   /** Changes the replicated settings. */
   record UpdateSettings(Duration heartbeatInterval, Duration unhealthyInterval)
       implements Command {}

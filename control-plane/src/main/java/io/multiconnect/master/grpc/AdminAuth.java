@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * Authenticates every Admin call that changes the cluster: the {@code authorization} header must
  * carry {@code Bearer <token>} (a token from Login, the same the REST API issues) or {@code Basic
  * base64(user:password)} of a user whose password no longer needs changing. The same users as the
- * REST API. Reads (status, settings, masters) and Login stay open, as does the webapps' internal
- * GetTokenKey: keep the API port on the cluster's network (docs/operations.md).
+ * REST API. Reads (status, settings, masters) and Login stay open to the nodes the certificate
+ * rules let in (docs/api.md).
  */
 public final class AdminAuth implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(AdminAuth.class);
@@ -169,7 +169,7 @@ public final class AdminAuth implements ServerInterceptor {
   private static Optional<String> bearerUser(
       ClusterState state, String authorization, Instant now) {
     return authorization != null && authorization.startsWith("Bearer ")
-        ? Tokens.verify(state.tokenKey(), authorization.substring(7).trim(), now)
+        ? Tokens.verify(Tokens.publicKeys(state.tokenKey()), authorization.substring(7).trim(), now)
         : Optional.empty();
   }
 
@@ -181,7 +181,8 @@ public final class AdminAuth implements ServerInterceptor {
     }
     if (authorization.startsWith("Bearer ")) {
       Optional<String> user =
-          Tokens.verify(state.tokenKey(), authorization.substring(7).trim(), now);
+          Tokens.verify(
+              Tokens.publicKeys(state.tokenKey()), authorization.substring(7).trim(), now);
       return user.filter(u -> state.users().containsKey(u)).isPresent()
           ? Optional.empty()
           : Optional.of("invalid or expired token (log in again)");

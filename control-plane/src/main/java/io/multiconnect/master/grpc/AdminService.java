@@ -29,7 +29,6 @@ import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.GetLocalRaftStatusRequest;
 import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.GetStatusRequest;
-import io.multiconnect.proto.v1.GetTokenKeyRequest;
 import io.multiconnect.proto.v1.ListMastersRequest;
 import io.multiconnect.proto.v1.ListMastersResponse;
 import io.multiconnect.proto.v1.LoginRequest;
@@ -43,7 +42,6 @@ import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.SetShardCountResponse;
 import io.multiconnect.proto.v1.TakeSnapshotRequest;
 import io.multiconnect.proto.v1.TakeSnapshotResponse;
-import io.multiconnect.proto.v1.TokenKey;
 import io.multiconnect.proto.v1.TransferLeadershipRequest;
 import io.multiconnect.proto.v1.TransferLeadershipResponse;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
@@ -215,18 +213,19 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         return;
       }
     }
-    if (cluster.tokenKey().isEmpty()) {
+    if (!Tokens.isSigningKey(cluster.tokenKey())) {
       out.onError(
           Status.UNAVAILABLE
-              .withDescription("the cluster is still initialising")
+              .withDescription("the cluster is still initialising its token key")
               .asRuntimeException());
       return;
     }
-    Instant expires = clock.now().plus(Tokens.DEFAULT_LIFETIME);
+    Instant issued = clock.now();
     out.onNext(
         LoginResponse.newBuilder()
-            .setToken(Tokens.issue(cluster.tokenKey(), user.username(), expires))
-            .setExpiresAtUnixSeconds(expires.getEpochSecond())
+            .setToken(
+                Tokens.issue(cluster.tokenKey(), user.username(), issued, Tokens.DEFAULT_LIFETIME))
+            .setExpiresAtUnixSeconds(issued.plus(Tokens.DEFAULT_LIFETIME).getEpochSecond())
             .build());
     out.onCompleted();
   }
@@ -274,12 +273,6 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     } catch (java.io.IOException e) {
       out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
     }
-  }
-
-  @Override
-  public void getTokenKey(GetTokenKeyRequest request, StreamObserver<TokenKey> out) {
-    out.onNext(TokenKey.newBuilder().setKey(state.state().tokenKey()).build());
-    out.onCompleted();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.multiconnect.master.grpc;
 
+import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Coreapp;
@@ -34,7 +35,8 @@ final class Protos {
         ShardMap.newBuilder()
             .setVersion(state.version())
             .setShardCount(state.shardCount())
-            .setSettings(settings(state.settings()));
+            .setSettings(settings(state.settings()))
+            .setTokenPublicKeys(Tokens.publicKeys(state.tokenKey()));
     for (Assignment a : state.assignments().values()) {
       b.addAssignments(assignment(state, a));
     }

@@ -228,7 +228,8 @@ public final class WatchHub implements AutoCloseable {
     if (delta.getUpsertsCount() == 0
         && delta.getRemovedShardsCount() == 0
         && previous.getShardCount() == map.getShardCount()
-        && previous.getSettings().equals(map.getSettings())) {
+        && previous.getSettings().equals(map.getSettings())
+        && previous.getTokenPublicKeys().equals(map.getTokenPublicKeys())) {
       return;
     }
     WatchEvent event = WatchEvent.newBuilder().setVersion(map.getVersion()).setDelta(delta).build();
@@ -284,7 +285,10 @@ public final class WatchHub implements AutoCloseable {
     Map<Integer, ShardAssignment> before = new HashMap<>();
     from.getAssignmentsList().forEach(a -> before.put(a.getShard(), a));
     ShardMapDelta.Builder d =
-        ShardMapDelta.newBuilder().setShardCount(to.getShardCount()).setSettings(to.getSettings());
+        ShardMapDelta.newBuilder()
+            .setShardCount(to.getShardCount())
+            .setSettings(to.getSettings())
+            .setTokenPublicKeys(to.getTokenPublicKeys());
     for (ShardAssignment a : to.getAssignmentsList()) {
       if (!a.equals(before.remove(a.getShard()))) {
         d.addUpserts(a);
@@ -308,6 +312,7 @@ public final class WatchHub implements AutoCloseable {
         .setShardCount(d.getShardCount())
         .addAllAssignments(byShard.values())
         .setSettings(d.getSettings())
+        .setTokenPublicKeys(d.getTokenPublicKeys())
         .build();
   }
 

@@ -18,7 +18,11 @@ import java.util.List;
 public final class Migrations {
   /** Every migration, oldest first. Add new files at the end; never edit an applied one. */
   static final List<String> FILES =
-      List.of("V1__mirror.sql", "V2__auth_key.sql", "V3__coreapp_liveness.sql");
+      List.of(
+          "V1__mirror.sql",
+          "V2__auth_key.sql",
+          "V3__coreapp_liveness.sql",
+          "V4__token_public_keys.sql");
 
   private Migrations() {}
 

@@ -1,5 +1,6 @@
 package io.multiconnect.master.mirror;
 
+import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.Revocation;
 import io.multiconnect.master.core.ClusterState;
@@ -57,9 +58,9 @@ final class MirrorWriter {
           + " updated_at = IF(VALUES(raft_index) > raft_index, CURRENT_TIMESTAMP(3), updated_at),"
           + " raft_index = GREATEST(raft_index, VALUES(raft_index))";
 
-  private static final String AUTH_KEY =
-      "INSERT INTO auth_key (id, token_key, raft_index) VALUES (1, ?, ?) ON DUPLICATE KEY UPDATE"
-          + " token_key = IF(VALUES(raft_index) > raft_index, VALUES(token_key), token_key),"
+  private static final String PUBLIC_KEYS =
+      "INSERT INTO token_public_keys (id, jwk_set, raft_index) VALUES (1, ?, ?) ON DUPLICATE KEY"
+          + " UPDATE jwk_set = IF(VALUES(raft_index) > raft_index, VALUES(jwk_set), jwk_set),"
           + " raft_index = GREATEST(raft_index, VALUES(raft_index))";
 
   private MirrorWriter() {}
@@ -115,9 +116,10 @@ final class MirrorWriter {
         }
         p.executeBatch();
       }
-      if (!s.tokenKey().isEmpty()) {
-        try (PreparedStatement p = c.prepareStatement(AUTH_KEY)) {
-          p.setString(1, s.tokenKey());
+      String publicKeys = Tokens.publicKeys(s.tokenKey());
+      if (!publicKeys.isEmpty()) {
+        try (PreparedStatement p = c.prepareStatement(PUBLIC_KEYS)) {
+          p.setString(1, publicKeys);
           p.setLong(2, index);
           p.executeUpdate();
         }

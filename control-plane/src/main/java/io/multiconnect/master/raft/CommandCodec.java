@@ -21,6 +21,7 @@ import io.multiconnect.proto.v1.raft.RemoveMasterCmd;
 import io.multiconnect.proto.v1.raft.RemovePrimaryCmd;
 import io.multiconnect.proto.v1.raft.SetDrainedCmd;
 import io.multiconnect.proto.v1.raft.SetShardCountCmd;
+import io.multiconnect.proto.v1.raft.SetTokenKeyCmd;
 import io.multiconnect.proto.v1.raft.SettleSettingsCmd;
 import io.multiconnect.proto.v1.raft.SnapshotAssignment;
 import io.multiconnect.proto.v1.raft.SnapshotCoreapp;
@@ -74,6 +75,8 @@ public final class CommandCodec {
       b.setSettleSettings(SettleSettingsCmd.newBuilder().setSettingsVersion(c.settingsVersion()));
     } else if (command instanceof Command.PutUser c) {
       b.setPutUser(userProto(new User(c.username(), c.passwordHash(), c.mustChangePassword())));
+    } else if (command instanceof Command.SetTokenKey c) {
+      b.setSetTokenKey(SetTokenKeyCmd.newBuilder().setTokenKey(c.tokenKey()));
     } else if (command instanceof Command.InitAuth c) {
       b.setInitAuth(
           InitAuthCmd.newBuilder()
@@ -147,6 +150,7 @@ public final class CommandCodec {
               e.getPutUser().getUsername(),
               e.getPutUser().getPasswordHash(),
               e.getPutUser().getMustChangePassword());
+      case SET_TOKEN_KEY -> new Command.SetTokenKey(e.getSetTokenKey().getTokenKey());
       case INIT_AUTH ->
           new Command.InitAuth(
               e.getInitAuth().getTokenKey(), e.getInitAuth().getAdminPasswordHash());

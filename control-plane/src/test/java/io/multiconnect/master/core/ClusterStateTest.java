@@ -3,6 +3,7 @@ package io.multiconnect.master.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.Revocation;
 import java.time.Duration;
@@ -55,6 +56,34 @@ class ClusterStateTest {
           });
     }
     return out;
+  }
+
+  /**
+   * A cluster from before ES256 tokens has a bare HMAC secret: a signing key replaces it once, and
+   * the users stay; a signing key is never replaced this way, and nothing but a private P-256 JWK
+   * is taken. (An older log's second InitAuth stays refused.)
+   */
+  @Test
+  void aKeyFromBeforeEs256TokensIsReplacedOnceByASigningKey() {
+    ClusterState legacy =
+        ClusterState.INITIAL.apply(new Command.InitAuth("c2VjcmV0LWtleQ==", "$2a$hash"), 1);
+    String signing = Tokens.newSigningKey();
+    assertTrue(legacy.validate(new Command.SetTokenKey(signing)).isEmpty());
+    ClusterState replaced = legacy.apply(new Command.SetTokenKey(signing), 2);
+    assertEquals(signing, replaced.tokenKey());
+    assertEquals(legacy.users(), replaced.users());
+    assertEquals(
+        "token_key",
+        replaced.validate(new Command.SetTokenKey(Tokens.newSigningKey())).orElseThrow().field());
+    assertEquals(
+        "token_key",
+        legacy.validate(new Command.SetTokenKey(Tokens.publicKeys(signing))).orElseThrow().field());
+    assertEquals(
+        "token_key",
+        ClusterState.INITIAL.validate(new Command.SetTokenKey(signing)).orElseThrow().field());
+    assertEquals(
+        "token_key",
+        legacy.validate(new Command.InitAuth(signing, "$2a$hash")).orElseThrow().field());
   }
 
   @Test

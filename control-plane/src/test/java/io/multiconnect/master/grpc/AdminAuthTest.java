@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class AdminAuthTest {
   private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
-  private static final String KEY = Tokens.newKey();
+  private static final String KEY = Tokens.newSigningKey();
 
   private static final ClusterState FRESH =
       ClusterState.INITIAL.apply(new Command.InitAuth(KEY, Passwords.hash("secret")), 1);
@@ -29,7 +29,8 @@ class AdminAuthTest {
   }
 
   private static String bearer(String user, Duration validFor) {
-    return "Bearer " + Tokens.issue(KEY, user, NOW.plus(validFor));
+    Duration lifetime = Duration.ofHours(1);
+    return "Bearer " + Tokens.issue(KEY, user, NOW.plus(validFor).minus(lifetime), lifetime);
   }
 
   @Test

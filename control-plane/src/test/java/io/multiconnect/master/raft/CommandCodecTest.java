@@ -2,6 +2,7 @@ package io.multiconnect.master.raft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
@@ -45,6 +46,12 @@ class CommandCodecTest {
         CommandCodec.decode(StateSnapshot.parseFrom(CommandCodec.encode(s).toByteArray()));
     assertEquals(s, restored);
     assertEquals("a-7f", restored.revocations().get(0).incarnation());
+  }
+
+  @Test
+  void aTokenKeyReplacementSurvivesTheLog() throws Exception {
+    Command.SetTokenKey set = new Command.SetTokenKey(Tokens.newSigningKey());
+    assertEquals(set, throughTheLog(set));
   }
 
   @Test

@@ -1,10 +1,7 @@
 package io.multiconnect.dataplane.webapp;
 
 import io.javalin.http.Context;
-import io.multiconnect.client.AdminClient;
-import io.multiconnect.client.AdminException;
 import io.multiconnect.common.auth.Tokens;
-import io.multiconnect.proto.v1.GetTokenKeyRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -13,26 +10,18 @@ import java.util.function.Supplier;
 
 /**
  * Request authentication: {@code Authorization: Bearer <token>} (issued by the masters at login,
- * verified here with the cluster's key, fetched once), or for health checks {@code Authorization:
- * Apikey <WA_API_KEY>}.
+ * verified here with the public keys the Watch stream or, at start, the mirror delivered), or for
+ * health checks {@code Authorization: Apikey <WA_API_KEY>}. A webapp holds no key that can sign.
  */
 final class Auth {
-  private final AdminClient admin;
+  private final Supplier<String> publicKeys;
   private final Optional<String> apiKey;
   private final Supplier<Instant> wall;
-  private volatile String tokenKey = "";
 
-  Auth(AdminClient admin, Optional<String> apiKey, Supplier<Instant> wall) {
-    this.admin = admin;
+  Auth(Supplier<String> publicKeys, Optional<String> apiKey, Supplier<Instant> wall) {
+    this.publicKeys = publicKeys;
     this.apiKey = apiKey;
     this.wall = wall;
-  }
-
-  /** A key found elsewhere (the mirror), used until a master gives one. */
-  void seedKey(String key) {
-    if (tokenKey.isEmpty()) {
-      tokenKey = key;
-    }
   }
 
   /** The authenticated username, or throws a 401 {@link ApiError}. */
@@ -43,7 +32,12 @@ final class Auth {
               "an Authorization: Bearer token is required (POST /v1/users/login)")
           .failure();
     }
-    return Tokens.verify(key(), header.substring(7).trim(), wall.get())
+    String keys = publicKeys.get();
+    if (keys.isEmpty()) {
+      throw ApiError.notReady("cannot check tokens before reaching a master or the mirror once")
+          .failure();
+    }
+    return Tokens.verify(keys, header.substring(7).trim(), wall.get())
         .orElseThrow(() -> ApiError.unauthorized("the token is invalid or expired").failure());
   }
 
@@ -58,18 +52,5 @@ final class Auth {
       throw ApiError.unauthorized("the API key is wrong").failure();
     }
     requireUser(ctx);
-  }
-
-  private String key() {
-    String k = tokenKey;
-    if (k.isEmpty()) {
-      try {
-        k = admin.call(s -> s.getTokenKey(GetTokenKeyRequest.getDefaultInstance())).getKey();
-      } catch (AdminException e) {
-        throw ApiError.notReady("cannot check tokens before reaching a master once").failure();
-      }
-      tokenKey = k;
-    }
-    return k;
   }
 }

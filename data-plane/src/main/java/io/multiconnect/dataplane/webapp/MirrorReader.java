@@ -16,12 +16,9 @@ import java.util.TreeMap;
  * it starts while no master answers.
  */
 final class MirrorReader {
-  /** What the mirror holds for a webapp. */
-  record Seed(RoutingTable table, String tokenKey) {}
-
   private MirrorReader() {}
 
-  static Seed read(MirrorSettings m) throws SQLException {
+  static RoutingTable read(MirrorSettings m) throws SQLException {
     try (Connection c = DriverManager.getConnection(m.jdbcUrl(), m.user(), m.password());
         Statement s = c.createStatement()) {
       long version;
@@ -51,13 +48,13 @@ final class MirrorReader {
                   .build());
         }
       }
-      String key = "";
-      try (ResultSet r = s.executeQuery("SELECT token_key FROM auth_key WHERE id = 1")) {
+      String publicKeys = "";
+      try (ResultSet r = s.executeQuery("SELECT jwk_set FROM token_public_keys WHERE id = 1")) {
         if (r.next()) {
-          key = r.getString(1);
+          publicKeys = r.getString(1);
         }
       }
-      return new Seed(new RoutingTable(version, shardCount, primaries), key);
+      return new RoutingTable(version, shardCount, primaries, publicKeys);
     }
   }
 }

@@ -93,7 +93,7 @@ public final class WebappServer implements AutoCloseable {
     this.watcher = new ShardMapWatcher(masters, id, tls);
     this.router = new MessageRouter(watcher, tls);
     this.admin = new AdminClient(masters, tls);
-    this.auth = new Auth(admin, apiKey, clock::now);
+    this.auth = new Auth(() -> watcher.table().tokenPublicKeys(), apiKey, clock::now);
     this.logins = new LoginThrottle(clock::nanoTime);
     this.health = new HealthView(masters, watcher, tls);
     this.app =
@@ -119,13 +119,12 @@ public final class WebappServer implements AutoCloseable {
    */
   private void seedFromMirror(MirrorSettings m) {
     try {
-      MirrorReader.Seed seed = MirrorReader.read(m);
-      watcher.seed(seed.table());
-      auth.seedKey(seed.tokenKey());
+      RoutingTable seed = MirrorReader.read(m);
+      watcher.seed(seed);
       LOG.info(
-          "routing table loaded from the mirror: {} shards at index {}",
-          seed.table().shardCount(),
-          seed.table().version());
+          "routing table and token public keys loaded from the mirror: {} shards at index {}",
+          seed.shardCount(),
+          seed.version());
     } catch (java.sql.SQLException e) {
       LOG.warn("could not read the mirror ({}); waiting for a master", e.getMessage());
     }

@@ -67,7 +67,7 @@ class MessageSendsTest {
             .setCoreappAddress("127.0.0.1:2")
             .setEpoch(EPOCH)
             .build();
-    map.seed(new RoutingTable(10, SHARDS, Map.of(0, mine)));
+    map.seed(new RoutingTable(10, SHARDS, Map.of(0, mine), ""));
     sends = new MessageSends("c3", clock, active::get, channel, map, timer);
   }
 

@@ -5,6 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -26,11 +36,12 @@ import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.GetStatusRequest;
-import io.multiconnect.proto.v1.GetTokenKeyRequest;
 import io.multiconnect.proto.v1.HeartbeatRequest;
 import io.multiconnect.proto.v1.RegisterRequest;
 import io.multiconnect.proto.v1.ReleaseRequest;
 import io.multiconnect.proto.v1.SendMessageRequest;
+import io.multiconnect.proto.v1.WatchEvent;
+import io.multiconnect.proto.v1.WatchRequest;
 import io.multiconnect.proto.v1.upstream.LiveSession;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
@@ -38,6 +49,7 @@ import io.multiconnect.proto.v1.upstream.SessionRef;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import io.multiconnect.proto.v1.upstream.UpstreamSendRequest;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -46,6 +58,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -212,17 +225,8 @@ class AttackTest {
         AdminGrpc.newBlockingStub(channel(lab.apiAddress("m1"), coreapp))
             .withDeadlineAfter(10, TimeUnit.SECONDS);
     denied(
-        "coreapp/c2 may not call multiconnect.v1.Admin/GetTokenKey",
-        () -> adminAsCoreapp.getTokenKey(GetTokenKeyRequest.getDefaultInstance()));
-    denied(
         "coreapp/c2 may not call multiconnect.v1.Admin/GetStatus",
         () -> adminAsCoreapp.getStatus(GetStatusRequest.getDefaultInstance()));
-    denied(
-        "admin/ops may not call multiconnect.v1.Admin/GetTokenKey",
-        () ->
-            AdminGrpc.newBlockingStub(channel(lab.apiAddress("m1"), as(Role.ADMIN, "ops")))
-                .withDeadlineAfter(10, TimeUnit.SECONDS)
-                .getTokenKey(GetTokenKeyRequest.getDefaultInstance()));
 
     // Sending from the business number is for webapps: not another coreapp, not an admin tool.
     String c1Address = lab.coreappAddress("c1");
@@ -465,6 +469,43 @@ class AttackTest {
                   && log.contains("refused " + method + " for user admin via admin/harness from")
                   && log.contains("login of user admin via admin/harness");
             });
+  }
+
+  /**
+   * No node outside the masters holds a key that signs tokens: the Watch stream carries the public
+   * keys only, and a token signed with another key under the cluster's key id is refused.
+   */
+  @Test
+  void webappsGetPublicKeysOnlyAndAForgedTokenIsRefused() throws Exception {
+    WatchEvent first =
+        ControlPlaneGrpc.newBlockingStub(channel(lab.apiAddress("m1"), as(Role.WEBAPP, "w9")))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .watch(WatchRequest.newBuilder().setWatcherId("attack").build())
+            .next();
+    String keys = first.getSnapshot().getTokenPublicKeys();
+    JWKSet set = JWKSet.parse(keys);
+    assertEquals(1, set.getKeys().size(), keys);
+    assertTrue(set.getKeys().stream().noneMatch(JWK::isPrivate), keys);
+
+    ECKey forger =
+        new ECKeyGenerator(Curve.P_256).keyID(set.getKeys().get(0).getKeyID()).generate();
+    SignedJWT forged =
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(forger.getKeyID()).build(),
+            new JWTClaimsSet.Builder()
+                .subject("admin")
+                .issueTime(new Date())
+                .expirationTime(new Date(System.currentTimeMillis() + 3_600_000))
+                .build());
+    forged.sign(new ECDSASigner(forger));
+    Http http = new Http(URI.create(lab.webappUrl("w1")).getPort());
+    http.authorization = "Bearer " + forged.serialize();
+    assertEquals(401, http.call("GET", "/v1/account/shards", null).status());
+    try (AdminClient anonymous = lab.anonymousAdmin()) {
+      AdminClient withForged = anonymous.withAuthorization(http.authorization);
+      AdminException e = assertThrows(AdminException.class, () -> withForged.setShardCount(2));
+      assertTrue(e.getMessage().contains("invalid or expired token"), e.getMessage());
+    }
   }
 
   @Test

@@ -1,0 +1,135 @@
+package io.multiconnect.common.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class TokensTest {
+  private static final Instant NOW = Instant.parse("2026-12-06T10:00:00Z");
+  private static final String KEY = Tokens.newSigningKey();
+  private static final String PUBLIC = Tokens.publicKeys(KEY);
+
+  /** A token signed with {@code key} by hand, with these claims and this algorithm. */
+  private static String signed(String key, String alg, Instant iat, Instant exp) throws Exception {
+    ECKey ec = ECKey.parse(key);
+    JWSAlgorithm algorithm = JWSAlgorithm.parse(alg);
+    SignedJWT jwt =
+        new SignedJWT(
+            new JWSHeader.Builder(algorithm).keyID(ec.getKeyID()).build(),
+            new JWTClaimsSet.Builder()
+                .subject("admin")
+                .issueTime(Date.from(iat))
+                .expirationTime(Date.from(exp))
+                .build());
+    if (algorithm.equals(JWSAlgorithm.HS256)) {
+      // The classic confusion: the public key, as published, used as an HMAC secret.
+      byte[] secret = (PUBLIC + PUBLIC).getBytes(StandardCharsets.UTF_8);
+      jwt.sign(new MACSigner(secret));
+    } else {
+      jwt.sign(new ECDSASigner(ec));
+    }
+    return jwt.serialize();
+  }
+
+  @Test
+  void aTokenVerifiesWithThePublicKeysUntilItExpires() {
+    String token = Tokens.issue(KEY, "alice", NOW, Duration.ofHours(1));
+    assertEquals(Optional.of("alice"), Tokens.verify(PUBLIC, token, NOW));
+    assertEquals(
+        Optional.of("alice"), Tokens.verify(PUBLIC, token, NOW.plus(Duration.ofMinutes(59))));
+    assertEquals(Optional.empty(), Tokens.verify(PUBLIC, token, NOW.plus(Duration.ofHours(1))));
+  }
+
+  @Test
+  void thePublicKeysCannotSign() throws Exception {
+    JWKSet set = JWKSet.parse(PUBLIC);
+    assertEquals(1, set.getKeys().size());
+    assertFalse(set.getKeys().get(0).isPrivate());
+    assertFalse(Tokens.isSigningKey(PUBLIC));
+    assertFalse(Tokens.isSigningKey(set.getKeys().get(0).toJSONString()));
+    assertTrue(Tokens.isSigningKey(KEY));
+  }
+
+  @Test
+  void tokensOfAnotherKeyOrAlgorithmOrTamperedAreRefused() throws Exception {
+    String other = Tokens.newSigningKey();
+    assertEquals(
+        Optional.empty(),
+        Tokens.verify(PUBLIC, Tokens.issue(other, "alice", NOW, Duration.ofHours(1)), NOW));
+    String token = Tokens.issue(KEY, "alice", NOW, Duration.ofHours(1));
+    String[] parts = token.split("\\.");
+    String otherUser =
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(
+                ("{\"sub\":\"admin\",\"iat\":"
+                        + NOW.getEpochSecond()
+                        + ",\"exp\":"
+                        + (NOW.getEpochSecond() + 3600)
+                        + "}")
+                    .getBytes(StandardCharsets.UTF_8));
+    assertEquals(
+        Optional.empty(), Tokens.verify(PUBLIC, parts[0] + "." + otherUser + "." + parts[2], NOW));
+    assertEquals(
+        Optional.empty(),
+        Tokens.verify(PUBLIC, signed(KEY, "HS256", NOW, NOW.plusSeconds(60)), NOW));
+    String unsigned =
+        new PlainJWT(
+                new JWTClaimsSet.Builder()
+                    .subject("admin")
+                    .issueTime(Date.from(NOW))
+                    .expirationTime(Date.from(NOW.plusSeconds(60)))
+                    .build())
+            .serialize();
+    assertEquals(Optional.empty(), Tokens.verify(PUBLIC, unsigned, NOW));
+    assertEquals(Optional.empty(), Tokens.verify(PUBLIC, "not.a.token", NOW));
+    assertEquals(Optional.empty(), Tokens.verify("", token, NOW));
+    assertEquals(
+        Optional.empty(), Tokens.verify(KEY, token, NOW), "a private set is no public set");
+  }
+
+  @Test
+  void aTokenMayNotOutliveTheLifetimeNorComeFromTheFuture() throws Exception {
+    Instant exp = NOW.plus(Tokens.DEFAULT_LIFETIME).plusSeconds(1);
+    assertEquals(Optional.empty(), Tokens.verify(PUBLIC, signed(KEY, "ES256", NOW, exp), NOW));
+    Instant later = NOW.plus(Duration.ofMinutes(5));
+    assertEquals(
+        Optional.empty(),
+        Tokens.verify(PUBLIC, signed(KEY, "ES256", later, later.plusSeconds(60)), NOW));
+    Instant skewed = NOW.plusSeconds(30);
+    assertEquals(
+        Optional.of("admin"),
+        Tokens.verify(PUBLIC, signed(KEY, "ES256", skewed, skewed.plusSeconds(60)), NOW),
+        "a verifier's clock a little behind");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Tokens.issue(KEY, "alice", NOW, Tokens.DEFAULT_LIFETIME.plusSeconds(1)));
+  }
+
+  @Test
+  void aKeyFromBeforeEs256IsNoSigningKey() {
+    String hmac = Base64.getEncoder().encodeToString(new byte[32]);
+    assertFalse(Tokens.isSigningKey(hmac));
+    assertEquals("", Tokens.publicKeys(hmac));
+    assertThrows(
+        IllegalStateException.class, () -> Tokens.issue(hmac, "a", NOW, Duration.ofHours(1)));
+  }
+}
