@@ -27,6 +27,8 @@ import io.multiconnect.proto.v1.MasterStatus;
 import io.multiconnect.proto.v1.MovePrimaryRequest;
 import io.multiconnect.proto.v1.MovePrimaryResponse;
 import io.multiconnect.proto.v1.RemoveMasterRequest;
+import io.multiconnect.proto.v1.RotateTokenKeyRequest;
+import io.multiconnect.proto.v1.RotateTokenKeyResponse;
 import io.multiconnect.proto.v1.SetDrainedRequest;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.SetShardCountResponse;
@@ -293,6 +295,17 @@ public final class AdminClient implements AutoCloseable {
 
   public TakeSnapshotResponse takeSnapshot() {
     return call(s -> s.takeSnapshot(TakeSnapshotRequest.getDefaultInstance()));
+  }
+
+  /**
+   * A new token signing key (authenticated); tokens of the old one stay valid until they expire,
+   * unless {@code dropPrevious}.
+   */
+  public RotateTokenKeyResponse rotateTokenKey(boolean dropPrevious) {
+    return call(
+        s ->
+            s.rotateTokenKey(
+                RotateTokenKeyRequest.newBuilder().setDropPrevious(dropPrevious).build()));
   }
 
   /** Runs one Admin call against the masters, following the leader and retrying as described. */

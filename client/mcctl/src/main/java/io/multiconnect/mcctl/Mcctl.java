@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.mcctl.auth.AuthCommand;
 import io.multiconnect.mcctl.coreapp.CoreappCommand;
 import io.multiconnect.mcctl.leader.LeaderCommand;
 import io.multiconnect.mcctl.master.MasterCommand;
@@ -45,7 +46,8 @@ import picocli.CommandLine.Option;
       MasterCommand.class,
       SnapshotCommand.class,
       WatchCommand.class,
-      LoginCommand.class
+      LoginCommand.class,
+      AuthCommand.class
     })
 public final class Mcctl {
   private static final ObjectMapper JSON =

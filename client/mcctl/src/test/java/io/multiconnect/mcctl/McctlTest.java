@@ -2,9 +2,15 @@ package io.multiconnect.mcctl;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.jwk.JWKSet;
+import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.net.LoopbackPorts;
+import io.multiconnect.master.MasterNode;
 import io.multiconnect.master.MiniCluster;
 import io.multiconnect.master.TestCoreapp;
 import io.multiconnect.master.config.PeerAddress;
@@ -302,6 +308,34 @@ class McctlTest {
     McctlRun wrong = mcctl("master", "add", "m7", "127.0.0.1:1", cluster.peers.get(0).apiAddress());
     assertEquals(1, wrong.exit());
     assertTrue(wrong.err().startsWith("mcctl: master_id: the master at "), wrong.err());
+  }
+
+  /**
+   * {@code mcctl auth rotate-key}: the masters sign with a new key from then on, publish both
+   * public keys, and a token of the old key keeps working until it expires.
+   */
+  @Test
+  void aKeyRotationKeepsEarlierTokensAndPublishesBothKeys() throws Exception {
+    MasterNode leader = cluster.node(cluster.awaitLeader(Duration.ofSeconds(15)));
+    String oldKid = Tokens.keyId(leader.state().tokenKey()).orElseThrow();
+    McctlRun r = mcctl("--json", "auth", "rotate-key");
+    assertEquals(0, r.exit(), r.err());
+    JsonNode json = new ObjectMapper().readTree(r.out());
+    String newKid = json.path("key_id").asText();
+    assertNotEquals(oldKid, newKid);
+    assertEquals(oldKid, json.path("retired_key_ids").get(0).asText(), r.out());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                cluster.upNodes().stream()
+                    .allMatch(n -> Tokens.keyId(n.state().tokenKey()).orElse("").equals(newKid)));
+    JWKSet published = JWKSet.parse(leader.state().tokenPublicKeys());
+    assertEquals(
+        java.util.Set.of(oldKid, newKid),
+        published.getKeys().stream().map(k -> k.getKeyID()).collect(Collectors.toSet()));
+    McctlRun withOldToken = mcctl("snapshot");
+    assertEquals(0, withOldToken.exit(), "a token of the old key: " + withOldToken.err());
   }
 
   @Test

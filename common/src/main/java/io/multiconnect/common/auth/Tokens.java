@@ -16,6 +16,7 @@ import com.nimbusds.jwt.SignedJWT;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
@@ -39,6 +40,40 @@ public final class Tokens {
   static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
   private Tokens() {}
+
+  /**
+   * The public half of a signing key a rotation replaced at {@code retiredAt}: it verifies only
+   * tokens whose {@code iat} is not after that moment (to the second, as JWTs count), and it is
+   * kept until the last of those has expired ({@link #stillNeeded}). A key that leaked can still
+   * sign back-dated tokens until then: rotate with {@code --drop-previous} to refuse them at once.
+   */
+  public record RetiredKey(String publicJwk, Instant retiredAt) {
+    /** Whether a token it signed can still be valid at {@code now}. */
+    public boolean stillNeeded(Instant now) {
+      return now.isBefore(retiredAt.plus(DEFAULT_LIFETIME));
+    }
+  }
+
+  /** {@code signingKey}'s public half as a single JWK (JSON), for a {@link RetiredKey}. */
+  public static String publicJwk(String signingKey) {
+    return signing(signingKey)
+        .map(k -> k.toPublicJWK().toJSONString())
+        .orElseThrow(() -> new IllegalArgumentException("not a signing key"));
+  }
+
+  /** The key id of a signing key, or empty. */
+  public static Optional<String> keyId(String signingKey) {
+    return signing(signingKey).map(ECKey::getKeyID);
+  }
+
+  /** The key id of a public JWK (JSON), as a {@link RetiredKey} holds it. */
+  public static String keyIdOfPublic(String publicJwk) {
+    try {
+      return JWK.parse(publicJwk).getKeyID();
+    } catch (ParseException e) {
+      throw new IllegalArgumentException("not a JWK", e);
+    }
+  }
 
   /** A new signing key: a P-256 key pair with a random key id, as a private JWK (JSON). */
   public static String newSigningKey() {
@@ -64,9 +99,32 @@ public final class Tokens {
 
   /** The public half of {@code signingKey} as a JWK set (JSON); empty when it is none. */
   public static String publicKeys(String signingKey) {
-    return signing(signingKey)
-        .map(k -> new JWKSet(List.<JWK>of(k.toPublicJWK())).toString())
-        .orElse("");
+    return publicKeys(signingKey, List.of());
+  }
+
+  /**
+   * The public halves of {@code signingKey} and of the {@code retired} keys as one JWK set (JSON);
+   * a retired key carries its retirement as the JWK's {@code exp} (the last moment it signed).
+   * Empty when there is no signing key.
+   */
+  public static String publicKeys(String signingKey, List<RetiredKey> retired) {
+    Optional<ECKey> current = signing(signingKey);
+    if (current.isEmpty()) {
+      return "";
+    }
+    List<JWK> keys = new ArrayList<>();
+    keys.add(current.get().toPublicJWK());
+    for (RetiredKey r : retired) {
+      try {
+        keys.add(
+            new ECKey.Builder(ECKey.parse(r.publicJwk()))
+                .expirationTime(Date.from(r.retiredAt()))
+                .build());
+      } catch (ParseException e) {
+        throw new IllegalStateException("a retired token key is no JWK", e);
+      }
+    }
+    return new JWKSet(keys).toString();
   }
 
   /** A token for {@code username}, valid from {@code issuedAt} for {@code lifetime}. */
@@ -121,10 +179,12 @@ public final class Tokens {
       }
       Instant iat = issued.toInstant();
       Instant exp = expires.toInstant();
+      Date retired = ec.getExpirationTime();
       boolean valid =
           now.isBefore(exp)
               && !iat.isAfter(now.plus(CLOCK_SKEW))
-              && !exp.isAfter(iat.plus(DEFAULT_LIFETIME));
+              && !exp.isAfter(iat.plus(DEFAULT_LIFETIME))
+              && (retired == null || !iat.isAfter(retired.toInstant()));
       return valid ? Optional.of(subject) : Optional.empty();
     } catch (ParseException | JOSEException | RuntimeException e) {
       return Optional.empty();

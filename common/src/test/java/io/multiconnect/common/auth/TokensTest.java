@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -122,6 +123,29 @@ class TokensTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> Tokens.issue(KEY, "alice", NOW, Tokens.DEFAULT_LIFETIME.plusSeconds(1)));
+  }
+
+  /**
+   * After a rotation the old key's public half verifies the tokens it signed before, and only
+   * those: a leaked old key cannot sign new ones.
+   */
+  @Test
+  void aRetiredKeyVerifiesOnlyTokensIssuedBeforeItsRetirement() throws Exception {
+    String next = Tokens.newSigningKey();
+    Instant rotated = NOW.plus(Duration.ofHours(2));
+    String keys =
+        Tokens.publicKeys(next, List.of(new Tokens.RetiredKey(Tokens.publicJwk(KEY), rotated)));
+    assertEquals(2, JWKSet.parse(keys).getKeys().size());
+    Instant later = rotated.plus(Duration.ofHours(1));
+    String old = Tokens.issue(KEY, "alice", NOW, Duration.ofDays(1));
+    assertEquals(Optional.of("alice"), Tokens.verify(keys, old, later));
+    String forgedAfter = Tokens.issue(KEY, "admin", later, Duration.ofHours(1));
+    assertEquals(Optional.empty(), Tokens.verify(keys, forgedAfter, later));
+    String fresh = Tokens.issue(next, "bob", later, Duration.ofHours(1));
+    assertEquals(Optional.of("bob"), Tokens.verify(keys, fresh, later));
+    Tokens.RetiredKey retired = new Tokens.RetiredKey(Tokens.publicJwk(KEY), rotated);
+    assertTrue(retired.stillNeeded(rotated.plus(Tokens.DEFAULT_LIFETIME).minusSeconds(1)));
+    assertFalse(retired.stillNeeded(rotated.plus(Tokens.DEFAULT_LIFETIME)));
   }
 
   @Test

@@ -31,7 +31,10 @@ import java.util.TreeMap;
  * @param settingsVersion Raft index of the entry that set the current settings (0: the defaults); a
  *     settle names the settings it was decided on and applies only while they are still current
  * @param users API users by name
- * @param tokenKey base64 key that signs API tokens; empty until the first leader creates it
+ * @param tokenKey the key that signs API tokens (a private P-256 JWK; a bare HMAC secret in a
+ *     cluster from before ES256 tokens); empty until the first leader creates it
+ * @param retiredTokenKeys public halves of the signing keys rotations replaced, each kept until
+ *     every token it signed has expired
  * @param moves shard to the coreapp an operator moved it to, until that coreapp is assigned it; the
  *     planner keeps the target free for that shard
  * @param masters masters added at run time, by id (the initial ones come from configuration)
@@ -48,6 +51,7 @@ public record ClusterState(
     long settingsVersion,
     NavigableMap<String, User> users,
     String tokenKey,
+    List<Tokens.RetiredKey> retiredTokenKeys,
     NavigableMap<Integer, String> moves,
     NavigableMap<String, Master> masters) {
 
@@ -67,10 +71,12 @@ public record ClusterState(
           0,
           new TreeMap<>(),
           "",
+          List.of(),
           new TreeMap<>(),
           new TreeMap<>());
 
   public ClusterState {
+    retiredTokenKeys = List.copyOf(retiredTokenKeys);
     assignments = Collections.unmodifiableNavigableMap(new TreeMap<>(assignments));
     coreapps = Collections.unmodifiableNavigableMap(new TreeMap<>(coreapps));
     revocations = List.copyOf(revocations);
@@ -156,6 +162,13 @@ public record ClusterState(
           : reject("username", "must be 1-64 letters, digits or _.@- with a bcrypt hash");
     } else if (command instanceof Command.InitAuth) {
       return tokenKey.isEmpty() ? Optional.empty() : reject("token_key", "already initialised");
+    } else if (command instanceof Command.RotateTokenKey c) {
+      if (!Tokens.isSigningKey(c.tokenKey()) || !Tokens.isSigningKey(tokenKey)) {
+        return reject("token_key", "a signing key replaces a signing key");
+      }
+      return Tokens.keyId(c.tokenKey()).equals(Tokens.keyId(tokenKey))
+          ? reject("token_key", "the new key must have a key id of its own")
+          : Optional.empty();
     } else if (command instanceof Command.SetTokenKey c) {
       if (!Tokens.isSigningKey(c.tokenKey())) {
         return reject("token_key", "must be a private P-256 JWK");
@@ -386,11 +399,25 @@ public record ClusterState(
       b.users.put(c.username(), new User(c.username(), c.passwordHash(), c.mustChangePassword()));
     } else if (command instanceof Command.SetTokenKey c) {
       b.tokenKey = c.tokenKey();
+    } else if (command instanceof Command.RotateTokenKey c) {
+      b.retiredTokenKeys.removeIf(r -> c.dropPrevious() || !r.stillNeeded(c.at()));
+      if (!c.dropPrevious()) {
+        b.retiredTokenKeys.add(new Tokens.RetiredKey(Tokens.publicJwk(b.tokenKey), c.at()));
+      }
+      b.tokenKey = c.tokenKey();
     } else if (command instanceof Command.InitAuth c) {
       b.tokenKey = c.tokenKey();
       b.users.put(DEFAULT_ADMIN, new User(DEFAULT_ADMIN, c.adminPasswordHash(), true));
     }
     return b.build();
+  }
+
+  /**
+   * The public keys that verify API tokens, the current one and the retired ones still needed, as a
+   * JWK set (JSON); empty before the cluster has a signing key.
+   */
+  public String tokenPublicKeys() {
+    return Tokens.publicKeys(tokenKey, retiredTokenKeys);
   }
 
   /** This state at Raft index {@code index}, for an entry that changes nothing else. */
@@ -415,6 +442,7 @@ public record ClusterState(
     private long settingsVersion;
     private final TreeMap<String, User> users;
     private String tokenKey;
+    private final List<Tokens.RetiredKey> retiredTokenKeys;
     private final TreeMap<Integer, String> moves;
     private final TreeMap<String, Master> masters;
 
@@ -430,6 +458,7 @@ public record ClusterState(
       this.settingsVersion = s.settingsVersion;
       this.users = new TreeMap<>(s.users);
       this.tokenKey = s.tokenKey;
+      this.retiredTokenKeys = new ArrayList<>(s.retiredTokenKeys);
       this.moves = new TreeMap<>(s.moves);
       this.masters = new TreeMap<>(s.masters);
     }
@@ -463,6 +492,7 @@ public record ClusterState(
           settingsVersion,
           users,
           tokenKey,
+          retiredTokenKeys,
           moves,
           masters);
     }

@@ -1,6 +1,8 @@
 package io.multiconnect.master.core;
 
+import io.multiconnect.common.auth.Tokens;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -108,13 +110,40 @@ public sealed interface Command {
    * First start of a cluster: the key that signs API tokens and the default admin user. Applies
    * only while no key exists.
    */
-  record InitAuth(String tokenKey, String adminPasswordHash) implements Command {}
+  record InitAuth(String tokenKey, String adminPasswordHash) implements Command {
+    @Override
+    public String toString() {
+      return "InitAuth[a new token key and the default admin]"; // never the key in a log
+    }
+  }
 
   /**
    * Replaces a token key from before ES256 tokens with a signing key (a private P-256 JWK). Applies
    * only while the key is of the old kind; the users stay as they are.
    */
-  record SetTokenKey(String tokenKey) implements Command {}
+  record SetTokenKey(String tokenKey) implements Command {
+    @Override
+    public String toString() {
+      return "SetTokenKey[kid=" + Tokens.keyId(tokenKey).orElse("?") + "]";
+    }
+  }
+
+  /**
+   * A new signing key ({@code mcctl auth rotate-key}); the old one's public half keeps verifying
+   * the tokens it signed before {@code at} (the proposing leader's clock) until they have expired,
+   * unless {@code dropPrevious}: then no older key's token is accepted any more.
+   */
+  record RotateTokenKey(String tokenKey, Instant at, boolean dropPrevious) implements Command {
+    @Override
+    public String toString() {
+      return "RotateTokenKey[kid="
+          + Tokens.keyId(tokenKey).orElse("?")
+          + ", at="
+          + at
+          + (dropPrevious ? ", dropping the previous keys" : "")
+          + "]";
+    }
+  }
 
   /** Changes the replicated settings. */
   record UpdateSettings(Duration heartbeatInterval, Duration unhealthyInterval)

@@ -54,6 +54,7 @@ public final class AdminAuth implements ServerInterceptor {
           AdminGrpc.getSetDrainedMethod().getFullMethodName(),
           AdminGrpc.getTransferLeadershipMethod().getFullMethodName(),
           AdminGrpc.getTakeSnapshotMethod().getFullMethodName(),
+          AdminGrpc.getRotateTokenKeyMethod().getFullMethodName(),
           AdminGrpc.getAddMasterMethod().getFullMethodName(),
           AdminGrpc.getRemoveMasterMethod().getFullMethodName());
 
@@ -169,7 +170,7 @@ public final class AdminAuth implements ServerInterceptor {
   private static Optional<String> bearerUser(
       ClusterState state, String authorization, Instant now) {
     return authorization != null && authorization.startsWith("Bearer ")
-        ? Tokens.verify(Tokens.publicKeys(state.tokenKey()), authorization.substring(7).trim(), now)
+        ? Tokens.verify(state.tokenPublicKeys(), authorization.substring(7).trim(), now)
         : Optional.empty();
   }
 
@@ -181,8 +182,7 @@ public final class AdminAuth implements ServerInterceptor {
     }
     if (authorization.startsWith("Bearer ")) {
       Optional<String> user =
-          Tokens.verify(
-              Tokens.publicKeys(state.tokenKey()), authorization.substring(7).trim(), now);
+          Tokens.verify(state.tokenPublicKeys(), authorization.substring(7).trim(), now);
       return user.filter(u -> state.users().containsKey(u)).isPresent()
           ? Optional.empty()
           : Optional.of("invalid or expired token (log in again)");

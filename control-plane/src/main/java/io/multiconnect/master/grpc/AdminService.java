@@ -37,6 +37,8 @@ import io.multiconnect.proto.v1.MasterStatus;
 import io.multiconnect.proto.v1.MovePrimaryRequest;
 import io.multiconnect.proto.v1.MovePrimaryResponse;
 import io.multiconnect.proto.v1.RemoveMasterRequest;
+import io.multiconnect.proto.v1.RotateTokenKeyRequest;
+import io.multiconnect.proto.v1.RotateTokenKeyResponse;
 import io.multiconnect.proto.v1.SetDrainedRequest;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.SetShardCountResponse;
@@ -273,6 +275,29 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     } catch (java.io.IOException e) {
       out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
     }
+  }
+
+  @Override
+  public void rotateTokenKey(
+      RotateTokenKeyRequest request, StreamObserver<RotateTokenKeyResponse> out) {
+    Optional<Leadership> leading = leaderOnly(out);
+    if (leading.isEmpty()) {
+      return;
+    }
+    String key = Tokens.newSigningKey();
+    commit(
+        leading.get(),
+        new Command.RotateTokenKey(key, clock.now(), request.getDropPrevious()),
+        out,
+        index ->
+            RotateTokenKeyResponse.newBuilder()
+                .setKeyId(Tokens.keyId(key).orElseThrow())
+                .setVersion(index)
+                .addAllRetiredKeyIds(
+                    state.state().retiredTokenKeys().stream()
+                        .map(r -> Tokens.keyIdOfPublic(r.publicJwk()))
+                        .toList())
+                .build());
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.multiconnect.master.grpc;
 
-import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Coreapp;
@@ -36,7 +35,7 @@ final class Protos {
             .setVersion(state.version())
             .setShardCount(state.shardCount())
             .setSettings(settings(state.settings()))
-            .setTokenPublicKeys(Tokens.publicKeys(state.tokenKey()));
+            .setTokenPublicKeys(state.tokenPublicKeys());
     for (Assignment a : state.assignments().values()) {
       b.addAssignments(assignment(state, a));
     }

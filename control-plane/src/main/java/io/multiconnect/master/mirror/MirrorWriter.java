@@ -1,6 +1,5 @@
 package io.multiconnect.master.mirror;
 
-import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.Revocation;
 import io.multiconnect.master.core.ClusterState;
@@ -116,7 +115,7 @@ final class MirrorWriter {
         }
         p.executeBatch();
       }
-      String publicKeys = Tokens.publicKeys(s.tokenKey());
+      String publicKeys = s.tokenPublicKeys();
       if (!publicKeys.isEmpty()) {
         try (PreparedStatement p = c.prepareStatement(PUBLIC_KEYS)) {
           p.setString(1, publicKeys);

@@ -1,5 +1,6 @@
 package io.multiconnect.master.raft;
 
+import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.Revocation;
 import io.multiconnect.master.core.ClusterState;
@@ -19,6 +20,8 @@ import io.multiconnect.proto.v1.raft.PutUserCmd;
 import io.multiconnect.proto.v1.raft.RegisterCoreappCmd;
 import io.multiconnect.proto.v1.raft.RemoveMasterCmd;
 import io.multiconnect.proto.v1.raft.RemovePrimaryCmd;
+import io.multiconnect.proto.v1.raft.RetiredTokenKey;
+import io.multiconnect.proto.v1.raft.RotateTokenKeyCmd;
 import io.multiconnect.proto.v1.raft.SetDrainedCmd;
 import io.multiconnect.proto.v1.raft.SetShardCountCmd;
 import io.multiconnect.proto.v1.raft.SetTokenKeyCmd;
@@ -30,6 +33,7 @@ import io.multiconnect.proto.v1.raft.SnapshotRevocation;
 import io.multiconnect.proto.v1.raft.StateSnapshot;
 import io.multiconnect.proto.v1.raft.UpdateSettingsCmd;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -77,6 +81,12 @@ public final class CommandCodec {
       b.setPutUser(userProto(new User(c.username(), c.passwordHash(), c.mustChangePassword())));
     } else if (command instanceof Command.SetTokenKey c) {
       b.setSetTokenKey(SetTokenKeyCmd.newBuilder().setTokenKey(c.tokenKey()));
+    } else if (command instanceof Command.RotateTokenKey c) {
+      b.setRotateTokenKey(
+          RotateTokenKeyCmd.newBuilder()
+              .setTokenKey(c.tokenKey())
+              .setAtUnixMs(c.at().toEpochMilli())
+              .setDropPrevious(c.dropPrevious()));
     } else if (command instanceof Command.InitAuth c) {
       b.setInitAuth(
           InitAuthCmd.newBuilder()
@@ -151,6 +161,11 @@ public final class CommandCodec {
               e.getPutUser().getPasswordHash(),
               e.getPutUser().getMustChangePassword());
       case SET_TOKEN_KEY -> new Command.SetTokenKey(e.getSetTokenKey().getTokenKey());
+      case ROTATE_TOKEN_KEY ->
+          new Command.RotateTokenKey(
+              e.getRotateTokenKey().getTokenKey(),
+              Instant.ofEpochMilli(e.getRotateTokenKey().getAtUnixMs()),
+              e.getRotateTokenKey().getDropPrevious());
       case INIT_AUTH ->
           new Command.InitAuth(
               e.getInitAuth().getTokenKey(), e.getInitAuth().getAdminPasswordHash());
@@ -178,6 +193,13 @@ public final class CommandCodec {
             .setLeaseBoundIntervalMs(s.leaseBoundInterval().toMillis())
             .setSettingsVersion(s.settingsVersion())
             .setTokenKey(s.tokenKey());
+    s.retiredTokenKeys()
+        .forEach(
+            r ->
+                b.addRetiredTokenKeys(
+                    RetiredTokenKey.newBuilder()
+                        .setPublicJwk(r.publicJwk())
+                        .setRetiredAtUnixMs(r.retiredAt().toEpochMilli())));
     s.users().values().forEach(u -> b.addUsers(userProto(u)));
     s.masters().values().forEach(m -> b.addMasters(masterProto(m)));
     s.moves()
@@ -277,6 +299,12 @@ public final class CommandCodec {
         p.getSettingsVersion(),
         users,
         p.getTokenKey(),
+        p.getRetiredTokenKeysList().stream()
+            .map(
+                r ->
+                    new Tokens.RetiredKey(
+                        r.getPublicJwk(), Instant.ofEpochMilli(r.getRetiredAtUnixMs())))
+            .toList(),
         moves,
         masters);
   }

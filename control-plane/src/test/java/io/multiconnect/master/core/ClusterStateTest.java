@@ -3,10 +3,12 @@ package io.multiconnect.master.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.jwk.JWKSet;
 import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.Revocation;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -84,6 +86,43 @@ class ClusterStateTest {
     assertEquals(
         "token_key",
         legacy.validate(new Command.InitAuth(signing, "$2a$hash")).orElseThrow().field());
+  }
+
+  /**
+   * A rotation keeps the old key's public half for the tokens it signed, drops retired keys whose
+   * tokens have all expired, and needs a new key id; a key from before ES256 is not rotated.
+   */
+  @Test
+  void aRotationKeepsTheOldPublicKeyUntilItsTokensHaveExpired() throws Exception {
+    String first = Tokens.newSigningKey();
+    ClusterState s = ClusterState.INITIAL.apply(new Command.InitAuth(first, "$2a$hash"), 1);
+    Instant t0 = Instant.parse("2026-12-01T00:00:00Z");
+    String second = Tokens.newSigningKey();
+    s = s.apply(new Command.RotateTokenKey(second, t0, false), 2);
+    assertEquals(second, s.tokenKey());
+    assertEquals(List.of(new Tokens.RetiredKey(Tokens.publicJwk(first), t0)), s.retiredTokenKeys());
+    assertEquals(2, JWKSet.parse(s.tokenPublicKeys()).getKeys().size());
+    assertEquals(
+        "token_key",
+        s.validate(new Command.RotateTokenKey(second, t0.plusSeconds(1), false))
+            .orElseThrow()
+            .field(),
+        "the same key id again");
+    Instant afterLifetime = t0.plus(Tokens.DEFAULT_LIFETIME);
+    ClusterState third =
+        s.apply(new Command.RotateTokenKey(Tokens.newSigningKey(), afterLifetime, false), 3);
+    assertEquals(
+        List.of(new Tokens.RetiredKey(Tokens.publicJwk(second), afterLifetime)),
+        third.retiredTokenKeys(),
+        "the first key's tokens have all expired");
+    ClusterState dropped =
+        s.apply(new Command.RotateTokenKey(Tokens.newSigningKey(), t0.plusSeconds(60), true), 3);
+    assertEquals(List.of(), dropped.retiredTokenKeys(), "after a leak: no older key at all");
+    ClusterState legacy =
+        ClusterState.INITIAL.apply(new Command.InitAuth("c2VjcmV0LWtleQ==", "$2a$hash"), 1);
+    assertEquals(
+        "token_key",
+        legacy.validate(new Command.RotateTokenKey(second, t0, false)).orElseThrow().field());
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.multiconnect.master.core.Command;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
 import io.multiconnect.proto.v1.raft.StateSnapshot;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +53,25 @@ class CommandCodecTest {
   void aTokenKeyReplacementSurvivesTheLog() throws Exception {
     Command.SetTokenKey set = new Command.SetTokenKey(Tokens.newSigningKey());
     assertEquals(set, throughTheLog(set));
+  }
+
+  @Test
+  void aRotationAndTheRetiredKeysSurviveTheLogAndTheSnapshot() throws Exception {
+    Command.RotateTokenKey rotate =
+        new Command.RotateTokenKey(
+            Tokens.newSigningKey(), Instant.ofEpochMilli(1_765_000_000_123L), false);
+    assertEquals(rotate, throughTheLog(rotate));
+    Command.RotateTokenKey dropping =
+        new Command.RotateTokenKey(Tokens.newSigningKey(), Instant.ofEpochMilli(7), true);
+    assertEquals(dropping, throughTheLog(dropping));
+    ClusterState s =
+        ClusterState.INITIAL
+            .apply(new Command.InitAuth(Tokens.newSigningKey(), "$2a$hash"), 1)
+            .apply(rotate, 2);
+    ClusterState restored =
+        CommandCodec.decode(StateSnapshot.parseFrom(CommandCodec.encode(s).toByteArray()));
+    assertEquals(s, restored);
+    assertEquals(1, restored.retiredTokenKeys().size());
   }
 
   @Test
