@@ -40,6 +40,19 @@ public final class LoginThrottle {
     return left > 0 ? Optional.of(Duration.ofNanos(left)) : Optional.empty();
   }
 
+  /**
+   * Before checking {@code key}'s password: how long it must still wait, or empty after counting
+   * this attempt as a failure until {@link #succeeded} says otherwise. Counting first, in one step,
+   * makes parallel attempts wait like sequential ones.
+   */
+  public synchronized Optional<Duration> attempt(String key) {
+    Optional<Duration> wait = waitFor(key);
+    if (wait.isEmpty()) {
+      failed(key);
+    }
+    return wait;
+  }
+
   /** A wrong password for {@code key}. */
   public synchronized void failed(String key) {
     long now = nanos.getAsLong();
@@ -51,8 +64,15 @@ public final class LoginThrottle {
       wait = Math.min(FIRST_WAIT.toNanos() << doublings, MAX_WAIT.toNanos());
     }
     byKey.put(key, new Failures(count, now, now + wait));
-    while (byKey.size() > MAX_KEYS) {
-      byKey.remove(byKey.keySet().iterator().next());
+    if (byKey.size() > MAX_KEYS) {
+      // The oldest key that is not waiting goes: flooding the table frees no one who must wait.
+      String drop =
+          byKey.entrySet().stream()
+              .filter(e -> e.getValue().nextAllowedNanos() <= now)
+              .map(Map.Entry::getKey)
+              .findFirst()
+              .orElse(byKey.keySet().iterator().next());
+      byKey.remove(drop);
     }
   }
 

@@ -52,13 +52,34 @@ class LoginThrottleTest {
   }
 
   @Test
-  void itHoldsABoundedNumberOfKeysDroppingTheOldest() {
-    fail("first", LoginThrottle.FREE_FAILURES);
+  void attemptsCountBeforeTheCheckSoParallelOnesWaitToo() {
+    for (int i = 0; i < LoginThrottle.FREE_FAILURES; i++) {
+      assertEquals(Optional.empty(), throttle.attempt("k"), "attempt " + i);
+    }
+    // Five checks in flight at once, none answered yet: the sixth waits.
+    assertEquals(Optional.of(Duration.ofSeconds(1)), throttle.attempt("k"));
+    throttle.succeeded("k");
+    assertEquals(Optional.empty(), throttle.attempt("k"));
+  }
+
+  @Test
+  void floodingTheTableFreesNoOneWhoMustWait() {
+    fail("victim", LoginThrottle.FREE_FAILURES);
+    for (int i = 0; i < LoginThrottle.MAX_KEYS + 10; i++) {
+      throttle.failed("junk " + i);
+    }
+    assertEquals(Optional.of(Duration.ofSeconds(1)), throttle.waitFor("victim"));
+  }
+
+  @Test
+  void itHoldsABoundedNumberOfKeysDroppingTheOldestThatDoesNotWait() {
+    fail("first", LoginThrottle.FREE_FAILURES - 1);
     for (int i = 0; i < LoginThrottle.MAX_KEYS; i++) {
       throttle.failed("key " + i);
     }
-    assertEquals(Optional.empty(), throttle.waitFor("first"));
-    fail("key 0", LoginThrottle.FREE_FAILURES - 1);
-    assertEquals(Optional.of(Duration.ofSeconds(1)), throttle.waitFor("key 0"));
+    fail("first", 1);
+    assertEquals(Optional.empty(), throttle.waitFor("first"), "its earlier count was dropped");
+    fail("key 1", LoginThrottle.FREE_FAILURES - 1);
+    assertEquals(Optional.of(Duration.ofSeconds(1)), throttle.waitFor("key 1"));
   }
 }

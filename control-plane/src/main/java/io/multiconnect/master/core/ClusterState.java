@@ -420,6 +420,38 @@ public record ClusterState(
     return Tokens.publicKeys(tokenKey, retiredTokenKeys);
   }
 
+  /** The state without its secrets (password hashes, the signing key), for logs and messages. */
+  @Override
+  public String toString() {
+    return "ClusterState[version="
+        + version
+        + ", shards="
+        + shardCount
+        + ", lastEpoch="
+        + lastEpoch
+        + ", assignments="
+        + assignments
+        + ", coreapps="
+        + coreapps.keySet()
+        + ", revocations="
+        + revocations
+        + ", settings="
+        + settings
+        + "@"
+        + settingsVersion
+        + ", users="
+        + users.keySet()
+        + ", tokenKey="
+        + Tokens.keyId(tokenKey).orElse(tokenKey.isEmpty() ? "none" : "legacy")
+        + ", retiredTokenKeys="
+        + retiredTokenKeys.size()
+        + ", moves="
+        + moves
+        + ", masters="
+        + masters.keySet()
+        + "]";
+  }
+
   /** This state at Raft index {@code index}, for an entry that changes nothing else. */
   public ClusterState skip(long index) {
     return new Builder(this, index).build();

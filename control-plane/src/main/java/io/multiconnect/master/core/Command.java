@@ -104,7 +104,12 @@ public sealed interface Command {
 
   /** Creates or updates an API user. */
   record PutUser(String username, String passwordHash, boolean mustChangePassword)
-      implements Command {}
+      implements Command {
+    @Override
+    public String toString() {
+      return "PutUser[" + username + ", must change: " + mustChangePassword + "]"; // no hash
+    }
+  }
 
   /**
    * First start of a cluster: the key that signs API tokens and the default admin user. Applies

@@ -116,8 +116,9 @@ public final class AdminAuth implements ServerInterceptor {
     }
     String authorization = headers.get(GrpcWire.AUTHORIZATION);
     Optional<String> basicUser = basicUser(authorization);
-    if (basicUser.isPresent()) {
-      Optional<Duration> wait = logins.waitFor(throttleKey(basicUser.get()));
+    boolean counted = basicUser.isPresent() && state.get().users().containsKey(basicUser.get());
+    if (counted) {
+      Optional<Duration> wait = logins.attempt(throttleKey(basicUser.get()));
       if (wait.isPresent()) {
         StatusRuntimeException e = throttled(basicUser.get(), wait.get());
         audit(call, method, basicUser, Optional.of(e.getStatus().getDescription()));
@@ -126,12 +127,8 @@ public final class AdminAuth implements ServerInterceptor {
       }
     }
     Optional<String> refused = check(state.get(), authorization, wall.get());
-    if (basicUser.isPresent()) {
-      if (refused.equals(Optional.of(WRONG_PASSWORD))) {
-        logins.failed(throttleKey(basicUser.get()));
-      } else {
-        logins.succeeded(throttleKey(basicUser.get()));
-      }
+    if (counted && !refused.equals(Optional.of(WRONG_PASSWORD))) {
+      logins.succeeded(throttleKey(basicUser.get()));
     }
     Optional<String> user =
         basicUser.isPresent() ? basicUser : bearerUser(state.get(), authorization, wall.get());
@@ -152,13 +149,26 @@ public final class AdminAuth implements ServerInterceptor {
       AUDIT.warn(
           "refused {} for user {} via {} from {}: {}",
           method,
-          user.orElse("-"),
+          printable(user.orElse("-")),
           via,
           from,
           refused.get());
     } else {
-      AUDIT.info("{} by user {} via {} from {}", method, user.orElse("-"), via, from);
+      AUDIT.info("{} by user {} via {} from {}", method, printable(user.orElse("-")), via, from);
     }
+  }
+
+  /**
+   * A username as the audit log may show it: control characters replaced (no forged lines), at most
+   * 64 characters.
+   */
+  static String printable(String username) {
+    StringBuilder out = new StringBuilder();
+    username
+        .codePoints()
+        .limit(64)
+        .forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return username.codePointCount(0, username.length()) > 64 ? out + "..." : out.toString();
   }
 
   /** The calling node as its certificate names it, for the audit log. */

@@ -164,24 +164,24 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     ClusterState cluster = state.state();
+    User user = cluster.users().get(request.getUsername());
     String key = AdminAuth.throttleKey(request.getUsername());
-    Optional<Duration> wait = logins.waitFor(key);
+    // Only users that exist are counted: made-up names cannot crowd real ones out of the table.
+    Optional<Duration> wait = user == null ? Optional.empty() : logins.attempt(key);
     if (wait.isPresent()) {
       StatusRuntimeException e = AdminAuth.throttled(request.getUsername(), wait.get());
       AdminAuth.AUDIT.warn(
           "refused login of user {} via {}: {}",
-          request.getUsername(),
+          AdminAuth.printable(request.getUsername()),
           AdminAuth.caller(),
           e.getStatus().getDescription());
       out.onError(e);
       return;
     }
-    User user = cluster.users().get(request.getUsername());
     if (user == null || !Passwords.matches(request.getPassword(), user.passwordHash())) {
-      logins.failed(key);
       AdminAuth.AUDIT.warn(
           "refused login of user {} via {}: {}",
-          request.getUsername(),
+          AdminAuth.printable(request.getUsername()),
           AdminAuth.caller(),
           AdminAuth.WRONG_PASSWORD);
       out.onError(
@@ -191,7 +191,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     logins.succeeded(key);
-    AdminAuth.AUDIT.info("login of user {} via {}", request.getUsername(), AdminAuth.caller());
+    AdminAuth.AUDIT.info(
+        "login of user {} via {}", AdminAuth.printable(request.getUsername()), AdminAuth.caller());
     String newPassword = request.getNewPassword();
     if (user.mustChangePassword() && newPassword.isEmpty()) {
       out.onError(
@@ -215,7 +216,9 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         return;
       }
     }
-    if (!Tokens.isSigningKey(cluster.tokenKey())) {
+    // The newest key: a rotation may have applied while the password was being checked.
+    String signingKey = state.state().tokenKey();
+    if (!Tokens.isSigningKey(signingKey)) {
       out.onError(
           Status.UNAVAILABLE
               .withDescription("the cluster is still initialising its token key")
@@ -225,8 +228,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     Instant issued = clock.now();
     out.onNext(
         LoginResponse.newBuilder()
-            .setToken(
-                Tokens.issue(cluster.tokenKey(), user.username(), issued, Tokens.DEFAULT_LIFETIME))
+            .setToken(Tokens.issue(signingKey, user.username(), issued, Tokens.DEFAULT_LIFETIME))
             .setExpiresAtUnixSeconds(issued.plus(Tokens.DEFAULT_LIFETIME).getEpochSecond())
             .build());
     out.onCompleted();

@@ -2,6 +2,7 @@ package io.multiconnect.master.raft;
 
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.node.PrivateDirectory;
+import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeIdentity.Role;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.common.tls.PeerCheck;
@@ -11,6 +12,8 @@ import io.multiconnect.master.core.Rejection;
 import io.multiconnect.master.port.RaftControl;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
 import java.io.IOException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,12 +27,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
+import org.apache.ratis.proto.RaftProtos.InstallSnapshotRequestProto;
+import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
+import org.apache.ratis.proto.RaftProtos.ReadIndexRequestProto;
+import org.apache.ratis.proto.RaftProtos.RequestVoteRequestProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.proto.RaftProtos.StartLeaderElectionRequestProto;
 import org.apache.ratis.proto.grpc.RaftServerProtocolServiceGrpc;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -49,6 +61,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.io.grpc.ForwardingServerCallListener;
 import org.apache.ratis.thirdparty.io.grpc.Grpc;
 import org.apache.ratis.thirdparty.io.grpc.Metadata;
 import org.apache.ratis.thirdparty.io.grpc.ServerCall;
@@ -140,7 +153,14 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
             .setGroup(config.join() ? RaftGroup.valueOf(group.getGroupId()) : group)
             .setStateMachine(stateMachine)
             .setProperties(props)
-            .setParameters(serverParameters(tls))
+            // A joining master has no configuration yet: it hears the master that adds it.
+            .setParameters(
+                serverParameters(
+                    tls,
+                    id -> {
+                      List<String> members = currentPeerIds();
+                      return members.isEmpty() || members.contains(id);
+                    }))
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     this.proof = new LeadershipProof(this::readTerm, proofThread, proofAnswers);
@@ -181,7 +201,7 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
   static final String RAFT_SERVICE = RaftServerProtocolServiceGrpc.SERVICE_NAME;
 
   /** TLS between masters only, and a Raft port that serves nothing but Raft. */
-  static Parameters serverParameters(NodeTls tls) {
+  static Parameters serverParameters(NodeTls tls, Predicate<String> members) {
     Parameters params = new Parameters();
     if (tls.enabled()) {
       GrpcConfigKeys.Server.setTlsConf(
@@ -189,33 +209,120 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
           new GrpcTlsConfig(tls.keyManager(), tls.trustManager(PeerCheck.role(Role.MASTER)), true));
     }
     GrpcConfigKeys.Server.setServicesCustomizer(
-        params, (builder, types) -> builder.intercept(new RaftOnly()));
+        params, (builder, types) -> builder.intercept(new RaftOnly(members)));
     return params;
   }
 
   /**
    * Refuses every call but Raft's own (appends, votes, snapshots, read indexes, elections) with
    * {@code PERMISSION_DENIED}: no client writes, no configuration changes, no group removal from
-   * the network, even from a master's certificate.
+   * the network, even from a master's certificate. With TLS on, Raft's own calls too are taken only
+   * from a master of the current configuration, and only for requests in its own name: Ratis
+   * believes the sender id written in a request, and accepts appends from any peer with a high
+   * enough term, so a removed master's certificate, or a member writing another's id, would
+   * otherwise be heard as a leader.
    */
   static final class RaftOnly implements ServerInterceptor {
+    private final Predicate<String> members;
+
+    RaftOnly(Predicate<String> members) {
+      this.members = members;
+    }
+
     @Override
     public <Q, A> ServerCall.Listener<Q> interceptCall(
         ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
       String service = call.getMethodDescriptor().getServiceName();
-      if (RAFT_SERVICE.equals(service)) {
-        return next.startCall(call, headers);
+      if (!RAFT_SERVICE.equals(service)) {
+        return refuse(
+            call, "the Raft port serves only Raft between masters; use the Admin API (mcctl)");
       }
+      SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+      if (session == null) {
+        return next.startCall(call, headers); // TLS off: nothing identifies anyone
+      }
+      Optional<NodeIdentity> peer = peer(session);
+      Optional<String> refused = refusal(peer, members);
+      if (refused.isPresent()) {
+        return refuse(call, refused.get());
+      }
+      String id = peer.orElseThrow().id();
+      ServerCall.Listener<Q> listener = next.startCall(call, headers);
+      return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+        private boolean closed;
+
+        @Override
+        public void onMessage(Q message) {
+          if (closed) {
+            return;
+          }
+          Optional<String> claimed = requestor(message);
+          if (claimed.isPresent() && !claimed.get().equals(id)) {
+            closed = true;
+            LOG.warn("refused a Raft request from master/{} in the name of {}", id, claimed.get());
+            call.close(
+                Status.PERMISSION_DENIED.withDescription(
+                    "master/" + id + " may not send Raft requests as " + claimed.get()),
+                new Metadata());
+            return;
+          }
+          super.onMessage(message);
+        }
+      };
+    }
+
+    private static <Q, A> ServerCall.Listener<Q> refuse(ServerCall<Q, A> call, String why) {
       LOG.warn(
-          "refused {} on the Raft port from {}: masters propose in process",
+          "refused {} on the Raft port from {}: {}",
           call.getMethodDescriptor().getFullMethodName(),
-          call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
-      call.close(
-          Status.PERMISSION_DENIED.withDescription(
-              "the Raft port serves only Raft between masters; use the Admin API (mcctl)"),
-          new Metadata());
+          call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR),
+          why);
+      call.close(Status.PERMISSION_DENIED.withDescription(why), new Metadata());
       return new ServerCall.Listener<>() {};
     }
+
+    private static Optional<NodeIdentity> peer(SSLSession session) {
+      try {
+        Certificate[] chain = session.getPeerCertificates();
+        return chain.length > 0 && chain[0] instanceof X509Certificate x
+            ? NodeIdentity.of(x)
+            : Optional.empty();
+      } catch (SSLPeerUnverifiedException e) {
+        return Optional.empty();
+      }
+    }
+  }
+
+  /**
+   * Why a TLS peer may not speak Raft to this master, or empty: it must be a master of the current
+   * configuration.
+   */
+  static Optional<String> refusal(Optional<NodeIdentity> peer, Predicate<String> members) {
+    if (peer.isEmpty() || peer.get().role() != Role.MASTER) {
+      return Optional.of("only masters speak Raft here");
+    }
+    return members.test(peer.get().id())
+        ? Optional.empty()
+        : Optional.of("master/" + peer.get().id() + " is not a member of the Raft group");
+  }
+
+  /** The master a Raft request says it comes from, for the kinds that say so. */
+  static Optional<String> requestor(Object message) {
+    RaftRpcRequestProto request;
+    if (message instanceof AppendEntriesRequestProto m) {
+      request = m.getServerRequest();
+    } else if (message instanceof RequestVoteRequestProto m) {
+      request = m.getServerRequest();
+    } else if (message instanceof InstallSnapshotRequestProto m) {
+      request = m.getServerRequest();
+    } else if (message instanceof ReadIndexRequestProto m) {
+      request = m.getServerRequest();
+    } else if (message instanceof StartLeaderElectionRequestProto m) {
+      request = m.getServerRequest();
+    } else {
+      return Optional.empty();
+    }
+    return Optional.of(request.getRequestorId().toStringUtf8());
   }
 
   /** The Ratis server's properties for this master. */

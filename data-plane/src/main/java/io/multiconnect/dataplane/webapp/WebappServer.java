@@ -20,12 +20,15 @@ import io.multiconnect.proto.v1.LoginRequest;
 import io.multiconnect.proto.v1.LoginResponse;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -293,8 +296,8 @@ public final class WebappServer implements AutoCloseable {
             .setPassword(decoded.substring(colon + 1))
             .setNewPassword(newPassword)
             .build();
-    String from = "address " + ctx.ip();
-    Optional<Duration> wait = logins.waitFor(from);
+    String from = addressKey(ctx.ip());
+    Optional<Duration> wait = logins.attempt(from);
     if (wait.isPresent()) {
       throw ApiError.tooMany(
               "too many failed logins from "
@@ -308,8 +311,8 @@ public final class WebappServer implements AutoCloseable {
     try {
       r = admin.call(s -> s.login(request));
     } catch (AdminException e) {
-      if (e.kind() == AdminException.Kind.UNAUTHENTICATED) {
-        logins.failed(from);
+      if (e.kind() != AdminException.Kind.UNAUTHENTICATED) {
+        logins.succeeded(from); // counted only when the password was wrong
       }
       throw e;
     }
@@ -319,6 +322,24 @@ public final class WebappServer implements AutoCloseable {
         Map.of(
             "users", List.of(Map.of("token", r.getToken(), "expires_after", expires)),
             "meta", meta()));
+  }
+
+  /**
+   * The throttle's key for a client address: an IPv4 address, or an IPv6 address's /64 (one client
+   * commonly holds a whole /64, and would otherwise get a fresh count per address).
+   */
+  static String addressKey(String ip) {
+    if (!ip.contains(":")) {
+      return "address " + ip;
+    }
+    try {
+      InetAddress a = InetAddress.getByName(ip); // a literal: no lookup
+      return a instanceof Inet6Address
+          ? "address " + HexFormat.of().formatHex(a.getAddress(), 0, 8) + "::/64"
+          : "address " + a.getHostAddress();
+    } catch (java.net.UnknownHostException e) {
+      return "address " + ip;
+    }
   }
 
   /** The masters' answers as REST errors: the admin half of the error table. */

@@ -1,5 +1,8 @@
 package io.multiconnect.lab;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
@@ -85,10 +88,11 @@ record MirrorUsers(String masterPassword, String coreappPassword, String webappP
         Map.of(MASTER, masterPassword, COREAPP, coreappPassword, WEBAPP, webappPassword)
             .entrySet()) {
       sql.append("CREATE USER IF NOT EXISTS '").append(u.getKey()).append("'@'%';\n");
+      // The hash, not the password: the database tool logs the statements it runs.
       sql.append("ALTER USER '")
           .append(u.getKey())
-          .append("'@'%' IDENTIFIED BY '")
-          .append(u.getValue())
+          .append("'@'%' IDENTIFIED BY PASSWORD '")
+          .append(nativeHash(u.getValue()))
           .append("'")
           .append(require)
           .append(";\n");
@@ -104,6 +108,17 @@ record MirrorUsers(String masterPassword, String coreappPassword, String webappP
         .append(WEBAPP)
         .append("'@'%';\n");
     return sql.toString();
+  }
+
+  /** MySQL's native password hash: {@code *} and the upper-case hex of SHA-1(SHA-1(password)). */
+  static String nativeHash(String password) {
+    try {
+      MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+      byte[] once = sha1.digest(password.getBytes(StandardCharsets.UTF_8));
+      return "*" + HexFormat.of().withUpperCase().formatHex(sha1.digest(once));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 unavailable", e);
+    }
   }
 
   /** What needs the schema's tables: the coreapps' one table. */
