@@ -3,6 +3,7 @@ package io.multiconnect.master;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.clock.FakeClock;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.Test;
  * leadership may still lease. Stamped with the old term, they apply as no-ops (MasterStateMachine).
  */
 class PlanningRoundTest {
+  private static final String KEY = Tokens.newSigningKey();
+
   private final FakeClock clock = new FakeClock(1_000_000_000L);
   private ClusterState state = ClusterState.INITIAL;
   private final List<Long> stampedTerms = new ArrayList<>();
@@ -74,7 +77,7 @@ class PlanningRoundTest {
     state = state.apply(new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"), ++index);
     state = state.apply(new Command.RegisterCoreapp("b", "b-1", "127.0.0.1:7002"), ++index);
     state = state.apply(new Command.AssignPrimary(0, "a", 0), ++index);
-    state = state.apply(new Command.InitAuth("key", "$2a$hash"), ++index);
+    state = state.apply(new Command.InitAuth(KEY, "$2a$hash"), ++index);
     Leadership leading = leadership(7);
     Coordinator coordinator = leading.coordinator();
     clock.advance(java.time.Duration.ofSeconds(1));
@@ -103,7 +106,7 @@ class PlanningRoundTest {
     state = state.apply(new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"), ++index);
     state = state.apply(new Command.RegisterCoreapp("b", "b-1", "127.0.0.1:7002"), ++index);
     state = state.apply(new Command.SetShardCount(2), ++index);
-    state = state.apply(new Command.InitAuth("key", "$2a$hash"), ++index);
+    state = state.apply(new Command.InitAuth(KEY, "$2a$hash"), ++index);
     Leadership leading = leadership(7);
     leading.coordinator().heard("a", "a-1", clock.getAsLong());
     leading.coordinator().heard("b", "b-1", clock.getAsLong());

@@ -87,6 +87,10 @@ class WatchAndRelayTest {
   @Test
   void aWatcherGetsTheFullMapThenEveryChangeAndCanResume() {
     int follower = cluster.anyFollower();
+    // The new cluster's token key changes the map too (its public keys): once, before the test.
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(10)))
+        .until(() -> !cluster.node(follower).state().tokenPublicKeys().isEmpty());
     Watcher w = watch(follower, 0);
     await().atMost(Timing.scaled(Duration.ofSeconds(5))).until(() -> w.events.size() == 1);
     assertTrue(w.events.get(0).hasSnapshot(), "the first event is a full snapshot");
