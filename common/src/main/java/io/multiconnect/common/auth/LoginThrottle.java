@@ -53,6 +53,11 @@ public final class LoginThrottle {
     return wait;
   }
 
+  /** {@code wait} in whole seconds, rounded up, at least 1: for a client's Retry-After. */
+  public static long seconds(Duration wait) {
+    return Math.max(1, (wait.toMillis() + 999) / 1000);
+  }
+
   /** A wrong password for {@code key}. */
   public synchronized void failed(String key) {
     long now = nanos.getAsLong();

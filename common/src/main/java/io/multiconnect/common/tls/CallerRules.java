@@ -205,7 +205,7 @@ public final class CallerRules {
   }
 
   /** The certificate a TLS session's peer presented, if any. */
-  static Optional<X509Certificate> certificate(SSLSession session) {
+  public static Optional<X509Certificate> certificate(SSLSession session) {
     if (session == null) {
       return Optional.empty();
     }

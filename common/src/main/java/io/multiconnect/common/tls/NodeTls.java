@@ -267,9 +267,19 @@ public final class NodeTls implements AutoCloseable {
    * is missing.
    */
   public static NodeTls fromEnv(Map<String, String> env, String who) throws IOException {
+    Optional<Files> files = filesFromEnv(env);
+    return files.isEmpty() ? plaintext(who) : of(files.get(), refreshFromEnv(env));
+  }
+
+  /**
+   * The three files a node's environment names; empty with {@code MC_TLS=plaintext}. Throws {@link
+   * IllegalArgumentException} naming what is missing. For a process that hands the files to
+   * something else (the lab's database) as well as for {@link #fromEnv}.
+   */
+  public static Optional<Files> filesFromEnv(Map<String, String> env) {
     String mode = env.getOrDefault(MODE, "");
     if (mode.equals("plaintext")) {
-      return plaintext(who);
+      return Optional.empty();
     }
     if (!mode.isEmpty() && !mode.equals("mtls")) {
       throw new IllegalArgumentException(MODE + ": mtls or plaintext, got '" + mode + "'");
@@ -283,20 +293,26 @@ public final class NodeTls implements AutoCloseable {
               + MODE
               + "=plaintext for a local experiment without TLS");
     }
-    Duration refresh = REFRESH;
+    return Optional.of(
+        new Files(Path.of(env.get(CERT)), Path.of(env.get(KEY)), Path.of(env.get(CA))));
+  }
+
+  /** {@code MC_TLS_REFRESH_MS}, at least 100 ms; {@link #REFRESH} when unset. */
+  public static Duration refreshFromEnv(Map<String, String> env) {
     String ms = env.getOrDefault(REFRESH_ENV, "");
-    if (!ms.isBlank()) {
-      try {
-        refresh = Duration.ofMillis(Long.parseLong(ms.trim()));
-      } catch (NumberFormatException e) {
-        refresh = Duration.ZERO;
-      }
-      if (refresh.toMillis() < 100) {
-        throw new IllegalArgumentException(REFRESH_ENV + ": at least 100 ms, got '" + ms + "'");
-      }
+    if (ms.isBlank()) {
+      return REFRESH;
     }
-    return of(
-        new Files(Path.of(env.get(CERT)), Path.of(env.get(KEY)), Path.of(env.get(CA))), refresh);
+    Duration refresh;
+    try {
+      refresh = Duration.ofMillis(Long.parseLong(ms.trim()));
+    } catch (NumberFormatException e) {
+      refresh = Duration.ZERO;
+    }
+    if (refresh.toMillis() < 100) {
+      throw new IllegalArgumentException(REFRESH_ENV + ": at least 100 ms, got '" + ms + "'");
+    }
+    return refresh;
   }
 
   public boolean enabled() {

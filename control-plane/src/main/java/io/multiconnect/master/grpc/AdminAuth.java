@@ -77,7 +77,7 @@ public final class AdminAuth implements ServerInterceptor {
 
   /** The refusal of a password check that must wait. */
   static StatusRuntimeException throttled(String username, Duration wait) {
-    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+    long seconds = LoginThrottle.seconds(wait);
     return Status.RESOURCE_EXHAUSTED
         .withDescription(
             "too many failed logins for '"

@@ -2,6 +2,7 @@ package io.multiconnect.master.raft;
 
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.node.PrivateDirectory;
+import io.multiconnect.common.tls.CallerRules;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeIdentity.Role;
 import io.multiconnect.common.tls.NodeTls;
@@ -12,8 +13,6 @@ import io.multiconnect.master.core.Rejection;
 import io.multiconnect.master.port.RaftControl;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
 import java.io.IOException;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
@@ -241,7 +239,7 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
       if (session == null) {
         return next.startCall(call, headers); // TLS off: nothing identifies anyone
       }
-      Optional<NodeIdentity> peer = peer(session);
+      Optional<NodeIdentity> peer = CallerRules.certificate(session).flatMap(NodeIdentity::of);
       Optional<String> refused = refusal(peer, members);
       if (refused.isPresent()) {
         return refuse(call, refused.get());
@@ -279,17 +277,6 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
           why);
       call.close(Status.PERMISSION_DENIED.withDescription(why), new Metadata());
       return new ServerCall.Listener<>() {};
-    }
-
-    private static Optional<NodeIdentity> peer(SSLSession session) {
-      try {
-        Certificate[] chain = session.getPeerCertificates();
-        return chain.length > 0 && chain[0] instanceof X509Certificate x
-            ? NodeIdentity.of(x)
-            : Optional.empty();
-      } catch (SSLPeerUnverifiedException e) {
-        return Optional.empty();
-      }
     }
   }
 

@@ -303,7 +303,7 @@ public final class WebappServer implements AutoCloseable {
               "too many failed logins from "
                   + ctx.ip()
                   + ": retry in "
-                  + Math.max(1, (wait.get().toMillis() + 999) / 1000)
+                  + LoginThrottle.seconds(wait.get())
                   + " s")
           .failure();
     }

@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Run as the cluster's database should be: with the node's certificate of the cluster CA ({@code
  * MC_TLS_CERT}, {@code MC_TLS_KEY}, {@code MC_TLS_CA}; {@code --require-secure-transport}, so no
- * client connects in plaintext; the files are read again within {@link #TLS_REFRESH}, or {@code
+ * client connects in plaintext; the files are read again within {@link NodeTls#REFRESH}, or {@code
  * MC_TLS_REFRESH_MS}, of a change: {@code FLUSH SSL}), grant tables on, no anonymous account,
  * {@code root} only through the local socket, and one account per role with what that role needs
  * ({@link MirrorUsers}), their passwords from the environment. {@code MC_TLS=plaintext}: no TLS at
@@ -43,9 +43,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class EmbeddedDatabaseMain {
   private EmbeddedDatabaseMain() {}
-
-  /** How often the TLS files are checked for a change, unless {@code MC_TLS_REFRESH_MS} says. */
-  static final Duration TLS_REFRESH = NodeTls.REFRESH;
 
   public static void main(String[] args) throws Exception {
     int port = 3306;
@@ -63,7 +60,8 @@ public final class EmbeddedDatabaseMain {
       }
     }
     Map<String, String> env = System.getenv();
-    Optional<List<Path>> tls = tlsFiles(env);
+    Optional<List<Path>> tls =
+        NodeTls.filesFromEnv(env).map(f -> List.of(f.certificate(), f.key(), f.trustedCas()));
     MirrorUsers users = MirrorUsers.fromEnv(env);
     stopOrphan(dir.resolve("data"));
     DBConfigurationBuilder b = DBConfigurationBuilder.newBuilder();
@@ -110,39 +108,13 @@ public final class EmbeddedDatabaseMain {
     System.out.println("embedded MariaDB ready on " + bind + ":" + port);
     ScheduledExecutorService reload =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("db-tls-reload"));
-    Duration refresh =
-        Duration.ofMillis(
-            Long.parseLong(
-                env.getOrDefault(NodeTls.REFRESH_ENV, Long.toString(TLS_REFRESH.toMillis()))));
+    Duration refresh = NodeTls.refreshFromEnv(env);
     tls.ifPresent(files -> reloadOnChange(db, files, loaded, refresh, reload));
     Shutdown.closeOnSignal(
         () -> {
           reload.shutdownNow();
           db.stop();
         });
-  }
-
-  /** The certificate, key and CA files of the node's environment; empty with TLS off. */
-  static Optional<List<Path>> tlsFiles(Map<String, String> env) {
-    if (env.getOrDefault(NodeTls.MODE, "").equals("plaintext")) {
-      return Optional.empty();
-    }
-    List<String> missing =
-        List.of(NodeTls.CERT, NodeTls.KEY, NodeTls.CA).stream()
-            .filter(k -> env.getOrDefault(k, "").isBlank())
-            .toList();
-    if (!missing.isEmpty()) {
-      throw new IllegalArgumentException(
-          String.join(", ", missing)
-              + ": required (the database's certificate, key and trusted CAs), or "
-              + NodeTls.MODE
-              + "=plaintext");
-    }
-    return Optional.of(
-        List.of(
-            Path.of(env.get(NodeTls.CERT)),
-            Path.of(env.get(NodeTls.KEY)),
-            Path.of(env.get(NodeTls.CA))));
   }
 
   /** {@code FLUSH SSL} whenever one of the files changed: new connections use the new ones. */
