@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -318,6 +319,17 @@ class McctlTest {
   void aKeyRotationKeepsEarlierTokensAndPublishesBothKeys() throws Exception {
     MasterNode leader = cluster.node(cluster.awaitLeader(Duration.ofSeconds(15)));
     String oldKid = Tokens.keyId(leader.state().tokenKey()).orElseThrow();
+    // Strangers are refused: no credentials, or a token of a key the masters never held.
+    McctlRun stranger = McctlRun.of("--masters", masters, "auth", "rotate-key");
+    assertEquals(5, stranger.exit(), stranger.err());
+    assertTrue(stranger.err().contains("credentials required"), stranger.err());
+    String forged =
+        Tokens.issue(Tokens.newSigningKey(), "admin", Instant.now(), Duration.ofHours(1));
+    McctlRun withForged =
+        McctlRun.of("--masters", masters, "--token", forged, "auth", "rotate-key");
+    assertEquals(5, withForged.exit(), withForged.err());
+    assertTrue(withForged.err().contains("invalid or expired token"), withForged.err());
+    assertEquals(oldKid, Tokens.keyId(leader.state().tokenKey()).orElseThrow());
     McctlRun r = mcctl("--json", "auth", "rotate-key");
     assertEquals(0, r.exit(), r.err());
     JsonNode json = new ObjectMapper().readTree(r.out());

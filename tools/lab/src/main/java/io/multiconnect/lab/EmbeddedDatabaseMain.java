@@ -86,6 +86,12 @@ public final class EmbeddedDatabaseMain {
     List<byte[]> loaded =
         tls.map(EmbeddedDatabaseMain::read).orElse(List.of()); // what it starts with
     db.start();
+    // Watching the files starts at once, not after the set-up below, which can wait on a master's
+    // migration: a rotation that begins meanwhile is taken within a refresh all the same.
+    ScheduledExecutorService reload =
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("db-tls-reload"));
+    Duration refresh = NodeTls.refreshFromEnv(env);
+    tls.ifPresent(files -> reloadOnChange(db, files, loaded, refresh, reload));
     // Through the local socket, as the operating system's user (the installer gave root and that
     // user all privileges there): the accounts, then the schema (as the masters' account, over
     // TCP like a master), then what needs the schema's tables.
@@ -106,10 +112,6 @@ public final class EmbeddedDatabaseMain {
     }
     db.run(users.tableGrantsSql(), admin, null, null);
     System.out.println("embedded MariaDB ready on " + bind + ":" + port);
-    ScheduledExecutorService reload =
-        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("db-tls-reload"));
-    Duration refresh = NodeTls.refreshFromEnv(env);
-    tls.ifPresent(files -> reloadOnChange(db, files, loaded, refresh, reload));
     Shutdown.closeOnSignal(
         () -> {
           reload.shutdownNow();
