@@ -49,6 +49,20 @@ public final class Endpoints {
    * {@link IllegalArgumentException} if malformed.
    */
   public static ManagedChannel channel(String hostPort, NodeTls tls, PeerCheck expected) {
+    return builder(hostPort, tls, expected).build();
+  }
+
+  /**
+   * Like {@link #channel}, but {@link ManagedChannel#shutdownNow} resets its connection (SO_LINGER
+   * 0): the kernel drops what the peer has not yet acknowledged instead of retransmitting it, so
+   * nothing written to the channel reaches the peer later than the packets already on their way. A
+   * deadline or a cancelled call does not do that: it abandons the call, not its bytes.
+   */
+  public static ManagedChannel abortableChannel(String hostPort, NodeTls tls, PeerCheck expected) {
+    return builder(hostPort, tls, expected).withOption(ChannelOption.SO_LINGER, 0).build();
+  }
+
+  private static NettyChannelBuilder builder(String hostPort, NodeTls tls, PeerCheck expected) {
     HostPort to = HostPort.parse("address", hostPort);
     return NettyChannelBuilder.forAddress(to.host(), to.port(), tls.channelCredentials(expected))
         // grpc-java's shortest keepalive (it raises anything shorter): a dead peer is noticed
@@ -56,8 +70,7 @@ public final class Endpoints {
         // (heartbeats) or expect progress (Watch). Every server permits it (see server).
         .keepAliveTime(10, TimeUnit.SECONDS)
         .keepAliveTimeout(1, TimeUnit.SECONDS)
-        .keepAliveWithoutCalls(true)
-        .build();
+        .keepAliveWithoutCalls(true);
   }
 
   /**

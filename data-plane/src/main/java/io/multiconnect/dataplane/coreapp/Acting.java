@@ -1,13 +1,17 @@
 package io.multiconnect.dataplane.coreapp;
 
+import io.grpc.Channel;
 import java.time.Duration;
 
 /**
  * What a coreapp's handlers may act on: shard {@code shard} of {@code shardCount} at {@code epoch},
  * through the upstream session {@code sessionId} (null until the upstream accepted it), until
- * {@code deadlineNanos} on the coreapp's clock. Published by the loop, read by any thread.
+ * {@code deadlineNanos} on the coreapp's clock. Its calls to the upstream go over {@code channel},
+ * the session's own connection, which is reset when the coreapp stops acting on it ({@link
+ * UpstreamLink}). Published by the loop, read by any thread.
  */
-record Acting(int shard, int shardCount, long epoch, String sessionId, long deadlineNanos) {
+record Acting(
+    int shard, int shardCount, long epoch, String sessionId, long deadlineNanos, Channel channel) {
 
   /** Whether {@code nowNanos} is still before the acting deadline. */
   boolean mayActAt(long nowNanos) {

@@ -1,6 +1,5 @@
 package io.multiconnect.dataplane.coreapp;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -13,7 +12,6 @@ import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.tls.CallerRules;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
-import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.proto.v1.CoreappGrpc;
@@ -81,7 +79,7 @@ public final class CoreappNode implements AutoCloseable {
   private final LeaseDecisions lease;
   private final MasterLink masters;
   private final UpstreamSession upstream;
-  private final ManagedChannel upstreamChannel;
+  private final UpstreamLink upstreamLink;
   private final Server server;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ShardMapWatcher shardMap;
@@ -110,13 +108,12 @@ public final class CoreappNode implements AutoCloseable {
     this.loop =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coreapp-" + config.id()));
     this.lease = new LeaseDecisions(config.actingMargin());
-    this.upstreamChannel =
-        Endpoints.channel(config.upstream(), tls, PeerCheck.role(NodeIdentity.Role.UPSTREAM));
+    this.upstreamLink = new UpstreamLink(config.upstream(), tls);
     this.upstream =
         new UpstreamSession(
             config.id(),
             incarnation,
-            upstreamChannel,
+            upstreamLink,
             clock,
             loop,
             config.upstreamSilence(),
@@ -141,8 +138,7 @@ public final class CoreappNode implements AutoCloseable {
     this.shardMap =
         new ShardMapWatcher(config.masters(), "coreapp-" + config.id(), tls)
             .onChange(e -> loop.execute(this::heartbeat));
-    this.sends =
-        new MessageSends(config.id(), clock, () -> acting, upstreamChannel, shardMap, loop);
+    this.sends = new MessageSends(config.id(), clock, () -> acting, shardMap, loop);
     this.dbLiveness =
         config
             .liveness()
@@ -374,7 +370,7 @@ public final class CoreappNode implements AutoCloseable {
     server.shutdownNow();
     shardMap.close();
     dbLiveness.ifPresent(DbLiveness::close);
-    Endpoints.shutdown(List.of(upstreamChannel));
+    upstreamLink.close();
     LOG.info("coreapp {} stopped", config.id());
   }
 

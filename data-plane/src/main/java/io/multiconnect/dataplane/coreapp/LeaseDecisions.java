@@ -1,5 +1,6 @@
 package io.multiconnect.dataplane.coreapp;
 
+import io.grpc.Channel;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.CoreappLease;
 import java.time.Duration;
@@ -26,8 +27,11 @@ final class LeaseDecisions {
    */
   record Step(Optional<String> close, Optional<Open> open, OptionalLong recheckAtNanos) {}
 
-  /** The session the coreapp holds: its epoch and shard count, and its id once accepted. */
-  record Held(int shardCount, long epoch, String sessionId) {}
+  /**
+   * The session the coreapp holds: its epoch and shard count, its id once accepted, and the
+   * connection its calls go over.
+   */
+  record Held(int shardCount, long epoch, String sessionId, Channel channel) {}
 
   private final CoreappLease lease = new CoreappLease();
   private final long marginNanos;
@@ -141,6 +145,11 @@ final class LeaseDecisions {
     Held s = session.get();
     return Optional.of(
         new Acting(
-            a.get().shard(), s.shardCount(), s.epoch(), s.sessionId(), actingDeadlineNanos()));
+            a.get().shard(),
+            s.shardCount(),
+            s.epoch(),
+            s.sessionId(),
+            actingDeadlineNanos(),
+            s.channel()));
   }
 }

@@ -4,7 +4,6 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Deadline;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.shard.Sharding;
@@ -54,7 +53,6 @@ final class MessageSends {
   private final String coreappId;
   private final NodeClock clock;
   private final Supplier<Acting> active;
-  private final ManagedChannel upstream;
   private final ShardMapWatcher shardMap; // names the current primary; says which epoch is coming
   private final ScheduledExecutorService timer;
   private final List<Held> held = new ArrayList<>(); // guarded by itself
@@ -63,13 +61,11 @@ final class MessageSends {
       String coreappId,
       NodeClock clock,
       Supplier<Acting> active,
-      ManagedChannel upstream,
       ShardMapWatcher shardMap,
       ScheduledExecutorService timer) {
     this.coreappId = coreappId;
     this.clock = clock;
     this.active = active;
-    this.upstream = upstream;
     this.shardMap = shardMap;
     this.timer = timer;
   }
@@ -160,7 +156,7 @@ final class MessageSends {
       return;
     }
     Futures.addCallback(
-        UpstreamGrpc.newFutureStub(upstream)
+        UpstreamGrpc.newFutureStub(a.channel())
             // answered on the transport's thread: the callback only answers the webapp's call
             .withExecutor(MoreExecutors.directExecutor())
             .withDeadline(

@@ -2,9 +2,7 @@ package io.multiconnect.dataplane.coreapp;
 
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
-import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.clock.NodeClock;
@@ -47,20 +45,22 @@ final class UpstreamSession {
     final int shardCount;
     final long epoch;
     final QuietTime.Mark mark;
-    final Context.CancellableContext context = Context.current().withCancellation();
+    final UpstreamLink.Window window;
     String sessionId; // set when accepted
 
-    Session(int shard, int shardCount, long epoch, QuietTime.Mark mark) {
+    Session(
+        int shard, int shardCount, long epoch, QuietTime.Mark mark, UpstreamLink.Window window) {
       this.shard = shard;
       this.shardCount = shardCount;
       this.epoch = epoch;
       this.mark = mark;
+      this.window = window;
     }
   }
 
   private final String coreappId;
   private final String incarnation;
-  private final ManagedChannel upstream;
+  private final UpstreamLink upstream;
   private final NodeClock clock;
   private final Executor loop;
   private final Duration callDeadline;
@@ -73,7 +73,7 @@ final class UpstreamSession {
   UpstreamSession(
       String coreappId,
       String incarnation,
-      ManagedChannel upstream,
+      UpstreamLink upstream,
       NodeClock clock,
       Executor loop,
       Duration upstreamSilence,
@@ -103,7 +103,8 @@ final class UpstreamSession {
     return session == null
         ? Optional.empty()
         : Optional.of(
-            new LeaseDecisions.Held(session.shardCount, session.epoch, session.sessionId));
+            new LeaseDecisions.Held(
+                session.shardCount, session.epoch, session.sessionId, session.window.channel()));
   }
 
   /** When the upstream surely counts none of this coreapp's sessions as open. */
@@ -113,7 +114,7 @@ final class UpstreamSession {
 
   /** Opens the session of {@code a} (none may be held). */
   void open(Assignment a, int shardCount) {
-    Session s = new Session(a.shard(), shardCount, a.epoch(), quiet.opening());
+    Session s = new Session(a.shard(), shardCount, a.epoch(), quiet.opening(), upstream.window());
     session = s;
     gatewayStatus = "connecting";
     OpenSessionRequest request =
@@ -130,27 +131,25 @@ final class UpstreamSession {
         a.shard(),
         shardCount,
         a.epoch());
-    s.context.run(
-        () ->
-            UpstreamGrpc.newStub(upstream)
-                .openSession(
-                    request,
-                    new StreamObserver<>() {
-                      @Override
-                      public void onNext(SessionEvent e) {
-                        loop.execute(() -> onEvent(s, e));
-                      }
+    UpstreamGrpc.newStub(s.window.channel())
+        .openSession(
+            request,
+            new StreamObserver<>() {
+              @Override
+              public void onNext(SessionEvent e) {
+                loop.execute(() -> onEvent(s, e));
+              }
 
-                      @Override
-                      public void onError(Throwable t) {
-                        loop.execute(() -> ended(s, Status.fromThrowable(t).toString(), false));
-                      }
+              @Override
+              public void onError(Throwable t) {
+                loop.execute(() -> ended(s, Status.fromThrowable(t).toString(), false));
+              }
 
-                      @Override
-                      public void onCompleted() {
-                        loop.execute(() -> ended(s, "closed by the upstream", true));
-                      }
-                    }));
+              @Override
+              public void onCompleted() {
+                loop.execute(() -> ended(s, "closed by the upstream", true));
+              }
+            });
   }
 
   private void onEvent(Session s, SessionEvent e) {
@@ -174,6 +173,7 @@ final class UpstreamSession {
     if (session != s) {
       return;
     }
+    s.window.end();
     if (!closedByUpstream) {
       quiet.unconfirmed(clock.nanoTime());
     }
@@ -191,25 +191,26 @@ final class UpstreamSession {
   }
 
   /**
-   * Stops acting on the held session and closes it: at once on this side, and at the upstream when
-   * the close arrives (the returned call). Until the upstream confirms, it may count the session as
-   * open for its silence timeout.
+   * Stops acting on the held session and closes it: at once on this side, where its connection is
+   * reset so that nothing written to it arrives later, and at the upstream when the close arrives
+   * (the returned call). Until the upstream confirms, it may count the session as open for its
+   * silence timeout.
    */
   ListenableFuture<SessionAck> close(String reason) {
     Session s = session;
     session = null;
     gatewayStatus = "disconnected";
     listener.sessionChanged();
+    s.window.end();
     long closing = clock.nanoTime();
     quiet.unconfirmed(closing);
     ListenableFuture<SessionAck> closed =
         s.sessionId == null
             ? Futures.immediateFailedFuture(new IllegalStateException("never accepted"))
-            : UpstreamGrpc.newFutureStub(upstream)
+            : UpstreamGrpc.newFutureStub(upstream.closes())
                 .withDeadline(Deadline.after(callDeadline.toMillis(), TimeUnit.MILLISECONDS))
                 .closeSession(
                     SessionRef.newBuilder().setSessionId(s.sessionId).setEpoch(s.epoch).build());
-    s.context.cancel(null);
     OnLoop.when(
         closed,
         loop,
@@ -239,7 +240,7 @@ final class UpstreamSession {
       return;
     }
     long timeout = a.callTimeoutNanos(clock.nanoTime(), Duration.ofNanos(silenceNanos));
-    UpstreamGrpc.newFutureStub(upstream)
+    UpstreamGrpc.newFutureStub(a.channel())
         .withDeadline(Deadline.after(timeout, TimeUnit.NANOSECONDS))
         .keepAlive(SessionRef.newBuilder().setSessionId(a.sessionId()).setEpoch(a.epoch()).build());
   }

@@ -27,7 +27,7 @@ class LeaseDecisionsTest {
   }
 
   private static Optional<LeaseDecisions.Held> held(long epoch, String id) {
-    return Optional.of(new LeaseDecisions.Held(2, epoch, id));
+    return Optional.of(new LeaseDecisions.Held(2, epoch, id, null));
   }
 
   /**
@@ -116,7 +116,7 @@ class LeaseDecisionsTest {
     assertEquals(Optional.empty(), decisions.acting(Optional.empty(), clock.getAsLong()));
     assertEquals(Optional.empty(), decisions.acting(held(6, "old"), clock.getAsLong()));
     Acting a = decisions.acting(held(7, null), clock.getAsLong()).orElseThrow();
-    assertEquals(new Acting(1, 2, 7, null, sentAt + LEASE.toNanos() - SILENCE.toNanos()), a);
+    assertEquals(new Acting(1, 2, 7, null, sentAt + LEASE.toNanos() - SILENCE.toNanos(), null), a);
     assertTrue(a.mayActAt(a.deadlineNanos() - 1));
     assertTrue(!a.mayActAt(a.deadlineNanos()));
   }

@@ -68,7 +68,7 @@ class MessageSendsTest {
             .setEpoch(EPOCH)
             .build();
     map.seed(new RoutingTable(10, SHARDS, Map.of(0, mine), ""));
-    sends = new MessageSends("c3", clock, active::get, channel, map, timer);
+    sends = new MessageSends("c3", clock, active::get, map, timer);
   }
 
   @AfterEach
@@ -123,7 +123,7 @@ class MessageSendsTest {
 
   private Acting active(String sessionId) {
     return new Acting(
-        0, SHARDS, EPOCH, sessionId, clock.nanoTime() + Duration.ofSeconds(10).toNanos());
+        0, SHARDS, EPOCH, sessionId, clock.nanoTime() + Duration.ofSeconds(10).toNanos(), channel);
   }
 
   private String openSession() {

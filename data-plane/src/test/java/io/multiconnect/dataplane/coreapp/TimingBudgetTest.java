@@ -39,7 +39,7 @@ class TimingBudgetTest {
 
   @Test
   void anUpstreamCallNeverOutlivesTheActingDeadline() {
-    Acting a = new Acting(0, 1, 7, "s1", 1_000_000_000L);
+    Acting a = new Acting(0, 1, 7, "s1", 1_000_000_000L, null);
     Duration cap = Duration.ofSeconds(2);
     assertEquals(cap.toNanos(), a.callTimeoutNanos(-5_000_000_000L, cap), "far from the deadline");
     assertEquals(300_000_000L, a.callTimeoutNanos(700_000_000L, cap), "the deadline comes first");
