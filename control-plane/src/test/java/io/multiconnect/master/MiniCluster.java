@@ -147,25 +147,25 @@ public final class MiniCluster implements AutoCloseable {
     return headers;
   }
 
-  /** A token for the admin user valid for an hour, signed with {@code tokenKey}. */
-  public static String adminToken(String tokenKey) {
-    return Tokens.issue(tokenKey, ClusterState.DEFAULT_ADMIN, Instant.now(), Duration.ofHours(1));
-  }
-
-  /** A token for the admin user, once the cluster has created its signing key. */
+  /** A token for the admin user valid for an hour, once the cluster has created its signing key. */
   public String adminToken() {
-    String key =
+    ClusterState state =
         await()
             .atMost(Timing.scaled(Duration.ofSeconds(15)))
             .until(
                 () ->
                     upNodes().stream()
-                        .map(n -> n.state().tokenKey())
-                        .filter(Tokens::isSigningKey)
+                        .map(MasterNode::state)
+                        .filter(s -> Tokens.isSigningKey(s.tokenKey()))
                         .findFirst(),
                 Optional::isPresent)
             .get();
-    return adminToken(key);
+    return Tokens.issue(
+        state.tokenKey(),
+        ClusterState.DEFAULT_ADMIN,
+        state.users().get(ClusterState.DEFAULT_ADMIN).credentialsIndex(),
+        Instant.now(),
+        Duration.ofHours(1));
   }
 
   public List<MasterNode> upNodes() {

@@ -1,21 +1,29 @@
 package io.multiconnect.dataplane;
 
+import io.multiconnect.common.auth.ApiAccess;
+import io.multiconnect.proto.v1.ApiUsers;
 import io.multiconnect.proto.v1.ShardAssignment;
 import io.multiconnect.proto.v1.ShardMap;
 import io.multiconnect.proto.v1.ShardMapDelta;
 import io.multiconnect.proto.v1.WatchEvent;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * An immutable routing view: the shard count and each shard's primary, at one version (Raft index),
- * and the public keys that verify API tokens (a JWK set; empty before the cluster has one). {@link
- * #apply} folds a Watch event into a new table.
+ * the public keys that verify API tokens (a JWK set; empty before the cluster has one) and the API
+ * users tokens are checked against ({@link ApiAccess}). {@link #apply} folds a Watch event into a
+ * new table.
  */
 public record RoutingTable(
-    long version, int shardCount, Map<Integer, ShardAssignment> primaries, String tokenPublicKeys) {
-  public static final RoutingTable EMPTY = new RoutingTable(0, 1, Map.of(), "");
+    long version,
+    int shardCount,
+    Map<Integer, ShardAssignment> primaries,
+    String tokenPublicKeys,
+    ApiAccess access) {
+  public static final RoutingTable EMPTY = new RoutingTable(0, 1, Map.of(), "", ApiAccess.NONE);
 
   public RoutingTable {
     primaries = Map.copyOf(primaries);
@@ -24,7 +32,25 @@ public record RoutingTable(
   public static RoutingTable of(ShardMap map) {
     Map<Integer, ShardAssignment> p = new TreeMap<>();
     map.getAssignmentsList().forEach(a -> p.put(a.getShard(), a));
-    return new RoutingTable(map.getVersion(), map.getShardCount(), p, map.getTokenPublicKeys());
+    return new RoutingTable(
+        map.getVersion(),
+        map.getShardCount(),
+        p,
+        map.getTokenPublicKeys(),
+        access(map.getApiUsers()));
+  }
+
+  /** The API users of the wire as tokens are checked against them. */
+  public static ApiAccess access(ApiUsers users) {
+    return ApiAccess.of(
+        users.getUsersList().stream()
+            .map(
+                u ->
+                    new ApiAccess.User(
+                        u.getUsername(),
+                        u.getCredentialsIndex(),
+                        Set.copyOf(u.getRevokedTokenIdsList())))
+            .toList());
   }
 
   /** The table after {@code e}; a progress event changes nothing. */
@@ -39,7 +65,12 @@ public record RoutingTable(
     Map<Integer, ShardAssignment> p = new TreeMap<>(primaries);
     d.getRemovedShardsList().forEach(p::remove);
     d.getUpsertsList().forEach(a -> p.put(a.getShard(), a));
-    return new RoutingTable(e.getVersion(), d.getShardCount(), p, d.getTokenPublicKeys());
+    return new RoutingTable(
+        e.getVersion(),
+        d.getShardCount(),
+        p,
+        d.getTokenPublicKeys(),
+        d.hasApiUsers() ? access(d.getApiUsers()) : access);
   }
 
   public Optional<ShardAssignment> primaryOf(int shard) {

@@ -8,6 +8,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.multiconnect.common.auth.ApiAccess;
 import io.multiconnect.common.net.LoopbackPorts;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
@@ -105,7 +106,7 @@ class ShardMapWatcherTest {
         new ShardMapWatcher(List.of("127.0.0.1:1"), "waiter", TestTls.PLAINTEXT)) {
       CompletableFuture<RoutingTable> got = w.newerThan(0, Duration.ofMinutes(1), timer);
       assertFalse(got.isDone());
-      w.seed(new RoutingTable(7, 1, Map.of(), ""));
+      w.seed(new RoutingTable(7, 1, Map.of(), "", ApiAccess.NONE));
       assertEquals(7, got.get(10, TimeUnit.SECONDS).version());
       assertEquals(
           7, w.newerThan(3, Duration.ofMinutes(1), timer).getNow(null).version(), "newer already");

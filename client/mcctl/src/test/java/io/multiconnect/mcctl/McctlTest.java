@@ -324,7 +324,7 @@ class McctlTest {
     assertEquals(5, stranger.exit(), stranger.err());
     assertTrue(stranger.err().contains("credentials required"), stranger.err());
     String forged =
-        Tokens.issue(Tokens.newSigningKey(), "admin", Instant.now(), Duration.ofHours(1));
+        Tokens.issue(Tokens.newSigningKey(), "admin", 1, Instant.now(), Duration.ofHours(1));
     McctlRun withForged =
         McctlRun.of("--masters", masters, "--token", forged, "auth", "rotate-key");
     assertEquals(5, withForged.exit(), withForged.err());

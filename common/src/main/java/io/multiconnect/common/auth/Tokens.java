@@ -23,11 +23,13 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * API tokens: JWS (ES256, through Nimbus JOSE+JWT) with {@code sub} the username, {@code iat} and
- * {@code exp}, signed with the cluster's signing key, which only the masters hold (it is in their
- * replicated state, never sent to another node). Webapps verify with the public keys, which reach
- * them over the authenticated Watch stream and the mirror: a webapp, or anyone who reads the
- * mirror, can check a token but cannot make one.
+ * API tokens: JWS (ES256, through Nimbus JOSE+JWT) with {@code sub} the username, {@code jti} a
+ * random id (a logout revokes that one token), {@code gen} the Raft index of the entry that last
+ * set the user's password (a password change or a deletion revokes every older token: {@link
+ * ApiAccess}), {@code iat} and {@code exp}, signed with the cluster's signing key, which only the
+ * masters hold (it is in their replicated state, never sent to another node). Webapps verify with
+ * the public keys, which reach them over the authenticated Watch stream and the mirror: a webapp,
+ * or anyone who reads the mirror, can check a token but cannot make one.
  *
  * <p>A token is accepted only when its header names ES256 and a key of the set ({@code kid}), its
  * signature verifies, it has not expired, it was not issued in the future (more than {@link
@@ -39,7 +41,16 @@ public final class Tokens {
   /** How far a verifier's clock may be behind the issuing master's. */
   static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
+  /** The claim that carries the user's credentials index. */
+  static final String GENERATION = "gen";
+
   private Tokens() {}
+
+  /**
+   * What a valid token says: who, under which credentials index ({@code generation}), its id, and
+   * until when it is valid.
+   */
+  public record Token(String username, long generation, String id, Instant expiresAt) {}
 
   /**
    * The public half of a signing key a rotation replaced at {@code retiredAt}: it verifies only
@@ -127,9 +138,12 @@ public final class Tokens {
     return new JWKSet(keys).toString();
   }
 
-  /** A token for {@code username}, valid from {@code issuedAt} for {@code lifetime}. */
+  /**
+   * A token for {@code username} under its credentials index {@code generation}, valid from {@code
+   * issuedAt} for {@code lifetime}.
+   */
   public static String issue(
-      String signingKey, String username, Instant issuedAt, Duration lifetime) {
+      String signingKey, String username, long generation, Instant issuedAt, Duration lifetime) {
     if (lifetime.compareTo(DEFAULT_LIFETIME) > 0 || lifetime.isNegative()) {
       throw new IllegalArgumentException("a token lasts at most " + DEFAULT_LIFETIME);
     }
@@ -141,6 +155,8 @@ public final class Tokens {
             new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(),
             new JWTClaimsSet.Builder()
                 .subject(username)
+                .jwtID(UUID.randomUUID().toString())
+                .claim(GENERATION, generation)
                 .issueTime(Date.from(issuedAt))
                 .expirationTime(Date.from(issuedAt.plus(lifetime)))
                 .build());
@@ -153,10 +169,11 @@ public final class Tokens {
   }
 
   /**
-   * The username, if {@code token} is one of these public keys' (a JWK set, as {@link
-   * #publicKeys}), correctly signed and valid at {@code now}.
+   * What {@code token} says, if it is one of these public keys' (a JWK set, as {@link
+   * #publicKeys}), correctly signed and valid at {@code now}. Whether it was revoked is {@link
+   * ApiAccess}'s to say.
    */
-  public static Optional<String> verify(String publicKeys, String token, Instant now) {
+  public static Optional<Token> verify(String publicKeys, String token, Instant now) {
     try {
       JWKSet keys = JWKSet.parse(publicKeys);
       SignedJWT jwt = SignedJWT.parse(token);
@@ -174,7 +191,14 @@ public final class Tokens {
       Date issued = claims.getIssueTime();
       Date expires = claims.getExpirationTime();
       String subject = claims.getSubject();
-      if (issued == null || expires == null || subject == null || subject.isEmpty()) {
+      String id = claims.getJWTID();
+      Long generation = claims.getLongClaim(GENERATION);
+      if (issued == null
+          || expires == null
+          || subject == null
+          || subject.isEmpty()
+          || id == null
+          || generation == null) {
         return Optional.empty();
       }
       Instant iat = issued.toInstant();
@@ -185,7 +209,7 @@ public final class Tokens {
               && !iat.isAfter(now.plus(CLOCK_SKEW))
               && !exp.isAfter(iat.plus(DEFAULT_LIFETIME))
               && (retired == null || !iat.isAfter(retired.toInstant()));
-      return valid ? Optional.of(subject) : Optional.empty();
+      return valid ? Optional.of(new Token(subject, generation, id, exp)) : Optional.empty();
     } catch (ParseException | JOSEException | RuntimeException e) {
       return Optional.empty();
     }

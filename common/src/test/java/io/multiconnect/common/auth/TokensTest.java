@@ -2,6 +2,7 @@ package io.multiconnect.common.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +38,8 @@ class TokensTest {
             new JWSHeader.Builder(algorithm).keyID(ec.getKeyID()).build(),
             new JWTClaimsSet.Builder()
                 .subject("admin")
+                .jwtID("t1")
+                .claim(Tokens.GENERATION, 7L)
                 .issueTime(Date.from(iat))
                 .expirationTime(Date.from(exp))
                 .build());
@@ -52,11 +55,47 @@ class TokensTest {
 
   @Test
   void aTokenVerifiesWithThePublicKeysUntilItExpires() {
-    String token = Tokens.issue(KEY, "alice", NOW, Duration.ofHours(1));
-    assertEquals(Optional.of("alice"), Tokens.verify(PUBLIC, token, NOW));
+    String token = Tokens.issue(KEY, "alice", 7, NOW, Duration.ofHours(1));
     assertEquals(
-        Optional.of("alice"), Tokens.verify(PUBLIC, token, NOW.plus(Duration.ofMinutes(59))));
+        Optional.of("alice"), Tokens.verify(PUBLIC, token, NOW).map(Tokens.Token::username));
+    assertEquals(
+        Optional.of("alice"),
+        Tokens.verify(PUBLIC, token, NOW.plus(Duration.ofMinutes(59))).map(Tokens.Token::username));
     assertEquals(Optional.empty(), Tokens.verify(PUBLIC, token, NOW.plus(Duration.ofHours(1))));
+  }
+
+  @Test
+  void aTokenSaysWhoUnderWhichCredentialsAndUntilWhen() {
+    Tokens.Token a =
+        Tokens.verify(PUBLIC, Tokens.issue(KEY, "alice", 7, NOW, Duration.ofHours(1)), NOW)
+            .orElseThrow();
+    Tokens.Token b =
+        Tokens.verify(PUBLIC, Tokens.issue(KEY, "alice", 7, NOW, Duration.ofHours(1)), NOW)
+            .orElseThrow();
+    assertEquals(7, a.generation());
+    assertEquals(NOW.plus(Duration.ofHours(1)), a.expiresAt());
+    assertNotEquals(a.id(), b.id(), "every token has an id of its own: a logout revokes one");
+  }
+
+  /** Tokens from before revocation carry neither: their users log in again after the upgrade. */
+  @Test
+  void aTokenWithoutAnIdOrCredentialsIndexIsRefused() throws Exception {
+    ECKey ec = ECKey.parse(KEY);
+    for (JWTClaimsSet.Builder claims :
+        List.of(
+            new JWTClaimsSet.Builder().jwtID("t1"),
+            new JWTClaimsSet.Builder().claim(Tokens.GENERATION, 7L))) {
+      SignedJWT jwt =
+          new SignedJWT(
+              new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(ec.getKeyID()).build(),
+              claims
+                  .subject("alice")
+                  .issueTime(Date.from(NOW))
+                  .expirationTime(Date.from(NOW.plusSeconds(60)))
+                  .build());
+      jwt.sign(new ECDSASigner(ec));
+      assertEquals(Optional.empty(), Tokens.verify(PUBLIC, jwt.serialize(), NOW));
+    }
   }
 
   @Test
@@ -74,8 +113,8 @@ class TokensTest {
     String other = Tokens.newSigningKey();
     assertEquals(
         Optional.empty(),
-        Tokens.verify(PUBLIC, Tokens.issue(other, "alice", NOW, Duration.ofHours(1)), NOW));
-    String token = Tokens.issue(KEY, "alice", NOW, Duration.ofHours(1));
+        Tokens.verify(PUBLIC, Tokens.issue(other, "alice", 7, NOW, Duration.ofHours(1)), NOW));
+    String token = Tokens.issue(KEY, "alice", 7, NOW, Duration.ofHours(1));
     String[] parts = token.split("\\.");
     String otherUser =
         Base64.getUrlEncoder()
@@ -118,11 +157,12 @@ class TokensTest {
     Instant skewed = NOW.plusSeconds(30);
     assertEquals(
         Optional.of("admin"),
-        Tokens.verify(PUBLIC, signed(KEY, "ES256", skewed, skewed.plusSeconds(60)), NOW),
+        Tokens.verify(PUBLIC, signed(KEY, "ES256", skewed, skewed.plusSeconds(60)), NOW)
+            .map(Tokens.Token::username),
         "a verifier's clock a little behind");
     assertThrows(
         IllegalArgumentException.class,
-        () -> Tokens.issue(KEY, "alice", NOW, Tokens.DEFAULT_LIFETIME.plusSeconds(1)));
+        () -> Tokens.issue(KEY, "alice", 7, NOW, Tokens.DEFAULT_LIFETIME.plusSeconds(1)));
   }
 
   /**
@@ -137,12 +177,12 @@ class TokensTest {
         Tokens.publicKeys(next, List.of(new Tokens.RetiredKey(Tokens.publicJwk(KEY), rotated)));
     assertEquals(2, JWKSet.parse(keys).getKeys().size());
     Instant later = rotated.plus(Duration.ofHours(1));
-    String old = Tokens.issue(KEY, "alice", NOW, Duration.ofDays(1));
-    assertEquals(Optional.of("alice"), Tokens.verify(keys, old, later));
-    String forgedAfter = Tokens.issue(KEY, "admin", later, Duration.ofHours(1));
+    String old = Tokens.issue(KEY, "alice", 7, NOW, Duration.ofDays(1));
+    assertEquals(Optional.of("alice"), Tokens.verify(keys, old, later).map(Tokens.Token::username));
+    String forgedAfter = Tokens.issue(KEY, "admin", 7, later, Duration.ofHours(1));
     assertEquals(Optional.empty(), Tokens.verify(keys, forgedAfter, later));
-    String fresh = Tokens.issue(next, "bob", later, Duration.ofHours(1));
-    assertEquals(Optional.of("bob"), Tokens.verify(keys, fresh, later));
+    String fresh = Tokens.issue(next, "bob", 7, later, Duration.ofHours(1));
+    assertEquals(Optional.of("bob"), Tokens.verify(keys, fresh, later).map(Tokens.Token::username));
     Tokens.RetiredKey retired = new Tokens.RetiredKey(Tokens.publicJwk(KEY), rotated);
     assertTrue(retired.stillNeeded(rotated.plus(Tokens.DEFAULT_LIFETIME).minusSeconds(1)));
     assertFalse(retired.stillNeeded(rotated.plus(Tokens.DEFAULT_LIFETIME)));
@@ -154,6 +194,6 @@ class TokensTest {
     assertFalse(Tokens.isSigningKey(hmac));
     assertEquals("", Tokens.publicKeys(hmac));
     assertThrows(
-        IllegalStateException.class, () -> Tokens.issue(hmac, "a", NOW, Duration.ofHours(1)));
+        IllegalStateException.class, () -> Tokens.issue(hmac, "a", 7, NOW, Duration.ofHours(1)));
   }
 }

@@ -24,8 +24,11 @@ public final class Passwords {
         .verified;
   }
 
-  /** 8-64 characters with a digit, an upper-case, a lower-case and a special character. */
-  public static Optional<Rejection> checkPolicy(String password) {
+  /**
+   * 8-64 characters with a digit, an upper-case, a lower-case and a special character; a refusal
+   * names {@code field}.
+   */
+  public static Optional<Rejection> checkPolicy(String field, String password) {
     boolean ok =
         password.length() >= 8
             && password.length() <= 64
@@ -37,7 +40,7 @@ public final class Passwords {
         ? Optional.empty()
         : Optional.of(
             new Rejection(
-                "new_password",
+                field,
                 "must be 8-64 characters with a digit, an upper-case letter, a lower-case letter"
                     + " and a special character"));
   }

@@ -1,5 +1,6 @@
 package io.multiconnect.master.core;
 
+import io.multiconnect.common.auth.ApiAccess;
 import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.Revocation;
@@ -56,7 +57,10 @@ public record ClusterState(
     NavigableMap<String, Master> masters) {
 
   /** The account every new cluster starts with; its password must be changed at first login. */
-  public static final String DEFAULT_ADMIN = "admin";
+  public static final String DEFAULT_ADMIN = ApiAccess.ADMIN_USER;
+
+  /** The most API users a cluster holds (the state every webapp receives stays bounded). */
+  public static final int MAX_USERS = 1_000;
 
   public static final ClusterState INITIAL =
       new ClusterState(
@@ -157,9 +161,23 @@ public record ClusterState(
                   + ", but the current ones are of entry "
                   + settingsVersion);
     } else if (command instanceof Command.PutUser c) {
-      return c.username().matches("[A-Za-z0-9_.@-]{1,64}") && c.passwordHash().startsWith("$2")
+      if (!c.username().matches("[A-Za-z0-9_.@-]{1,64}") || !c.passwordHash().startsWith("$2")) {
+        return reject("username", "must be 1-64 letters, digits or _.@- with a bcrypt hash");
+      }
+      return users.containsKey(c.username()) || users.size() < MAX_USERS
           ? Optional.empty()
-          : reject("username", "must be 1-64 letters, digits or _.@- with a bcrypt hash");
+          : reject("username", "the cluster already has " + MAX_USERS + " users");
+    } else if (command instanceof Command.DeleteUser c) {
+      if (c.username().equals(DEFAULT_ADMIN)) {
+        return reject("username", "the admin account cannot be deleted");
+      }
+      return users.containsKey(c.username())
+          ? Optional.empty()
+          : reject("username", "unknown user '" + c.username() + "'");
+    } else if (command instanceof Command.RevokeToken c) {
+      return users.containsKey(c.username())
+          ? Optional.empty()
+          : reject("username", "unknown user '" + c.username() + "'");
     } else if (command instanceof Command.InitAuth) {
       return tokenKey.isEmpty() ? Optional.empty() : reject("token_key", "already initialised");
     } else if (command instanceof Command.RotateTokenKey c) {
@@ -396,7 +414,22 @@ public record ClusterState(
     } else if (command instanceof Command.SettleSettings) {
       b.leaseBoundInterval = settings.unhealthyInterval();
     } else if (command instanceof Command.PutUser c) {
-      b.users.put(c.username(), new User(c.username(), c.passwordHash(), c.mustChangePassword()));
+      User known = users.get(c.username());
+      b.users.put(
+          c.username(),
+          known != null && known.passwordHash().equals(c.passwordHash())
+              ? new User(
+                  c.username(),
+                  c.passwordHash(),
+                  c.mustChangePassword(),
+                  known.credentialsIndex(),
+                  known.revokedTokens())
+              : User.created(c.username(), c.passwordHash(), c.mustChangePassword(), index));
+    } else if (command instanceof Command.DeleteUser c) {
+      b.users.remove(c.username());
+    } else if (command instanceof Command.RevokeToken c) {
+      b.users.put(
+          c.username(), users.get(c.username()).revoke(c.tokenId(), c.expiresAt(), c.at(), index));
     } else if (command instanceof Command.SetTokenKey c) {
       b.tokenKey = c.tokenKey();
     } else if (command instanceof Command.RotateTokenKey c) {
@@ -407,7 +440,7 @@ public record ClusterState(
       b.tokenKey = c.tokenKey();
     } else if (command instanceof Command.InitAuth c) {
       b.tokenKey = c.tokenKey();
-      b.users.put(DEFAULT_ADMIN, new User(DEFAULT_ADMIN, c.adminPasswordHash(), true));
+      b.users.put(DEFAULT_ADMIN, User.created(DEFAULT_ADMIN, c.adminPasswordHash(), true, index));
     }
     return b.build();
   }
@@ -418,6 +451,17 @@ public record ClusterState(
    */
   public String tokenPublicKeys() {
     return Tokens.publicKeys(tokenKey, retiredTokenKeys);
+  }
+
+  /** The API users as tokens are checked against them. */
+  public ApiAccess apiAccess() {
+    return ApiAccess.of(
+        users.values().stream()
+            .map(
+                u ->
+                    new ApiAccess.User(
+                        u.username(), u.credentialsIndex(), u.revokedTokens().keySet()))
+            .toList());
   }
 
   /** The state without its secrets (password hashes, the signing key), for logs and messages. */

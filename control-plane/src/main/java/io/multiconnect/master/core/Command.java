@@ -111,6 +111,16 @@ public sealed interface Command {
     }
   }
 
+  /** Removes an API user; every token it holds stops being accepted. Never the default admin. */
+  record DeleteUser(String username) implements Command {}
+
+  /**
+   * Revokes one token of a user (a logout): its id, kept until {@code expiresAt}; {@code at} is the
+   * proposing leader's clock, by which the user's revoked tokens that expired are forgotten.
+   */
+  record RevokeToken(String username, String tokenId, Instant expiresAt, Instant at)
+      implements Command {}
+
   /**
    * First start of a cluster: the key that signs API tokens and the default admin user. Applies
    * only while no key exists.

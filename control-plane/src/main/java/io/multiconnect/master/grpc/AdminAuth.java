@@ -1,12 +1,16 @@
 package io.multiconnect.master.grpc;
 
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.multiconnect.common.auth.ApiAccess;
 import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.tls.CallerRules;
@@ -20,18 +24,22 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Authenticates every Admin call that changes the cluster: the {@code authorization} header must
- * carry {@code Bearer <token>} (a token from Login, the same the REST API issues) or {@code Basic
- * base64(user:password)} of a user whose password no longer needs changing. The same users as the
- * REST API. Reads (status, settings, masters) and Login stay open to the nodes the certificate
- * rules let in (docs/api.md).
+ * Authenticates every Admin call that changes the cluster or concerns a user: the {@code
+ * authorization} header must carry {@code Bearer <token>} (a token from Login, the same the REST
+ * API issues, not revoked: {@link ApiAccess}) or {@code Basic base64(user:password)} of a user
+ * whose password no longer needs changing. The same users as the REST API. Changes to the cluster
+ * are the admin's alone (the On-Premises API's {@code ROLE_ADMIN}); the user calls are open to
+ * every user and check who may do what themselves, with the caller this interceptor leaves in the
+ * call's context ({@link #caller()}). Reads (status, settings, masters) and Login stay open to the
+ * nodes the certificate rules let in (docs/api.md).
  */
 public final class AdminAuth implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(AdminAuth.class);
@@ -46,17 +54,52 @@ public final class AdminAuth implements ServerInterceptor {
 
   static final Logger AUDIT = LoggerFactory.getLogger(AUDIT_LOGGER);
 
-  static final Set<String> PROTECTED =
-      Set.of(
-          AdminGrpc.getSetShardCountMethod().getFullMethodName(),
-          AdminGrpc.getUpdateSettingsMethod().getFullMethodName(),
-          AdminGrpc.getMovePrimaryMethod().getFullMethodName(),
-          AdminGrpc.getSetDrainedMethod().getFullMethodName(),
-          AdminGrpc.getTransferLeadershipMethod().getFullMethodName(),
-          AdminGrpc.getTakeSnapshotMethod().getFullMethodName(),
-          AdminGrpc.getRotateTokenKeyMethod().getFullMethodName(),
-          AdminGrpc.getAddMasterMethod().getFullMethodName(),
-          AdminGrpc.getRemoveMasterMethod().getFullMethodName());
+  /** The role each authenticated method needs; the methods not named here need none. */
+  static final Map<String, ApiAccess.Role> PROTECTED =
+      Map.ofEntries(
+          admin(AdminGrpc.getSetShardCountMethod()),
+          admin(AdminGrpc.getUpdateSettingsMethod()),
+          admin(AdminGrpc.getMovePrimaryMethod()),
+          admin(AdminGrpc.getSetDrainedMethod()),
+          admin(AdminGrpc.getTransferLeadershipMethod()),
+          admin(AdminGrpc.getTakeSnapshotMethod()),
+          admin(AdminGrpc.getRotateTokenKeyMethod()),
+          admin(AdminGrpc.getAddMasterMethod()),
+          admin(AdminGrpc.getRemoveMasterMethod()),
+          user(AdminGrpc.getCreateUserMethod()),
+          user(AdminGrpc.getGetUserMethod()),
+          user(AdminGrpc.getUpdateUserMethod()),
+          user(AdminGrpc.getDeleteUserMethod()),
+          user(AdminGrpc.getLogoutMethod()));
+
+  private static Map.Entry<String, ApiAccess.Role> admin(MethodDescriptor<?, ?> method) {
+    return Map.entry(method.getFullMethodName(), ApiAccess.Role.ADMIN);
+  }
+
+  private static Map.Entry<String, ApiAccess.Role> user(MethodDescriptor<?, ?> method) {
+    return Map.entry(method.getFullMethodName(), ApiAccess.Role.USER);
+  }
+
+  /** Who an authenticated call comes from: the user, and the token it showed (Bearer only). */
+  public record Caller(String username, Optional<Tokens.Token> token) {
+    public ApiAccess.Role role() {
+      return ApiAccess.roleOf(username);
+    }
+  }
+
+  /** What {@link #check} found: a caller, or why there is none. */
+  sealed interface Check {
+    record Accepted(Caller caller) implements Check {}
+
+    record Refused(String reason) implements Check {}
+  }
+
+  private static final Context.Key<Caller> CALLER = Context.key("multiconnect-admin-caller");
+
+  /** The user of the current call; set for every method {@link #PROTECTED} names. */
+  static Caller caller() {
+    return Objects.requireNonNull(CALLER.get(), "no authenticated caller in this call");
+  }
 
   static final String WRONG_PASSWORD = "wrong username or password";
 
@@ -111,7 +154,8 @@ public final class AdminAuth implements ServerInterceptor {
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String method = call.getMethodDescriptor().getFullMethodName();
-    if (!PROTECTED.contains(method)) {
+    ApiAccess.Role needed = PROTECTED.get(method);
+    if (needed == null) {
       return next.startCall(call, headers);
     }
     String authorization = headers.get(GrpcWire.AUTHORIZATION);
@@ -126,24 +170,32 @@ public final class AdminAuth implements ServerInterceptor {
         return new ServerCall.Listener<>() {};
       }
     }
-    Optional<String> refused = check(state.get(), authorization, wall.get());
-    if (counted && !refused.equals(Optional.of(WRONG_PASSWORD))) {
+    Check checked = check(state.get(), authorization, wall.get());
+    if (counted && !checked.equals(new Check.Refused(WRONG_PASSWORD))) {
       logins.succeeded(throttleKey(basicUser.get()));
     }
-    Optional<String> user =
-        basicUser.isPresent() ? basicUser : bearerUser(state.get(), authorization, wall.get());
-    audit(call, method, user, refused);
-    if (refused.isPresent()) {
-      call.close(Status.UNAUTHENTICATED.withDescription(refused.get()), new Metadata());
+    if (checked instanceof Check.Refused refused) {
+      Optional<String> user =
+          basicUser.isPresent() ? basicUser : bearerUser(state.get(), authorization, wall.get());
+      audit(call, method, user, Optional.of(refused.reason()));
+      call.close(Status.UNAUTHENTICATED.withDescription(refused.reason()), new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    return next.startCall(call, headers);
+    Caller caller = ((Check.Accepted) checked).caller();
+    if (needed == ApiAccess.Role.ADMIN && caller.role() != ApiAccess.Role.ADMIN) {
+      String reason = "only the admin may call " + call.getMethodDescriptor().getBareMethodName();
+      audit(call, method, Optional.of(caller.username()), Optional.of(reason));
+      call.close(Status.PERMISSION_DENIED.withDescription(reason), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    audit(call, method, Optional.of(caller.username()), Optional.empty());
+    return Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
   }
 
   /** One audit line: {@code method} by {@code user}, through which node, and its outcome. */
   private static void audit(
       ServerCall<?, ?> call, String method, Optional<String> user, Optional<String> refused) {
-    String via = caller();
+    String via = node();
     Object from = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     if (refused.isPresent()) {
       AUDIT.warn(
@@ -172,30 +224,35 @@ public final class AdminAuth implements ServerInterceptor {
   }
 
   /** The calling node as its certificate names it, for the audit log. */
-  static String caller() {
+  static String node() {
     return CallerRules.caller().map(NodeIdentity::toString).orElse("no certificate");
   }
 
-  /** The user a valid token names, if it is one. */
+  /** The user a correctly signed token names (revoked or not), if it is one. */
   private static Optional<String> bearerUser(
       ClusterState state, String authorization, Instant now) {
     return authorization != null && authorization.startsWith("Bearer ")
         ? Tokens.verify(state.tokenPublicKeys(), authorization.substring(7).trim(), now)
+            .map(Tokens.Token::username)
         : Optional.empty();
   }
 
-  /** Why {@code authorization} does not authenticate a user of {@code state}, or empty. */
-  static Optional<String> check(ClusterState state, String authorization, Instant now) {
+  /** Who {@code authorization} authenticates as a user of {@code state}, or why nobody. */
+  static Check check(ClusterState state, String authorization, Instant now) {
     if (authorization == null || authorization.isBlank()) {
-      return Optional.of(
+      return new Check.Refused(
           "credentials required: set MC_ADMIN_TOKEN, or MC_ADMIN_USER and MC_ADMIN_PASSWORD");
     }
     if (authorization.startsWith("Bearer ")) {
-      Optional<String> user =
+      Optional<Tokens.Token> token =
           Tokens.verify(state.tokenPublicKeys(), authorization.substring(7).trim(), now);
-      return user.filter(u -> state.users().containsKey(u)).isPresent()
-          ? Optional.empty()
-          : Optional.of("invalid or expired token (log in again)");
+      if (token.isEmpty()) {
+        return new Check.Refused("invalid or expired token (log in again)");
+      }
+      Optional<String> revoked = state.apiAccess().refusal(token.get());
+      return revoked.isPresent()
+          ? new Check.Refused(revoked.get())
+          : new Check.Accepted(new Caller(token.get().username(), token));
     }
     if (authorization.startsWith("Basic ")) {
       String decoded;
@@ -205,20 +262,20 @@ public final class AdminAuth implements ServerInterceptor {
                 Base64.getDecoder().decode(authorization.substring(6).trim()),
                 StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
-        return Optional.of("malformed Basic credentials");
+        return new Check.Refused("malformed Basic credentials");
       }
       int colon = decoded.indexOf(':');
       User user = colon < 0 ? null : state.users().get(decoded.substring(0, colon));
       if (user == null || !Passwords.matches(decoded.substring(colon + 1), user.passwordHash())) {
-        return Optional.of(WRONG_PASSWORD);
+        return new Check.Refused(WRONG_PASSWORD);
       }
       return user.mustChangePassword()
-          ? Optional.of(
+          ? new Check.Refused(
               "the password of '"
                   + user.username()
                   + "' must be changed first (mcctl login --new-password-file FILE)")
-          : Optional.empty();
+          : new Check.Accepted(new Caller(user.username(), Optional.empty()));
     }
-    return Optional.of("unsupported authorization scheme (use Bearer or Basic)");
+    return new Check.Refused("unsupported authorization scheme (use Bearer or Basic)");
   }
 }

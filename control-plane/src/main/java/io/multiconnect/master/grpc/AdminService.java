@@ -26,13 +26,18 @@ import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappStatus;
+import io.multiconnect.proto.v1.CreateUserRequest;
+import io.multiconnect.proto.v1.DeleteUserRequest;
 import io.multiconnect.proto.v1.GetLocalRaftStatusRequest;
 import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.GetStatusRequest;
+import io.multiconnect.proto.v1.GetUserRequest;
 import io.multiconnect.proto.v1.ListMastersRequest;
 import io.multiconnect.proto.v1.ListMastersResponse;
 import io.multiconnect.proto.v1.LoginRequest;
 import io.multiconnect.proto.v1.LoginResponse;
+import io.multiconnect.proto.v1.LogoutRequest;
+import io.multiconnect.proto.v1.LogoutResponse;
 import io.multiconnect.proto.v1.MasterStatus;
 import io.multiconnect.proto.v1.MovePrimaryRequest;
 import io.multiconnect.proto.v1.MovePrimaryResponse;
@@ -47,10 +52,11 @@ import io.multiconnect.proto.v1.TakeSnapshotResponse;
 import io.multiconnect.proto.v1.TransferLeadershipRequest;
 import io.multiconnect.proto.v1.TransferLeadershipResponse;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import io.multiconnect.proto.v1.UpdateUserRequest;
+import io.multiconnect.proto.v1.UserInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +79,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   private final Membership membership;
   private final StatusView status;
   private final MembershipHandler membershipChanges;
+  private final AdminWrites writes;
+  private final UserHandler users;
 
   /**
    * @param heartbeatHandling this master's heartbeat handling times, which its Raft status reports
@@ -102,27 +110,13 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         new StatusView(leaders, state, raft, membership, mirror, heartbeatHandling, channels);
     this.membershipChanges =
         new MembershipHandler(leaders, proposer, state, membership, channels, status);
+    this.writes = new AdminWrites(leaders, proposer);
+    this.users = new UserHandler(writes, state, clock);
   }
 
   /** This master's leadership; empty after answering with where the leader is. */
   private Optional<Leadership> leaderOnly(StreamObserver<?> out) {
     return GrpcErrors.leaderOnly(leaders, out);
-  }
-
-  /**
-   * Proposes {@code command}, decided in {@code leading}; answers {@code response} of its index
-   * once committed.
-   */
-  private <T> void commit(
-      Leadership leading, Command command, StreamObserver<T> out, LongFunction<T> response) {
-    Proposal p = proposer.propose(command, leading.term());
-    LOG.info("admin: {} -> {}", command, p);
-    if (p instanceof Proposal.Committed c) {
-      out.onNext(response.apply(c.index()));
-      out.onCompleted();
-    } else {
-      out.onError(GrpcErrors.of(p, leaders.self().id(), leaders.hint()));
-    }
   }
 
   @Override
@@ -144,7 +138,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       out.onError(GrpcErrors.invalid(refused.get()));
       return;
     }
-    commit(
+    writes.commit(
         leading.get(),
         new Command.SetShardCount(request.getShardCount()),
         out,
@@ -173,7 +167,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       AdminAuth.AUDIT.warn(
           "refused login of user {} via {}: {}",
           AdminAuth.printable(request.getUsername()),
-          AdminAuth.caller(),
+          AdminAuth.node(),
           e.getStatus().getDescription());
       out.onError(e);
       return;
@@ -182,7 +176,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       AdminAuth.AUDIT.warn(
           "refused login of user {} via {}: {}",
           AdminAuth.printable(request.getUsername()),
-          AdminAuth.caller(),
+          AdminAuth.node(),
           AdminAuth.WRONG_PASSWORD);
       out.onError(
           Status.UNAUTHENTICATED
@@ -192,7 +186,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     }
     logins.succeeded(key);
     AdminAuth.AUDIT.info(
-        "login of user {} via {}", AdminAuth.printable(request.getUsername()), AdminAuth.caller());
+        "login of user {} via {}", AdminAuth.printable(request.getUsername()), AdminAuth.node());
     String newPassword = request.getNewPassword();
     if (user.mustChangePassword() && newPassword.isEmpty()) {
       out.onError(
@@ -202,7 +196,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     if (!newPassword.isEmpty()) {
-      Optional<Rejection> weak = Passwords.checkPolicy(newPassword);
+      Optional<Rejection> weak = Passwords.checkPolicy("new_password", newPassword);
       if (weak.isPresent()) {
         out.onError(GrpcErrors.invalid(weak.get()));
         return;
@@ -216,6 +210,15 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         return;
       }
     }
+    // The credentials the token is issued under: the new password's entry after a change.
+    User current = state.state().users().get(user.username());
+    if (current == null) {
+      out.onError(
+          Status.UNAUTHENTICATED
+              .withDescription("the user was deleted during the login")
+              .asRuntimeException());
+      return;
+    }
     // The newest key: a rotation may have applied while the password was being checked.
     String signingKey = state.state().tokenKey();
     if (!Tokens.isSigningKey(signingKey)) {
@@ -228,7 +231,13 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     Instant issued = clock.now();
     out.onNext(
         LoginResponse.newBuilder()
-            .setToken(Tokens.issue(signingKey, user.username(), issued, Tokens.DEFAULT_LIFETIME))
+            .setToken(
+                Tokens.issue(
+                    signingKey,
+                    current.username(),
+                    current.credentialsIndex(),
+                    issued,
+                    Tokens.DEFAULT_LIFETIME))
             .setExpiresAtUnixSeconds(issued.plus(Tokens.DEFAULT_LIFETIME).getEpochSecond())
             .build());
     out.onCompleted();
@@ -287,7 +296,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     String key = Tokens.newSigningKey();
-    commit(
+    writes.commit(
         leading.get(),
         new Command.RotateTokenKey(key, clock.now(), request.getDropPrevious()),
         out,
@@ -323,7 +332,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
             request.getUnhealthyIntervalMs() == 0
                 ? current.unhealthyInterval()
                 : Duration.ofMillis(request.getUnhealthyIntervalMs()));
-    commit(
+    writes.commit(
         leading.get(),
         new Command.UpdateSettings(wanted.heartbeatInterval(), wanted.unhealthyInterval()),
         out,
@@ -347,7 +356,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       out.onError(GrpcErrors.invalid(refused.get()));
       return;
     }
-    commit(
+    writes.commit(
         leading.get(),
         move,
         out,
@@ -365,7 +374,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     String id = request.getCoreappId();
-    commit(
+    writes.commit(
         leading.get(),
         new Command.SetDrained(id, request.getDrained()),
         out,
@@ -387,6 +396,31 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   @Override
   public void removeMaster(RemoveMasterRequest request, StreamObserver<ListMastersResponse> out) {
     membershipChanges.remove(request, out);
+  }
+
+  @Override
+  public void createUser(CreateUserRequest request, StreamObserver<UserInfo> out) {
+    users.create(request, out);
+  }
+
+  @Override
+  public void getUser(GetUserRequest request, StreamObserver<UserInfo> out) {
+    users.get(request, out);
+  }
+
+  @Override
+  public void updateUser(UpdateUserRequest request, StreamObserver<UserInfo> out) {
+    users.update(request, out);
+  }
+
+  @Override
+  public void deleteUser(DeleteUserRequest request, StreamObserver<UserInfo> out) {
+    users.delete(request, out);
+  }
+
+  @Override
+  public void logout(LogoutRequest request, StreamObserver<LogoutResponse> out) {
+    users.logout(request, out);
   }
 
   @Override

@@ -4,12 +4,15 @@ import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Coreapp;
 import io.multiconnect.master.core.Settings;
+import io.multiconnect.master.core.User;
+import io.multiconnect.proto.v1.ApiUser;
+import io.multiconnect.proto.v1.ApiUsers;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.ShardAssignment;
 import io.multiconnect.proto.v1.ShardMap;
 
 /** Converts core values to their wire form. */
-final class Protos {
+public final class Protos {
   private Protos() {}
 
   static ClusterSettings settings(Settings s) {
@@ -35,9 +38,23 @@ final class Protos {
             .setVersion(state.version())
             .setShardCount(state.shardCount())
             .setSettings(settings(state.settings()))
-            .setTokenPublicKeys(state.tokenPublicKeys());
+            .setTokenPublicKeys(state.tokenPublicKeys())
+            .setApiUsers(apiUsers(state));
     for (Assignment a : state.assignments().values()) {
       b.addAssignments(assignment(state, a));
+    }
+    return b.build();
+  }
+
+  /** The API users without their secrets, as webapps check tokens against them. */
+  public static ApiUsers apiUsers(ClusterState state) {
+    ApiUsers.Builder b = ApiUsers.newBuilder();
+    for (User u : state.users().values()) {
+      b.addUsers(
+          ApiUser.newBuilder()
+              .setUsername(u.username())
+              .setCredentialsIndex(u.credentialsIndex())
+              .addAllRevokedTokenIds(u.revokedTokens().keySet()));
     }
     return b.build();
   }

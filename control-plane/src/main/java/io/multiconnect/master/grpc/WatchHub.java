@@ -229,7 +229,8 @@ public final class WatchHub implements AutoCloseable {
         && delta.getRemovedShardsCount() == 0
         && previous.getShardCount() == map.getShardCount()
         && previous.getSettings().equals(map.getSettings())
-        && previous.getTokenPublicKeys().equals(map.getTokenPublicKeys())) {
+        && previous.getTokenPublicKeys().equals(map.getTokenPublicKeys())
+        && !delta.hasApiUsers()) {
       return;
     }
     WatchEvent event = WatchEvent.newBuilder().setVersion(map.getVersion()).setDelta(delta).build();
@@ -289,6 +290,9 @@ public final class WatchHub implements AutoCloseable {
             .setShardCount(to.getShardCount())
             .setSettings(to.getSettings())
             .setTokenPublicKeys(to.getTokenPublicKeys());
+    if (!from.getApiUsers().equals(to.getApiUsers())) {
+      d.setApiUsers(to.getApiUsers());
+    }
     for (ShardAssignment a : to.getAssignmentsList()) {
       if (!a.equals(before.remove(a.getShard()))) {
         d.addUpserts(a);
@@ -313,6 +317,7 @@ public final class WatchHub implements AutoCloseable {
         .addAllAssignments(byShard.values())
         .setSettings(d.getSettings())
         .setTokenPublicKeys(d.getTokenPublicKeys())
+        .setApiUsers(d.hasApiUsers() ? d.getApiUsers() : from.getApiUsers())
         .build();
   }
 

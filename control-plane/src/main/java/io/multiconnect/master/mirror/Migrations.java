@@ -22,7 +22,8 @@ public final class Migrations {
           "V1__mirror.sql",
           "V2__auth_key.sql",
           "V3__coreapp_liveness.sql",
-          "V4__token_public_keys.sql");
+          "V4__token_public_keys.sql",
+          "V5__api_users.sql");
 
   private Migrations() {}
 

@@ -4,6 +4,7 @@ import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.Revocation;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Coreapp;
+import io.multiconnect.master.grpc.Protos;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -58,8 +59,10 @@ final class MirrorWriter {
           + " raft_index = GREATEST(raft_index, VALUES(raft_index))";
 
   private static final String PUBLIC_KEYS =
-      "INSERT INTO token_public_keys (id, jwk_set, raft_index) VALUES (1, ?, ?) ON DUPLICATE KEY"
+      "INSERT INTO token_public_keys (id, jwk_set, api_users, raft_index) VALUES (1, ?, ?, ?)"
+          + " ON DUPLICATE KEY"
           + " UPDATE jwk_set = IF(VALUES(raft_index) > raft_index, VALUES(jwk_set), jwk_set),"
+          + " api_users = IF(VALUES(raft_index) > raft_index, VALUES(api_users), api_users),"
           + " raft_index = GREATEST(raft_index, VALUES(raft_index))";
 
   private MirrorWriter() {}
@@ -119,7 +122,8 @@ final class MirrorWriter {
       if (!publicKeys.isEmpty()) {
         try (PreparedStatement p = c.prepareStatement(PUBLIC_KEYS)) {
           p.setString(1, publicKeys);
-          p.setLong(2, index);
+          p.setBytes(2, Protos.apiUsers(s).toByteArray());
+          p.setLong(3, index);
           p.executeUpdate();
         }
       }

@@ -12,6 +12,7 @@ import io.multiconnect.master.core.User;
 import io.multiconnect.proto.v1.raft.AssignPrimaryCmd;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
 import io.multiconnect.proto.v1.raft.ConfirmReleaseCmd;
+import io.multiconnect.proto.v1.raft.DeleteUserCmd;
 import io.multiconnect.proto.v1.raft.ExpireRevocationCmd;
 import io.multiconnect.proto.v1.raft.InitAuthCmd;
 import io.multiconnect.proto.v1.raft.MovePrimaryCmd;
@@ -21,6 +22,8 @@ import io.multiconnect.proto.v1.raft.RegisterCoreappCmd;
 import io.multiconnect.proto.v1.raft.RemoveMasterCmd;
 import io.multiconnect.proto.v1.raft.RemovePrimaryCmd;
 import io.multiconnect.proto.v1.raft.RetiredTokenKey;
+import io.multiconnect.proto.v1.raft.RevokeTokenCmd;
+import io.multiconnect.proto.v1.raft.RevokedToken;
 import io.multiconnect.proto.v1.raft.RotateTokenKeyCmd;
 import io.multiconnect.proto.v1.raft.SetDrainedCmd;
 import io.multiconnect.proto.v1.raft.SetShardCountCmd;
@@ -78,7 +81,20 @@ public final class CommandCodec {
     } else if (command instanceof Command.SettleSettings c) {
       b.setSettleSettings(SettleSettingsCmd.newBuilder().setSettingsVersion(c.settingsVersion()));
     } else if (command instanceof Command.PutUser c) {
-      b.setPutUser(userProto(new User(c.username(), c.passwordHash(), c.mustChangePassword())));
+      b.setPutUser(
+          PutUserCmd.newBuilder()
+              .setUsername(c.username())
+              .setPasswordHash(c.passwordHash())
+              .setMustChangePassword(c.mustChangePassword()));
+    } else if (command instanceof Command.DeleteUser c) {
+      b.setDeleteUser(DeleteUserCmd.newBuilder().setUsername(c.username()));
+    } else if (command instanceof Command.RevokeToken c) {
+      b.setRevokeToken(
+          RevokeTokenCmd.newBuilder()
+              .setUsername(c.username())
+              .setTokenId(c.tokenId())
+              .setExpiresAtUnixMs(c.expiresAt().toEpochMilli())
+              .setAtUnixMs(c.at().toEpochMilli()));
     } else if (command instanceof Command.SetTokenKey c) {
       b.setSetTokenKey(SetTokenKeyCmd.newBuilder().setTokenKey(c.tokenKey()));
     } else if (command instanceof Command.RotateTokenKey c) {
@@ -160,6 +176,13 @@ public final class CommandCodec {
               e.getPutUser().getUsername(),
               e.getPutUser().getPasswordHash(),
               e.getPutUser().getMustChangePassword());
+      case DELETE_USER -> new Command.DeleteUser(e.getDeleteUser().getUsername());
+      case REVOKE_TOKEN ->
+          new Command.RevokeToken(
+              e.getRevokeToken().getUsername(),
+              e.getRevokeToken().getTokenId(),
+              Instant.ofEpochMilli(e.getRevokeToken().getExpiresAtUnixMs()),
+              Instant.ofEpochMilli(e.getRevokeToken().getAtUnixMs()));
       case SET_TOKEN_KEY -> new Command.SetTokenKey(e.getSetTokenKey().getTokenKey());
       case ROTATE_TOKEN_KEY ->
           new Command.RotateTokenKey(
@@ -234,11 +257,32 @@ public final class CommandCodec {
   }
 
   private static PutUserCmd userProto(User u) {
-    return PutUserCmd.newBuilder()
-        .setUsername(u.username())
-        .setPasswordHash(u.passwordHash())
-        .setMustChangePassword(u.mustChangePassword())
-        .build();
+    PutUserCmd.Builder b =
+        PutUserCmd.newBuilder()
+            .setUsername(u.username())
+            .setPasswordHash(u.passwordHash())
+            .setMustChangePassword(u.mustChangePassword())
+            .setCredentialsIndex(u.credentialsIndex());
+    u.revokedTokens()
+        .forEach(
+            (id, expiry) ->
+                b.addRevokedTokens(
+                    RevokedToken.newBuilder()
+                        .setTokenId(id)
+                        .setExpiresAtUnixMs(expiry.toEpochMilli())));
+    return b.build();
+  }
+
+  private static User user(PutUserCmd u) {
+    TreeMap<String, Instant> revoked = new TreeMap<>();
+    u.getRevokedTokensList()
+        .forEach(r -> revoked.put(r.getTokenId(), Instant.ofEpochMilli(r.getExpiresAtUnixMs())));
+    return new User(
+        u.getUsername(),
+        u.getPasswordHash(),
+        u.getMustChangePassword(),
+        u.getCredentialsIndex(),
+        revoked);
   }
 
   private static PutMasterCmd masterProto(Master m) {
@@ -256,9 +300,7 @@ public final class CommandCodec {
   public static ClusterState decode(StateSnapshot p) {
     TreeMap<String, User> users = new TreeMap<>();
     for (PutUserCmd u : p.getUsersList()) {
-      users.put(
-          u.getUsername(),
-          new User(u.getUsername(), u.getPasswordHash(), u.getMustChangePassword()));
+      users.put(u.getUsername(), user(u));
     }
     TreeMap<Integer, Assignment> assignments = new TreeMap<>();
     for (SnapshotAssignment a : p.getAssignmentsList()) {

@@ -375,4 +375,43 @@ class ClusterStateTest {
         s.apply(new Command.SettleSettings(4), 5).leaseBoundInterval(),
         "decided on the current settings");
   }
+
+  @Test
+  void revokedTokensAreForgottenOnceExpiredAndBoundedPerUser() {
+    Instant now = Instant.parse("2026-12-06T10:00:00Z");
+    ClusterState s =
+        ClusterState.INITIAL
+            .apply(new Command.InitAuth(Tokens.newSigningKey(), "$2a$admin"), 1)
+            .apply(new Command.PutUser("alice", "$2a$alice", false), 2)
+            .apply(new Command.RevokeToken("alice", "short", now.plusSeconds(60), now), 3)
+            .apply(
+                new Command.RevokeToken(
+                    "alice", "long", now.plusSeconds(3600), now.plusSeconds(61)),
+                4);
+    assertEquals(List.of("long"), List.copyOf(s.users().get("alice").revokedTokens().keySet()));
+    assertEquals(2, s.users().get("alice").credentialsIndex());
+    long index = 4;
+    for (int i = 0; i < User.MAX_REVOKED_TOKENS; i++) {
+      s = s.apply(new Command.RevokeToken("alice", "t" + i, now.plusSeconds(3600), now), ++index);
+    }
+    User alice = s.users().get("alice");
+    assertEquals(index, alice.credentialsIndex(), "one logout too many revokes every token");
+    assertTrue(alice.revokedTokens().isEmpty());
+    assertEquals("$2a$alice", alice.passwordHash());
+  }
+
+  @Test
+  void theAdminCannotBeDeletedNorAnUnknownUserRevoked() {
+    ClusterState s =
+        ClusterState.INITIAL.apply(new Command.InitAuth(Tokens.newSigningKey(), "$2a$admin"), 1);
+    assertEquals(
+        Optional.of(new Rejection("username", "the admin account cannot be deleted")),
+        s.validate(new Command.DeleteUser("admin")));
+    assertEquals(
+        Optional.of(new Rejection("username", "unknown user 'bob'")),
+        s.validate(new Command.DeleteUser("bob")));
+    assertEquals(
+        Optional.of(new Rejection("username", "unknown user 'bob'")),
+        s.validate(new Command.RevokeToken("bob", "t", Instant.EPOCH, Instant.EPOCH)));
+  }
 }

@@ -87,4 +87,26 @@ class CommandCodecTest {
     assertEquals(3, restored.settingsVersion());
     assertEquals(s, restored);
   }
+
+  @Test
+  void usersTheirCredentialsAndRevokedTokensSurviveTheLogAndTheSnapshot() throws Exception {
+    Instant now = Instant.ofEpochMilli(1_765_000_000_000L);
+    Command.RevokeToken logout =
+        new Command.RevokeToken("alice", "t-1", now.plus(Duration.ofHours(1)), now);
+    assertEquals(logout, throughTheLog(logout));
+    assertEquals(new Command.DeleteUser("bob"), throughTheLog(new Command.DeleteUser("bob")));
+    ClusterState s =
+        ClusterState.INITIAL
+            .apply(new Command.InitAuth(Tokens.newSigningKey(), "$2a$hash"), 1)
+            .apply(new Command.PutUser("alice", "$2a$alice", false), 2)
+            .apply(new Command.PutUser("bob", "$2a$bob", false), 3)
+            .apply(logout, 4)
+            .apply(new Command.DeleteUser("bob"), 5);
+    ClusterState restored =
+        CommandCodec.decode(StateSnapshot.parseFrom(CommandCodec.encode(s).toByteArray()));
+    assertEquals(s, restored);
+    assertEquals(2, restored.users().get("alice").credentialsIndex());
+    assertEquals(
+        List.of("t-1"), List.copyOf(restored.users().get("alice").revokedTokens().keySet()));
+  }
 }

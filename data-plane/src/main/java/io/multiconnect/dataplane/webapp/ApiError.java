@@ -12,10 +12,10 @@ import java.util.regex.Pattern;
  *
  * <table>
  *   <tr><th>code</th><th>title</th><th>HTTP</th><th>when</th></tr>
- *   <tr><td>1005</td><td>Access denied</td><td>401/403</td><td>no or bad credentials; no control-plane leader for an account change (retryable)</td></tr>
- *   <tr><td>1006</td><td>Resource not found</td><td>404</td><td>unknown path</td></tr>
+ *   <tr><td>1005</td><td>Access denied</td><td>401/403</td><td>no or bad or revoked credentials; a user who is not the admin asking for an admin's change (403); no control-plane leader for an account change (retryable)</td></tr>
+ *   <tr><td>1006</td><td>Resource not found</td><td>404</td><td>unknown path; unknown user</td></tr>
  *   <tr><td>1011</td><td>Service not ready</td><td>503</td><td>no primary for the shard yet, or no master answered (retryable)</td></tr>
- *   <tr><td>1014</td><td>Internal error</td><td>500</td><td>a bug; details are in the webapp's log</td></tr>
+ *   <tr><td>1014</td><td>Internal error</td><td>500</td><td>a bug, details in the webapp's log; a user created twice ("Unable to create user. Already exist?", as the On-Premises API answers)</td></tr>
  *   <tr><td>1015</td><td>Request too large</td><td>413</td><td>body over 1 MiB</td></tr>
  *   <tr><td>1015</td><td>Too many requests</td><td>429</td><td>too many failed logins from one address or for one user; {@code Retry-After} says how long to wait</td></tr>
  *   <tr><td>2000</td><td>Parameter absent</td><td>400</td><td>a required field is missing</td></tr>
@@ -36,6 +36,14 @@ record ApiError(int httpStatus, int code, String title, String details) {
 
   static ApiError unauthorized(String details) {
     return new ApiError(401, 1005, "Access denied", details);
+  }
+
+  static ApiError forbidden(String details) {
+    return new ApiError(403, 1005, "Access denied", details);
+  }
+
+  static ApiError notFound(String details) {
+    return new ApiError(404, 1006, "Resource not found", details);
   }
 
   static ApiError notReady(String details) {

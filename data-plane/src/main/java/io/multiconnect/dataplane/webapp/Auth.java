@@ -1,7 +1,9 @@
 package io.multiconnect.dataplane.webapp;
 
 import io.javalin.http.Context;
+import io.multiconnect.common.auth.ApiAccess;
 import io.multiconnect.common.auth.Tokens;
+import io.multiconnect.dataplane.RoutingTable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -10,35 +12,63 @@ import java.util.function.Supplier;
 
 /**
  * Request authentication: {@code Authorization: Bearer <token>} (issued by the masters at login,
- * verified here with the public keys the Watch stream or, at start, the mirror delivered), or for
- * health checks {@code Authorization: Apikey <WA_API_KEY>}. A webapp holds no key that can sign.
+ * verified here with the public keys and checked against the API users that the Watch stream or, at
+ * start, the mirror delivered: a revoked token is refused on the next request), or for health and
+ * metrics {@code Authorization: Apikey <WA_API_KEY>}. A webapp holds no key that can sign.
  */
 final class Auth {
-  private final Supplier<String> publicKeys;
+  /** Who a request comes from, for the handlers that check roles. */
+  record Caller(String username, ApiAccess.Role role) {}
+
+  private static final String CALLER = "multiconnect.caller";
+
+  private final Supplier<RoutingTable> table;
   private final Optional<String> apiKey;
   private final Supplier<Instant> wall;
 
-  Auth(Supplier<String> publicKeys, Optional<String> apiKey, Supplier<Instant> wall) {
-    this.publicKeys = publicKeys;
+  Auth(Supplier<RoutingTable> table, Optional<String> apiKey, Supplier<Instant> wall) {
+    this.table = table;
     this.apiKey = apiKey;
     this.wall = wall;
   }
 
-  /** The authenticated username, or throws a 401 {@link ApiError}. */
-  String requireUser(Context ctx) {
+  /** Authenticates the request's user, or throws a 401 {@link ApiError}. */
+  void requireUser(Context ctx) {
     String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
     if (!header.startsWith("Bearer ")) {
       throw ApiError.unauthorized(
               "an Authorization: Bearer token is required (POST /v1/users/login)")
           .failure();
     }
-    String keys = publicKeys.get();
-    if (keys.isEmpty()) {
+    RoutingTable t = table.get();
+    if (t.tokenPublicKeys().isEmpty()) {
       throw ApiError.notReady("cannot check tokens before reaching a master or the mirror once")
           .failure();
     }
-    return Tokens.verify(keys, header.substring(7).trim(), wall.get())
-        .orElseThrow(() -> ApiError.unauthorized("the token is invalid or expired").failure());
+    Tokens.Token token =
+        Tokens.verify(t.tokenPublicKeys(), header.substring(7).trim(), wall.get())
+            .orElseThrow(() -> ApiError.unauthorized("the token is invalid or expired").failure());
+    Optional<String> revoked = t.access().refusal(token);
+    if (revoked.isPresent()) {
+      throw ApiError.unauthorized(revoked.get()).failure();
+    }
+    ctx.attribute(CALLER, new Caller(token.username(), ApiAccess.roleOf(token.username())));
+  }
+
+  /** The caller {@link #requireUser} authenticated for this request. */
+  static Caller caller(Context ctx) {
+    Caller c = ctx.attribute(CALLER);
+    if (c == null) {
+      throw new IllegalStateException("no authenticated caller on " + ctx.path());
+    }
+    return c;
+  }
+
+  /** Refuses (403) a caller who is not the admin. */
+  static void requireAdmin(Context ctx, String what) {
+    if (caller(ctx).role() != ApiAccess.Role.ADMIN) {
+      throw ApiError.forbidden("only the admin may " + what).failure();
+    }
   }
 
   /** Accepts a bearer token or the API key. */

@@ -1,7 +1,9 @@
 package io.multiconnect.dataplane.webapp;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.dataplane.RoutingTable;
+import io.multiconnect.proto.v1.ApiUsers;
 import io.multiconnect.proto.v1.ShardAssignment;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -12,8 +14,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads the routing table and the token key from the MySQL mirror: what a webapp routes from when
- * it starts while no master answers.
+ * Reads the routing table, the token public keys and the API users from the MySQL mirror: what a
+ * webapp routes from and checks tokens against when it starts while no master answers.
  */
 final class MirrorReader {
   private MirrorReader() {}
@@ -49,12 +51,25 @@ final class MirrorReader {
         }
       }
       String publicKeys = "";
-      try (ResultSet r = s.executeQuery("SELECT jwk_set FROM token_public_keys WHERE id = 1")) {
+      ApiUsers users = ApiUsers.getDefaultInstance();
+      try (ResultSet r =
+          s.executeQuery("SELECT jwk_set, api_users FROM token_public_keys WHERE id = 1")) {
         if (r.next()) {
           publicKeys = r.getString(1);
+          byte[] blob = r.getBytes(2);
+          users = blob == null ? users : parse(blob);
         }
       }
-      return new RoutingTable(version, shardCount, primaries, publicKeys);
+      return new RoutingTable(
+          version, shardCount, primaries, publicKeys, RoutingTable.access(users));
+    }
+  }
+
+  private static ApiUsers parse(byte[] blob) throws SQLException {
+    try {
+      return ApiUsers.parseFrom(blob);
+    } catch (InvalidProtocolBufferException e) {
+      throw new SQLException("the mirror's api_users is not an ApiUsers message", e);
     }
   }
 }

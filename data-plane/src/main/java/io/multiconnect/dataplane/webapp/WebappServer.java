@@ -65,7 +65,7 @@ public final class WebappServer implements AutoCloseable {
   private static final DateTimeFormatter EXPIRES_FORMAT =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ssxxx").withZone(ZoneOffset.UTC);
 
-  private final ObjectMapper json = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final ShardMapWatcher watcher;
   private final MessageRouter router;
   private final AdminClient admin;
@@ -96,7 +96,7 @@ public final class WebappServer implements AutoCloseable {
     this.watcher = new ShardMapWatcher(masters, id, tls);
     this.router = new MessageRouter(watcher, tls);
     this.admin = new AdminClient(masters, tls);
-    this.auth = new Auth(() -> watcher.table().tokenPublicKeys(), apiKey, clock::now);
+    this.auth = new Auth(watcher::table, apiKey, clock::now);
     this.logins = new LoginThrottle(clock::nanoTime);
     this.health = new HealthView(masters, watcher, tls);
     this.app =
@@ -147,7 +147,9 @@ public final class WebappServer implements AutoCloseable {
             auth.requireUser(ctx);
           }
         });
+    app.before("/metrics", auth::requireUserOrApiKey);
     app.post("/v1/users/login", this::login);
+    new UserRoutes(this::asCaller).register(app);
     app.get("/v1/health", ctx -> ctx.json(health.body()));
     app.post("/v1/messages", this::sendMessage);
     app.get(
@@ -193,9 +195,9 @@ public final class WebappServer implements AutoCloseable {
   }
 
   /** Parses the body as a JSON object or fails with 400. */
-  JsonNode body(Context ctx) {
+  static JsonNode body(Context ctx) {
     try {
-      JsonNode node = json.readTree(ctx.bodyAsBytes());
+      JsonNode node = JSON.readTree(ctx.bodyAsBytes());
       if (node == null || !node.isObject()) {
         throw ApiError.invalid("body", "must be a JSON object").failure();
       }
@@ -352,6 +354,10 @@ public final class WebappServer implements AutoCloseable {
           switch (e.code()) {
             case FAILED_PRECONDITION -> fieldError(e.getMessage());
             case RESOURCE_EXHAUSTED -> ApiError.tooMany(e.getMessage());
+            case PERMISSION_DENIED -> ApiError.forbidden(e.getMessage());
+            case NOT_FOUND -> ApiError.notFound(e.getMessage());
+            // The On-Premises API's answer to a user created twice.
+            case ALREADY_EXISTS -> new ApiError(500, 1014, "Internal error", e.getMessage());
             default ->
                 ApiError.notReady("the control plane did not complete the call: " + e.getMessage());
           };
@@ -367,6 +373,7 @@ public final class WebappServer implements AutoCloseable {
   }
 
   private void setShards(Context ctx) {
+    Auth.requireAdmin(ctx, "change the shard count");
     JsonNode b = body(ctx);
     String cc = digits(b, "cc", 1, 3);
     String phone = digits(b, "phone_number", 4, 15);
@@ -463,6 +470,7 @@ public final class WebappServer implements AutoCloseable {
   }
 
   private void patchSettings(Context ctx) {
+    Auth.requireAdmin(ctx, "change the settings");
     JsonNode b = body(ctx);
     JsonNode app = b.path("settings").path("application");
     JsonNode node = app.isObject() ? app : b;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.multiconnect.common.auth.ApiAccess;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.shard.Sharding;
@@ -67,7 +68,7 @@ class MessageSendsTest {
             .setCoreappAddress("127.0.0.1:2")
             .setEpoch(EPOCH)
             .build();
-    map.seed(new RoutingTable(10, SHARDS, Map.of(0, mine), ""));
+    map.seed(new RoutingTable(10, SHARDS, Map.of(0, mine), "", ApiAccess.NONE));
     sends = new MessageSends("c3", clock, active::get, map, timer);
   }
 

@@ -22,11 +22,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -225,6 +227,10 @@ public final class Lab implements AutoCloseable {
   private final Optional<ClusterCa> ca;
 
   private final MirrorUsers mirrorUsers = MirrorUsers.random();
+
+  /** The webapps' {@code WA_API_KEY}: health and metrics without a user's token. */
+  private final String apiKey = randomKey();
+
   private MirrorSettings harnessMirror; // guarded by this: made on first use
 
   /** The harness's own TLS, per identity it speaks as; closed with the lab. */
@@ -427,6 +433,17 @@ public final class Lab implements AutoCloseable {
   }
 
   /** A webapp's base URL, as the harness reaches it. */
+  /** The webapps' API key ({@code Authorization: Apikey KEY} for /v1/health and /metrics). */
+  public String apiKey() {
+    return apiKey;
+  }
+
+  private static String randomKey() {
+    byte[] key = new byte[16];
+    new SecureRandom().nextBytes(key);
+    return HexFormat.of().formatHex(key);
+  }
+
   public String webappUrl(String webapp) {
     return "http://" + net.clientHost(webapp) + ":" + port(webapp, "http");
   }
@@ -607,11 +624,14 @@ public final class Lab implements AutoCloseable {
     for (String t : twins) {
       defineCoreapp(t, "c" + index(t), common);
     }
+    // For an operator of the demo: curl -H "Authorization: Apikey $(cat DIR/api-key)" .../v1/health
+    writePrivate(dir.resolve("api-key"), apiKey + "\n");
     for (String w : webapps) {
       Map<String, String> env = new LinkedHashMap<>(common);
       env.put("MC_WEBAPP_ID", w);
       putMirror(env, mirrorFor(Role.WEBAPP));
       env.put("MC_WEBAPP_ADDRESS", configured(w, "http"));
+      env.put("WA_API_KEY", apiKey);
       define(w, Role.WEBAPP, List.of("io.multiconnect.dataplane.webapp.WebappMain"), env);
     }
     if (!net.ownAddresses()) {
@@ -933,8 +953,7 @@ public final class Lab implements AutoCloseable {
   }
 
   private boolean webappsRoute(HttpClient http) {
-    return webapps.stream()
-        .allMatch(w -> routes(http, webappUrl(w)).filter(t -> !t.isEmpty()).isPresent());
+    return webapps.stream().allMatch(w -> routes(http, w).filter(t -> !t.isEmpty()).isPresent());
   }
 
   private static final Pattern PRIMARY =
@@ -942,11 +961,12 @@ public final class Lab implements AutoCloseable {
           "multiconnect_webapp_shard_primary\\{shard=\"(\\d+)\",coreapp=\"([^\"]+)\",epoch=\"\\d+\"}");
 
   /** A webapp's routing table ({@code 0=c1,1=c2}) from its metrics, if it answers. */
-  public static Optional<String> routes(HttpClient http, String webappUrl) {
+  public Optional<String> routes(HttpClient http, String webapp) {
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(URI.create(webappUrl + "/metrics"))
+              HttpRequest.newBuilder(URI.create(webappUrl(webapp) + "/metrics"))
+                  .header("Authorization", "Apikey " + apiKey)
                   .timeout(Duration.ofMillis(500))
                   .build(),
               HttpResponse.BodyHandlers.ofString());

@@ -35,8 +35,10 @@ import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.CoreappStatus;
+import io.multiconnect.proto.v1.CreateUserRequest;
 import io.multiconnect.proto.v1.GetStatusRequest;
 import io.multiconnect.proto.v1.HeartbeatRequest;
+import io.multiconnect.proto.v1.LogoutRequest;
 import io.multiconnect.proto.v1.RegisterRequest;
 import io.multiconnect.proto.v1.ReleaseRequest;
 import io.multiconnect.proto.v1.SendMessageRequest;
@@ -513,6 +515,43 @@ class AttackTest {
       AdminClient withForged = anonymous.withAuthorization(http.authorization);
       AdminException e = assertThrows(AdminException.class, () -> withForged.setShardCount(2));
       assertTrue(e.getMessage().contains("invalid or expired token"), e.getMessage());
+    }
+  }
+
+  /**
+   * A user who is not the admin cannot change the cluster, through the masters or a webapp; a
+   * logged-out token is refused by both.
+   */
+  @Test
+  void aUserOrARevokedTokenCannotChangeTheCluster() throws Exception {
+    operator.call(
+        s ->
+            s.createUser(
+                CreateUserRequest.newBuilder()
+                    .setUsername("mallory")
+                    .setPassword("Mall0ry!pass")
+                    .build()));
+    Http http = new Http(URI.create(lab.webappUrl("w1")).getPort());
+    try (AdminClient anonymous = lab.anonymousAdmin()) {
+      String userToken = anonymous.login("mallory", "Mall0ry!pass", "").getToken();
+      AdminClient user = anonymous.withAuthorization("Bearer " + userToken);
+      AdminException e = assertThrows(AdminException.class, () -> user.setShardCount(2));
+      assertEquals(Status.Code.PERMISSION_DENIED, e.code(), e.getMessage());
+      assertTrue(e.getMessage().contains("only the admin"), e.getMessage());
+      http.authorization = "Bearer " + userToken;
+      assertEquals(
+          403,
+          http.call("PATCH", "/v1/settings/application", "{\"unhealthy_interval\":9}").status());
+
+      String adminToken = anonymous.login("admin", "attack-Passw0rd", "").getToken();
+      AdminClient admin = anonymous.withAuthorization("Bearer " + adminToken);
+      admin.call(s -> s.logout(LogoutRequest.getDefaultInstance()));
+      AdminException revoked = assertThrows(AdminException.class, () -> admin.setShardCount(2));
+      assertTrue(revoked.getMessage().contains("logged out"), revoked.getMessage());
+      http.authorization = "Bearer " + adminToken;
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> http.call("GET", "/v1/account/shards", null).status() == 401);
     }
   }
 

@@ -224,7 +224,13 @@ class RestContractTest {
           {"POST", "/v1/account/shards"},
           {"POST", "/v1/messages"},
           {"GET", "/v1/settings/application"},
-          {"PATCH", "/v1/settings/application"}
+          {"PATCH", "/v1/settings/application"},
+          {"POST", "/v1/users"},
+          {"GET", "/v1/users/admin"},
+          {"PUT", "/v1/users/admin"},
+          {"DELETE", "/v1/users/admin"},
+          {"POST", "/v1/users/logout"},
+          {"GET", "/metrics"}
         }) {
       assertError(h.call(call[0], call[1], "{}"), 401, 1005, "");
     }
@@ -451,9 +457,11 @@ class RestContractTest {
     Http h = loggedIn();
     assertError(h.call("GET", "/v1/nothing", null), 404, 1006, "/v1/nothing");
     Http anon = anonymous();
+    assertError(anon.call("GET", "/metrics", null), 401, 1005, "");
     var metrics =
         java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create("http://127.0.0.1:" + cluster.webapp.port() + "/metrics"))
+            .header("Authorization", "Apikey " + LocalCluster.API_KEY)
             .build();
     var client = java.net.http.HttpClient.newHttpClient();
     var body = client.send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -479,5 +487,122 @@ class RestContractTest {
                             + primary.epoch()
                             + "\"} 1"));
     assertEquals(401, anon.call("GET", "/v1/account/shards", null).status());
+  }
+
+  /** {@code username} logged in with {@code password}: a client holding a fresh token. */
+  private Http loggedInAs(String username, String password) throws Exception {
+    Http h = anonymous();
+    h.authorization = Http.basic(username, password);
+    Http.Response r = h.call("POST", "/v1/users/login", null);
+    assertEquals(200, r.status(), r.toString());
+    h.authorization = "Bearer " + r.json().path("users").get(0).path("token").asText();
+    return h;
+  }
+
+  @Test
+  void theAdminManagesUsersAndAUserOnlyItself() throws Exception {
+    Http admin = loggedIn();
+    Http.Response created =
+        admin.call("POST", "/v1/users", "{\"username\":\"carol\",\"password\":\"Car0l!pass\"}");
+    assertEquals(201, created.status(), created.toString());
+    assertEquals("carol", created.json().path("users").get(0).path("username").asText());
+    assertError(
+        admin.call("POST", "/v1/users", "{\"username\":\"carol\",\"password\":\"Car0l!pass\"}"),
+        500,
+        1014,
+        "Already exist");
+    assertError(
+        admin.call("POST", "/v1/users", "{\"username\":\"abc\",\"password\":\"Car0l!pass\"}"),
+        400,
+        2001,
+        "username");
+    assertError(
+        admin.call("POST", "/v1/users", "{\"username\":\"dave\",\"password\":\"weak\"}"),
+        400,
+        2001,
+        "password");
+    assertError(admin.call("POST", "/v1/users", "{\"username\":\"dave\"}"), 400, 2000, "password");
+    assertError(admin.call("GET", "/v1/users/nobody", null), 404, 1006, "nobody");
+    assertError(admin.call("DELETE", "/v1/users/admin", null), 400, 2001, "cannot be deleted");
+    assertEquals(
+        "ROLE_ADMIN",
+        admin
+            .call("GET", "/v1/users/admin", null)
+            .json()
+            .path("users")
+            .get(0)
+            .path("ROLES")
+            .asText());
+
+    Http carol = loggedInAs("carol", "Car0l!pass");
+    Http.Response self = carol.call("GET", "/v1/users/carol", null);
+    assertEquals(200, self.status(), self.toString());
+    assertEquals("ROLE_USER", self.json().path("users").get(0).path("ROLES").asText());
+    assertEquals(200, carol.call("GET", "/v1/account/shards", null).status());
+    assertEquals(200, carol.call("GET", "/v1/settings/application", null).status());
+    assertError(carol.call("GET", "/v1/users/admin", null), 403, 1005, "only the admin");
+    assertError(
+        carol.call("POST", "/v1/users", "{\"username\":\"erin\",\"password\":\"Er1n!pass\"}"),
+        403,
+        1005,
+        "only the admin");
+    assertError(
+        carol.call("PATCH", "/v1/settings/application", "{\"unhealthy_interval\":9}"),
+        403,
+        1005,
+        "only the admin");
+    assertError(
+        carol.call(
+            "POST",
+            "/v1/account/shards",
+            "{\"cc\":\"1\",\"phone_number\":\"5550100\",\"shards\":2,\"pin\":\"123456\"}"),
+        403,
+        1005,
+        "only the admin");
+    assertError(carol.call("DELETE", "/v1/users/carol", null), 403, 1005, "only the admin");
+    assertError(
+        carol.call("PUT", "/v1/users/admin", "{\"password\":\"Hijack3d!now\"}"),
+        403,
+        1005,
+        "only the admin");
+    assertEquals(
+        200, admin.call("DELETE", "/v1/users/carol", null).status(), "the admin deletes a user");
+  }
+
+  /**
+   * Logout revokes the one token sent; a password change and a deletion revoke every token of the
+   * user; each is refused by the webapp on the next request (the Watch brings the change in
+   * milliseconds).
+   */
+  @Test
+  void revokedTokensAreRefusedOnTheNextRequest() throws Exception {
+    Http admin = loggedIn();
+    assertEquals(
+        201,
+        admin
+            .call("POST", "/v1/users", "{\"username\":\"frank\",\"password\":\"Fr4nk!pass\"}")
+            .status());
+    Http first = loggedInAs("frank", "Fr4nk!pass");
+    Http second = loggedInAs("frank", "Fr4nk!pass");
+    assertEquals(200, first.call("POST", "/v1/users/logout", null).status());
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> first.call("GET", "/v1/account/shards", null).status() == 401);
+    assertError(first.call("GET", "/v1/account/shards", null), 401, 1005, "logged out");
+    assertEquals(200, second.call("GET", "/v1/account/shards", null).status());
+
+    assertEquals(
+        200, second.call("PUT", "/v1/users/frank", "{\"password\":\"Fr4nk!again\"}").status());
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> second.call("GET", "/v1/account/shards", null).status() == 401);
+    assertError(second.call("GET", "/v1/account/shards", null), 401, 1005, "password changed");
+
+    Http third = loggedInAs("frank", "Fr4nk!again");
+    assertEquals(200, admin.call("DELETE", "/v1/users/frank", null).status());
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> third.call("GET", "/v1/account/shards", null).status() == 401);
+    assertError(third.call("GET", "/v1/account/shards", null), 401, 1005, "no longer exists");
   }
 }

@@ -96,7 +96,7 @@ final class Observer implements AutoCloseable {
   }
 
   Optional<String> table(String webapp) {
-    return Lab.routes(http, lab.webappUrl(webapp));
+    return lab.routes(http, webapp);
   }
 
   @Override
