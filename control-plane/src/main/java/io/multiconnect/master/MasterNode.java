@@ -1,7 +1,10 @@
 package io.multiconnect.master;
 
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -40,7 +43,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -105,6 +111,24 @@ public final class MasterNode implements AutoCloseable {
   private final Server grpcServer;
   private final Semaphore wakeups = new Semaphore(0);
   private final Thread controlThread;
+
+  /**
+   * Where Admin calls that may check a password run (bcrypt, 50-100 ms a check), instead of gRPC's
+   * unbounded pool: a flood of logins waits its turn on {@link #PASSWORD_THREADS} threads while
+   * heartbeats, Watch and reads keep theirs and the cores. The queue is not bounded: a call gRPC
+   * has accepted must be answered, and a rejected task leaves its call unanswered until the
+   * client's deadline; what a peer may have open is bounded per connection instead.
+   */
+  private final ThreadPoolExecutor passwordWork =
+      new ThreadPoolExecutor(
+          PASSWORD_THREADS,
+          PASSWORD_THREADS,
+          0,
+          TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(),
+          DaemonThreads.named("password-checks"));
+
+  static final int PASSWORD_THREADS = 2;
   private final PlanningRound planning;
   private final Optional<MirrorPublisher> mirror;
 
@@ -162,7 +186,21 @@ public final class MasterNode implements AutoCloseable {
     PeerAddress self = config.self();
     this.grpcServer =
         Endpoints.server(self.host(), self.apiPort(), tls)
-            .callExecutor(ControlPlaneService.HEARTBEATS_ON_TRANSPORT_THREAD)
+            .callExecutor(
+                new ServerCallExecutorSupplier() {
+                  @Override
+                  public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+                    Executor heartbeats =
+                        ControlPlaneService.HEARTBEATS_ON_TRANSPORT_THREAD.getExecutor(
+                            call, headers);
+                    if (heartbeats != null) {
+                      return heartbeats;
+                    }
+                    return AdminAuth.checksPasswords(call.getMethodDescriptor().getFullMethodName())
+                        ? passwordWork
+                        : null;
+                  }
+                })
             .addService(
                 new ControlPlaneService(
                     leaders,
@@ -251,6 +289,7 @@ public final class MasterNode implements AutoCloseable {
     health.enterTerminalState();
     controlThread.interrupt();
     grpcServer.shutdownNow();
+    passwordWork.shutdownNow();
     leaderFeed.close();
     watchHub.close();
     mirror.ifPresent(MirrorPublisher::close);

@@ -20,6 +20,9 @@ import java.util.concurrent.TimeUnit;
 public final class Endpoints {
   private Endpoints() {}
 
+  /** The most calls one connection may have open at a server at once. */
+  public static final int MAX_CALLS_PER_CONNECTION = 1024;
+
   /** Parses "h1:p1,h2:p2"; throws {@link IllegalArgumentException} naming {@code key}. */
   public static List<String> parseList(String key, String value) {
     List<String> list =
@@ -83,6 +86,10 @@ public final class Endpoints {
         // A node restarted at once binds its port again although connections of its previous
         // process linger in TIME_WAIT.
         .withOption(ChannelOption.SO_REUSEADDR, true)
+        // HTTP/2's MAX_CONCURRENT_STREAMS: a peer opens no more calls than this on one connection
+        // (more wait at the client), so a misbehaving one cannot make a node hold calls without
+        // bound. A webapp's sends to a coreapp at full load stay well below it (batches).
+        .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
         .permitKeepAliveTime(500, TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(true);
   }

@@ -80,6 +80,15 @@ public final class AdminAuth implements ServerInterceptor {
     return Map.entry(method.getFullMethodName(), ApiAccess.Role.USER);
   }
 
+  /**
+   * Whether calls of {@code method} may check a password (bcrypt, 50-100 ms each): Login, and every
+   * authenticated method (Basic credentials). They run on a small bounded pool of their own.
+   */
+  public static boolean checksPasswords(String method) {
+    return PROTECTED.containsKey(method)
+        || method.equals(AdminGrpc.getLoginMethod().getFullMethodName());
+  }
+
   /** Who an authenticated call comes from: the user, and the token it showed (Bearer only). */
   public record Caller(String username, Optional<Tokens.Token> token) {
     public ApiAccess.Role role() {
