@@ -1,7 +1,7 @@
 package io.multiconnect.dataplane.webapp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.proto.v1.CreateUserRequest;
@@ -29,12 +29,12 @@ final class UserRoutes {
     this.asCaller = asCaller;
   }
 
-  void register(Javalin app) {
-    app.post("/v1/users/logout", this::logout);
-    app.post("/v1/users", this::create);
-    app.get("/v1/users/{username}", this::get);
-    app.put("/v1/users/{username}", this::update);
-    app.delete("/v1/users/{username}", this::delete);
+  void register(RoutesConfig routes) {
+    routes.post("/v1/users/logout", this::logout);
+    routes.post("/v1/users", this::create);
+    routes.get("/v1/users/{username}", this::get);
+    routes.put("/v1/users/{username}", this::update);
+    routes.delete("/v1/users/{username}", this::delete);
   }
 
   private void logout(Context ctx) {

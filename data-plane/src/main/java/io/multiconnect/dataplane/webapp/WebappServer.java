@@ -3,6 +3,7 @@ package io.multiconnect.dataplane.webapp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.multiconnect.client.AdminClient;
@@ -102,10 +103,10 @@ public final class WebappServer implements AutoCloseable {
     this.app =
         Javalin.create(
             cfg -> {
-              cfg.showJavalinBanner = false;
+              cfg.startup.showJavalinBanner = false;
               cfg.http.maxRequestSize = MAX_BODY_BYTES;
+              routes(cfg.routes);
             });
-    routes();
   }
 
   public WebappServer start() {
@@ -137,8 +138,8 @@ public final class WebappServer implements AutoCloseable {
     return app.port();
   }
 
-  private void routes() {
-    app.before(
+  private void routes(RoutesConfig r) {
+    r.before(
         "/v1/*",
         ctx -> {
           if (ctx.path().equals("/v1/health")) {
@@ -147,30 +148,30 @@ public final class WebappServer implements AutoCloseable {
             auth.requireUser(ctx);
           }
         });
-    app.before("/metrics", auth::requireUserOrApiKey);
-    app.post("/v1/users/login", this::login);
-    new UserRoutes(this::asCaller).register(app);
-    app.get("/v1/health", ctx -> ctx.json(health.body()));
-    app.post("/v1/messages", this::sendMessage);
-    app.get(
+    r.before("/metrics", auth::requireUserOrApiKey);
+    r.post("/v1/users/login", this::login);
+    new UserRoutes(this::asCaller).register(r);
+    r.get("/v1/health", ctx -> ctx.json(health.body()));
+    r.post("/v1/messages", this::sendMessage);
+    r.get(
         "/v1/account/shards",
         ctx ->
             ctx.json(
                 Map.of("account", Map.of("shards", watcher.table().shardCount()), "meta", meta())));
-    app.post("/v1/account/shards", this::setShards);
-    app.get(
+    r.post("/v1/account/shards", this::setShards);
+    r.get(
         "/v1/settings/application",
         ctx ->
             ctx.json(
                 settingsBody(
                     admin.call(s -> s.getSettings(GetSettingsRequest.getDefaultInstance())))));
-    app.patch("/v1/settings/application", this::patchSettings);
-    app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics()));
+    r.patch("/v1/settings/application", this::patchSettings);
+    r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics()));
 
-    app.exception(ApiError.Failure.class, (e, ctx) -> error(ctx, e.error));
-    app.exception(AdminException.class, (e, ctx) -> error(ctx, fromAdmin(e)));
-    app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e)));
-    app.exception(
+    r.exception(ApiError.Failure.class, (e, ctx) -> error(ctx, e.error));
+    r.exception(AdminException.class, (e, ctx) -> error(ctx, fromAdmin(e)));
+    r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e)));
+    r.exception(
         Exception.class,
         (e, ctx) -> {
           LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);

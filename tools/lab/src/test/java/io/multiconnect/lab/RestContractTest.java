@@ -388,6 +388,7 @@ class RestContractTest {
         413,
         1015,
         "bytes");
+    assertEquals(413, chunked(h, 2_000_000), "a chunked body (no Content-Length) is bounded too");
     await()
         .atMost(Duration.ofSeconds(15))
         .until(
@@ -604,5 +605,24 @@ class RestContractTest {
         .atMost(Duration.ofSeconds(2))
         .until(() -> third.call("GET", "/v1/account/shards", null).status() == 401);
     assertError(third.call("GET", "/v1/account/shards", null), 401, 1005, "no longer exists");
+  }
+
+  /** The status of a POST /v1/messages whose body of {@code bytes} is sent chunked. */
+  private int chunked(Http h, int bytes) throws Exception {
+    byte[] body =
+        ("{\"to\":\"15550001\",\"text\":{\"body\":\"" + "x".repeat(bytes) + "\"}}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    var request =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + cluster.webapp.port() + "/v1/messages"))
+            .header("Authorization", h.authorization)
+            .header("Content-Type", "application/json")
+            .POST(
+                java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new java.io.ByteArrayInputStream(body)))
+            .build();
+    return java.net.http.HttpClient.newHttpClient()
+        .send(request, java.net.http.HttpResponse.BodyHandlers.ofString())
+        .statusCode();
   }
 }
