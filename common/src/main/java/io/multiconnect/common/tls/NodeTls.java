@@ -13,11 +13,8 @@ import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.tls.NodeIdentity.Role;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -156,14 +153,9 @@ public final class NodeTls implements AutoCloseable {
     if (Arrays.equals(both, identityRead)) {
       return;
     }
-    X509Certificate[] chain = CertificateUtils.getX509Certificates(new ByteArrayInputStream(cert));
-    if (chain.length == 0) {
-      throw new GeneralSecurityException(f.certificate() + " holds no certificate");
-    }
-    PrivateKey privateKey = CertificateUtils.getPrivateKey(new ByteArrayInputStream(key));
-    requirePair(privateKey, chain[0]);
-    chain[0].checkValidity(); // an expired certificate would only fail every handshake
-    keys.updateIdentityCredentials(chain, privateKey);
+    PemIdentity identity = PemIdentity.parse(cert, key, f.certificate() + " and " + f.key());
+    X509Certificate[] chain = identity.chain();
+    keys.updateIdentityCredentials(chain, identity.key());
     identityRead = both;
     self = chain[0];
     LOG.info(
@@ -212,23 +204,6 @@ public final class NodeTls implements AutoCloseable {
       LOG.warn(
           "TLS: the files changed but cannot be used yet, keeping the previous ones: {}",
           e.getMessage());
-    }
-  }
-
-  /** Throws unless {@code key} is the private half of {@code cert}'s public key. */
-  private static void requirePair(PrivateKey key, X509Certificate cert)
-      throws GeneralSecurityException {
-    String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
-    byte[] probe = "multiconnect key check".getBytes(StandardCharsets.US_ASCII);
-    Signature sign = Signature.getInstance(algorithm);
-    sign.initSign(key);
-    sign.update(probe);
-    byte[] signature = sign.sign();
-    Signature verify = Signature.getInstance(algorithm);
-    verify.initVerify(cert.getPublicKey());
-    verify.update(probe);
-    if (!verify.verify(signature)) {
-      throw new GeneralSecurityException("the key does not belong to the certificate");
     }
   }
 

@@ -37,6 +37,7 @@ public final class WebappMain {
     String address;
     List<String> masters;
     NodeTls tls;
+    Optional<HttpsCertificate> https;
     try {
       env = NodeSettings.load(args, System.getenv());
       address = env.getOrDefault("MC_WEBAPP_ADDRESS", "127.0.0.1:9090");
@@ -47,6 +48,7 @@ public final class WebappMain {
       tls = NodeTls.fromEnv(env, "webapp " + env.getOrDefault("MC_WEBAPP_ID", "webapp"));
       tls.requireIdentity(
           NodeIdentity.Role.WEBAPP, env.getOrDefault("MC_WEBAPP_ID", "webapp"), Optional.empty());
+      https = HttpsCertificate.fromEnv(env, NodeTls.refreshFromEnv(env));
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("configuration error: " + e.getMessage());
       System.exit(2);
@@ -62,7 +64,8 @@ public final class WebappMain {
                 MirrorSettings.fromEnv(env)
                     .map(m -> MirrorTls.secured(m, tls, "webapp " + env.get("MC_WEBAPP_ID"))),
                 ClockControl.fromEnvironment(env),
-                tls)
+                tls,
+                https)
             .start();
     Shutdown.closeOnSignal(server);
   }

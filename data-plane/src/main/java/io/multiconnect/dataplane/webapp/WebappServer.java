@@ -24,6 +24,7 @@ import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -36,6 +37,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,10 +88,14 @@ public final class WebappServer implements AutoCloseable {
   private final HealthView health;
   private final Javalin app;
   private final Optional<MirrorSettings> mirror;
+  private final Optional<HttpsCertificate> https;
   private final String host;
   private final int port;
 
-  /** A webapp checking token expiry against {@code clock}'s wall time. */
+  /**
+   * A webapp checking token expiry against {@code clock}'s wall time, serving HTTPS with {@code
+   * https} when given (plain HTTP otherwise).
+   */
   public WebappServer(
       String host,
       int port,
@@ -90,7 +104,9 @@ public final class WebappServer implements AutoCloseable {
       Optional<String> apiKey,
       Optional<MirrorSettings> mirror,
       NodeClock clock,
-      NodeTls tls) {
+      NodeTls tls,
+      Optional<HttpsCertificate> https) {
+    this.https = https;
     this.mirror = mirror;
     this.host = host;
     this.port = port;
@@ -105,6 +121,8 @@ public final class WebappServer implements AutoCloseable {
             cfg -> {
               cfg.startup.showJavalinBanner = false;
               cfg.http.maxRequestSize = MAX_BODY_BYTES;
+              https.ifPresent(
+                  h -> cfg.jetty.addConnector((server, http) -> httpsOnly(h, server, http)));
               routes(cfg.routes);
             });
   }
@@ -113,7 +131,8 @@ public final class WebappServer implements AutoCloseable {
     watcher.start();
     mirror.ifPresent(this::seedFromMirror);
     app.start(host, port);
-    LOG.info("webapp listening on http://{}:{}", host, app.port());
+    LOG.info(
+        "webapp listening on {}://{}:{}", https.isPresent() ? "https" : "http", host, app.port());
     return this;
   }
 
@@ -177,6 +196,30 @@ public final class WebappServer implements AutoCloseable {
           LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
           error(ctx, new ApiError(500, 1014, "Internal error", "see the webapp log"));
         });
+  }
+
+  /**
+   * The one connector when HTTPS is on: TLS with the operator's certificate ({@link
+   * HttpsCertificate}) at the webapp's address; no plain HTTP beside it.
+   */
+  private Connector httpsOnly(HttpsCertificate certificate, Server server, HttpConfiguration http) {
+    SslContextFactory.Server tls = new SslContextFactory.Server();
+    try {
+      tls.setSslContext(certificate.context());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HTTPS: no TLS context", e);
+    }
+    HttpConfiguration secure = new HttpConfiguration(http);
+    // No virtual hosts here: a client may name the webapp by any address its certificate omits.
+    secure.addCustomizer(new SecureRequestCustomizer(false));
+    ServerConnector connector =
+        new ServerConnector(
+            server,
+            new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()),
+            new HttpConnectionFactory(secure));
+    connector.setHost(host);
+    connector.setPort(port);
+    return connector;
   }
 
   /** Javalin's own refusals (unknown path, wrong method, body too large) as our error body. */
@@ -524,5 +567,6 @@ public final class WebappServer implements AutoCloseable {
     health.close();
     admin.close();
     watcher.close();
+    https.ifPresent(HttpsCertificate::close);
   }
 }

@@ -54,7 +54,8 @@ final class LocalCluster implements AutoCloseable {
                 Optional.of(API_KEY),
                 Optional.empty(),
                 NodeClock.system(),
-                TestTls.PLAINTEXT)
+                TestTls.PLAINTEXT,
+                Optional.empty())
             .start();
   }
 

@@ -106,7 +106,8 @@ class MirrorStartupTest {
                     Optional.empty(),
                     Optional.of(mirror),
                     NodeClock.system(),
-                    TestTls.PLAINTEXT)
+                    TestTls.PLAINTEXT,
+                    Optional.empty())
                 .start();
         Http viaLate = new Http(late.port());
         viaLate.authorization =
