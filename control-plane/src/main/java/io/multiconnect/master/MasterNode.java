@@ -237,8 +237,8 @@ public final class MasterNode implements AutoCloseable {
   /**
    * Coreapps register, heartbeat and release (as themselves: ControlPlaneService checks); webapps,
    * coreapps and admin tools watch; admin tools and webapps (for the REST API's users) use the
-   * Admin API, whose writes also need a user's token; the token key goes to webapps (and relaying
-   * masters) only. Masters relay any of it to the leader.
+   * Admin API, whose writes also need a user's token; the webapps' HTTPS certificate (with its key)
+   * goes to webapps only. Masters relay any of it to the leader.
    */
   private static final CallerRules CALLERS = callers();
 
@@ -257,8 +257,12 @@ public final class MasterNode implements AutoCloseable {
                 Role.MASTER)
             .allowHealthAndReflection();
     for (MethodDescriptor<?, ?> m : AdminGrpc.getServiceDescriptor().getMethods()) {
-      rules.allow(m, Role.ADMIN, Role.WEBAPP, Role.MASTER);
+      if (m != AdminGrpc.getGetExternalCertificateMethod()) {
+        rules.allow(m, Role.ADMIN, Role.WEBAPP, Role.MASTER);
+      }
     }
+    // The webapps' HTTPS certificate comes with its private key: for webapps alone.
+    rules.allow(AdminGrpc.getGetExternalCertificateMethod(), Role.WEBAPP);
     return rules;
   }
 

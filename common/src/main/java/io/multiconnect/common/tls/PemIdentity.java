@@ -8,6 +8,8 @@ import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A certificate chain (the certificate first) and the private key of its first certificate, read
@@ -36,6 +38,28 @@ public record PemIdentity(X509Certificate[] chain, PrivateKey key) {
     chain[0].checkValidity(); // an expired certificate would only fail every handshake
     return new PemIdentity(chain, privateKey);
   }
+
+  /**
+   * Reads one PEM text holding a private key and a certificate chain (the certificate first, its
+   * intermediates after it), in any order of blocks, as the On-Premises API's certificate upload
+   * takes them.
+   */
+  public static PemIdentity parseBundle(String pem, String source)
+      throws GeneralSecurityException, IOException {
+    StringBuilder certificates = new StringBuilder();
+    StringBuilder keys = new StringBuilder();
+    Matcher m = BLOCK.matcher(pem);
+    while (m.find()) {
+      (m.group(1).endsWith("PRIVATE KEY") ? keys : certificates).append(m.group()).append('\n');
+    }
+    return parse(
+        certificates.toString().getBytes(StandardCharsets.US_ASCII),
+        keys.toString().getBytes(StandardCharsets.US_ASCII),
+        source);
+  }
+
+  private static final Pattern BLOCK =
+      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----[\\s\\S]*?-----END \\1-----");
 
   /** Throws unless {@code key} is the private half of {@code cert}'s public key. */
   private static void requirePair(PrivateKey key, X509Certificate cert)

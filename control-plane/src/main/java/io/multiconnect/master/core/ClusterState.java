@@ -39,6 +39,8 @@ import java.util.TreeMap;
  * @param moves shard to the coreapp an operator moved it to, until that coreapp is assigned it; the
  *     planner keeps the target free for that shard
  * @param masters masters added at run time, by id (the initial ones come from configuration)
+ * @param externalCertificate the webapps' HTTPS certificate uploaded through the REST API (PEM with
+ *     its private key); empty when none was
  */
 public record ClusterState(
     long version,
@@ -54,10 +56,14 @@ public record ClusterState(
     String tokenKey,
     List<Tokens.RetiredKey> retiredTokenKeys,
     NavigableMap<Integer, String> moves,
-    NavigableMap<String, Master> masters) {
+    NavigableMap<String, Master> masters,
+    String externalCertificate) {
 
   /** The account every new cluster starts with; its password must be changed at first login. */
   public static final String DEFAULT_ADMIN = ApiAccess.ADMIN_USER;
+
+  /** The longest HTTPS certificate (PEM of key, certificate and intermediates) the state keeps. */
+  public static final int MAX_CERTIFICATE_CHARS = 64 * 1024;
 
   /** The most API users a cluster holds (the state every webapp receives stays bounded). */
   public static final int MAX_USERS = 1_000;
@@ -77,7 +83,8 @@ public record ClusterState(
           "",
           List.of(),
           new TreeMap<>(),
-          new TreeMap<>());
+          new TreeMap<>(),
+          "");
 
   public ClusterState {
     retiredTokenKeys = List.copyOf(retiredTokenKeys);
@@ -167,6 +174,12 @@ public record ClusterState(
       return users.containsKey(c.username()) || users.size() < MAX_USERS
           ? Optional.empty()
           : reject("username", "the cluster already has " + MAX_USERS + " users");
+    } else if (command instanceof Command.SetExternalCertificate c) {
+      return c.pem().contains("PRIVATE KEY") && c.pem().length() <= MAX_CERTIFICATE_CHARS
+          ? Optional.empty()
+          : reject(
+              "pem",
+              "must be PEM with a private key, at most " + MAX_CERTIFICATE_CHARS + " characters");
     } else if (command instanceof Command.DeleteUser c) {
       if (c.username().equals(DEFAULT_ADMIN)) {
         return reject("username", "the admin account cannot be deleted");
@@ -425,6 +438,8 @@ public record ClusterState(
                   known.credentialsIndex(),
                   known.revokedTokens())
               : User.created(c.username(), c.passwordHash(), c.mustChangePassword(), index));
+    } else if (command instanceof Command.SetExternalCertificate c) {
+      b.externalCertificate = c.pem();
     } else if (command instanceof Command.DeleteUser c) {
       b.users.remove(c.username());
     } else if (command instanceof Command.RevokeToken c) {
@@ -493,6 +508,8 @@ public record ClusterState(
         + moves
         + ", masters="
         + masters.keySet()
+        + ", externalCertificate="
+        + (externalCertificate.isEmpty() ? "none" : "set")
         + "]";
   }
 
@@ -521,6 +538,7 @@ public record ClusterState(
     private final List<Tokens.RetiredKey> retiredTokenKeys;
     private final TreeMap<Integer, String> moves;
     private final TreeMap<String, Master> masters;
+    private String externalCertificate;
 
     Builder(ClusterState s, long version) {
       this.version = version;
@@ -537,6 +555,7 @@ public record ClusterState(
       this.retiredTokenKeys = new ArrayList<>(s.retiredTokenKeys);
       this.moves = new TreeMap<>(s.moves);
       this.masters = new TreeMap<>(s.masters);
+      this.externalCertificate = s.externalCertificate;
     }
 
     /**
@@ -570,7 +589,8 @@ public record ClusterState(
           tokenKey,
           retiredTokenKeys,
           moves,
-          masters);
+          masters,
+          externalCertificate);
     }
   }
 }

@@ -111,6 +111,17 @@ public sealed interface Command {
     }
   }
 
+  /**
+   * Stores the webapps' HTTPS certificate (PEM: its key, the certificate, its intermediates),
+   * checked by the leader before it is proposed.
+   */
+  record SetExternalCertificate(String pem) implements Command {
+    @Override
+    public String toString() {
+      return "SetExternalCertificate[" + pem.length() + " characters of PEM]"; // holds a key
+    }
+  }
+
   /** Removes an API user; every token it holds stops being accepted. Never the default admin. */
   record DeleteUser(String username) implements Command {}
 

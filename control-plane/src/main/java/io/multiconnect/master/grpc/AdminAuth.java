@@ -66,6 +66,7 @@ public final class AdminAuth implements ServerInterceptor {
           admin(AdminGrpc.getRotateTokenKeyMethod()),
           admin(AdminGrpc.getAddMasterMethod()),
           admin(AdminGrpc.getRemoveMasterMethod()),
+          admin(AdminGrpc.getSetExternalCertificateMethod()),
           user(AdminGrpc.getCreateUserMethod()),
           user(AdminGrpc.getGetUserMethod()),
           user(AdminGrpc.getUpdateUserMethod()),

@@ -7,6 +7,7 @@ import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.tls.PemIdentity;
 import io.multiconnect.master.auth.Passwords;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
@@ -28,6 +29,8 @@ import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappStatus;
 import io.multiconnect.proto.v1.CreateUserRequest;
 import io.multiconnect.proto.v1.DeleteUserRequest;
+import io.multiconnect.proto.v1.ExternalCertificate;
+import io.multiconnect.proto.v1.GetExternalCertificateRequest;
 import io.multiconnect.proto.v1.GetLocalRaftStatusRequest;
 import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.GetStatusRequest;
@@ -45,6 +48,8 @@ import io.multiconnect.proto.v1.RemoveMasterRequest;
 import io.multiconnect.proto.v1.RotateTokenKeyRequest;
 import io.multiconnect.proto.v1.RotateTokenKeyResponse;
 import io.multiconnect.proto.v1.SetDrainedRequest;
+import io.multiconnect.proto.v1.SetExternalCertificateRequest;
+import io.multiconnect.proto.v1.SetExternalCertificateResponse;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.SetShardCountResponse;
 import io.multiconnect.proto.v1.TakeSnapshotRequest;
@@ -54,6 +59,8 @@ import io.multiconnect.proto.v1.TransferLeadershipResponse;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import io.multiconnect.proto.v1.UpdateUserRequest;
 import io.multiconnect.proto.v1.UserInfo;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -421,6 +428,48 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   @Override
   public void logout(LogoutRequest request, StreamObserver<LogoutResponse> out) {
     users.logout(request, out);
+  }
+
+  @Override
+  public void setExternalCertificate(
+      SetExternalCertificateRequest request, StreamObserver<SetExternalCertificateResponse> out) {
+    Optional<Rejection> refused = checkCertificate(request.getPem());
+    if (refused.isPresent()) {
+      out.onError(GrpcErrors.invalid(refused.get()));
+      return;
+    }
+    writes.commit(
+        new Command.SetExternalCertificate(request.getPem()),
+        out,
+        index -> SetExternalCertificateResponse.newBuilder().setVersion(index).build());
+  }
+
+  /**
+   * Why {@code pem} cannot serve HTTPS, or empty: it must hold the private key, the certificate it
+   * belongs to (valid now) and at least one intermediate CA certificate that signed it, as the
+   * On-Premises API asks. Checked here, before it is proposed, so no webapp is ever given one it
+   * cannot use (the real API takes anything and the webapps fail at their next restart).
+   */
+  static Optional<Rejection> checkCertificate(String pem) {
+    try {
+      PemIdentity identity = PemIdentity.parseBundle(pem, "the upload");
+      if (identity.chain().length < 2) {
+        return Optional.of(
+            new Rejection("certificate", "at least one intermediate CA certificate is required"));
+      }
+      identity.chain()[0].verify(identity.chain()[1].getPublicKey());
+      return Optional.empty();
+    } catch (GeneralSecurityException | IOException | RuntimeException e) {
+      return Optional.of(new Rejection("certificate", String.valueOf(e.getMessage())));
+    }
+  }
+
+  @Override
+  public void getExternalCertificate(
+      GetExternalCertificateRequest request, StreamObserver<ExternalCertificate> out) {
+    out.onNext(
+        ExternalCertificate.newBuilder().setPem(state.state().externalCertificate()).build());
+    out.onCompleted();
   }
 
   @Override

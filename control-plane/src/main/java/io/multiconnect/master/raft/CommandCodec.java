@@ -26,6 +26,7 @@ import io.multiconnect.proto.v1.raft.RevokeTokenCmd;
 import io.multiconnect.proto.v1.raft.RevokedToken;
 import io.multiconnect.proto.v1.raft.RotateTokenKeyCmd;
 import io.multiconnect.proto.v1.raft.SetDrainedCmd;
+import io.multiconnect.proto.v1.raft.SetExternalCertificateCmd;
 import io.multiconnect.proto.v1.raft.SetShardCountCmd;
 import io.multiconnect.proto.v1.raft.SetTokenKeyCmd;
 import io.multiconnect.proto.v1.raft.SettleSettingsCmd;
@@ -86,6 +87,8 @@ public final class CommandCodec {
               .setUsername(c.username())
               .setPasswordHash(c.passwordHash())
               .setMustChangePassword(c.mustChangePassword()));
+    } else if (command instanceof Command.SetExternalCertificate c) {
+      b.setSetExternalCertificate(SetExternalCertificateCmd.newBuilder().setPem(c.pem()));
     } else if (command instanceof Command.DeleteUser c) {
       b.setDeleteUser(DeleteUserCmd.newBuilder().setUsername(c.username()));
     } else if (command instanceof Command.RevokeToken c) {
@@ -177,6 +180,8 @@ public final class CommandCodec {
               e.getPutUser().getPasswordHash(),
               e.getPutUser().getMustChangePassword());
       case DELETE_USER -> new Command.DeleteUser(e.getDeleteUser().getUsername());
+      case SET_EXTERNAL_CERTIFICATE ->
+          new Command.SetExternalCertificate(e.getSetExternalCertificate().getPem());
       case REVOKE_TOKEN ->
           new Command.RevokeToken(
               e.getRevokeToken().getUsername(),
@@ -215,7 +220,8 @@ public final class CommandCodec {
             .setUnhealthyIntervalMs(s.settings().unhealthyInterval().toMillis())
             .setLeaseBoundIntervalMs(s.leaseBoundInterval().toMillis())
             .setSettingsVersion(s.settingsVersion())
-            .setTokenKey(s.tokenKey());
+            .setTokenKey(s.tokenKey())
+            .setExternalCertificate(s.externalCertificate());
     s.retiredTokenKeys()
         .forEach(
             r ->
@@ -348,6 +354,7 @@ public final class CommandCodec {
                         r.getPublicJwk(), Instant.ofEpochMilli(r.getRetiredAtUnixMs())))
             .toList(),
         moves,
-        masters);
+        masters,
+        p.getExternalCertificate());
   }
 }

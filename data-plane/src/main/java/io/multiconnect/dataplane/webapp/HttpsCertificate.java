@@ -4,6 +4,7 @@ import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.tls.PemIdentity;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -14,17 +15,20 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The certificate the webapp serves HTTPS with: the operator's PEM files ({@value #CERT}, the
- * certificate first and its intermediates after it, and {@value #KEY}), read again every refresh
- * period, so a renewed certificate is served without a restart; a pair that cannot be used (a key
- * of another certificate, an expired certificate, a file half written) is logged and the previous
- * one kept. Clients are not asked for a certificate: they authenticate with their token.
+ * The certificate the webapp serves HTTPS with: the one an admin uploaded through {@code POST
+ * /v1/certificates/external} (kept by the masters), or else the operator's PEM files ({@value
+ * #CERT}, the certificate first and its intermediates after it, and {@value #KEY}). Both are read
+ * again every refresh period, so a new certificate is served without a restart; one that cannot be
+ * used (a key of another certificate, an expired certificate, a file half written) is logged once
+ * and the previous one kept. Clients are not asked for a certificate: they authenticate with their
+ * token.
  */
 public final class HttpsCertificate implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpsCertificate.class);
@@ -37,8 +41,9 @@ public final class HttpsCertificate implements AutoCloseable {
   private final AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
   private final ScheduledExecutorService reloader =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("https-reload"));
-  private byte[] read; // guarded by this: the files last taken
-  private byte[] refused; // guarded by this: the files last found unusable (reported once)
+  private byte[] read; // guarded by this: what was last taken (the upload, or both files)
+  private byte[] refused; // guarded by this: what was last found unusable (reported once)
+  private volatile Supplier<String> uploaded = () -> "";
 
   private HttpsCertificate(Path certificate, Path key, Duration refresh)
       throws IOException, GeneralSecurityException {
@@ -77,26 +82,53 @@ public final class HttpsCertificate implements AutoCloseable {
     return context;
   }
 
+  /**
+   * From now on, serves the certificate {@code upload} gives (PEM of key, certificate and
+   * intermediates; empty when none was uploaded) in preference to the files.
+   */
+  void follow(Supplier<String> upload) {
+    this.uploaded = upload;
+  }
+
   private synchronized void load() throws IOException, GeneralSecurityException {
+    String upload = uploaded.get();
+    if (!upload.isEmpty()) {
+      byte[] pem = upload.getBytes(StandardCharsets.US_ASCII);
+      take(pem, () -> PemIdentity.parseBundle(upload, "the uploaded certificate"), "the upload");
+      return;
+    }
     byte[] cert = Files.readAllBytes(certificate);
     byte[] privateKey = Files.readAllBytes(key);
     byte[] both = Arrays.copyOf(cert, cert.length + privateKey.length);
     System.arraycopy(privateKey, 0, both, cert.length, privateKey.length);
-    if (Arrays.equals(both, read) || Arrays.equals(both, refused)) {
+    take(
+        both,
+        () -> PemIdentity.parse(cert, privateKey, certificate + " and " + key),
+        certificate.toString());
+  }
+
+  private interface Parse {
+    PemIdentity parse() throws IOException, GeneralSecurityException;
+  }
+
+  /** Serves what {@code bytes} hold, unless it is in use already or was found unusable before. */
+  private void take(byte[] bytes, Parse parse, String source)
+      throws IOException, GeneralSecurityException {
+    if (Arrays.equals(bytes, read) || Arrays.equals(bytes, refused)) {
       return;
     }
     PemIdentity identity;
     try {
-      identity = PemIdentity.parse(cert, privateKey, certificate + " and " + key);
+      identity = parse.parse();
     } catch (GeneralSecurityException | IOException | RuntimeException e) {
-      refused = both;
+      refused = bytes;
       throw e;
     }
     keys.updateIdentityCredentials(identity.chain(), identity.key());
-    read = both;
+    read = bytes;
     LOG.info(
         "HTTPS: serving {} ({}, until {})",
-        certificate,
+        source,
         identity.chain()[0].getSubjectX500Principal().getName(),
         identity.chain()[0].getNotAfter().toInstant());
   }

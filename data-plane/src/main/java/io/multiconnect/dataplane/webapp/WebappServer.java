@@ -16,6 +16,7 @@ import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
 import io.multiconnect.proto.v1.ClusterSettings;
+import io.multiconnect.proto.v1.GetExternalCertificateRequest;
 import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.LoginRequest;
 import io.multiconnect.proto.v1.LoginResponse;
@@ -89,6 +90,10 @@ public final class WebappServer implements AutoCloseable {
   private final Javalin app;
   private final Optional<MirrorSettings> mirror;
   private final Optional<HttpsCertificate> https;
+
+  /** The HTTPS certificate an admin uploaded, as last read from a master ("" when none). */
+  private volatile String uploaded = "";
+
   private final String host;
   private final int port;
 
@@ -128,6 +133,7 @@ public final class WebappServer implements AutoCloseable {
   }
 
   public WebappServer start() {
+    https.ifPresent(h -> h.follow(this::uploadedCertificate));
     watcher.start();
     mirror.ifPresent(this::seedFromMirror);
     app.start(host, port);
@@ -170,6 +176,7 @@ public final class WebappServer implements AutoCloseable {
     r.before("/metrics", auth::requireUserOrApiKey);
     r.post("/v1/users/login", this::login);
     new UserRoutes(this::asCaller).register(r);
+    new CertificateRoutes(this::asCaller, this::uploadedCertificate).register(r);
     r.get("/v1/health", ctx -> ctx.json(health.body()));
     r.post("/v1/messages", this::sendMessage);
     r.get(
@@ -525,6 +532,23 @@ public final class WebappServer implements AutoCloseable {
       throw ApiError.absent("heartbeat_interval or unhealthy_interval").failure();
     }
     ctx.json(settingsBody(asCaller(ctx).call(s -> s.updateSettings(req.build()))));
+  }
+
+  /**
+   * The HTTPS certificate an admin uploaded (PEM with its key; "" when none), from a master; the
+   * last one read while no master answers.
+   */
+  private String uploadedCertificate() {
+    try {
+      uploaded =
+          admin
+              .call(
+                  s -> s.getExternalCertificate(GetExternalCertificateRequest.getDefaultInstance()))
+              .getPem();
+    } catch (AdminException e) {
+      LOG.debug("no master answered for the uploaded certificate: {}", e.getMessage());
+    }
+    return uploaded;
   }
 
   /** The admin client acting as the REST caller: its bearer token goes to the masters. */

@@ -3,6 +3,7 @@ package io.multiconnect.lab;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.ca.CaFiles;
 import io.multiconnect.ca.CaMain;
@@ -11,6 +12,9 @@ import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.dataplane.webapp.HttpsCertificate;
 import io.multiconnect.dataplane.webapp.WebappServer;
+import io.multiconnect.master.MiniCluster;
+import io.multiconnect.master.config.MasterConfig;
+import io.multiconnect.master.config.PeerAddress;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;
@@ -19,7 +23,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -41,32 +47,11 @@ class HttpsTest {
   @Test
   void servesHttpsOnlyAndTakesARenewedCertificateWithoutARestart(@TempDir Path dir)
       throws Exception {
-    Path ca = dir.resolve("ca");
-    assertEquals(0, CaMain.run("init", "--dir", ca.toString()));
-    NodeIdentity id = new NodeIdentity(NodeIdentity.Role.WEBAPP, "w1");
-    CaFiles files = new CaFiles(ca);
-    Path cert = dir.resolve("https.crt");
-    Path key = dir.resolve("https.key");
-    BigInteger first = issue(ca, files, id, cert, key);
+    Pki pki = Pki.in(dir);
+    BigInteger first = pki.issue();
     try (WebappServer webapp =
-        new WebappServer(
-                "127.0.0.1",
-                0,
-                List.of("127.0.0.1:1"), // no master: health answers from the webapp alone
-                "w1",
-                Optional.of(API_KEY),
-                Optional.empty(),
-                NodeClock.system(),
-                TestTls.PLAINTEXT,
-                HttpsCertificate.fromEnv(
-                    Map.of(
-                        "MC_WEBAPP_HTTPS_CERT",
-                        cert.toString(),
-                        "MC_WEBAPP_HTTPS_KEY",
-                        key.toString()),
-                    Duration.ofMillis(200)))
-            .start()) {
-      X509Certificate client = CaFiles.certificates(ca.resolve(CaFiles.CA_CERT)).get(0);
+        webapp(List.of("127.0.0.1:1"), pki)) { // no master: health answers alone
+      X509Certificate client = CaFiles.certificates(pki.ca().resolve(CaFiles.CA_CERT)).get(0);
       URI health = URI.create("https://127.0.0.1:" + webapp.port() + "/v1/health");
       assertEquals(first, servedSerial(client, health));
       assertThrows(
@@ -81,36 +66,141 @@ class HttpsTest {
                       HttpResponse.BodyHandlers.ofString()),
           "no plain HTTP on the HTTPS port");
 
-      Files.writeString(key, "not a key"); // half a renewal: the old certificate stays
+      Files.writeString(pki.key(), "not a key"); // half a renewal: the old certificate stays
       await()
           .during(Duration.ofMillis(600))
           .atMost(Duration.ofSeconds(2))
           .until(() -> first.equals(servedSerial(client, health)));
-      BigInteger renewed = issue(ca, files, id, cert, key);
+      BigInteger renewed = pki.issue();
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> renewed.equals(servedSerial(client, health)));
     }
   }
 
-  /** Issues a certificate for {@code id} and copies it and its key to {@code cert}, {@code key}. */
-  private static BigInteger issue(Path ca, CaFiles files, NodeIdentity id, Path cert, Path key)
-      throws IOException {
-    assertEquals(
-        0,
-        CaMain.run(
-            "issue",
-            "--dir",
-            ca.toString(),
-            "--role",
-            "webapp",
-            "--id",
+  /**
+   * An admin uploads a bundle (key, certificate, the CA that signed it) through the REST API; the
+   * masters keep it and the webapp serves it in preference to its files, without a restart. A
+   * bundle that could not serve is refused before it is stored.
+   */
+  @Test
+  void anUploadedCertificateIsServedByTheWebappWithoutARestart(@TempDir Path dir) throws Exception {
+    Pki pki = Pki.in(dir);
+    BigInteger first = pki.issue();
+    X509Certificate root = CaFiles.certificates(pki.ca().resolve(CaFiles.CA_CERT)).get(0);
+    try (MiniCluster masters =
+            MiniCluster.start(
+                3,
+                dir.resolve("masters"),
+                MasterConfig.DEFAULT_SNAPSHOT_THRESHOLD,
+                Optional.empty());
+        WebappServer webapp =
+            webapp(masters.peers.stream().map(PeerAddress::apiAddress).toList(), pki)) {
+      String base = "https://127.0.0.1:" + webapp.port();
+      URI health = URI.create(base + "/v1/health");
+      String admin = "Bearer " + masters.adminToken();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  call(root, "GET", base + "/v1/account/shards", admin, null).statusCode() == 200);
+      assertEquals(
+          404, call(root, "GET", base + "/v1/certificates/external/ca", admin, null).statusCode());
+
+      BigInteger uploaded = pki.issue();
+      String ownKey = Files.readString(pki.key());
+      String ownCert = Files.readString(pki.cert());
+      String caPem = Files.readString(pki.ca().resolve(CaFiles.CA_CERT));
+      HttpResponse<String> noIntermediate =
+          call(root, "POST", base + "/v1/certificates/external", admin, ownKey + ownCert);
+      assertEquals(400, noIntermediate.statusCode(), noIntermediate.body());
+      assertTrue(noIntermediate.body().contains("intermediate"), noIntermediate.body());
+      HttpResponse<String> ok =
+          call(root, "POST", base + "/v1/certificates/external", admin, ownKey + ownCert + caPem);
+      assertEquals(200, ok.statusCode(), ok.body());
+      assertEquals("null", ok.body());
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> uploaded.equals(servedSerial(root, health)));
+      HttpResponse<String> chain =
+          call(root, "GET", base + "/v1/certificates/external/ca", admin, null);
+      assertEquals(200, chain.statusCode());
+      assertEquals(
+          root,
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(
+                  new java.io.ByteArrayInputStream(
+                      chain.body().getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+      assertTrue(!uploaded.equals(first));
+    }
+  }
+
+  /** A webapp serving HTTPS with {@code pki}'s files, read again every 200 ms. */
+  private static WebappServer webapp(List<String> masters, Pki pki) {
+    return new WebappServer(
+            "127.0.0.1",
+            0,
+            masters,
             "w1",
-            "--host",
-            "127.0.0.1"));
-    Files.copy(files.certificate(id), cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    Files.copy(files.key(id), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    return CaFiles.certificates(cert).get(0).getSerialNumber();
+            Optional.of(API_KEY),
+            Optional.empty(),
+            NodeClock.system(),
+            TestTls.PLAINTEXT,
+            HttpsCertificate.fromEnv(
+                Map.of(
+                    "MC_WEBAPP_HTTPS_CERT", pki.cert().toString(),
+                    "MC_WEBAPP_HTTPS_KEY", pki.key().toString()),
+                Duration.ofMillis(200)))
+        .start();
+  }
+
+  private static HttpResponse<String> call(
+      X509Certificate ca, String method, String url, String authorization, String body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Authorization", authorization)
+            .header("Content-Type", "text/plain")
+            .timeout(Duration.ofSeconds(10));
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    return HttpClient.newBuilder()
+        .sslContext(trusting(ca))
+        .build()
+        .send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A CA and the webapp's HTTPS files issued by it. */
+  private record Pki(Path ca, Path cert, Path key) {
+    static Pki in(Path dir) {
+      Path ca = dir.resolve("ca");
+      assertEquals(0, CaMain.run("init", "--dir", ca.toString()));
+      return new Pki(ca, dir.resolve("https.crt"), dir.resolve("https.key"));
+    }
+
+    /** Issues a new certificate for the webapp into the HTTPS files; returns its serial. */
+    BigInteger issue() throws IOException {
+      assertEquals(
+          0,
+          CaMain.run(
+              "issue",
+              "--dir",
+              ca.toString(),
+              "--role",
+              "webapp",
+              "--id",
+              "w1",
+              "--host",
+              "127.0.0.1"));
+      NodeIdentity id = new NodeIdentity(NodeIdentity.Role.WEBAPP, "w1");
+      CaFiles files = new CaFiles(ca);
+      Files.copy(files.certificate(id), cert, StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(files.key(id), key, StandardCopyOption.REPLACE_EXISTING);
+      return CaFiles.certificates(cert).get(0).getSerialNumber();
+    }
   }
 
   /**
