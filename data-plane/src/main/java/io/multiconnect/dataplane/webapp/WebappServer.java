@@ -292,7 +292,9 @@ public final class WebappServer implements AutoCloseable {
     if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
       throw ApiError.invalid("Idempotency-Key", "must be 1-128 letters, digits or ._:-").failure();
     }
-    String messageId = key == null ? UUID.randomUUID().toString() : "key:" + key;
+    // A key is the client's own within its user: another user's same key is another message.
+    String messageId =
+        key == null ? UUID.randomUUID().toString() : idempotentId(Auth.caller(ctx).username(), key);
     // The request thread goes back to Jetty; the answer is written where the outcome completes.
     ctx.future(
         () ->
@@ -317,6 +319,14 @@ public final class WebappServer implements AutoCloseable {
                             .failure();
                       }
                     }));
+  }
+
+  /**
+   * The message id of a request with {@code Idempotency-Key} {@code key} from {@code username}:
+   * {@code key:USERNAME:KEY} (a username has no colon, so the two never run together).
+   */
+  static String idempotentId(String username, String key) {
+    return "key:" + username + ":" + key;
   }
 
   private void login(Context ctx) {

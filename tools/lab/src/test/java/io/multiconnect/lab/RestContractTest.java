@@ -413,6 +413,19 @@ class RestContractTest {
     Http.Response retry = h.call("POST", "/v1/messages", message, "Idempotency-Key", "order-17:a");
     assertEquals(201, first.status(), first.toString());
     assertEquals(first.json().path("messages"), retry.json().path("messages"));
+    // Keys are each user's own: another user's same key is another message.
+    assertEquals(
+        201,
+        loggedIn()
+            .call("POST", "/v1/users", "{\"username\":\"gina\",\"password\":\"G1na!pass\"}")
+            .status());
+    Http other = loggedInAs("gina", "G1na!pass");
+    Http.Response theirs =
+        other.call("POST", "/v1/messages", message, "Idempotency-Key", "order-17:a");
+    assertEquals(201, theirs.status(), theirs.toString());
+    assertTrue(
+        !first.json().path("messages").equals(theirs.json().path("messages")),
+        "one key, two users, two messages");
     assertError(
         h.call("POST", "/v1/messages", message, "Idempotency-Key", "no spaces"),
         400,

@@ -139,7 +139,7 @@ final class Collect {
                   u.getShardCount(),
                   u.getEpoch(),
                   null,
-                  id.startsWith("key:") ? id.substring(4) : id,
+                  workloadKey(id),
                   null,
                   null));
         }
@@ -180,5 +180,17 @@ final class Collect {
             opened.getAtMonotonicNanos(),
             until)
         .byProcess(process(opened));
+  }
+
+  /**
+   * The workload's own key of an upstream message id: the webapp names a message sent with an
+   * {@code Idempotency-Key} {@code key:USERNAME:KEY}; any other id is kept as it is.
+   */
+  static String workloadKey(String messageId) {
+    if (!messageId.startsWith("key:")) {
+      return messageId;
+    }
+    int user = messageId.indexOf(':', 4);
+    return user < 0 ? messageId.substring(4) : messageId.substring(user + 1);
   }
 }

@@ -135,8 +135,8 @@ class RunnerPartsTest {
     Report report =
         Report.newBuilder()
             .addEvents(upstream(10, "session_opened", "c1", 1, "s1"))
-            .addEvents(message(20, "message_accepted", "key:s1-1"))
-            .addEvents(message(25, "message_duplicate", "key:s1-1"))
+            .addEvents(message(20, "message_accepted", "key:admin:s1-1"))
+            .addEvents(message(25, "message_duplicate", "key:admin:s1-1"))
             .addEvents(upstream(30, "session_closed", "c1", 1, "lease lapsed"))
             .addEvents(upstream(40, "ban", "c2", 2, "overlaps c3"))
             .addEvents(upstream(50, "session_opened", "c2", 2, "s2"))
