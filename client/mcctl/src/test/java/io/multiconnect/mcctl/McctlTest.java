@@ -383,6 +383,11 @@ class McctlTest {
     String issued = login.out().strip();
     McctlRun withToken = McctlRun.of("--masters", masters, "--token", issued, "snapshot");
     assertEquals(0, withToken.exit(), withToken.err());
+    McctlRun revoked = mcctl("snapshot");
+    assertEquals(5, revoked.exit());
+    assertTrue(revoked.err().contains("the token was revoked"), revoked.err());
+    // The other tests share this cluster: they go on with the token issued after the change.
+    token = issued;
 
     Path config = dir.resolve("mcctl.properties");
     Files.writeString(config, "masters=" + masters + "\nuser=admin\npassword=Str0ng!pass\n");
