@@ -68,6 +68,13 @@ public final class WatchHub implements AutoCloseable {
    */
   static final int MAX_WATCHES_PER_CALLER = 128;
 
+  /**
+   * How many Watch streams this master serves in all, whoever holds them (plaintext callers
+   * included): room for 32 webapps and coreapps at the per-node limit, and a bound on the memory
+   * and the fan-out work of each commit whatever the CA issued.
+   */
+  static final int MAX_WATCHES = 4096;
+
   /** Each open stream's caller, for streams of an identified caller; hub thread only. */
   private final Map<ServerCallStreamObserver<WatchEvent>, String> callers = new HashMap<>();
 
@@ -132,26 +139,38 @@ public final class WatchHub implements AutoCloseable {
                 }));
     run(
         () -> {
-          if (caller.isPresent()) {
-            callers.keySet().removeIf(ServerCallStreamObserver::isCancelled);
-            long open = callers.values().stream().filter(caller.get()::equals).count();
-            if (open >= MAX_WATCHES_PER_CALLER) {
-              watcher.onError(
-                  Status.RESOURCE_EXHAUSTED
-                      .withDescription(
-                          caller.get()
-                              + " already holds "
-                              + open
-                              + " Watch streams on this master (at most "
-                              + MAX_WATCHES_PER_CALLER
-                              + ")")
-                      .asRuntimeException());
-              return;
-            }
-            callers.put(watcher, caller.get());
+          Optional<String> refusal = refusal(caller);
+          if (refusal.isPresent()) {
+            watcher.onError(
+                Status.RESOURCE_EXHAUSTED.withDescription(refusal.get()).asRuntimeException());
+            return;
           }
+          caller.ifPresent(c -> callers.put(watcher, c));
           addWatcher(fromVersion, watcher);
         });
+  }
+
+  /** Why one more stream of {@code caller} is refused, if it is; hub thread only. */
+  private Optional<String> refusal(Optional<String> caller) {
+    watchers.removeIf(ServerCallStreamObserver::isCancelled);
+    ahead.keySet().removeIf(ServerCallStreamObserver::isCancelled);
+    callers.keySet().removeIf(ServerCallStreamObserver::isCancelled);
+    int open = watchers.size() + ahead.size();
+    if (open >= MAX_WATCHES) {
+      return Optional.of(
+          "this master already serves " + open + " Watch streams (at most " + MAX_WATCHES + ")");
+    }
+    long mine = caller.map(c -> callers.values().stream().filter(c::equals).count()).orElse(0L);
+    if (mine >= MAX_WATCHES_PER_CALLER) {
+      return Optional.of(
+          caller.get()
+              + " already holds "
+              + mine
+              + " Watch streams on this master (at most "
+              + MAX_WATCHES_PER_CALLER
+              + ")");
+    }
+    return Optional.empty();
   }
 
   /** Runs {@code step} on the hub's thread; nothing once the hub is closed. */

@@ -176,6 +176,23 @@ class WatchHubTest {
     assertEquals(List.of("snapshot@1"), subscribeAs("webapp/w1").seen, "one closed: room again");
   }
 
+  @Test
+  void theMasterServesABoundedNumberOfStreamsInAll() {
+    hub.publish(V1);
+    List<Recorder> open = new ArrayList<>();
+    for (int i = 0; i < WatchHub.MAX_WATCHES; i++) {
+      open.add(i % 2 == 0 ? subscribe(0) : subscribeAs("webapp/w" + i));
+    }
+    Recorder refused = subscribeAs("webapp/new");
+    assertEquals(List.of(), refused.seen);
+    assertTrue(
+        refused.error.getMessage().contains("already serves 4096 Watch streams (at most 4096)"),
+        refused.error.getMessage());
+    assertEquals(List.of(), subscribe(0).seen, "without TLS: counted in the total");
+    open.get(0).cancelled = true;
+    assertEquals(List.of("snapshot@1"), subscribeAs("webapp/new").seen, "one closed: room again");
+  }
+
   /** Writes each event as {@code snapshot@V} or {@code delta@V:shard=coreapp,...,-removed}. */
   private static final class Recorder extends ServerCallStreamObserver<WatchEvent> {
     final List<String> seen = new ArrayList<>();
