@@ -92,11 +92,9 @@ public final class EmbeddedDatabaseMain {
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("db-tls-reload"));
     Duration refresh = NodeTls.refreshFromEnv(env);
     tls.ifPresent(files -> reloadOnChange(db, files, loaded, refresh, reload));
-    // Through the local socket, as the operating system's user (the installer gave root and that
-    // user all privileges there): the accounts, then the schema (as the masters' account, over
-    // TCP like a master), then what needs the schema's tables.
-    String admin = System.getProperty("user.name");
-    db.run(users.accountsSql(tls.isPresent()), admin, null, null);
+    // The accounts, then the schema (as the masters' account, over TCP like a master), then what
+    // needs the schema's tables.
+    run(db, users.accountsSql(tls.isPresent()));
     String url =
         "jdbc:mysql://"
             + bind
@@ -110,13 +108,22 @@ public final class EmbeddedDatabaseMain {
         DriverManager.getConnection(url, MirrorUsers.MASTER, users.masterPassword())) {
       Migrations.migrate(c);
     }
-    db.run(users.tableGrantsSql(), admin, null, null);
+    run(db, users.tableGrantsSql());
     System.out.println("embedded MariaDB ready on " + bind + ":" + port);
     Shutdown.closeOnSignal(
         () -> {
           reload.shutdownNow();
           db.stop();
         });
+  }
+
+  /**
+   * Runs {@code sql} through the local socket as the operating system's user (the installer gave
+   * root and that user all privileges there), one statement batch at a time: the set-up and a
+   * reload may overlap.
+   */
+  private static synchronized void run(DB db, String sql) throws ManagedProcessException {
+    db.run(sql, System.getProperty("user.name"), null, null);
   }
 
   /** {@code FLUSH SSL} whenever one of the files changed: new connections use the new ones. */
@@ -138,11 +145,12 @@ public final class EmbeddedDatabaseMain {
             return;
           }
           try {
-            db.run("FLUSH SSL;", System.getProperty("user.name"), null, null);
+            run(db, "FLUSH SSL;");
             last.set(now);
             System.out.println("TLS: reloaded " + files + " (FLUSH SSL)");
-          } catch (ManagedProcessException e) {
-            System.out.println("TLS: the files changed but FLUSH SSL failed: " + e.getMessage());
+          } catch (ManagedProcessException | RuntimeException e) {
+            // Tried again at the next refresh: the files still differ from the last ones loaded.
+            System.out.println("TLS: the files changed but FLUSH SSL failed: " + e);
           }
         },
         refresh.toMillis(),
