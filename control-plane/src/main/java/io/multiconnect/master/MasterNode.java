@@ -12,6 +12,7 @@ import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.mirror.MirrorTls;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.net.StrictRequests;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.tls.CallerRules;
 import io.multiconnect.common.tls.NodeIdentity.Role;
@@ -202,29 +203,31 @@ public final class MasterNode implements AutoCloseable {
                   }
                 })
             .addService(
-                new ControlPlaneService(
-                    leaders,
-                    this::propose,
-                    this::state,
-                    clock,
-                    heartbeatHandling,
-                    watchHub,
-                    leaderChannels,
-                    id -> directory.currentPeerIds().contains(id)))
-            .addService(
-                ServerInterceptors.intercept(
-                    new AdminService(
+                StrictRequests.of(
+                    new ControlPlaneService(
                         leaders,
                         this::propose,
                         this::state,
-                        raft,
-                        directory,
-                        mirror,
                         clock,
                         heartbeatHandling,
+                        watchHub,
                         leaderChannels,
-                        logins),
-                    new AdminAuth(this::state, clock::now, logins)))
+                        id -> directory.currentPeerIds().contains(id))))
+            .addService(
+                StrictRequests.of(
+                    ServerInterceptors.intercept(
+                        new AdminService(
+                            leaders,
+                            this::propose,
+                            this::state,
+                            raft,
+                            directory,
+                            mirror,
+                            clock,
+                            heartbeatHandling,
+                            leaderChannels,
+                            logins),
+                        new AdminAuth(this::state, clock::now, logins))))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .intercept(CALLERS.interceptor(tls))

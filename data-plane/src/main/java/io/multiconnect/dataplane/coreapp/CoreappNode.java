@@ -8,6 +8,7 @@ import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.mirror.MirrorTls;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.net.StrictRequests;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.tls.CallerRules;
 import io.multiconnect.common.tls.NodeIdentity;
@@ -155,7 +156,7 @@ public final class CoreappNode implements AutoCloseable {
             // send is checked and passed on to the upstream asynchronously, or held on a timer),
             // and a hand-off per call cost about a fifth of a coreapp's CPU under load.
             .directExecutor()
-            .addService(new Service())
+            .addService(StrictRequests.of(new Service()))
             .addService(new HealthStatusManager().getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .intercept(CALLERS.interceptor(tls))

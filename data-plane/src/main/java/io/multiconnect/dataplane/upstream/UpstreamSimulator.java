@@ -8,6 +8,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.net.StrictRequests;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.node.Shutdown;
 import io.multiconnect.common.tls.CallerRules;
@@ -106,7 +107,7 @@ public final class UpstreamSimulator implements AutoCloseable {
         Endpoints.server(host, port, tls)
             // on the transport's threads: every call is answered from memory, without blocking
             .directExecutor()
-            .addService(new Service())
+            .addService(StrictRequests.of(new Service()))
             .addService(new HealthStatusManager().getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .intercept(CALLERS.interceptor(tls))
