@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
@@ -24,6 +25,7 @@ import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -38,14 +40,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,6 +134,7 @@ public final class WebappServer implements AutoCloseable {
             cfg -> {
               cfg.startup.showJavalinBanner = false;
               cfg.http.maxRequestSize = MAX_BODY_BYTES;
+              cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrors()));
               https.ifPresent(
                   h -> cfg.jetty.addConnector((server, http) -> httpsOnly(h, server, http)));
               routes(cfg.routes);
@@ -169,7 +178,7 @@ public final class WebappServer implements AutoCloseable {
         ctx -> {
           if (ctx.path().equals("/v1/health")) {
             auth.requireUserOrApiKey(ctx);
-          } else if (!ctx.path().equals("/v1/users/login")) {
+          } else if (!(ctx.method() == HandlerType.POST && ctx.path().equals("/v1/users/login"))) {
             auth.requireUser(ctx);
           }
         });
@@ -231,13 +240,32 @@ public final class WebappServer implements AutoCloseable {
 
   /** Javalin's own refusals (unknown path, wrong method, body too large) as our error body. */
   private static ApiError fromJavalin(HttpResponseException e) {
-    return switch (e.getStatus()) {
-      case 413 ->
-          new ApiError(
-              413, 1015, "Request too large", "the body is over " + MAX_BODY_BYTES + " bytes");
-      case 404, 405 -> new ApiError(e.getStatus(), 1006, "Resource not found", e.getMessage());
-      default -> new ApiError(e.getStatus(), 1014, "Internal error", e.getMessage());
-    };
+    return ApiError.ofHttpStatus(e.getStatus(), e.getMessage(), MAX_BODY_BYTES);
+  }
+
+  /**
+   * Jetty's refusals of requests no route sees (a malformed request line, an ambiguous or
+   * undecodable path, too large headers) in our error body instead of Jetty's HTML page.
+   */
+  private static final class JsonErrors extends ErrorHandler {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      Object message = request.getAttribute(ERROR_MESSAGE);
+      ApiError e =
+          ApiError.ofHttpStatus(
+              response.getStatus(),
+              message == null ? HttpStatus.getMessage(response.getStatus()) : message.toString(),
+              MAX_BODY_BYTES);
+      byte[] body;
+      try {
+        body = JSON.writeValueAsBytes(e.body());
+      } catch (java.io.IOException impossible) {
+        throw new java.io.UncheckedIOException(impossible);
+      }
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+      response.write(true, ByteBuffer.wrap(body), callback);
+      return true;
+    }
   }
 
   private static void error(Context ctx, ApiError e) {
@@ -417,8 +445,9 @@ public final class WebappServer implements AutoCloseable {
             case RESOURCE_EXHAUSTED -> ApiError.tooMany(e.getMessage());
             case PERMISSION_DENIED -> ApiError.forbidden(e.getMessage());
             case NOT_FOUND -> ApiError.notFound(e.getMessage());
-            // The On-Premises API's answer to a user created twice.
-            case ALREADY_EXISTS -> new ApiError(500, 1014, "Internal error", e.getMessage());
+            // The On-Premises API's code, title and details for a user created twice, with 409
+            // rather than its 500: the caller's mistake is no fault of the server (docs/api.md).
+            case ALREADY_EXISTS -> new ApiError(409, 1014, "Internal error", e.getMessage());
             default ->
                 ApiError.notReady("the control plane did not complete the call: " + e.getMessage());
           };

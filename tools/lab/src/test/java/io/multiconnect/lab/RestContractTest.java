@@ -503,6 +503,23 @@ class RestContractTest {
     assertEquals(401, anon.call("GET", "/v1/account/shards", null).status());
   }
 
+  /**
+   * Requests the HTTP layer refuses before any route (Jetty: an undecodable or ambiguous path, too
+   * large headers or URI) get our error body too, and only POST /v1/users/login goes without a
+   * token.
+   */
+  @Test
+  void whatNoRouteSeesIsRefusedInTheSameShape() throws Exception {
+    Http h = loggedIn();
+    assertError(h.call("GET", "/v1/users/%00%2e%2eabc", null), 400, 2001, "malformed");
+    assertError(h.call("GET", "/v1/" + "a".repeat(70_000), null), 414, 1015, "");
+    assertError(
+        h.call("GET", "/v1/health", null, "X-Fuzz", "a".repeat(20_000)), 431, 1015, "Header");
+    Http anon = anonymous();
+    assertError(anon.call("DELETE", "/v1/users/login", null), 401, 1005, "token");
+    assertError(anon.call("GET", "/v1/users/login", null), 401, 1005, "token");
+  }
+
   /** {@code username} logged in with {@code password}: a client holding a fresh token. */
   private Http loggedInAs(String username, String password) throws Exception {
     Http h = anonymous();
@@ -522,7 +539,7 @@ class RestContractTest {
     assertEquals("carol", created.json().path("users").get(0).path("username").asText());
     assertError(
         admin.call("POST", "/v1/users", "{\"username\":\"carol\",\"password\":\"Car0l!pass\"}"),
-        500,
+        409,
         1014,
         "Already exist");
     assertError(
