@@ -69,7 +69,7 @@ public final class WebappServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WebappServer.class);
 
   /** Bodies larger than this are refused with 413. */
-  static final long MAX_BODY_BYTES = 1 << 20;
+  public static final long MAX_BODY_BYTES = 1 << 20;
 
   static final int MAX_TEXT_BODY_CHARS = 4096;
 
@@ -173,6 +173,10 @@ public final class WebappServer implements AutoCloseable {
   }
 
   private void routes(RoutesConfig r) {
+    // Every body is read (up to MAX_BODY_BYTES) before the answer, even one a route or a refusal
+    // does not need: Jetty closes a connection whose request it did not read to the end, without
+    // telling the client, which would then send its next request on the closed connection.
+    r.before(Context::bodyAsBytes);
     r.before(
         "/v1/*",
         ctx -> {
@@ -263,6 +267,9 @@ public final class WebappServer implements AutoCloseable {
         throw new java.io.UncheckedIOException(impossible);
       }
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+      // Jetty closes the connection after refusing a request at this level; saying so keeps a
+      // client from sending its next request on it (Java's HttpClient would, and fail).
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
       response.write(true, ByteBuffer.wrap(body), callback);
       return true;
     }

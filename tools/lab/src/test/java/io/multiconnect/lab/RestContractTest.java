@@ -1,5 +1,6 @@
 package io.multiconnect.lab;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,8 +15,15 @@ import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.LoginRequest;
 import io.multiconnect.proto.v1.RotateTokenKeyRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -511,13 +519,56 @@ class RestContractTest {
   @Test
   void whatNoRouteSeesIsRefusedInTheSameShape() throws Exception {
     Http h = loggedIn();
-    assertError(h.call("GET", "/v1/users/%00%2e%2eabc", null), 400, 2001, "malformed");
+    Http.Response malformed = h.call("GET", "/v1/users/%00%2e%2eabc", null);
+    assertError(malformed, 400, 2001, "malformed");
+    // Jetty closes the connection after such a refusal, and says so, or a client could send its
+    // next request on the closed connection and fail.
+    assertEquals("close", malformed.header("Connection"));
     assertError(h.call("GET", "/v1/" + "a".repeat(70_000), null), 414, 1015, "");
     assertError(
         h.call("GET", "/v1/health", null, "X-Fuzz", "a".repeat(20_000)), 431, 1015, "Header");
     Http anon = anonymous();
     assertError(anon.call("DELETE", "/v1/users/login", null), 401, 1005, "token");
     assertError(anon.call("GET", "/v1/users/login", null), 401, 1005, "token");
+  }
+
+  @Test
+  void aBodyNoRouteReadsLeavesTheConnectionUsable() throws Exception {
+    String request =
+        "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+            + loggedIn().authorization
+            + "\r\nContent-Length: 5\r\n\r\n";
+    try (Socket socket = new Socket("127.0.0.1", cluster.webapp.port())) {
+      OutputStream out = socket.getOutputStream();
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(socket.getInputStream(), US_ASCII));
+      out.write(request.getBytes(US_ASCII));
+      out.flush();
+      // The body comes late: the webapp waits for it rather than answer and drop the connection.
+      socket.setSoTimeout(500);
+      assertThrows(SocketTimeoutException.class, in::readLine);
+      socket.setSoTimeout(10_000);
+      out.write("hello".getBytes(US_ASCII));
+      out.flush();
+      assertEquals("HTTP/1.1 200 OK", readResponse(in));
+      out.write(request.getBytes(US_ASCII));
+      out.write("again".getBytes(US_ASCII));
+      out.flush();
+      assertEquals("HTTP/1.1 200 OK", readResponse(in));
+    }
+  }
+
+  /** Reads one HTTP/1.1 response with a Content-Length; its status line. */
+  private static String readResponse(BufferedReader in) throws IOException {
+    String status = in.readLine();
+    int length = 0;
+    for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+      if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring("content-length:".length()).trim());
+      }
+    }
+    assertEquals(length, in.skip(length));
+    return status;
   }
 
   /** {@code username} logged in with {@code password}: a client holding a fresh token. */
