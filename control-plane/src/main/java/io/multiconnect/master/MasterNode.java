@@ -464,7 +464,10 @@ public final class MasterNode implements AutoCloseable {
     public void leaderReady() {
       long term = raft.currentTerm();
       Leadership next =
-          new Leadership(term, new Coordinator(clock::nanoTime, state()), raft::proveLeadership);
+          new Leadership(
+              term,
+              new Coordinator(clock::nanoTime, state(), config.deregisterAfter()),
+              raft::proveLeadership);
       if (!leadership.ready(next, raft::leadsInTerm)) {
         LOG.info("master {} stepped down in term {} before it was ready", config.nodeId(), term);
         return;

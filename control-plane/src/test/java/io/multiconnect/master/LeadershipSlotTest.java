@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.common.clock.FakeClock;
+import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Coordinator;
 import io.multiconnect.master.port.Leadership;
@@ -19,7 +20,7 @@ class LeadershipSlotTest {
   private Leadership leadership(long term) {
     return new Leadership(
         term,
-        new Coordinator(clock, ClusterState.INITIAL),
+        new Coordinator(clock, ClusterState.INITIAL, MasterConfig.DEFAULT_DEREGISTER_AFTER),
         () -> CompletableFuture.completedFuture(term));
   }
 

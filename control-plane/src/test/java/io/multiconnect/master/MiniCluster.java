@@ -71,7 +71,8 @@ public final class MiniCluster implements AutoCloseable {
         MasterConfig.MIN_LOG_SEGMENT_BYTES,
         mirror,
         1,
-        false);
+        false,
+        MasterConfig.DEFAULT_DEREGISTER_AFTER);
   }
 
   public MasterNode node(int i) {

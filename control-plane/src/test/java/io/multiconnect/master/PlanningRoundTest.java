@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.clock.FakeClock;
+import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coordinator;
@@ -126,6 +127,8 @@ class PlanningRoundTest {
 
   private Leadership leadership(long term) {
     return new Leadership(
-        term, new Coordinator(clock, state), () -> CompletableFuture.completedFuture(term));
+        term,
+        new Coordinator(clock, state, MasterConfig.DEFAULT_DEREGISTER_AFTER),
+        () -> CompletableFuture.completedFuture(term));
   }
 }

@@ -87,7 +87,8 @@ class MembershipTest {
                         MasterConfig.MIN_LOG_SEGMENT_BYTES,
                         Optional.empty(),
                         1,
-                        true),
+                        true,
+                        MasterConfig.DEFAULT_DEREGISTER_AFTER),
                     NodeClock.system(),
                     TestTls.PLAINTEXT)
                 .start());

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,10 @@ import java.util.UUID;
  *     {@code MC_INITIAL_SHARDS}; default 1); ignored once the cluster exists
  * @param join this master starts outside the group and waits to be added ({@code join}, {@code
  *     MC_JOIN}; for {@code mcctl master add}): it never campaigns before the group takes it in
+ * @param deregisterAfter how long a coreapp that holds nothing may stay silent before this master,
+ *     as leader, removes it from the registry ({@code coreapp.deregister.after.seconds}, {@code
+ *     MC_COREAPP_DEREGISTER_AFTER_SECONDS}; default 3600, at least 60): the registry does not grow
+ *     with every id that ever registered; a coreapp that comes back registers again
  */
 public record MasterConfig(
     String nodeId,
@@ -44,13 +49,16 @@ public record MasterConfig(
     long logSegmentBytes,
     Optional<MirrorSettings> mirror,
     int initialShards,
-    boolean join) {
+    boolean join,
+    Duration deregisterAfter) {
 
   public static final UUID DEFAULT_GROUP_ID =
       UUID.fromString("6d756c74-6963-6f6e-6e65-637400000001");
   public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
   public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L << 20;
   public static final long MIN_LOG_SEGMENT_BYTES = 16L << 10;
+  public static final Duration DEFAULT_DEREGISTER_AFTER = Duration.ofHours(1);
+  public static final Duration MIN_DEREGISTER_AFTER = Duration.ofMinutes(1);
 
   private static final Map<String, String> ENV_NAMES =
       Map.ofEntries(
@@ -64,7 +72,8 @@ public record MasterConfig(
           Map.entry("mirror.user", "MC_MIRROR_USER"),
           Map.entry("mirror.password", "MC_MIRROR_PASSWORD"),
           Map.entry("initial.shards", "MC_INITIAL_SHARDS"),
-          Map.entry("join", "MC_JOIN"));
+          Map.entry("join", "MC_JOIN"),
+          Map.entry("coreapp.deregister.after.seconds", "MC_COREAPP_DEREGISTER_AFTER_SECONDS"));
 
   public MasterConfig {
     peers = List.copyOf(peers);
@@ -83,6 +92,11 @@ public record MasterConfig(
     }
     if (!ShardCounts.isAllowed(initialShards)) {
       throw new ConfigException("initial.shards", "must be one of " + ShardCounts.LIST);
+    }
+    if (deregisterAfter.compareTo(MIN_DEREGISTER_AFTER) < 0) {
+      throw new ConfigException(
+          "coreapp.deregister.after.seconds",
+          "must be at least " + MIN_DEREGISTER_AFTER.toSeconds() + " seconds");
     }
   }
 
@@ -131,7 +145,9 @@ public record MasterConfig(
         number(p, "log.segment.bytes", DEFAULT_LOG_SEGMENT_BYTES),
         mirror(p),
         (int) number(p, "initial.shards", 1),
-        Boolean.parseBoolean(p.getProperty("join", "false").trim()));
+        Boolean.parseBoolean(p.getProperty("join", "false").trim()),
+        Duration.ofSeconds(
+            number(p, "coreapp.deregister.after.seconds", DEFAULT_DEREGISTER_AFTER.toSeconds())));
   }
 
   private static Optional<MirrorSettings> mirror(Properties p) {

@@ -221,6 +221,8 @@ public record ClusterState(
               .flatMap(problem -> reject("coreapp_id", problem));
     } else if (command instanceof Command.ConfirmRelease c) {
       return validateRelease(c);
+    } else if (command instanceof Command.DeregisterCoreapp c) {
+      return validateDeregister(c);
     } else if (command instanceof Command.PutMaster c) {
       return c.master().id().matches("[A-Za-z0-9_.-]{1,64}")
           ? Optional.empty()
@@ -292,6 +294,30 @@ public record ClusterState(
               + c.incarnation());
     }
     return Optional.empty();
+  }
+
+  private Optional<Rejection> validateDeregister(Command.DeregisterCoreapp c) {
+    Coreapp known = coreapps.get(c.coreappId());
+    if (known == null) {
+      return reject("coreapp_id", "unknown coreapp '" + c.coreappId() + "'");
+    }
+    if (!known.incarnation().equals(c.incarnation())) {
+      return reject(
+          "incarnation",
+          "coreapp '" + c.coreappId() + "' registered again (process " + known.incarnation() + ")");
+    }
+    Optional<Assignment> held = assignmentOf(c.coreappId());
+    if (held.isPresent()) {
+      return reject(
+          "coreapp_id",
+          "coreapp '" + c.coreappId() + "' is primary of shard " + held.get().shard());
+    }
+    if (!revocationsOf(c.coreappId()).isEmpty()) {
+      return reject("coreapp_id", "coreapp '" + c.coreappId() + "' has an epoch to release");
+    }
+    return moves.containsValue(c.coreappId())
+        ? reject("coreapp_id", "coreapp '" + c.coreappId() + "' is the target of a move")
+        : Optional.empty();
   }
 
   private Optional<Rejection> validateRegister(Command.RegisterCoreapp c) {
@@ -380,6 +406,8 @@ public record ClusterState(
       b.coreapps.put(
           c.coreappId(),
           new Coreapp(c.coreappId(), c.incarnation(), c.address(), c.actingMargin(), false));
+    } else if (command instanceof Command.DeregisterCoreapp c) {
+      b.coreapps.remove(c.coreappId());
     } else if (command instanceof Command.SetShardCount c && c.shardCount() != shardCount) {
       assignments.keySet().forEach(b::revoke);
       b.moves.clear();

@@ -28,6 +28,14 @@ public sealed interface Command {
   }
 
   /**
+   * Removes a coreapp from the registry: the leader has not heard process {@code incarnation} for
+   * the master's {@code coreapp.deregister.after.seconds}. Applies only while that process is the
+   * registered one and holds nothing (no shard, no epoch to release, not the target of a move), so
+   * no lease can be outstanding; if it comes back, it is told it is unknown and registers again.
+   */
+  record DeregisterCoreapp(String coreappId, String incarnation) implements Command {}
+
+  /**
    * Changes the shard count. Every current assignment is revoked, because the recipients each
    * primary serves change; new primaries are placed once the old ones released or their leases ran
    * out.

@@ -33,6 +33,9 @@ public final class Coordinator {
   private final LongSupplier nanoClock;
   private final FailureDetector detector;
 
+  /** How long a coreapp holding nothing may stay silent before it is deregistered. */
+  private final Duration deregisterAfter;
+
   /** Epochs this leader decided to take away; no lease is granted on them any more. */
   private final Set<Long> withheldEpochs = new HashSet<>();
 
@@ -41,10 +44,12 @@ public final class Coordinator {
 
   /**
    * The coordinator of a leadership that starts now: this node became leader and has applied every
-   * earlier entry of the log, up to {@code state}.
+   * earlier entry of the log, up to {@code state}; a coreapp silent for {@code deregisterAfter}
+   * that holds nothing is deregistered.
    */
-  public Coordinator(LongSupplier nanoClock, ClusterState state) {
+  public Coordinator(LongSupplier nanoClock, ClusterState state, Duration deregisterAfter) {
     this.nanoClock = nanoClock;
+    this.deregisterAfter = deregisterAfter;
     long now = nanoClock.getAsLong();
     this.detector = new FailureDetector(now);
     detector.observe(state, now);
@@ -204,7 +209,17 @@ public final class Coordinator {
         state.revocations().stream()
             .mapToLong(r -> detector.revocationExpiresAtNanos(r.epoch(), window));
     LongStream settle = detector.leaseBoundSettlesAtNanos(window).stream();
-    return LongStream.concat(LongStream.concat(dead, revoked), settle).min();
+    LongStream gone =
+        state.coreapps().values().stream()
+            .filter(
+                c ->
+                    state
+                        .validate(new Command.DeregisterCoreapp(c.id(), c.incarnation()))
+                        .isEmpty())
+            .mapToLong(
+                c -> detector.deadAtNanos(process(c.id(), c.incarnation()), deregisterAfter));
+    return LongStream.concat(LongStream.concat(dead, revoked), LongStream.concat(settle, gone))
+        .min();
   }
 
   /** Refuses a shard count that the healthy coreapps could not cover. */
@@ -292,6 +307,11 @@ public final class Coordinator {
       @Override
       public boolean isExpired(Revocation revocation) {
         return now >= detector.revocationExpiresAtNanos(revocation.epoch(), leaseWindow);
+      }
+
+      @Override
+      public boolean isGone(String coreappId) {
+        return now >= detector.deadAtNanos(processOf(state, coreappId), deregisterAfter);
       }
 
       @Override

@@ -16,9 +16,10 @@ import java.util.Set;
  * <p>Rules, in order: settle a decreased lease bound once it is surely over; expire revocations
  * whose leases are surely over; replace every dead primary with a healthy spare (or leave the shard
  * without a primary); give every shard without a primary a healthy spare, unless its recipients
- * overlap a revocation still pending. A shard an operator moved goes to its target when the target
- * is a healthy spare; a target is not given to any other shard. One shard per coreapp; other spares
- * are taken in id order, so the plan is deterministic.
+ * overlap a revocation still pending; deregister every coreapp gone so long that it is forgotten,
+ * when it holds nothing. A shard an operator moved goes to its target when the target is a healthy
+ * spare; a target is not given to any other shard. One shard per coreapp; other spares are taken in
+ * id order, so the plan is deterministic.
  */
 public final class Planner {
 
@@ -35,6 +36,9 @@ public final class Planner {
 
     /** Every lease granted under the state's unsettled lease bound has surely run out. */
     boolean isLeaseBoundSettled();
+
+    /** Silent so long ({@code coreapp.deregister.after.seconds}) that it is forgotten. */
+    boolean isGone(String coreappId);
   }
 
   private Planner() {}
@@ -74,6 +78,12 @@ public final class Planner {
       }
       taken.add(spare.get());
       commands.add(new Command.AssignPrimary(shard, spare.get(), 0));
+    }
+    for (Coreapp c : state.coreapps().values()) {
+      Command.DeregisterCoreapp forget = new Command.DeregisterCoreapp(c.id(), c.incarnation());
+      if (!taken.contains(c.id()) && liveness.isGone(c.id()) && state.validate(forget).isEmpty()) {
+        commands.add(forget);
+      }
     }
     return commands;
   }

@@ -58,6 +58,9 @@ final class MirrorWriter {
           + " updated_at = IF(VALUES(raft_index) > raft_index, CURRENT_TIMESTAMP(3), updated_at),"
           + " raft_index = GREATEST(raft_index, VALUES(raft_index))";
 
+  /** Coreapps deregistered since: every registered one was just written at this index. */
+  private static final String DROP_COREAPPS = "DELETE FROM coreapps WHERE raft_index < ?";
+
   private static final String PUBLIC_KEYS =
       "INSERT INTO token_public_keys (id, jwk_set, api_users, raft_index) VALUES (1, ?, ?, ?)"
           + " ON DUPLICATE KEY"
@@ -117,6 +120,10 @@ final class MirrorWriter {
           p.addBatch();
         }
         p.executeBatch();
+      }
+      try (PreparedStatement p = c.prepareStatement(DROP_COREAPPS)) {
+        p.setLong(1, index);
+        p.executeUpdate();
       }
       String publicKeys = s.tokenPublicKeys();
       if (!publicKeys.isEmpty()) {

@@ -13,6 +13,7 @@ import io.multiconnect.proto.v1.raft.AssignPrimaryCmd;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
 import io.multiconnect.proto.v1.raft.ConfirmReleaseCmd;
 import io.multiconnect.proto.v1.raft.DeleteUserCmd;
+import io.multiconnect.proto.v1.raft.DeregisterCoreappCmd;
 import io.multiconnect.proto.v1.raft.ExpireRevocationCmd;
 import io.multiconnect.proto.v1.raft.InitAuthCmd;
 import io.multiconnect.proto.v1.raft.MovePrimaryCmd;
@@ -71,6 +72,11 @@ public final class CommandCodec {
               .setEpoch(c.epoch())
               .setLeaving(c.leaving())
               .addAllThenAssign(c.thenAssign().stream().map(CommandCodec::assignProto).toList()));
+    } else if (command instanceof Command.DeregisterCoreapp c) {
+      b.setDeregisterCoreapp(
+          DeregisterCoreappCmd.newBuilder()
+              .setCoreappId(c.coreappId())
+              .setIncarnation(c.incarnation()));
     } else if (command instanceof Command.ExpireRevocation c) {
       b.setExpireRevocation(
           ExpireRevocationCmd.newBuilder().setCoreappId(c.coreappId()).setEpoch(c.epoch()));
@@ -151,6 +157,9 @@ public final class CommandCodec {
               e.getRegisterCoreapp().getIncarnation(),
               e.getRegisterCoreapp().getAddress(),
               Duration.ofMillis(e.getRegisterCoreapp().getActingMarginMs()));
+      case DEREGISTER_COREAPP ->
+          new Command.DeregisterCoreapp(
+              e.getDeregisterCoreapp().getCoreappId(), e.getDeregisterCoreapp().getIncarnation());
       case SET_SHARD_COUNT -> new Command.SetShardCount(e.getSetShardCount().getShardCount());
       case ASSIGN_PRIMARY -> assign(e.getAssignPrimary());
       case REMOVE_PRIMARY ->

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,11 @@ class MasterConfigTest {
     assertEquals(MasterConfig.DEFAULT_SNAPSHOT_THRESHOLD, c.snapshotThreshold());
     assertEquals(1, c.initialShards());
     assertEquals(4, MasterConfig.load(f, Map.of("MC_INITIAL_SHARDS", "4")).initialShards());
+    assertEquals(Duration.ofHours(1), c.deregisterAfter());
+    assertEquals(
+        Duration.ofMinutes(10),
+        MasterConfig.load(f, Map.of("MC_COREAPP_DEREGISTER_AFTER_SECONDS", "600"))
+            .deregisterAfter());
   }
 
   private void assertRefused(String properties, String expectedMessagePart) throws Exception {
@@ -50,5 +56,8 @@ class MasterConfigTest {
     assertRefused(valid + "snapshot.threshold=lots\n", "snapshot.threshold: must be a whole");
     assertRefused(valid + "log.segment.bytes=100\n", "log.segment.bytes: must be at least");
     assertRefused(valid + "initial.shards=3\n", "initial.shards: must be one of 1, 2, 4");
+    assertRefused(
+        valid + "coreapp.deregister.after.seconds=59\n",
+        "coreapp.deregister.after.seconds: must be at least 60 seconds");
   }
 }

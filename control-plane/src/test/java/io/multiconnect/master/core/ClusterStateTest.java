@@ -35,7 +35,7 @@ class ClusterStateTest {
       String id = "c" + r.nextInt(6);
       String incarnation = "i" + r.nextInt(2);
       out.add(
-          switch (r.nextInt(10)) {
+          switch (r.nextInt(11)) {
             case 0 ->
                 new Command.RegisterCoreapp(id, incarnation, "127.0.0.1:" + (7000 + r.nextInt(6)));
             case 1 -> new Command.SetShardCount(counts[r.nextInt(counts.length)]);
@@ -45,6 +45,7 @@ class ClusterStateTest {
             case 5 -> new Command.ExpireRevocation(id, r.nextInt(6));
             case 6 -> new Command.MovePrimary(r.nextInt(8), id, r.nextInt(4));
             case 7 -> new Command.SetDrained(id, r.nextBoolean());
+            case 9 -> new Command.DeregisterCoreapp(id, incarnation);
             case 8 ->
                 new Command.ConfirmRelease(
                     id,
@@ -154,22 +155,74 @@ class ClusterStateTest {
     }
   }
 
-  @Test
-  void noPrimaryEverServesRecipientsOfARevocationStillPending() {
+  /** A check of the state after command {@code c} of the random run {@code seed}. */
+  private interface Invariant {
+    void check(long seed, ClusterState s, Command c);
+  }
+
+  /** Checks {@code invariant} after every command of 200 random runs of 300 commands. */
+  private static void afterEveryCommand(Invariant invariant) {
     for (long seed = 0; seed < 200; seed++) {
       ClusterState s = ClusterState.INITIAL;
       long index = 0;
       for (Command c : randomCommands(seed, 300)) {
         s = s.apply(c, ++index);
-        for (Revocation r : s.revocations()) {
-          for (Assignment a : s.assignments().values()) {
-            assertTrue(
-                !r.overlaps(a.shard(), s.shardCount()),
-                "seed " + seed + ": " + a + " overlaps " + r + " after " + c);
-          }
-        }
+        invariant.check(seed, s, c);
       }
     }
+  }
+
+  @Test
+  void noPrimaryEverServesRecipientsOfARevocationStillPending() {
+    afterEveryCommand(
+        (seed, s, c) -> {
+          for (Revocation r : s.revocations()) {
+            for (Assignment a : s.assignments().values()) {
+              assertTrue(
+                  !r.overlaps(a.shard(), s.shardCount()),
+                  "seed " + seed + ": " + a + " overlaps " + r + " after " + c);
+            }
+          }
+        });
+  }
+
+  @Test
+  void everyShardEpochAndMoveBelongsToARegisteredCoreapp() {
+    afterEveryCommand(
+        (seed, s, c) -> {
+          List<String> holders = new ArrayList<>(s.moves().values());
+          s.assignments().values().forEach(a -> holders.add(a.coreappId()));
+          s.revocations().forEach(r -> holders.add(r.coreappId()));
+          assertTrue(
+              s.coreapps().keySet().containsAll(holders),
+              "seed " + seed + ": " + holders + " not all registered after " + c);
+        });
+  }
+
+  @Test
+  void onlyTheRegisteredProcessHoldingNothingIsDeregistered() {
+    ClusterState moved = movedFromAToB(); // a releasing epoch 1, b the move's target
+    ClusterState s = moved.apply(new Command.RegisterCoreapp("c", "c-1", "127.0.0.1:7003"), 5);
+    assertEquals(
+        "coreapp 'a' has an epoch to release",
+        s.validate(new Command.DeregisterCoreapp("a", "a-1")).orElseThrow().message());
+    assertEquals(
+        "coreapp 'b' is the target of a move",
+        s.validate(new Command.DeregisterCoreapp("b", "b-1")).orElseThrow().message());
+    assertEquals(
+        "incarnation", s.validate(new Command.DeregisterCoreapp("c", "c-0")).orElseThrow().field());
+    assertEquals(s.coreapps(), s.apply(new Command.DeregisterCoreapp("c", "c-0"), 6).coreapps());
+
+    ClusterState assigned =
+        s.apply(new Command.ConfirmRelease("a", "a-1", 1, false), 6)
+            .apply(new Command.AssignPrimary(0, "b", 0), 7);
+    assertEquals(
+        "coreapp 'b' is primary of shard 0",
+        assigned.validate(new Command.DeregisterCoreapp("b", "b-1")).orElseThrow().message());
+    ClusterState forgotten = assigned.apply(new Command.DeregisterCoreapp("a", "a-1"), 8);
+    assertEquals(List.of("b", "c"), List.copyOf(forgotten.coreapps().keySet()));
+    assertEquals(assigned.assignments(), forgotten.assignments());
+    assertEquals(8, forgotten.version());
   }
 
   /** a primary of shard 0 at epoch 1, moved to b: revoked, b reserved. */

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 class CoordinatorTest {
   private static final Duration U = Settings.DEFAULT_UNHEALTHY_INTERVAL;
   private static final Duration MS = Duration.ofMillis(1);
+  private static final Duration DEREGISTER_AFTER = Duration.ofHours(1);
 
   private final FakeClock clock = new FakeClock(1_000_000_000L);
   private Coordinator coordinator;
@@ -26,7 +27,7 @@ class CoordinatorTest {
   void registerTwoCoreapps() {
     apply(new Command.RegisterCoreapp("a", "a-1", "127.0.0.1:7001"));
     apply(new Command.RegisterCoreapp("b", "b-1", "127.0.0.1:7002"));
-    coordinator = new Coordinator(clock, state);
+    coordinator = new Coordinator(clock, state, DEREGISTER_AFTER);
   }
 
   private void apply(Command c) {
@@ -74,6 +75,53 @@ class CoordinatorTest {
   }
 
   @Test
+  void aCoreappGoneForTheDeregistrationWindowIsForgottenOnceItHoldsNothing() {
+    long elected = clock.getAsLong();
+    assertEquals(
+        OptionalLong.of(elected + DEREGISTER_AFTER.toNanos()),
+        coordinator.nextCheckTimeNanos(state),
+        "nobody heard: each is forgotten a window after the election unless heard");
+    heard("a", "b");
+    applyAll(coordinator.poll(state)); // a primary of shard 0
+    long lastHeardA = clock.getAsLong();
+
+    // a goes silent: replaced by b after U, forgotten only a window after its last heartbeat.
+    clock.set(lastHeardA + U.toNanos());
+    heard("b");
+    applyAll(coordinator.poll(state));
+    assertEquals("b", state.assignments().get(0).coreappId());
+    clock.set(lastHeardA + DEREGISTER_AFTER.toNanos() - 1);
+    heard("b");
+    assertEquals(List.of(), coordinator.poll(state), "one nanosecond early");
+    clock.set(lastHeardA + DEREGISTER_AFTER.toNanos());
+    heard("b");
+    assertEquals(List.of(new Command.DeregisterCoreapp("a", "a-1")), coordinator.poll(state));
+    applyAll(coordinator.poll(state));
+    assertEquals(List.of("b"), List.copyOf(state.coreapps().keySet()));
+
+    // If it comes back, it is told to register again.
+    assertEquals(
+        HeartbeatDecision.Refusal.UNKNOWN_COREAPP, coordinator.answer(state, "a", "a-1").refusal());
+  }
+
+  @Test
+  void aSilentCoreappThatStillHoldsAnEpochIsNotForgotten() {
+    heard("a", "b");
+    applyAll(coordinator.poll(state)); // a primary of shard 0 at epoch 1
+    apply(new Command.MovePrimary(0, "b", 1)); // a must release epoch 1 first
+    clock.advance(DEREGISTER_AFTER.multipliedBy(2));
+    heard("b");
+    List<Command> plan = coordinator.poll(state);
+    assertEquals(List.of(new Command.ExpireRevocation("a", 1)), plan, "a is not forgotten yet");
+    applyAll(plan);
+    heard("b");
+    assertEquals(
+        List.of(new Command.AssignPrimary(0, "b", 0), new Command.DeregisterCoreapp("a", "a-1")),
+        coordinator.poll(state),
+        "once nothing is left to release");
+  }
+
+  @Test
   void noReassignmentDuringANewLeadersGracePeriod() {
     heard("a", "b");
     applyAll(coordinator.poll(state));
@@ -81,7 +129,7 @@ class CoordinatorTest {
 
     // A new leadership: everything heard before it is forgotten, silences count from now.
     coordinator.end();
-    coordinator = new Coordinator(clock, state);
+    coordinator = new Coordinator(clock, state, DEREGISTER_AFTER);
     long electedAt = clock.getAsLong();
     clock.set(electedAt + U.toNanos() - 1);
     heard("b");

@@ -27,6 +27,12 @@ import java.util.Random;
  * own clock as {@code offset + rate * now}.
  */
 final class LeaseSimulation {
+  /**
+   * Scaled to the simulation's intervals (U 500 ms; a master allows no less than a minute): a
+   * coreapp down for 2 s is forgotten and registers again when it comes back, under every fault of
+   * the run.
+   */
+  private static final Duration DEREGISTER_AFTER = Duration.ofSeconds(2);
 
   record Config(
       int masters,
@@ -97,7 +103,12 @@ final class LeaseSimulation {
   }
 
   record Result(
-      long seed, Optional<String> violation, int assignments, long leaseSamples, int moves) {}
+      long seed,
+      Optional<String> violation,
+      int assignments,
+      long leaseSamples,
+      int moves,
+      int deregistrations) {}
 
   private record Event(long at, long seq, Runnable action) {}
 
@@ -245,7 +256,8 @@ final class LeaseSimulation {
             ? (int) statesByIndex.get(statesByIndex.size() - 1).lastEpoch()
             : 0,
         leaseSamples,
-        moves);
+        moves,
+        deregistrations);
   }
 
   private void at(long when, Runnable action) {
@@ -269,12 +281,18 @@ final class LeaseSimulation {
   /** Operator moves and drains that took effect. */
   private int moves;
 
+  /** Coreapps forgotten after {@link #DEREGISTER_AFTER} of silence. */
+  private int deregistrations;
+
   private void commit(Command c) {
     long index = statesByIndex.size();
     ClusterState next = committed().apply(c, index);
     if ((c instanceof Command.MovePrimary || c instanceof Command.SetDrained)
         && committed().validate(c).isEmpty()) {
       moves++;
+    }
+    if (c instanceof Command.DeregisterCoreapp && committed().validate(c).isEmpty()) {
+      deregistrations++;
     }
     for (Assignment a : next.assignments().values()) {
       shardCountByEpoch.putIfAbsent(a.epoch(), next.shardCount());
@@ -307,7 +325,7 @@ final class LeaseSimulation {
     master.believesLeader = true;
     master.proposing = false;
     master.coordinatorSkew = 0;
-    master.coordinator = new Coordinator(master::coordinatorTime, master.applied);
+    master.coordinator = new Coordinator(master::coordinatorTime, master.applied, DEREGISTER_AFTER);
     if (cfg.breakage() == Breakage.NO_GRACE) {
       master.coordinatorSkew = master.applied.leaseBoundInterval().toNanos();
     }

@@ -25,6 +25,7 @@ class LeaseSimulationTest {
     long assignments = 0;
     long leaseSamples = 0;
     long moves = 0;
+    long deregistrations = 0;
     for (long seed = first; seed < first + count; seed++) {
       LeaseSimulation.Result r = new LeaseSimulation(seed, LeaseSimulation.Config.defaults()).run();
       r.violation()
@@ -35,13 +36,16 @@ class LeaseSimulationTest {
       assignments += r.assignments();
       leaseSamples += r.leaseSamples();
       moves += r.moves();
+      deregistrations += r.deregistrations();
     }
     failures.forEach(System.err::println);
     assertEquals(List.of(), failures);
-    // Not vacuous: primaries held leases, shards moved many times, operators moved and drained.
+    // Not vacuous: primaries held leases, shards moved many times, operators moved and drained,
+    // coreapps down long enough were forgotten.
     assertTrue(assignments > 5 * count, "assignments: " + assignments);
     assertTrue(leaseSamples > 1000 * count, "lease samples: " + leaseSamples);
     assertTrue(moves > count, "moves and drains: " + moves);
+    assertTrue(deregistrations > count / 10, "deregistrations: " + deregistrations);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.common.clock.FakeClock;
+import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Coordinator;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +18,8 @@ class LeadershipTest {
   private final Leadership leadership =
       new Leadership(
           7,
-          new Coordinator(new FakeClock(0), ClusterState.INITIAL),
+          new Coordinator(
+              new FakeClock(0), ClusterState.INITIAL, MasterConfig.DEFAULT_DEREGISTER_AFTER),
           () -> {
             read.set(new CompletableFuture<>());
             return read.get();
@@ -45,7 +47,9 @@ class LeadershipTest {
    */
   @Test
   void noLeadershipHasTheTermOfAFailedProof() {
-    Coordinator c = new Coordinator(new FakeClock(0), ClusterState.INITIAL);
+    Coordinator c =
+        new Coordinator(
+            new FakeClock(0), ClusterState.INITIAL, MasterConfig.DEFAULT_DEREGISTER_AFTER);
     assertThrows(
         IllegalArgumentException.class,
         () -> new Leadership(-1, c, () -> CompletableFuture.completedFuture(-1L)));

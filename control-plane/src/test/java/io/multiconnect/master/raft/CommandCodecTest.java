@@ -50,6 +50,12 @@ class CommandCodecTest {
   }
 
   @Test
+  void aDeregistrationSurvivesTheLog() throws Exception {
+    Command.DeregisterCoreapp forget = new Command.DeregisterCoreapp("a", "a-7f");
+    assertEquals(forget, throughTheLog(forget));
+  }
+
+  @Test
   void aTokenKeyReplacementSurvivesTheLog() throws Exception {
     Command.SetTokenKey set = new Command.SetTokenKey(Tokens.newSigningKey());
     assertEquals(set, throughTheLog(set));

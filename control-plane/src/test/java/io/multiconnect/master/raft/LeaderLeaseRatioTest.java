@@ -34,7 +34,8 @@ class LeaderLeaseRatioTest {
                     MasterConfig.MIN_LOG_SEGMENT_BYTES,
                     Optional.empty(),
                     1,
-                    false)));
+                    false,
+                    MasterConfig.DEFAULT_DEREGISTER_AFTER)));
     assertTrue(
         RaftAccess.leaderLeaseDriftBound(ratio) >= LeaseRules.MAX_CLOCK_RATE_DRIFT - 1e-12,
         "ratio " + ratio + " is safe only up to " + RaftAccess.leaderLeaseDriftBound(ratio));

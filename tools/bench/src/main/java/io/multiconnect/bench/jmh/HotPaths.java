@@ -2,6 +2,7 @@ package io.multiconnect.bench.jmh;
 
 import io.multiconnect.common.shard.Sharding;
 import io.multiconnect.dataplane.RoutingTable;
+import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coordinator;
@@ -68,7 +69,7 @@ public class HotPaths {
     }
     state = s;
     index = i;
-    coordinator = new Coordinator(System::nanoTime, state);
+    coordinator = new Coordinator(System::nanoTime, state, MasterConfig.DEFAULT_DEREGISTER_AFTER);
     table = RoutingTable.of(map.setVersion(i).build());
     if (state.assignments().size() != SHARDS) {
       throw new IllegalStateException("set-up assigned " + state.assignments().size() + " shards");
