@@ -64,8 +64,6 @@ public final class FuzzMain {
   /** Runs a campaign against a lab of its own in {@code out}. */
   static Report campaign(int rest, int grpc, long seed, Path out) throws Exception {
     Files.createDirectories(out);
-    List<String> exits = new CopyOnWriteArrayList<>();
-    List<ManagedChannel> channels = new ArrayList<>();
     try (Lab lab =
         new Lab(
             out.resolve("lab"),
@@ -85,70 +83,83 @@ public final class FuzzMain {
                 PortPlan.free(),
                 Optional.empty(),
                 Map.of()))) {
-      lab.onUnexpectedExit(exits::add);
-      lab.start();
-      Lab.Ready ready = lab.ready(200, 2_000, ADMIN_PASSWORD, Duration.ofSeconds(120));
-      lab.awaitServing(ready.admin(), Duration.ofSeconds(60));
-      long started = System.nanoTime();
-      FuzzTally restTally =
-          new RestFuzz(
-                  lab.webappUrl("w1"),
-                  ready.authorization(),
-                  ADMIN_PASSWORD,
-                  lab.apiKey(),
-                  new Random(seed))
-              .run(rest);
-      long restSeconds = (System.nanoTime() - started) / 1_000_000_000L;
-      Map<String, NodeTls> callers = new LinkedHashMap<>();
-      for (NodeIdentity as :
-          List.of(
-              new NodeIdentity(NodeIdentity.Role.ADMIN, "fuzz"),
-              new NodeIdentity(NodeIdentity.Role.WEBAPP, "w9"),
-              new NodeIdentity(NodeIdentity.Role.COREAPP, "c9"))) {
-        callers.put(as.role().label() + "/" + as.id(), lab.tlsAs(as));
+      Thread cleanup = new Thread(lab::close, "fuzz-cleanup");
+      Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: stop every node of the lab
+      List<ManagedChannel> channels = new ArrayList<>();
+      try {
+        return fuzz(lab, channels, rest, grpc, seed, out);
+      } finally {
+        Endpoints.shutdown(channels);
+        lab.close();
+        Runtime.getRuntime().removeShutdownHook(cleanup);
       }
-      // Without a valid certificate: one of a CA of the caller's own, and none at all.
-      callers.put("rogue-ca admin/fuzz", rogue(out.resolve("rogue"), lab.trustFile()));
-      callers.put("plaintext", NodeTls.plaintext("fuzz"));
-      List<GrpcFuzz.Target> targets = new ArrayList<>();
-      callers.forEach(
-          (who, tls) -> {
-            ManagedChannel master =
-                Endpoints.channel(lab.apiAddress("m1"), tls, PeerCheck.anyNode());
-            ManagedChannel coreapp =
-                Endpoints.channel(lab.coreappAddress("c1"), tls, PeerCheck.anyNode());
-            ManagedChannel upstream =
-                Endpoints.channel(lab.upstreamAddress(), tls, PeerCheck.anyNode());
-            channels.addAll(List.of(master, coreapp, upstream));
-            targets.add(
-                new GrpcFuzz.Target(who + " m1", master, ControlPlaneGrpc.getServiceDescriptor()));
-            targets.add(new GrpcFuzz.Target(who + " m1", master, AdminGrpc.getServiceDescriptor()));
-            targets.add(
-                new GrpcFuzz.Target(who + " c1", coreapp, CoreappGrpc.getServiceDescriptor()));
-            targets.add(
-                new GrpcFuzz.Target(
-                    who + " upstream", upstream, UpstreamGrpc.getServiceDescriptor()));
-          });
-      started = System.nanoTime();
-      FuzzTally grpcTally =
-          new GrpcFuzz(targets, ready.authorization(), new Random(seed)).run(grpc);
-      long grpcSeconds = (System.nanoTime() - started) / 1_000_000_000L;
-      boolean alive = exits.isEmpty();
-      String report =
-          "# Fuzz run (seed "
-              + seed
-              + ")\n\n"
-              + restTally.report("REST, " + rest + " requests in " + restSeconds + " s")
-              + "\n"
-              + grpcTally.report("gRPC, " + grpc + " calls in " + grpcSeconds + " s")
-              + "\nNodes that exited during the run: "
-              + (alive ? "none" : exits)
-              + "\n";
-      Files.writeString(out.resolve("results.md"), report);
-      return new Report(report, restTally.clean() && grpcTally.clean() && alive);
-    } finally {
-      Endpoints.shutdown(channels);
     }
+  }
+
+  /** Starts the lab, then fuzzes it; the channels it opens go to {@code channels}. */
+  private static Report fuzz(
+      Lab lab, List<ManagedChannel> channels, int rest, int grpc, long seed, Path out)
+      throws Exception {
+    List<String> exits = new CopyOnWriteArrayList<>();
+    lab.onUnexpectedExit(exits::add);
+    lab.start();
+    Lab.Ready ready = lab.ready(200, 2_000, ADMIN_PASSWORD, Duration.ofSeconds(120));
+    lab.awaitServing(ready.admin(), Duration.ofSeconds(60));
+    long started = System.nanoTime();
+    FuzzTally restTally =
+        new RestFuzz(
+                lab.webappUrl("w1"),
+                ready.authorization(),
+                ADMIN_PASSWORD,
+                lab.apiKey(),
+                new Random(seed))
+            .run(rest);
+    long restSeconds = (System.nanoTime() - started) / 1_000_000_000L;
+    Map<String, NodeTls> callers = new LinkedHashMap<>();
+    for (NodeIdentity as :
+        List.of(
+            new NodeIdentity(NodeIdentity.Role.ADMIN, "fuzz"),
+            new NodeIdentity(NodeIdentity.Role.WEBAPP, "w9"),
+            new NodeIdentity(NodeIdentity.Role.COREAPP, "c9"))) {
+      callers.put(as.role().label() + "/" + as.id(), lab.tlsAs(as));
+    }
+    // Without a valid certificate: one of a CA of the caller's own, and none at all.
+    callers.put("rogue-ca admin/fuzz", rogue(out.resolve("rogue"), lab.trustFile()));
+    callers.put("plaintext", NodeTls.plaintext("fuzz"));
+    List<GrpcFuzz.Target> targets = new ArrayList<>();
+    callers.forEach(
+        (who, tls) -> {
+          ManagedChannel master = Endpoints.channel(lab.apiAddress("m1"), tls, PeerCheck.anyNode());
+          ManagedChannel coreapp =
+              Endpoints.channel(lab.coreappAddress("c1"), tls, PeerCheck.anyNode());
+          ManagedChannel upstream =
+              Endpoints.channel(lab.upstreamAddress(), tls, PeerCheck.anyNode());
+          channels.addAll(List.of(master, coreapp, upstream));
+          targets.add(
+              new GrpcFuzz.Target(who + " m1", master, ControlPlaneGrpc.getServiceDescriptor()));
+          targets.add(new GrpcFuzz.Target(who + " m1", master, AdminGrpc.getServiceDescriptor()));
+          targets.add(
+              new GrpcFuzz.Target(who + " c1", coreapp, CoreappGrpc.getServiceDescriptor()));
+          targets.add(
+              new GrpcFuzz.Target(
+                  who + " upstream", upstream, UpstreamGrpc.getServiceDescriptor()));
+        });
+    started = System.nanoTime();
+    FuzzTally grpcTally = new GrpcFuzz(targets, ready.authorization(), new Random(seed)).run(grpc);
+    long grpcSeconds = (System.nanoTime() - started) / 1_000_000_000L;
+    boolean alive = exits.isEmpty();
+    String report =
+        "# Fuzz run (seed "
+            + seed
+            + ")\n\n"
+            + restTally.report("REST, " + rest + " requests in " + restSeconds + " s")
+            + "\n"
+            + grpcTally.report("gRPC, " + grpc + " calls in " + grpcSeconds + " s")
+            + "\nNodes that exited during the run: "
+            + (alive ? "none" : exits)
+            + "\n";
+    Files.writeString(out.resolve("results.md"), report);
+    return new Report(report, restTally.clean() && grpcTally.clean() && alive);
   }
 
   /**
