@@ -28,7 +28,10 @@ public final class MasterMain {
                 + "keys (env override): node.id (MC_NODE_ID), peers (MC_PEERS, comma-separated"
                 + " id:host:raftPort:apiPort), data.dir (MC_DATA_DIR), group.id (MC_GROUP_ID),"
                 + " snapshot.threshold (MC_SNAPSHOT_THRESHOLD), log.segment.bytes"
-                + " (MC_LOG_SEGMENT_BYTES)");
+                + " (MC_LOG_SEGMENT_BYTES), initial.shards (MC_INITIAL_SHARDS), join (MC_JOIN),"
+                + " coreapp.deregister.after.seconds (MC_COREAPP_DEREGISTER_AFTER_SECONDS),"
+                + " mirror.jdbc.url, mirror.user, mirror.password (MC_MIRROR_JDBC_URL,"
+                + " MC_MIRROR_USER, MC_MIRROR_PASSWORD)");
         return;
       } else {
         System.err.println("unknown argument '" + args[i] + "'; try --help");

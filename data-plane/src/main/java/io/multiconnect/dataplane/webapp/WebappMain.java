@@ -54,19 +54,26 @@ public final class WebappMain {
       System.exit(2);
       return;
     }
-    WebappServer server =
-        new WebappServer(
-                Endpoints.host(address),
-                Endpoints.port("MC_WEBAPP_ADDRESS", address),
-                masters,
-                env.getOrDefault("MC_WEBAPP_ID", "webapp"),
-                apiKey(env.get("WA_API_KEY")),
-                MirrorSettings.fromEnv(env)
-                    .map(m -> MirrorTls.secured(m, tls, "webapp " + env.get("MC_WEBAPP_ID"))),
-                ClockControl.fromEnvironment(env),
-                tls,
-                https)
-            .start();
+    WebappServer server;
+    try {
+      server =
+          new WebappServer(
+                  Endpoints.host(address),
+                  Endpoints.port("MC_WEBAPP_ADDRESS", address),
+                  masters,
+                  env.getOrDefault("MC_WEBAPP_ID", "webapp"),
+                  apiKey(env.get("WA_API_KEY")),
+                  MirrorSettings.fromEnv(env)
+                      .map(m -> MirrorTls.secured(m, tls, "webapp " + env.get("MC_WEBAPP_ID"))),
+                  ClockControl.fromEnvironment(env),
+                  tls,
+                  https)
+              .start();
+    } catch (RuntimeException e) {
+      System.err.println("webapp: cannot start on " + address + ": " + e.getMessage());
+      System.exit(1);
+      return;
+    }
     Shutdown.closeOnSignal(server);
   }
 }

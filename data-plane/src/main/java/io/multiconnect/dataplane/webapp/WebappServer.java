@@ -141,11 +141,20 @@ public final class WebappServer implements AutoCloseable {
             });
   }
 
+  /**
+   * Starts serving; when it cannot (the port is taken), stops what it started and throws, so that
+   * no thread of it keeps the process alive.
+   */
   public WebappServer start() {
-    https.ifPresent(h -> h.follow(this::uploadedCertificate));
-    watcher.start();
-    mirror.ifPresent(this::seedFromMirror);
-    app.start(host, port);
+    try {
+      https.ifPresent(h -> h.follow(this::uploadedCertificate));
+      watcher.start();
+      mirror.ifPresent(this::seedFromMirror);
+      app.start(host, port);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
     LOG.info(
         "webapp listening on {}://{}:{}", https.isPresent() ? "https" : "http", host, app.port());
     return this;
