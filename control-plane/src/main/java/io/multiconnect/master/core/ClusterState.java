@@ -5,6 +5,7 @@ import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.Revocation;
 import io.multiconnect.common.shard.ShardCounts;
+import io.multiconnect.common.tls.NodeIdentity;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -321,8 +322,11 @@ public record ClusterState(
   }
 
   private Optional<Rejection> validateRegister(Command.RegisterCoreapp c) {
-    if (c.coreappId() == null || c.coreappId().isBlank() || c.coreappId().length() > 128) {
-      return reject("coreapp_id", "must be 1-128 characters");
+    if (!NodeIdentity.isValidId(c.coreappId())) {
+      // the same ids a certificate may name: they reach logs, the mirror and metric labels
+      return reject(
+          "coreapp_id",
+          "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
     }
     if (!c.incarnation().matches("[A-Za-z0-9_-]{1,64}")) {
       return reject(

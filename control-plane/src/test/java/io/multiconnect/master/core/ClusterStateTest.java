@@ -200,6 +200,23 @@ class ClusterStateTest {
   }
 
   @Test
+  void aCoreappIdIsWhatACertificateCouldName() {
+    for (String id : List.of("c1\nforged log line", "", "-c1", "x".repeat(65), "c1 c2")) {
+      assertEquals(
+          "coreapp_id",
+          ClusterState.INITIAL
+              .validate(new Command.RegisterCoreapp(id, "i-1", "127.0.0.1:7001"))
+              .orElseThrow()
+              .field(),
+          id);
+    }
+    assertTrue(
+        ClusterState.INITIAL
+            .validate(new Command.RegisterCoreapp("core-1.eu_west", "i-1", "127.0.0.1:7001"))
+            .isEmpty());
+  }
+
+  @Test
   void onlyTheRegisteredProcessHoldingNothingIsDeregistered() {
     ClusterState moved = movedFromAToB(); // a releasing epoch 1, b the move's target
     ClusterState s = moved.apply(new Command.RegisterCoreapp("c", "c-1", "127.0.0.1:7003"), 5);
