@@ -3,11 +3,13 @@ package io.multiconnect.dataplane.webapp;
 import io.javalin.http.Context;
 import io.multiconnect.common.auth.ApiAccess;
 import io.multiconnect.common.auth.Tokens;
+import io.multiconnect.common.auth.VerifiedTokens;
 import io.multiconnect.dataplane.RoutingTable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -25,6 +27,10 @@ final class Auth {
   private final Supplier<RoutingTable> table;
   private final Optional<String> apiKey;
   private final Supplier<Instant> wall;
+
+  /** The tokens verified under the current public keys; replaced when the keys change. */
+  private final AtomicReference<VerifiedTokens> verified =
+      new AtomicReference<>(new VerifiedTokens(""));
 
   Auth(Supplier<RoutingTable> table, Optional<String> apiKey, Supplier<Instant> wall) {
     this.table = table;
@@ -45,8 +51,13 @@ final class Auth {
       throw ApiError.notReady("cannot check tokens before reaching a master or the mirror once")
           .failure();
     }
+    VerifiedTokens keys = verified.get();
+    if (!keys.publicKeys().equals(t.tokenPublicKeys())) {
+      keys = new VerifiedTokens(t.tokenPublicKeys());
+      verified.set(keys);
+    }
     Tokens.Token token =
-        Tokens.verify(t.tokenPublicKeys(), header.substring(7).trim(), wall.get())
+        keys.verify(header.substring(7).trim(), wall.get())
             .orElseThrow(() -> ApiError.unauthorized("the token is invalid or expired").failure());
     Optional<String> revoked = t.access().refusal(token);
     if (revoked.isPresent()) {
