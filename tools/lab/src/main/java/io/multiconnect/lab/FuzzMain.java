@@ -106,14 +106,14 @@ public final class FuzzMain {
     Lab.Ready ready = lab.ready(200, 2_000, ADMIN_PASSWORD, Duration.ofSeconds(120));
     lab.awaitServing(ready.admin(), Duration.ofSeconds(60));
     long started = System.nanoTime();
-    FuzzTally restTally =
+    RestFuzz restFuzz =
         new RestFuzz(
-                lab.webappUrl("w1"),
-                ready.authorization(),
-                ADMIN_PASSWORD,
-                lab.apiKey(),
-                new Random(seed))
-            .run(rest);
+            lab.webappUrl("w1"),
+            ready.authorization(),
+            ADMIN_PASSWORD,
+            lab.apiKey(),
+            new Random(seed));
+    FuzzTally restTally = restFuzz.run(rest);
     long restSeconds = (System.nanoTime() - started) / 1_000_000_000L;
     Map<String, NodeTls> callers = new LinkedHashMap<>();
     for (NodeIdentity as :
@@ -145,7 +145,9 @@ public final class FuzzMain {
                   who + " upstream", upstream, UpstreamGrpc.getServiceDescriptor()));
         });
     started = System.nanoTime();
-    FuzzTally grpcTally = new GrpcFuzz(targets, ready.authorization(), new Random(seed)).run(grpc);
+    // The REST phase's logouts revoked the first token: the gRPC phase gets the one it holds now.
+    FuzzTally grpcTally =
+        new GrpcFuzz(targets, restFuzz.authorization(), new Random(seed)).run(grpc);
     long grpcSeconds = (System.nanoTime() - started) / 1_000_000_000L;
     boolean alive = exits.isEmpty();
     String report =

@@ -106,6 +106,11 @@ final class RestFuzz {
         "Bearer " + JSON.readTree(r.body()).path("users").path(0).path("token").asText();
   }
 
+  /** The admin's token now: a logout the fuzz made replaced the one it started with. */
+  String authorization() {
+    return authorization;
+  }
+
   /** Sends {@code count} mutated requests and tallies the answers. */
   FuzzTally run(int count) throws InterruptedException {
     FuzzTally tally = new FuzzTally();
