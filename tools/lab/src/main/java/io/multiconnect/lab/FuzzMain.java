@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -69,20 +68,7 @@ public final class FuzzMain {
             out.resolve("lab"),
             System.getProperty("java.class.path"),
             new LoopbackNetwork(),
-            new Lab.Options(
-                3,
-                1,
-                2,
-                1,
-                List.of("-Xmx192m", "-XX:+UseSerialGC"),
-                true,
-                false,
-                false,
-                false,
-                0,
-                PortPlan.free(),
-                Optional.empty(),
-                Map.of()))) {
+            Lab.Options.smallTls(3, List.of("-Xmx192m", "-XX:+UseSerialGC"), Map.of()))) {
       Thread cleanup = new Thread(lab::close, "fuzz-cleanup");
       Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: stop every node of the lab
       List<ManagedChannel> channels = new ArrayList<>();

@@ -144,6 +144,29 @@ public final class Lab implements AutoCloseable {
     }
 
     /**
+     * The smallest cluster with TLS on: {@code masters} masters, 1 shard, 2 coreapps, 1 webapp,
+     * small JVMs with {@code jvmFlags}, its nodes also given {@code nodeEnv} (the tests' labs and
+     * the fuzz).
+     */
+    public static Options smallTls(
+        int masters, List<String> jvmFlags, Map<String, String> nodeEnv) {
+      return new Options(
+          masters,
+          1,
+          2,
+          1,
+          jvmFlags,
+          true,
+          false,
+          false,
+          false,
+          0,
+          PortPlan.free(),
+          Optional.empty(),
+          nodeEnv);
+    }
+
+    /**
      * The benchmarks' lab: 3 masters, 2 shards, 3 coreapps, 1 webapp, JVMs with {@code jvm}, TLS
      * unless {@code plaintext}.
      */

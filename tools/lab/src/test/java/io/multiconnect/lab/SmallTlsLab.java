@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The tests' smallest cluster with TLS on: 1 shard, 2 coreapps, 1 webapp and the given number of
@@ -21,19 +20,7 @@ final class SmallTlsLab {
         dir,
         System.getProperty("java.class.path"),
         new LoopbackNetwork(),
-        new Lab.Options(
-            masters,
-            1,
-            2,
-            1,
-            List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
-            true,
-            false,
-            false,
-            false,
-            0,
-            PortPlan.free(),
-            Optional.empty(),
-            nodeEnv));
+        Lab.Options.smallTls(
+            masters, List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), nodeEnv));
   }
 }
