@@ -141,7 +141,8 @@ final class MessageSends {
                 .setEpoch(a.epoch())
                 .setClientMessageId(r.getMessageId())
                 .setTo(r.getTo())
-                .setBody(r.getBody()));
+                .setType(r.getType())
+                .setPayload(r.getPayload()));
       }
     }
     if (accepted.isEmpty()) {

@@ -14,6 +14,8 @@ import io.multiconnect.common.node.Shutdown;
 import io.multiconnect.common.tls.CallerRules;
 import io.multiconnect.common.tls.NodeIdentity.Role;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.proto.v1.upstream.AcceptedMessage;
+import io.multiconnect.proto.v1.upstream.AcceptedMessageRequest;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.Report;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
@@ -152,6 +154,7 @@ public final class UpstreamSimulator implements AutoCloseable {
       new CallerRules()
           .allowService(UpstreamGrpc.getServiceDescriptor(), Role.COREAPP)
           .allow(UpstreamGrpc.getGetReportMethod(), Role.ADMIN)
+          .allow(UpstreamGrpc.getGetAcceptedMessageMethod(), Role.ADMIN)
           .allowHealthAndReflection();
 
   private final class Service extends UpstreamGrpc.UpstreamImplBase {
@@ -249,7 +252,11 @@ public final class UpstreamSimulator implements AutoCloseable {
 
     private UpstreamSendResult sendOne(UpstreamSendRequest r) {
       UpstreamState.SendResult result =
-          state.send(r.getSessionId(), r.getEpoch(), r.getClientMessageId(), r.getTo());
+          state.send(
+              r.getSessionId(),
+              r.getEpoch(),
+              new UpstreamState.Outgoing(
+                  r.getClientMessageId(), r.getTo(), r.getType(), r.getPayload()));
       if (result instanceof UpstreamState.SendResult.Accepted a) {
         return UpstreamSendResult.newBuilder()
             .setSent(
@@ -308,6 +315,25 @@ public final class UpstreamSimulator implements AutoCloseable {
               .setFirstSequence(page.firstSequence())
               .build());
       out.onCompleted();
+    }
+
+    @Override
+    public void getAcceptedMessage(AcceptedMessageRequest r, StreamObserver<AcceptedMessage> out) {
+      Optional<AcceptedMessage> m = state.accepted(r.getMessageId());
+      if (m.isPresent()) {
+        out.onNext(m.get());
+        out.onCompleted();
+      } else {
+        out.onError(
+            Status.NOT_FOUND
+                .withDescription(
+                    "no message "
+                        + r.getMessageId()
+                        + " among the newest "
+                        + UpstreamState.KEPT_MESSAGES
+                        + " accepted")
+                .asRuntimeException());
+      }
     }
   }
 

@@ -1,6 +1,8 @@
 package io.multiconnect.dataplane.upstream;
 
+import com.google.protobuf.ByteString;
 import io.multiconnect.common.shard.Sharding;
+import io.multiconnect.proto.v1.upstream.AcceptedMessage;
 import io.multiconnect.proto.v1.upstream.LiveSession;
 import io.multiconnect.proto.v1.upstream.UpstreamEvent;
 import java.time.Clock;
@@ -106,6 +108,17 @@ final class UpstreamState {
 
   /** The client ids of the messages whose acceptance is still in {@link #events}. */
   private final Map<String, String> messageIdByClientId = new HashMap<>();
+
+  /** How many of the newest accepted messages are kept whole, for {@link #accepted}. */
+  static final int KEPT_MESSAGES = 10_000;
+
+  private final Map<String, AcceptedMessage> kept =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, AcceptedMessage> eldest) {
+          return size() > KEPT_MESSAGES;
+        }
+      };
 
   private final Deque<UpstreamEvent> events = new ArrayDeque<>();
   private final int maxEvents;
@@ -228,7 +241,12 @@ final class UpstreamState {
     }
   }
 
-  synchronized SendResult send(String sessionId, long epoch, String clientMessageId, String to) {
+  /** A message as a coreapp hands it to the upstream. */
+  record Outgoing(String clientMessageId, String to, String type, ByteString payload) {}
+
+  synchronized SendResult send(String sessionId, long epoch, Outgoing m) {
+    String clientMessageId = m.clientMessageId();
+    String to = m.to();
     dropIfSilent(sessionId);
     Session s = open.get(sessionId);
     if (s == null || s.epoch() != epoch) {
@@ -251,6 +269,11 @@ final class UpstreamState {
           "recipient " + to + " is not in this shard");
       return new SendResult.Refused("recipient " + to + " is not in shard " + s.shard());
     }
+    Optional<String> malformed = Payloads.mismatch(to, m.type(), m.payload());
+    if (malformed.isPresent()) {
+      log("message_refused", s.holder(), s.shard(), s.shardCount(), epoch, malformed.get());
+      return new SendResult.Refused(malformed.get());
+    }
     lastHeard.put(sessionId, nanos.getAsLong());
     String existing = messageIdByClientId.get(clientMessageId);
     if (existing != null) {
@@ -267,6 +290,19 @@ final class UpstreamState {
     }
     String id = "wamid.sim" + nextMessage++;
     messageIdByClientId.put(clientMessageId, id);
+    kept.put(
+        id,
+        AcceptedMessage.newBuilder()
+            .setMessageId(id)
+            .setClientMessageId(clientMessageId)
+            .setTo(to)
+            .setType(m.type())
+            .setPayload(m.payload())
+            .setCoreappId(s.holder().coreappId())
+            .setShard(s.shard())
+            .setShardCount(s.shardCount())
+            .setEpoch(epoch)
+            .build());
     accepted++;
     log(
         ACCEPTED,
@@ -277,6 +313,11 @@ final class UpstreamState {
         clientMessageId + " -> " + id + " to " + to,
         clientMessageId);
     return new SendResult.Accepted(id, false);
+  }
+
+  /** A message accepted lately ({@link #KEPT_MESSAGES} at most), by the id the upstream gave it. */
+  synchronized Optional<AcceptedMessage> accepted(String messageId) {
+    return Optional.ofNullable(kept.get(messageId));
   }
 
   synchronized long bans() {

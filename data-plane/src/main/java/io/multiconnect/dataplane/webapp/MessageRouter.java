@@ -3,6 +3,7 @@ package io.multiconnect.dataplane.webapp;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -88,20 +89,21 @@ final class MessageRouter implements AutoCloseable {
   }
 
   /** A message being routed: what is sent, and when its budget runs out. */
-  private record Message(String id, String to, String body, long deadline) {}
+  private record Message(String id, OutboundMessages.Outbound content, long deadline) {}
 
   /**
    * Routes one message within {@code budget}. Nothing blocks: the outcome completes where the
    * coreapp's answer arrives, or on the retry timer when the router waits for a newer table.
    */
-  CompletableFuture<Outcome> send(String messageId, String to, String body, Duration budget) {
+  CompletableFuture<Outcome> send(
+      String messageId, OutboundMessages.Outbound content, Duration budget) {
     return route(
-        new Message(messageId, to, body, System.nanoTime() + budget.toNanos()), Optional.empty());
+        new Message(messageId, content, System.nanoTime() + budget.toNanos()), Optional.empty());
   }
 
   private CompletableFuture<Outcome> route(Message m, Optional<ShardAssignment> hint) {
     RoutingTable t = watcher.table();
-    int shard = Sharding.shardOf(m.to(), t.shardCount());
+    int shard = Sharding.shardOf(m.content().to(), t.shardCount());
     Optional<ShardAssignment> target =
         hint.filter(h -> h.getShard() == shard).or(() -> t.primaryOf(shard));
     if (target.isEmpty()) {
@@ -170,8 +172,9 @@ final class MessageRouter implements AutoCloseable {
             .setShardCount(shardCount)
             .setEpoch(p.getEpoch())
             .setMessageId(m.id())
-            .setTo(m.to())
-            .setBody(m.body())
+            .setTo(m.content().to())
+            .setType(m.content().type())
+            .setPayload(ByteString.copyFrom(m.content().payload()))
             .build();
     return batchers
         .computeIfAbsent(

@@ -8,6 +8,7 @@ import io.multiconnect.common.node.Shutdown;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.NodeSettings;
+import io.multiconnect.dataplane.media.MediaStore;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,7 @@ public final class WebappMain {
     List<String> masters;
     NodeTls tls;
     Optional<HttpsCertificate> https;
+    MediaStore media;
     try {
       env = NodeSettings.load(args, System.getenv());
       address = env.getOrDefault("MC_WEBAPP_ADDRESS", "127.0.0.1:9090");
@@ -49,6 +51,7 @@ public final class WebappMain {
       tls.requireIdentity(
           NodeIdentity.Role.WEBAPP, env.getOrDefault("MC_WEBAPP_ID", "webapp"), Optional.empty());
       https = HttpsCertificate.fromEnv(env, NodeTls.refreshFromEnv(env));
+      media = MediaStore.fromEnv(env);
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("configuration error: " + e.getMessage());
       System.exit(2);
@@ -67,7 +70,8 @@ public final class WebappMain {
                       .map(m -> MirrorTls.secured(m, tls, "webapp " + env.get("MC_WEBAPP_ID"))),
                   ClockControl.fromEnvironment(env),
                   tls,
-                  https)
+                  https,
+                  media)
               .start();
     } catch (RuntimeException e) {
       System.err.println("webapp: cannot start on " + address + ": " + e.getMessage());

@@ -16,6 +16,7 @@ import io.multiconnect.common.shard.ShardCounts;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
+import io.multiconnect.dataplane.media.MediaStore;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.GetExternalCertificateRequest;
 import io.multiconnect.proto.v1.GetSettingsRequest;
@@ -71,12 +72,8 @@ public final class WebappServer implements AutoCloseable {
   /** Bodies larger than this are refused with 413. */
   public static final long MAX_BODY_BYTES = 1 << 20;
 
-  static final int MAX_TEXT_BODY_CHARS = 4096;
-
   /** How long one API request may wait for a shard's primary (e.g. during a failover). */
   static final Duration ROUTE_BUDGET = Duration.ofSeconds(3);
-
-  private static final Pattern WA_ID = Pattern.compile("\\d{5,20}");
 
   /** A client's own message id ({@code Idempotency-Key} header): a retry with it never resends. */
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
@@ -98,6 +95,8 @@ public final class WebappServer implements AutoCloseable {
   private final Javalin app;
   private final Optional<MirrorSettings> mirror;
   private final Optional<HttpsCertificate> https;
+  private final MediaStore media;
+  private final OutboundMessages messages;
 
   /** The HTTPS certificate an admin uploaded, as last read from a master ("" when none). */
   private volatile String uploaded = "";
@@ -118,8 +117,19 @@ public final class WebappServer implements AutoCloseable {
       Optional<MirrorSettings> mirror,
       NodeClock clock,
       NodeTls tls,
-      Optional<HttpsCertificate> https) {
+      Optional<HttpsCertificate> https,
+      MediaStore media) {
     this.https = https;
+    this.media = media;
+    this.messages =
+        new OutboundMessages(
+            mediumId -> {
+              try {
+                return media.get(mediumId).isPresent();
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     this.mirror = mirror;
     this.host = host;
     this.port = port;
@@ -185,7 +195,12 @@ public final class WebappServer implements AutoCloseable {
     // Every body is read (up to MAX_BODY_BYTES) before the answer, even one a route or a refusal
     // does not need: Jetty closes a connection whose request it did not read to the end, without
     // telling the client, which would then send its next request on the closed connection.
-    r.before(Context::bodyAsBytes);
+    r.before(
+        ctx -> {
+          if (!(ctx.method() == HandlerType.POST && ctx.path().equals(MediaRoutes.UPLOAD))) {
+            ctx.bodyAsBytes(); // a medium is streamed to the store by its route instead
+          }
+        });
     r.before(
         "/v1/*",
         ctx -> {
@@ -199,6 +214,7 @@ public final class WebappServer implements AutoCloseable {
     r.post("/v1/users/login", this::login);
     new UserRoutes(this::asCaller).register(r);
     new CertificateRoutes(this::asCaller, this::uploadedCertificate).register(r);
+    new MediaRoutes(media).register(r);
     r.get("/v1/health", ctx -> ctx.json(health.body()));
     r.post("/v1/messages", this::sendMessage);
     r.get(
@@ -294,11 +310,11 @@ public final class WebappServer implements AutoCloseable {
     try {
       JsonNode node = JSON.readTree(ctx.bodyAsBytes());
       if (node == null || !node.isObject()) {
-        throw ApiError.invalid("body", "must be a JSON object").failure();
+        throw ApiError.undecodable("the body must be a JSON object").failure();
       }
       return node;
     } catch (java.io.IOException e) {
-      throw ApiError.invalid("body", "is not valid JSON").failure();
+      throw ApiError.undecodable("the body is not valid JSON").failure();
     }
   }
 
@@ -314,24 +330,7 @@ public final class WebappServer implements AutoCloseable {
   }
 
   private void sendMessage(Context ctx) {
-    JsonNode b = body(ctx);
-    String to = requiredText(b, "to", "to");
-    if (!WA_ID.matcher(to).matches()) {
-      throw ApiError.invalid("to", "must be a WhatsApp id: 5-20 digits").failure();
-    }
-    String type = b.has("type") ? requiredText(b, "type", "type") : "text";
-    if (!type.equals("text")) {
-      throw ApiError.invalid("type", "only \"text\" is supported").failure();
-    }
-    JsonNode text = b.get("text");
-    if (text == null || !text.isObject()) {
-      throw ApiError.absent("text.body").failure();
-    }
-    String body = requiredText(text, "body", "text.body");
-    if (body.isEmpty() || body.length() > MAX_TEXT_BODY_CHARS) {
-      throw ApiError.invalid("text.body", "must be 1-" + MAX_TEXT_BODY_CHARS + " characters")
-          .failure();
-    }
+    OutboundMessages.Outbound m = messages.check(body(ctx), ctx.bodyAsBytes());
     String key = ctx.header("Idempotency-Key");
     if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
       throw ApiError.invalid("Idempotency-Key", "must be 1-128 letters, digits or ._:-").failure();
@@ -343,7 +342,7 @@ public final class WebappServer implements AutoCloseable {
     ctx.future(
         () ->
             router
-                .send(messageId, to, body, ROUTE_BUDGET)
+                .send(messageId, m, ROUTE_BUDGET)
                 .thenAccept(
                     outcome -> {
                       if (outcome instanceof MessageRouter.Outcome.Sent sent) {
@@ -490,8 +489,8 @@ public final class WebappServer implements AutoCloseable {
     if (!shardsNode.isInt() || !ShardCounts.isAllowed(shardsNode.asInt())) {
       throw ApiError.invalid("shards", "must be one of " + ShardCounts.LIST).failure();
     }
-    String pin = requiredText(b, "pin", "pin");
-    if (!pin.matches("\\d{6}")) {
+    // Only an account with two-step verification on needs its pin; clients send none, or null.
+    if (b.hasNonNull("pin") && !requiredText(b, "pin", "pin").matches("\\d{6}")) {
       throw ApiError.invalid("pin", "must be 6 digits").failure();
     }
     boolean certGiven = b.hasNonNull("cert");

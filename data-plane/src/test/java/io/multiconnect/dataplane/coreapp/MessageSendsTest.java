@@ -14,6 +14,7 @@ import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
+import io.multiconnect.dataplane.TextMessage;
 import io.multiconnect.dataplane.upstream.UpstreamSimulator;
 import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.SendResult;
@@ -150,7 +151,8 @@ class MessageSendsTest {
         .setEpoch(epoch)
         .setMessageId(id)
         .setTo(recipient(0))
-        .setBody("hello")
+        .setType(TextMessage.TYPE)
+        .setPayload(TextMessage.payload(recipient(0), "hello"))
         .build();
   }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.common.shard.Sharding;
+import io.multiconnect.dataplane.TextMessage;
+import io.multiconnect.proto.v1.upstream.AcceptedMessage;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,7 +74,7 @@ class UpstreamStateTest {
     nanos.addAndGet(300 * MS);
     assertTrue(state.keepAlive(a, 1));
     nanos.addAndGet(300 * MS);
-    state.send(a, 1, "m1", recipientIn(0, 1));
+    state.send(a, 1, text("m1", recipientIn(0, 1)));
     nanos.addAndGet(300 * MS);
     state.dropSilent();
     assertTrue(displaced.isEmpty());
@@ -160,15 +162,15 @@ class UpstreamStateTest {
     String s = id(open("a", 1, 2, 7));
     String to = recipientIn(1, 2);
     var first =
-        assertInstanceOf(UpstreamState.SendResult.Accepted.class, state.send(s, 7, "m1", to));
+        assertInstanceOf(UpstreamState.SendResult.Accepted.class, state.send(s, 7, text("m1", to)));
     var again =
-        assertInstanceOf(UpstreamState.SendResult.Accepted.class, state.send(s, 7, "m1", to));
+        assertInstanceOf(UpstreamState.SendResult.Accepted.class, state.send(s, 7, text("m1", to)));
     assertEquals(first.messageId(), again.messageId());
     assertTrue(again.duplicate());
     assertEquals(1, state.acceptedMessages());
-    assertInstanceOf(UpstreamState.SendResult.Refused.class, state.send(s, 6, "m2", to));
+    assertInstanceOf(UpstreamState.SendResult.Refused.class, state.send(s, 6, text("m2", to)));
     assertInstanceOf(
-        UpstreamState.SendResult.Refused.class, state.send(s, 7, "m3", recipientIn(0, 2)));
+        UpstreamState.SendResult.Refused.class, state.send(s, 7, text("m3", recipientIn(0, 2))));
     List<String> kinds = state.eventsAfter(0, 100).events().stream().map(e -> e.getKind()).toList();
     assertEquals(
         List.of(
@@ -185,7 +187,7 @@ class UpstreamStateTest {
     UpstreamState small = new UpstreamState(Clock.systemUTC(), nanos::get, NO_SLACK, 3);
     String s = id(small.open(process("a"), 0, 1, 1, reason -> {}));
     for (int i = 1; i <= 4; i++) {
-      small.send(s, 1, "m" + i, recipientIn(0, 1));
+      small.send(s, 1, text("m" + i, recipientIn(0, 1)));
     }
     // 5 events logged (the session, 4 messages); the newest 3 are kept.
     UpstreamState.Page all = small.eventsAfter(0, 10);
@@ -208,14 +210,14 @@ class UpstreamStateTest {
     UpstreamState small = new UpstreamState(Clock.systemUTC(), nanos::get, NO_SLACK, 3);
     String s = id(small.open(process("a"), 0, 1, 1, reason -> {}));
     String to = recipientIn(0, 1);
-    String m1 = accepted(small.send(s, 1, "m1", to)).messageId();
-    small.send(s, 1, "m2", to);
-    small.send(s, 1, "m3", to); // the log: m1, m2, m3 accepted
-    assertTrue(accepted(small.send(s, 1, "m1", to)).duplicate()); // drops m1's acceptance
-    var late = accepted(small.send(s, 1, "m1", to));
+    String m1 = accepted(small.send(s, 1, text("m1", to))).messageId();
+    small.send(s, 1, text("m2", to));
+    small.send(s, 1, text("m3", to)); // the log: m1, m2, m3 accepted
+    assertTrue(accepted(small.send(s, 1, text("m1", to))).duplicate()); // drops m1's acceptance
+    var late = accepted(small.send(s, 1, text("m1", to)));
     assertFalse(late.duplicate()); // forgotten with its event: memory stays bounded
     assertFalse(late.messageId().equals(m1));
-    assertTrue(accepted(small.send(s, 1, "m3", to)).duplicate());
+    assertTrue(accepted(small.send(s, 1, text("m3", to))).duplicate());
     assertEquals(4, small.acceptedMessages());
   }
 
@@ -225,5 +227,36 @@ class UpstreamStateTest {
 
   private static List<Long> sequences(UpstreamState.Page page) {
     return page.events().stream().map(e -> e.getSequence()).toList();
+  }
+
+  /** A text message as a coreapp hands it on. */
+  private static UpstreamState.Outgoing text(String clientId, String to) {
+    return new UpstreamState.Outgoing(
+        clientId, to, TextMessage.TYPE, TextMessage.payload(to, "hello"));
+  }
+
+  @Test
+  void aMessageIsKeptAsItArrivedAndOneMangledOnTheWayIsRefused() {
+    String s = id(open("a", 0, 1, 1));
+    String to = recipientIn(0, 1);
+    var sent =
+        assertInstanceOf(UpstreamState.SendResult.Accepted.class, state.send(s, 1, text("m1", to)));
+    AcceptedMessage kept = state.accepted(sent.messageId()).orElseThrow();
+    assertEquals(TextMessage.payload(to, "hello"), kept.getPayload());
+    assertEquals("text", kept.getType());
+    assertEquals("a", kept.getCoreappId());
+
+    var otherType = new UpstreamState.Outgoing("m2", to, "image", TextMessage.payload(to, "hello"));
+    var otherRecipient =
+        new UpstreamState.Outgoing(
+            "m3", to, TextMessage.TYPE, TextMessage.payload(to + "9", "hello"));
+    var cut =
+        new UpstreamState.Outgoing(
+            "m4", to, TextMessage.TYPE, TextMessage.payload(to, "hello").substring(0, 20));
+    for (var m : List.of(otherType, otherRecipient, cut)) {
+      assertInstanceOf(UpstreamState.SendResult.Refused.class, state.send(s, 1, m));
+    }
+    assertEquals(1, state.acceptedMessages());
+    assertTrue(state.accepted("wamid.unknown").isEmpty());
   }
 }

@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.PeerCheck;
+import io.multiconnect.dataplane.TextMessage;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.SendMessageRequest;
@@ -74,7 +75,8 @@ final class Throughput {
                               .setEpoch(p.getEpoch())
                               .setMessageId("direct-" + run + "-" + i)
                               .setTo(to)
-                              .setBody("bench")
+                              .setType(TextMessage.TYPE)
+                              .setPayload(TextMessage.payload(to, "bench"))
                               .build());
                   return true;
                 } catch (StatusRuntimeException e) {

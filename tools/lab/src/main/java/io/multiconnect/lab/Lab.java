@@ -8,6 +8,7 @@ import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.mirror.MirrorTls;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
+import io.multiconnect.dataplane.media.MediaStore;
 import io.multiconnect.proto.v1.ClusterStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -163,6 +164,24 @@ public final class Lab implements AutoCloseable {
           0,
           PortPlan.free(),
           Optional.empty(),
+          nodeEnv);
+    }
+
+    /** These options with {@code n} webapps. */
+    public Options withWebapps(int n) {
+      return new Options(
+          masters,
+          shards,
+          coreapps,
+          n,
+          jvmFlags,
+          tls,
+          leaseJournal,
+          twins,
+          clockControl,
+          upstreamEvents,
+          ports,
+          mirror,
           nodeEnv);
     }
 
@@ -638,6 +657,8 @@ public final class Lab implements AutoCloseable {
     }
     Map<String, String> common = new LinkedHashMap<>(options.nodeEnv());
     putMirror(common, mirrorFor(Role.COREAPP));
+    // The cluster's media store: one directory every coreapp and webapp shares.
+    common.put(MediaStore.DIR_ENV, mediaDir().toString());
     common.put(
         "MC_MASTERS",
         masters.stream().map(m -> configured(m, "api")).collect(Collectors.joining(",")));
@@ -665,6 +686,11 @@ public final class Lab implements AutoCloseable {
         start(id);
       }
     }
+  }
+
+  /** The media store every coreapp and webapp of the lab shares. */
+  public Path mediaDir() {
+    return dir.resolve("media");
   }
 
   private static void putMirror(Map<String, String> env, MirrorSettings mirror) {
@@ -758,8 +784,25 @@ public final class Lab implements AutoCloseable {
     this.unexpectedExit = listener;
   }
 
-  /** Starts (or restarts) a node's process; refuses once the lab is stopping. */
+  /** How long {@link #start} waits for a stop or kill of the same node still under way. */
+  private static final Duration ENDING_WAIT = Duration.ofSeconds(20);
+
+  /**
+   * Starts (or restarts) a node's process, once a stop or kill of it still under way has ended (a
+   * graceful stop may take seconds on a loaded machine); refuses once the lab is stopping.
+   */
   public synchronized void start(String id) throws IOException {
+    long deadline = System.nanoTime() + ENDING_WAIT.toNanos();
+    try {
+      for (long left = ENDING_WAIT.toMillis();
+          ending.contains(id) && left > 0;
+          left = (deadline - System.nanoTime()) / 1_000_000) {
+        wait(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while " + id + " was being stopped", e);
+    }
     if (stopping) {
       throw new IOException("the lab is stopping: " + id + " not started");
     }
@@ -814,24 +857,16 @@ public final class Lab implements AutoCloseable {
 
   /** SIGKILL to the node's process and its descendants; waits until it is gone. */
   public void kill(String id) {
-    Process p;
-    synchronized (this) {
-      p = running.remove(id);
-      ending.add(id);
-    }
-    try {
-      if (p != null) {
-        Launcher.kill(p);
-      }
-    } finally {
-      synchronized (this) {
-        ending.remove(id);
-      }
-    }
+    end(id, Launcher::kill);
   }
 
   /** SIGTERM (graceful stop) and wait up to 15 s, then SIGKILL. */
   public void stop(String id) {
+    end(id, p -> Launcher.stop(p, 15));
+  }
+
+  /** Ends a node's process with {@code how}; a {@link #start} of it waits until that is done. */
+  private void end(String id, Consumer<Process> how) {
     Process p;
     synchronized (this) {
       p = running.remove(id);
@@ -839,11 +874,12 @@ public final class Lab implements AutoCloseable {
     }
     try {
       if (p != null) {
-        Launcher.stop(p, 15);
+        how.accept(p);
       }
     } finally {
       synchronized (this) {
         ending.remove(id);
+        notifyAll();
       }
     }
   }

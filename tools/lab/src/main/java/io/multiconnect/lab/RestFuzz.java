@@ -62,6 +62,27 @@ final class RestFuzz {
             "POST",
             "/v1/messages",
             "{\"to\":\"15550001\",\"type\":\"text\",\"text\":{\"body\":\"hi\"}}"),
+        new Seed(
+            "POST",
+            "/v1/messages",
+            "{\"to\":\"+1 555-0001\",\"type\":\"template\",\"template\":{\"namespace\":\"n\","
+                + "\"name\":\"t\",\"language\":{\"policy\":\"deterministic\",\"code\":\"en\"},"
+                + "\"components\":[{\"type\":\"button\",\"sub_type\":\"quick_reply\",\"index\":0,"
+                + "\"parameters\":[{\"type\":\"payload\",\"payload\":\"y\"}]}]}}"),
+        new Seed(
+            "POST",
+            "/v1/messages",
+            "{\"to\":\"15550001\",\"type\":\"interactive\",\"interactive\":{\"type\":\"list\","
+                + "\"body\":{\"text\":\"b\"},\"action\":{\"button\":\"go\",\"sections\":[{\"rows\":"
+                + "[{\"id\":\"1\",\"title\":\"a\"}]}]}}}"),
+        new Seed(
+            "POST",
+            "/v1/messages",
+            "{\"to\":\"15550001\",\"type\":\"image\",\"image\":{\"link\":\"https://x.io/a.png\","
+                + "\"caption\":\"c\"}}"),
+        new Seed("POST", "/v1/media", "a medium's bytes"),
+        new Seed("GET", "/v1/media/3f1e2d4c-5b6a-4789-8abc-def012345678", null),
+        new Seed("DELETE", "/v1/media/3f1e2d4c-5b6a-4789-8abc-def012345678", null),
         new Seed("GET", "/v1/account/shards", null),
         new Seed(
             "POST",

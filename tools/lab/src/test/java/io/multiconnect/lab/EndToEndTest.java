@@ -11,6 +11,7 @@ import io.multiconnect.common.shard.Sharding;
 import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.common.wire.GrpcWire;
+import io.multiconnect.dataplane.TextMessage;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.MovePrimaryRequest;
@@ -437,13 +438,15 @@ class EndToEndTest {
   }
 
   private static SendMessageRequest message(int shard, long epoch, String id, int recipient) {
+    String to = recipients(shard, 2, recipient + 1).get(recipient);
     return SendMessageRequest.newBuilder()
         .setShard(shard)
         .setShardCount(2)
         .setEpoch(epoch)
         .setMessageId(id)
-        .setTo(recipients(shard, 2, recipient + 1).get(recipient))
-        .setBody("hi")
+        .setTo(to)
+        .setType(TextMessage.TYPE)
+        .setPayload(TextMessage.payload(to, "hi"))
         .build();
   }
 }

@@ -36,24 +36,58 @@ final class Http {
   /** A call with extra {@code name, value} header pairs. */
   Response call(String method, String path, String body, String... headers)
       throws IOException, InterruptedException {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(Duration.ofSeconds(15))
-            .header("Content-Type", "application/json")
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
-    if (!authorization.isEmpty()) {
-      b.header("Authorization", authorization);
-    }
+    return call(
+        method,
+        path,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body),
+        "application/json",
+        headers);
+  }
+
+  /** A call whose body is {@code bytes} of {@code contentType} (none when null). */
+  Response upload(String path, byte[] bytes, String contentType)
+      throws IOException, InterruptedException {
+    return call("POST", path, HttpRequest.BodyPublishers.ofByteArray(bytes), contentType);
+  }
+
+  /** A GET whose answer is kept as bytes. */
+  HttpResponse<byte[]> download(String path) throws IOException, InterruptedException {
+    return client.send(
+        request("GET", path, HttpRequest.BodyPublishers.noBody(), null).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private Response call(
+      String method,
+      String path,
+      HttpRequest.BodyPublisher body,
+      String contentType,
+      String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b = request(method, path, body, contentType);
     for (int i = 0; i + 1 < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
     HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     JsonNode json = r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
     return new Response(r.statusCode(), json, r.headers());
+  }
+
+  private HttpRequest.Builder request(
+      String method, String path, HttpRequest.BodyPublisher body, String contentType) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(15))
+            .method(method, body);
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    if (!authorization.isEmpty()) {
+      b.header("Authorization", authorization);
+    }
+    return b;
   }
 
   static String basic(String user, String password) {

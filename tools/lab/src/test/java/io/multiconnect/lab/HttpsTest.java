@@ -10,6 +10,7 @@ import io.multiconnect.ca.CaMain;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.TestTls;
+import io.multiconnect.dataplane.media.MediaStore;
 import io.multiconnect.dataplane.webapp.HttpsCertificate;
 import io.multiconnect.dataplane.webapp.WebappServer;
 import io.multiconnect.master.MiniCluster;
@@ -50,7 +51,7 @@ class HttpsTest {
     Pki pki = Pki.in(dir);
     BigInteger first = pki.issue();
     try (WebappServer webapp =
-        webapp(List.of("127.0.0.1:1"), pki)) { // no master: health answers alone
+        webapp(List.of("127.0.0.1:1"), pki, dir)) { // no master: health answers alone
       X509Certificate client = CaFiles.certificates(pki.ca().resolve(CaFiles.CA_CERT)).get(0);
       URI health = URI.create("https://127.0.0.1:" + webapp.port() + "/v1/health");
       assertEquals(first, servedSerial(client, health));
@@ -95,7 +96,7 @@ class HttpsTest {
                 MasterConfig.DEFAULT_SNAPSHOT_THRESHOLD,
                 Optional.empty());
         WebappServer webapp =
-            webapp(masters.peers.stream().map(PeerAddress::apiAddress).toList(), pki)) {
+            webapp(masters.peers.stream().map(PeerAddress::apiAddress).toList(), pki, dir)) {
       String base = "https://127.0.0.1:" + webapp.port();
       URI health = URI.create(base + "/v1/health");
       String admin = "Bearer " + masters.adminToken();
@@ -136,7 +137,7 @@ class HttpsTest {
   }
 
   /** A webapp serving HTTPS with {@code pki}'s files, read again every 200 ms. */
-  private static WebappServer webapp(List<String> masters, Pki pki) {
+  private static WebappServer webapp(List<String> masters, Pki pki, Path dir) throws IOException {
     return new WebappServer(
             "127.0.0.1",
             0,
@@ -150,7 +151,8 @@ class HttpsTest {
                 Map.of(
                     "MC_WEBAPP_HTTPS_CERT", pki.cert().toString(),
                     "MC_WEBAPP_HTTPS_KEY", pki.key().toString()),
-                Duration.ofMillis(200)))
+                Duration.ofMillis(200)),
+            MediaStore.in(dir.resolve("media")))
         .start();
   }
 

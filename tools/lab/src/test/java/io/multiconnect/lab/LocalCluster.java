@@ -5,6 +5,7 @@ import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.net.LoopbackPorts;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.common.tls.TestTls;
+import io.multiconnect.dataplane.media.MediaStore;
 import io.multiconnect.dataplane.upstream.UpstreamSimulator;
 import io.multiconnect.dataplane.webapp.WebappServer;
 import io.multiconnect.master.MasterNode;
@@ -55,7 +56,8 @@ final class LocalCluster implements AutoCloseable {
                 Optional.empty(),
                 NodeClock.system(),
                 TestTls.PLAINTEXT,
-                Optional.empty())
+                Optional.empty(),
+                MediaStore.in(dir.resolve("media")))
             .start();
   }
 

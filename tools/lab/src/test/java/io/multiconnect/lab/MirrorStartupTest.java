@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.tls.TestTls;
+import io.multiconnect.dataplane.media.MediaStore;
 import io.multiconnect.dataplane.webapp.WebappServer;
 import io.multiconnect.master.EmbeddedMariaDb;
 import io.multiconnect.master.MasterNode;
@@ -107,7 +108,8 @@ class MirrorStartupTest {
                     Optional.of(mirror),
                     NodeClock.system(),
                     TestTls.PLAINTEXT,
-                    Optional.empty())
+                    Optional.empty(),
+                    MediaStore.in(dir.resolve("media")))
                 .start();
         Http viaLate = new Http(late.port());
         viaLate.authorization =

@@ -89,16 +89,16 @@ class RestContractTest {
     await()
         .atMost(Duration.ofSeconds(15))
         .until(() -> h.call("POST", "/v1/users/login", null).status() != 503);
-    assertError(h.call("POST", "/v1/users/login", null), 400, 2001, "must be changed");
+    assertError(h.call("POST", "/v1/users/login", null), 400, 1009, "must be changed");
     assertError(
         h.call("POST", "/v1/users/login", "{\"new_password\":\"short\"}"),
         400,
-        2001,
+        1009,
         "new_password");
     assertError(
         h.call("POST", "/v1/users/login", "{\"new_password\":\"nodigits!Here\"}"),
         400,
-        2001,
+        1009,
         "a digit");
     Http.Response r = h.call("POST", "/v1/users/login", "{\"new_password\":\"" + PASSWORD + "\"}");
     assertEquals(200, r.status(), r.toString());
@@ -284,7 +284,7 @@ class RestContractTest {
             "/v1/account/shards",
             "{\"phone_number\":\"5550001234\",\"shards\":2,\"pin\":\"123456\"}"),
         400,
-        2000,
+        1008,
         "cc");
     assertError(
         h.call(
@@ -292,7 +292,7 @@ class RestContractTest {
             "/v1/account/shards",
             "{\"cc\":1,\"phone_number\":\"5550001234\",\"shards\":2,\"pin\":\"123456\"}"),
         400,
-        2001,
+        1009,
         "cc");
     assertError(
         h.call(
@@ -300,31 +300,31 @@ class RestContractTest {
             "/v1/account/shards",
             "{\"cc\":\"1\",\"phone_number\":\"555-0001\",\"shards\":2,\"pin\":\"123456\"}"),
         400,
-        2001,
+        1009,
         "phone_number");
     assertError(
-        h.call("POST", "/v1/account/shards", "{" + ok + ",\"shards\":3}"), 400, 2001, "shards");
+        h.call("POST", "/v1/account/shards", "{" + ok + ",\"shards\":3}"), 400, 1009, "shards");
     assertError(
-        h.call("POST", "/v1/account/shards", "{" + ok + ",\"shards\":\"2\"}"), 400, 2001, "shards");
+        h.call("POST", "/v1/account/shards", "{" + ok + ",\"shards\":\"2\"}"), 400, 1009, "shards");
     assertError(
         h.call(
             "POST",
             "/v1/account/shards",
             "{\"cc\":\"1\",\"phone_number\":\"5550001234\",\"shards\":2,\"pin\":\"12345\"}"),
         400,
-        2001,
+        1009,
         "pin");
     assertError(
         h.call("POST", "/v1/account/shards", "{" + ok + ",\"shards\":2,\"cert\":\"not base64!\"}"),
         400,
-        2001,
+        1009,
         "cert");
     assertError(
         h.call("POST", "/v1/account/shards", "{" + ok + ",\"shards\":4}"),
         400,
-        2001,
+        1009,
         "healthy coreapps");
-    assertError(h.call("POST", "/v1/account/shards", "[1]"), 400, 2001, "JSON object");
+    assertError(h.call("POST", "/v1/account/shards", "[1]"), 400, 1025, "JSON object");
 
     await()
         .atMost(Duration.ofSeconds(15))
@@ -339,6 +339,11 @@ class RestContractTest {
     Http.Response noCert = h.call("POST", "/v1/account/shards", "{" + ok + ",\"shards\":2}");
     assertEquals(201, noCert.status());
     assertTrue(noCert.json().path("meta").path("warning").asText().contains("no cert"));
+    // pin only with two-step verification on: clients send none, or null
+    String noPin = "\"cc\":\"1\",\"phone_number\":\"5550001234\",\"shards\":2";
+    assertEquals(201, h.call("POST", "/v1/account/shards", "{" + noPin + "}").status());
+    assertEquals(
+        201, h.call("POST", "/v1/account/shards", "{" + noPin + ",\"pin\":null}").status());
     await()
         .atMost(Duration.ofSeconds(5))
         .until(
@@ -357,7 +362,7 @@ class RestContractTest {
     assertError(
         h.call("POST", "/v1/messages", "{\"type\":\"text\",\"text\":{\"body\":\"x\"}}"),
         400,
-        2000,
+        1008,
         "to");
     assertError(
         h.call(
@@ -365,18 +370,23 @@ class RestContractTest {
             "/v1/messages",
             "{\"to\":\"+1 555\",\"type\":\"text\",\"text\":{\"body\":\"x\"}}"),
         400,
-        2001,
+        1009,
         "to");
+    assertError(
+        h.call("POST", "/v1/messages", "{\"to\":\"15550001\",\"type\":\"fax\"}"),
+        400,
+        1009,
+        "type");
     assertError(
         h.call("POST", "/v1/messages", "{\"to\":\"15550001\",\"type\":\"image\"}"),
         400,
-        2001,
-        "type");
+        1008,
+        "'image'");
     assertError(
         h.call("POST", "/v1/messages", "{\"to\":\"15550001\",\"type\":\"text\"}"),
         400,
-        2000,
-        "text.body");
+        1008,
+        "'text'");
     assertError(
         h.call(
             "POST",
@@ -385,16 +395,16 @@ class RestContractTest {
                 + "x".repeat(4097)
                 + "\"}}"),
         400,
-        2001,
-        "text.body");
-    assertError(h.call("POST", "/v1/messages", "not json"), 400, 2001, "JSON");
+        1001,
+        "4096");
+    assertError(h.call("POST", "/v1/messages", "not json"), 400, 1025, "JSON");
     assertError(
         h.call(
             "POST",
             "/v1/messages",
             "{\"to\":\"15550001\",\"text\":{\"body\":\"" + "x".repeat(1_100_000) + "\"}}"),
         413,
-        1015,
+        1009,
         "bytes");
     assertEquals(413, chunked(h, 2_000_000), "a chunked body (no Content-Length) is bounded too");
     await()
@@ -437,7 +447,7 @@ class RestContractTest {
     assertError(
         h.call("POST", "/v1/messages", message, "Idempotency-Key", "no spaces"),
         400,
-        2001,
+        1009,
         "Idempotency-Key");
   }
 
@@ -450,14 +460,14 @@ class RestContractTest {
     assertError(
         h.call("PATCH", "/v1/settings/application", "{\"heartbeat_interval\":\"fast\"}"),
         400,
-        2001,
+        1009,
         "heartbeat_interval");
     assertError(
         h.call("PATCH", "/v1/settings/application", "{\"unhealthy_interval\":0.3}"),
         400,
-        2001,
+        1009,
         "unhealthy_interval");
-    assertError(h.call("PATCH", "/v1/settings/application", "{}"), 400, 2000, "heartbeat_interval");
+    assertError(h.call("PATCH", "/v1/settings/application", "{}"), 400, 1008, "heartbeat_interval");
     Http.Response r =
         h.call(
             "PATCH",
@@ -520,13 +530,13 @@ class RestContractTest {
   void whatNoRouteSeesIsRefusedInTheSameShape() throws Exception {
     Http h = loggedIn();
     Http.Response malformed = h.call("GET", "/v1/users/%00%2e%2eabc", null);
-    assertError(malformed, 400, 2001, "malformed");
+    assertError(malformed, 400, 1025, "malformed");
     // Jetty closes the connection after such a refusal, and says so, or a client could send its
     // next request on the closed connection and fail.
     assertEquals("close", malformed.header("Connection"));
-    assertError(h.call("GET", "/v1/" + "a".repeat(70_000), null), 414, 1015, "");
+    assertError(h.call("GET", "/v1/" + "a".repeat(70_000), null), 414, 1025, "");
     assertError(
-        h.call("GET", "/v1/health", null, "X-Fuzz", "a".repeat(20_000)), 431, 1015, "Header");
+        h.call("GET", "/v1/health", null, "X-Fuzz", "a".repeat(20_000)), 431, 1025, "Header");
     Http anon = anonymous();
     assertError(anon.call("DELETE", "/v1/users/login", null), 401, 1005, "token");
     assertError(anon.call("GET", "/v1/users/login", null), 401, 1005, "token");
@@ -596,16 +606,16 @@ class RestContractTest {
     assertError(
         admin.call("POST", "/v1/users", "{\"username\":\"abc\",\"password\":\"Car0l!pass\"}"),
         400,
-        2001,
+        1009,
         "username");
     assertError(
         admin.call("POST", "/v1/users", "{\"username\":\"dave\",\"password\":\"weak\"}"),
         400,
-        2001,
+        1009,
         "password");
-    assertError(admin.call("POST", "/v1/users", "{\"username\":\"dave\"}"), 400, 2000, "password");
+    assertError(admin.call("POST", "/v1/users", "{\"username\":\"dave\"}"), 400, 1008, "password");
     assertError(admin.call("GET", "/v1/users/nobody", null), 404, 1006, "nobody");
-    assertError(admin.call("DELETE", "/v1/users/admin", null), 400, 2001, "cannot be deleted");
+    assertError(admin.call("DELETE", "/v1/users/admin", null), 400, 1009, "cannot be deleted");
     assertEquals(
         "ROLE_ADMIN",
         admin

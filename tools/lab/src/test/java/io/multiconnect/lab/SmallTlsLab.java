@@ -16,11 +16,17 @@ final class SmallTlsLab {
    * A lab of {@code masters} in {@code dir} (not started), its nodes also given {@code nodeEnv}.
    */
   static Lab create(Path dir, int masters, Map<String, String> nodeEnv) throws IOException {
-    return new Lab(
-        dir,
-        System.getProperty("java.class.path"),
-        new LoopbackNetwork(),
-        Lab.Options.smallTls(
-            masters, List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), nodeEnv));
+    return create(dir, options(masters, nodeEnv));
+  }
+
+  /** The options of such a lab, to change before creating it. */
+  static Lab.Options options(int masters, Map<String, String> nodeEnv) {
+    return Lab.Options.smallTls(
+        masters, List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), nodeEnv);
+  }
+
+  /** A lab of {@code options} in {@code dir}, on loopback (not started). */
+  static Lab create(Path dir, Lab.Options options) throws IOException {
+    return new Lab(dir, System.getProperty("java.class.path"), new LoopbackNetwork(), options);
   }
 }

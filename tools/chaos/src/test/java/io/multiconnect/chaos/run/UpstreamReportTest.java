@@ -7,6 +7,7 @@ import io.grpc.ManagedChannel;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.tls.TestTls;
+import io.multiconnect.dataplane.TextMessage;
 import io.multiconnect.dataplane.upstream.UpstreamSimulator;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.Report;
@@ -88,7 +89,8 @@ class UpstreamReportTest {
                 .setEpoch(1)
                 .setClientMessageId("m" + i)
                 .setTo("1555000" + i)
-                .setBody("hello")
+                .setType(TextMessage.TYPE)
+                .setPayload(TextMessage.payload("1555000" + i, "hello"))
                 .build());
       }
     }
