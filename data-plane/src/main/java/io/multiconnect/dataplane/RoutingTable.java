@@ -1,6 +1,7 @@
 package io.multiconnect.dataplane;
 
 import io.multiconnect.common.auth.ApiAccess;
+import io.multiconnect.common.settings.AppSetting;
 import io.multiconnect.proto.v1.ApiUsers;
 import io.multiconnect.proto.v1.ShardAssignment;
 import io.multiconnect.proto.v1.ShardMap;
@@ -22,11 +23,28 @@ public record RoutingTable(
     int shardCount,
     Map<Integer, ShardAssignment> primaries,
     String tokenPublicKeys,
-    ApiAccess access) {
+    ApiAccess access,
+    Map<String, String> application) {
   public static final RoutingTable EMPTY = new RoutingTable(0, 1, Map.of(), "", ApiAccess.NONE);
 
   public RoutingTable {
     primaries = Map.copyOf(primaries);
+    application = Map.copyOf(application);
+  }
+
+  /** A table without application settings (a mirror's, a test's): every one at its default. */
+  public RoutingTable(
+      long version,
+      int shardCount,
+      Map<Integer, ShardAssignment> primaries,
+      String tokenPublicKeys,
+      ApiAccess access) {
+    this(version, shardCount, primaries, tokenPublicKeys, access, Map.of());
+  }
+
+  /** The application settings ({@link AppSetting}), each at its default unless set. */
+  public Map<String, String> effectiveApplication() {
+    return AppSetting.effective(application);
   }
 
   public static RoutingTable of(ShardMap map) {
@@ -37,7 +55,8 @@ public record RoutingTable(
         map.getShardCount(),
         p,
         map.getTokenPublicKeys(),
-        access(map.getApiUsers()));
+        access(map.getApiUsers()),
+        map.getSettings().getApplicationMap());
   }
 
   /** The API users of the wire as tokens are checked against them. */
@@ -70,7 +89,8 @@ public record RoutingTable(
         d.getShardCount(),
         p,
         d.getTokenPublicKeys(),
-        d.hasApiUsers() ? access(d.getApiUsers()) : access);
+        d.hasApiUsers() ? access(d.getApiUsers()) : access,
+        d.getSettings().getApplicationMap());
   }
 
   public Optional<ShardAssignment> primaryOf(int shard) {

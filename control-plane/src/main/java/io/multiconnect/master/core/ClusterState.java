@@ -4,12 +4,14 @@ import io.multiconnect.common.auth.ApiAccess;
 import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.Revocation;
+import io.multiconnect.common.settings.AppSetting;
 import io.multiconnect.common.shard.ShardCounts;
 import io.multiconnect.common.tls.NodeIdentity;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -42,6 +44,8 @@ import java.util.TreeMap;
  * @param masters masters added at run time, by id (the initial ones come from configuration)
  * @param externalCertificate the webapps' HTTPS certificate uploaded through the REST API (PEM with
  *     its private key); empty when none was
+ * @param application the application settings set explicitly, by API name ({@link AppSetting}); the
+ *     others have their defaults
  */
 public record ClusterState(
     long version,
@@ -58,7 +62,8 @@ public record ClusterState(
     List<Tokens.RetiredKey> retiredTokenKeys,
     NavigableMap<Integer, String> moves,
     NavigableMap<String, Master> masters,
-    String externalCertificate) {
+    String externalCertificate,
+    NavigableMap<String, String> application) {
 
   /** The account every new cluster starts with; its password must be changed at first login. */
   public static final String DEFAULT_ADMIN = ApiAccess.ADMIN_USER;
@@ -85,7 +90,8 @@ public record ClusterState(
           List.of(),
           new TreeMap<>(),
           new TreeMap<>(),
-          "");
+          "",
+          new TreeMap<>());
 
   public ClusterState {
     retiredTokenKeys = List.copyOf(retiredTokenKeys);
@@ -95,6 +101,7 @@ public record ClusterState(
     users = Collections.unmodifiableNavigableMap(new TreeMap<>(users));
     moves = Collections.unmodifiableNavigableMap(new TreeMap<>(moves));
     masters = Collections.unmodifiableNavigableMap(new TreeMap<>(masters));
+    application = Collections.unmodifiableNavigableMap(new TreeMap<>(application));
   }
 
   /** The shard {@code coreappId} is primary of, if any. */
@@ -175,6 +182,8 @@ public record ClusterState(
       return users.containsKey(c.username()) || users.size() < MAX_USERS
           ? Optional.empty()
           : reject("username", "the cluster already has " + MAX_USERS + " users");
+    } else if (command instanceof Command.SetApplicationSettings c) {
+      return applicationProblem(c.changes());
     } else if (command instanceof Command.SetExternalCertificate c) {
       return c.pem().contains("PRIVATE KEY") && c.pem().length() <= MAX_CERTIFICATE_CHARS
           ? Optional.empty()
@@ -235,6 +244,33 @@ public record ClusterState(
   /**
    * The first coreapp that may act again (not drained) whose margin {@code next} leaves no room.
    */
+  /**
+   * Why {@code changes} cannot apply: an unknown setting, a bad value, or a largest webhook backoff
+   * below the step it grows by; empty when they can.
+   */
+  private Optional<Rejection> applicationProblem(Map<String, String> changes) {
+    for (Map.Entry<String, String> e : changes.entrySet()) {
+      Optional<AppSetting> setting = AppSetting.named(e.getKey());
+      if (setting.isEmpty()) {
+        return reject(e.getKey(), "not an application setting of this API");
+      }
+      Optional<String> problem = setting.get().problem(e.getValue());
+      if (problem.isPresent()) {
+        return reject(e.getKey(), problem.get());
+      }
+    }
+    Map<String, String> next = new TreeMap<>(application);
+    next.putAll(changes);
+    Map<String, String> effective = AppSetting.effective(next);
+    long step = Long.parseLong(AppSetting.CALLBACK_BACKOFF_DELAY_MS.in(effective));
+    long most = Long.parseLong(AppSetting.MAX_CALLBACK_BACKOFF_DELAY_MS.in(effective));
+    return most >= step
+        ? Optional.empty()
+        : reject(
+            AppSetting.MAX_CALLBACK_BACKOFF_DELAY_MS.apiName(),
+            "must be at least callback_backoff_delay_ms (" + step + "), got " + most);
+  }
+
   private Optional<Rejection> budgetProblem(Settings next) {
     return coreapps.values().stream()
         .filter(c -> !c.drained())
@@ -472,6 +508,8 @@ public record ClusterState(
               : User.created(c.username(), c.passwordHash(), c.mustChangePassword(), index));
     } else if (command instanceof Command.SetExternalCertificate c) {
       b.externalCertificate = c.pem();
+    } else if (command instanceof Command.SetApplicationSettings c) {
+      b.application.putAll(c.changes());
     } else if (command instanceof Command.DeleteUser c) {
       b.users.remove(c.username());
     } else if (command instanceof Command.RevokeToken c) {
@@ -571,6 +609,7 @@ public record ClusterState(
     private final TreeMap<Integer, String> moves;
     private final TreeMap<String, Master> masters;
     private String externalCertificate;
+    private final TreeMap<String, String> application;
 
     Builder(ClusterState s, long version) {
       this.version = version;
@@ -588,6 +627,7 @@ public record ClusterState(
       this.moves = new TreeMap<>(s.moves);
       this.masters = new TreeMap<>(s.masters);
       this.externalCertificate = s.externalCertificate;
+      this.application = new TreeMap<>(s.application);
     }
 
     /**
@@ -622,7 +662,8 @@ public record ClusterState(
           retiredTokenKeys,
           moves,
           masters,
-          externalCertificate);
+          externalCertificate,
+          application);
     }
   }
 }

@@ -4,6 +4,7 @@ import io.multiconnect.common.auth.Tokens;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A change to the replicated state: one Raft log entry. Only the leader creates commands; every
@@ -127,6 +128,16 @@ public sealed interface Command {
     @Override
     public String toString() {
       return "SetExternalCertificate[" + pem.length() + " characters of PEM]"; // holds a key
+    }
+  }
+
+  /**
+   * Changes application settings ({@link io.multiconnect.common.settings.AppSetting}), each by its
+   * API name to its value as text; the others keep theirs.
+   */
+  record SetApplicationSettings(Map<String, String> changes) implements Command {
+    public SetApplicationSettings {
+      changes = Map.copyOf(changes);
     }
   }
 

@@ -59,6 +59,7 @@ public final class AdminAuth implements ServerInterceptor {
       Map.ofEntries(
           admin(AdminGrpc.getSetShardCountMethod()),
           admin(AdminGrpc.getUpdateSettingsMethod()),
+          admin(AdminGrpc.getUpdateApplicationSettingsMethod()),
           admin(AdminGrpc.getMovePrimaryMethod()),
           admin(AdminGrpc.getSetDrainedMethod()),
           admin(AdminGrpc.getTransferLeadershipMethod()),

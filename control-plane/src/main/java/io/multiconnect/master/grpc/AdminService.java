@@ -56,6 +56,7 @@ import io.multiconnect.proto.v1.TakeSnapshotRequest;
 import io.multiconnect.proto.v1.TakeSnapshotResponse;
 import io.multiconnect.proto.v1.TransferLeadershipRequest;
 import io.multiconnect.proto.v1.TransferLeadershipResponse;
+import io.multiconnect.proto.v1.UpdateApplicationSettingsRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import io.multiconnect.proto.v1.UpdateUserRequest;
 import io.multiconnect.proto.v1.UserInfo;
@@ -320,8 +321,22 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void getSettings(GetSettingsRequest request, StreamObserver<ClusterSettings> out) {
-    out.onNext(Protos.settings(state.state().settings()));
+    out.onNext(Protos.settings(state.state()));
     out.onCompleted();
+  }
+
+  @Override
+  public void updateApplicationSettings(
+      UpdateApplicationSettingsRequest request, StreamObserver<ClusterSettings> out) {
+    Optional<Leadership> leading = leaderOnly(out);
+    if (leading.isEmpty()) {
+      return;
+    }
+    writes.commit(
+        leading.get(),
+        new Command.SetApplicationSettings(request.getChangesMap()),
+        out,
+        index -> Protos.settings(state.state()));
   }
 
   @Override
@@ -343,7 +358,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         leading.get(),
         new Command.UpdateSettings(wanted.heartbeatInterval(), wanted.unhealthyInterval()),
         out,
-        index -> Protos.settings(state.state().settings()));
+        index -> Protos.settings(state.state()));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.multiconnect.master.grpc;
 
 import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.settings.AppSetting;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Coreapp;
 import io.multiconnect.master.core.Settings;
@@ -15,10 +16,18 @@ import io.multiconnect.proto.v1.ShardMap;
 public final class Protos {
   private Protos() {}
 
+  /** The intervals alone: what a heartbeat's answer carries. */
   static ClusterSettings settings(Settings s) {
     return ClusterSettings.newBuilder()
         .setHeartbeatIntervalMs(s.heartbeatInterval().toMillis())
         .setUnhealthyIntervalMs(s.unhealthyInterval().toMillis())
+        .build();
+  }
+
+  /** Every setting, the application's with their defaults: what the API and the Watch carry. */
+  static ClusterSettings settings(ClusterState state) {
+    return settings(state.settings()).toBuilder()
+        .putAllApplication(AppSetting.effective(state.application()))
         .build();
   }
 
@@ -37,7 +46,7 @@ public final class Protos {
         ShardMap.newBuilder()
             .setVersion(state.version())
             .setShardCount(state.shardCount())
-            .setSettings(settings(state.settings()))
+            .setSettings(settings(state))
             .setTokenPublicKeys(state.tokenPublicKeys())
             .setApiUsers(apiUsers(state));
     for (Assignment a : state.assignments().values()) {

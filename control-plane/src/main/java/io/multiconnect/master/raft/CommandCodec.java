@@ -26,6 +26,7 @@ import io.multiconnect.proto.v1.raft.RetiredTokenKey;
 import io.multiconnect.proto.v1.raft.RevokeTokenCmd;
 import io.multiconnect.proto.v1.raft.RevokedToken;
 import io.multiconnect.proto.v1.raft.RotateTokenKeyCmd;
+import io.multiconnect.proto.v1.raft.SetApplicationSettingsCmd;
 import io.multiconnect.proto.v1.raft.SetDrainedCmd;
 import io.multiconnect.proto.v1.raft.SetExternalCertificateCmd;
 import io.multiconnect.proto.v1.raft.SetShardCountCmd;
@@ -95,6 +96,9 @@ public final class CommandCodec {
               .setMustChangePassword(c.mustChangePassword()));
     } else if (command instanceof Command.SetExternalCertificate c) {
       b.setSetExternalCertificate(SetExternalCertificateCmd.newBuilder().setPem(c.pem()));
+    } else if (command instanceof Command.SetApplicationSettings c) {
+      b.setSetApplicationSettings(
+          SetApplicationSettingsCmd.newBuilder().putAllChanges(c.changes()));
     } else if (command instanceof Command.DeleteUser c) {
       b.setDeleteUser(DeleteUserCmd.newBuilder().setUsername(c.username()));
     } else if (command instanceof Command.RevokeToken c) {
@@ -191,6 +195,8 @@ public final class CommandCodec {
       case DELETE_USER -> new Command.DeleteUser(e.getDeleteUser().getUsername());
       case SET_EXTERNAL_CERTIFICATE ->
           new Command.SetExternalCertificate(e.getSetExternalCertificate().getPem());
+      case SET_APPLICATION_SETTINGS ->
+          new Command.SetApplicationSettings(e.getSetApplicationSettings().getChangesMap());
       case REVOKE_TOKEN ->
           new Command.RevokeToken(
               e.getRevokeToken().getUsername(),
@@ -230,7 +236,8 @@ public final class CommandCodec {
             .setLeaseBoundIntervalMs(s.leaseBoundInterval().toMillis())
             .setSettingsVersion(s.settingsVersion())
             .setTokenKey(s.tokenKey())
-            .setExternalCertificate(s.externalCertificate());
+            .setExternalCertificate(s.externalCertificate())
+            .putAllApplicationSettings(s.application());
     s.retiredTokenKeys()
         .forEach(
             r ->
@@ -364,6 +371,7 @@ public final class CommandCodec {
             .toList(),
         moves,
         masters,
-        p.getExternalCertificate());
+        p.getExternalCertificate(),
+        new TreeMap<>(p.getApplicationSettingsMap()));
   }
 }

@@ -285,7 +285,8 @@ public final class MasterStateMachine extends BaseStateMachine {
    */
   public static final class InvalidCommandException extends StateMachineException {
     private static final long serialVersionUID = 1L;
-    private static final Pattern FORMAT = Pattern.compile("\\[([a-z_]+)\\] (.*)", Pattern.DOTALL);
+    private static final Pattern FORMAT =
+        Pattern.compile("\\[([A-Za-z0-9_.]+)\\] (.*)", Pattern.DOTALL);
 
     public InvalidCommandException(String message) {
       super(message);

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -483,5 +484,44 @@ class ClusterStateTest {
     assertEquals(
         Optional.of(new Rejection("username", "unknown user 'bob'")),
         s.validate(new Command.RevokeToken("bob", "t", Instant.EPOCH, Instant.EPOCH)));
+  }
+
+  @Test
+  void applicationSettingsAreCheckedWholeAndKeepWhatTheyDoNotName() {
+    ClusterState s =
+        ClusterState.INITIAL.apply(
+            new Command.SetApplicationSettings(
+                Map.of(
+                    "webhooks.url",
+                    "http://127.0.0.1:8080/hook",
+                    "callback_backoff_delay_ms",
+                    "500")),
+            1);
+    s = s.apply(new Command.SetApplicationSettings(Map.of("sent_status", "true")), 2);
+    assertEquals(
+        Map.of(
+            "webhooks.url", "http://127.0.0.1:8080/hook",
+            "callback_backoff_delay_ms", "500",
+            "sent_status", "true"),
+        s.application());
+    for (Map.Entry<String, String> bad :
+        Map.of(
+                "webhook.url", "http://x",
+                "webhooks.url", "ftp://x",
+                "sent_status", "yes",
+                "webhooks.max_concurrent_requests", "7",
+                "media.auto_download", "image,fax",
+                "max_callback_backoff_delay_ms", "499")
+            .entrySet()) {
+      assertEquals(
+          bad.getKey(),
+          s.validate(new Command.SetApplicationSettings(Map.of(bad.getKey(), bad.getValue())))
+              .orElseThrow()
+              .field(),
+          bad.toString());
+    }
+    assertTrue(
+        s.validate(new Command.SetApplicationSettings(Map.of("media.auto_download", ""))).isEmpty(),
+        "no media downloaded automatically");
   }
 }

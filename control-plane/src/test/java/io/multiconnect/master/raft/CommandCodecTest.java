@@ -10,6 +10,7 @@ import io.multiconnect.proto.v1.raft.StateSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CommandCodecTest {
@@ -114,5 +115,18 @@ class CommandCodecTest {
     assertEquals(2, restored.users().get("alice").credentialsIndex());
     assertEquals(
         List.of("t-1"), List.copyOf(restored.users().get("alice").revokedTokens().keySet()));
+  }
+
+  @Test
+  void applicationSettingsSurviveTheLogAndTheSnapshot() throws Exception {
+    Command.SetApplicationSettings set =
+        new Command.SetApplicationSettings(
+            Map.of("webhooks.url", "https://hooks.example.com/wa", "sent_status", "true"));
+    assertEquals(set, throughTheLog(set));
+    ClusterState s = ClusterState.INITIAL.apply(set, 1);
+    ClusterState restored =
+        CommandCodec.decode(StateSnapshot.parseFrom(CommandCodec.encode(s).toByteArray()));
+    assertEquals(s, restored);
+    assertEquals("https://hooks.example.com/wa", restored.application().get("webhooks.url"));
   }
 }

@@ -26,6 +26,7 @@ import io.multiconnect.proto.v1.SendMessageResponse;
 import io.multiconnect.proto.v1.SendMessagesRequest;
 import io.multiconnect.proto.v1.SendMessagesResponse;
 import io.multiconnect.proto.v1.SendResult;
+import io.multiconnect.proto.v1.upstream.InboundEvent;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -85,6 +86,7 @@ public final class CoreappNode implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ShardMapWatcher shardMap;
   private final MessageSends sends;
+  private final Webhooks webhooks;
   private final Optional<DbLiveness> dbLiveness;
   private final Optional<LeaseJournal> journal;
   private volatile Acting acting;
@@ -124,11 +126,17 @@ public final class CoreappNode implements AutoCloseable {
               @Override
               public void sessionChanged() {
                 publish();
+                webhooks.holding(upstream.target().orElse(null));
               }
 
               @Override
               public void quiet() {
                 masters.resendReleases();
+              }
+
+              @Override
+              public void inbound(Webhooks.Target on, List<InboundEvent> events) {
+                webhooks.received(on, events);
               }
             });
     this.masters =
@@ -140,6 +148,7 @@ public final class CoreappNode implements AutoCloseable {
         new ShardMapWatcher(config.masters(), "coreapp-" + config.id(), tls)
             .onChange(e -> loop.execute(this::heartbeat));
     this.sends = new MessageSends(config.id(), clock, () -> acting, shardMap, loop);
+    this.webhooks = new Webhooks(config.id(), () -> shardMap.table().effectiveApplication());
     this.dbLiveness =
         config
             .liveness()
@@ -370,6 +379,7 @@ public final class CoreappNode implements AutoCloseable {
     masters.close();
     server.shutdownNow();
     shardMap.close();
+    webhooks.close();
     dbLiveness.ifPresent(DbLiveness::close);
     upstreamLink.close();
     LOG.info("coreapp {} stopped", config.id());

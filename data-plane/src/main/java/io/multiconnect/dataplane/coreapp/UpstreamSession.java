@@ -7,12 +7,14 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.proto.v1.upstream.InboundEvent;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.SessionAck;
 import io.multiconnect.proto.v1.upstream.SessionEvent;
 import io.multiconnect.proto.v1.upstream.SessionRef;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -37,6 +39,9 @@ final class UpstreamSession {
 
     /** The upstream confirmed the close of the last session opened: releases may go now. */
     void quiet();
+
+    /** Inbound messages and statuses the upstream handed session {@code on}. */
+    void inbound(Webhooks.Target on, List<InboundEvent> events);
   }
 
   /** The session held (or being opened). */
@@ -107,6 +112,17 @@ final class UpstreamSession {
                 session.shardCount, session.epoch, session.sessionId, session.window.channel()));
   }
 
+  /** The session held and accepted, where inbound events come from and are acknowledged. */
+  Optional<Webhooks.Target> target() {
+    return session == null || session.sessionId == null
+        ? Optional.empty()
+        : Optional.of(target(session));
+  }
+
+  private static Webhooks.Target target(Session s) {
+    return new Webhooks.Target(s.sessionId, s.epoch, s.window.channel());
+  }
+
   /** When the upstream surely counts none of this coreapp's sessions as open. */
   long quietAtNanos() {
     return quiet.quietAtNanos();
@@ -160,6 +176,10 @@ final class UpstreamSession {
       s.sessionId = e.getAccepted().getSessionId();
       gatewayStatus = "connected";
       listener.sessionChanged();
+    } else if (e.hasInbound()) {
+      if (s.sessionId != null) {
+        listener.inbound(target(s), e.getInbound().getEventsList());
+      }
     } else {
       ended(s, e.getClosed().getReason(), true);
     }

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * {@code bin/multiconnect upstream report [--address HOST:PORT] [--json]}: what the upstream
@@ -42,24 +43,42 @@ final class UpstreamReport {
         return 2;
       }
     }
+    boolean asJson = json;
+    return withSimulator(
+        address,
+        env,
+        "upstream report",
+        stub -> {
+          Report r = stub.getReport(ReportRequest.newBuilder().setMaxEvents(1).build());
+          out.print(asJson ? json(r) : text(r));
+          return 0;
+        });
+  }
+
+  /**
+   * Calls the simulator at {@code address} as the operator whose certificate the environment names;
+   * the exit status {@code call} returns, 1 when the simulator cannot be reached or refuses, 2 when
+   * the environment names no usable certificate.
+   */
+  static int withSimulator(
+      String address,
+      Map<String, String> env,
+      String what,
+      Function<UpstreamGrpc.UpstreamBlockingStub, Integer> call) {
     NodeTls tls;
     try {
-      tls = NodeTls.fromEnv(env, "upstream report");
+      tls = NodeTls.fromEnv(env, what);
     } catch (IllegalArgumentException | IOException e) {
-      System.err.println("upstream report: " + e.getMessage());
+      System.err.println(what + ": " + e.getMessage());
       return 2;
     }
     ManagedChannel channel =
         Endpoints.channel(address, tls, PeerCheck.role(NodeIdentity.Role.UPSTREAM));
     try {
-      Report r =
-          UpstreamGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(5, TimeUnit.SECONDS)
-              .getReport(ReportRequest.newBuilder().setMaxEvents(1).build());
-      out.print(json ? json(r) : text(r));
-      return 0;
+      return call.apply(
+          UpstreamGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS));
     } catch (RuntimeException e) {
-      System.err.println("upstream report: cannot reach the simulator at " + address + ": " + e);
+      System.err.println(what + ": the simulator at " + address + " did not do it: " + e);
       return 1;
     } finally {
       Endpoints.shutdown(List.of(channel));
@@ -80,6 +99,15 @@ final class UpstreamReport {
         String.format(
             "bans: %d   messages accepted: %d   duplicates absorbed: %d%n",
             r.getBans(), r.getAcceptedMessages(), r.getDuplicates()));
+    b.append(
+        String.format(
+            "inbound events (messages and statuses): %d generated, %d acknowledged, %d delivered"
+                + " again, %d dropped unacknowledged, %d waiting%n",
+            r.getInboundGenerated(),
+            r.getInboundAcknowledged(),
+            r.getInboundRedelivered(),
+            r.getInboundDropped(),
+            r.getInboundPending()));
     b.append(String.format("live sessions: %d%n", r.getLiveSessionsCount()));
     if (r.getLiveSessionsCount() > 0) {
       b.append(
@@ -109,6 +137,11 @@ final class UpstreamReport {
     m.put("bans", r.getBans());
     m.put("accepted_messages", r.getAcceptedMessages());
     m.put("duplicates", r.getDuplicates());
+    m.put("inbound_generated", r.getInboundGenerated());
+    m.put("inbound_acknowledged", r.getInboundAcknowledged());
+    m.put("inbound_redelivered", r.getInboundRedelivered());
+    m.put("inbound_dropped", r.getInboundDropped());
+    m.put("inbound_pending", r.getInboundPending());
     m.put(
         "live_sessions",
         r.getLiveSessionsList().stream()

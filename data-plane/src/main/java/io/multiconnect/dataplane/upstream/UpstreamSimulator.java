@@ -11,11 +11,17 @@ import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.net.StrictRequests;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.node.Shutdown;
+import io.multiconnect.common.shard.WaIds;
 import io.multiconnect.common.tls.CallerRules;
 import io.multiconnect.common.tls.NodeIdentity.Role;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.proto.v1.upstream.AcceptedMessage;
 import io.multiconnect.proto.v1.upstream.AcceptedMessageRequest;
+import io.multiconnect.proto.v1.upstream.AcknowledgeRequest;
+import io.multiconnect.proto.v1.upstream.InboundEvent;
+import io.multiconnect.proto.v1.upstream.InboundEvents;
+import io.multiconnect.proto.v1.upstream.InjectInboundRequest;
+import io.multiconnect.proto.v1.upstream.InjectInboundResponse;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.Report;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
@@ -34,10 +40,16 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +81,20 @@ public final class UpstreamSimulator implements AutoCloseable {
   /** The most events one GetReport answer carries. */
   static final int REPORT_PAGE = 10_000;
 
+  /** How many inbound events a session holds unacknowledged at most. */
+  static final int WINDOW = 256;
+
+  /** The most inbound messages one InjectInbound call makes. */
+  static final int MAX_INJECT = 10_000;
+
+  /** How often silent sessions are dropped, due statuses released and sessions given events. */
+  private static final Duration SWEEP = Duration.ofMillis(20);
+
   private final UpstreamState state;
+
+  /** How to hand inbound events to each open session's stream. */
+  private final Map<String, Consumer<List<InboundEvent>>> deliverers = new ConcurrentHashMap<>();
+
   private final Server server;
   private final ScheduledExecutorService sweeper =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("upstream-sweeper"));
@@ -121,9 +146,32 @@ public final class UpstreamSimulator implements AutoCloseable {
 
   public UpstreamSimulator start() throws IOException {
     server.start();
-    sweeper.scheduleWithFixedDelay(state::dropSilent, 50, 50, TimeUnit.MILLISECONDS);
+    sweeper.scheduleWithFixedDelay(
+        () -> {
+          state.dropSilent();
+          state.releaseDueStatuses();
+          deliverers.keySet().forEach(this::pump);
+        },
+        SWEEP.toMillis(),
+        SWEEP.toMillis(),
+        TimeUnit.MILLISECONDS);
     LOG.info("upstream simulator listening on port {}", server.getPort());
     return this;
+  }
+
+  /**
+   * Hands a session the events waiting for its recipients, up to {@link #WINDOW} unacknowledged on
+   * it at once.
+   */
+  private void pump(String sessionId) {
+    Consumer<List<InboundEvent>> deliver = deliverers.get(sessionId);
+    int room = WINDOW - state.inbox().inFlightOn(sessionId);
+    if (deliver != null && room > 0) {
+      List<InboundEvent> events = state.take(sessionId, room);
+      if (!events.isEmpty()) {
+        deliver.accept(events);
+      }
+    }
   }
 
   public int port() {
@@ -155,6 +203,7 @@ public final class UpstreamSimulator implements AutoCloseable {
           .allowService(UpstreamGrpc.getServiceDescriptor(), Role.COREAPP)
           .allow(UpstreamGrpc.getGetReportMethod(), Role.ADMIN)
           .allow(UpstreamGrpc.getGetAcceptedMessageMethod(), Role.ADMIN)
+          .allow(UpstreamGrpc.getInjectInboundMethod(), Role.ADMIN)
           .allowHealthAndReflection();
 
   private final class Service extends UpstreamGrpc.UpstreamImplBase {
@@ -175,6 +224,8 @@ public final class UpstreamSimulator implements AutoCloseable {
         return;
       }
       Object lock = new Object();
+      AtomicReference<String> opened = new AtomicReference<>();
+      AtomicBoolean closed = new AtomicBoolean();
       UpstreamState.OpenResult result =
           state.open(
               new UpstreamState.Holder(r.getCoreappId(), r.getIncarnation()),
@@ -183,6 +234,8 @@ public final class UpstreamSimulator implements AutoCloseable {
               r.getEpoch(),
               reason -> {
                 synchronized (lock) {
+                  closed.set(true);
+                  Optional.ofNullable(opened.get()).ifPresent(deliverers::remove);
                   call.onNext(
                       SessionEvent.newBuilder()
                           .setClosed(SessionClosed.newBuilder().setReason(reason))
@@ -196,13 +249,32 @@ public final class UpstreamSimulator implements AutoCloseable {
         return;
       }
       String id = ((UpstreamState.OpenResult.Accepted) result).sessionId();
-      call.setOnCancelHandler(() -> state.close(id, "holder disconnected"));
+      opened.set(id);
+      call.setOnCancelHandler(
+          () -> {
+            deliverers.remove(id);
+            state.close(id, "holder disconnected");
+          });
       synchronized (lock) {
         call.onNext(
             SessionEvent.newBuilder()
                 .setAccepted(SessionAccepted.newBuilder().setSessionId(id))
                 .build());
+        // Events taken for a session that closed meanwhile wait again: the close put them back.
+        deliverers.put(
+            id,
+            events -> {
+              synchronized (lock) {
+                if (!closed.get() && !call.isCancelled()) {
+                  call.onNext(
+                      SessionEvent.newBuilder()
+                          .setInbound(InboundEvents.newBuilder().addAllEvents(events))
+                          .build());
+                }
+              }
+            });
       }
+      pump(id);
     }
 
     /**
@@ -248,6 +320,49 @@ public final class UpstreamSimulator implements AutoCloseable {
       r.getMessagesList().forEach(m -> results.addResults(sendOne(m)));
       out.onNext(results.build());
       out.onCompleted();
+      r.getMessagesList().stream()
+          .map(UpstreamSendRequest::getSessionId)
+          .distinct()
+          .forEach(UpstreamSimulator.this::pump);
+    }
+
+    @Override
+    public void acknowledge(AcknowledgeRequest r, StreamObserver<SessionAck> out) {
+      if (notTheHolder(r.getSessionId(), out)) {
+        return;
+      }
+      state.inbox().acknowledge(r.getSessionId(), r.getEventIdsList());
+      out.onNext(SessionAck.getDefaultInstance());
+      out.onCompleted();
+      pump(r.getSessionId());
+    }
+
+    @Override
+    public void injectInbound(InjectInboundRequest r, StreamObserver<InjectInboundResponse> out) {
+      Optional<String> from = WaIds.normalize(r.getFrom());
+      int count = r.getCount() == 0 ? 1 : r.getCount();
+      String problem =
+          from.isEmpty()
+              ? "from: a WhatsApp id of 5-20 digits"
+              : r.getText().isEmpty() || r.getText().length() > 4096
+                  ? "text: 1-4096 characters"
+                  : count > MAX_INJECT ? "count: at most " + MAX_INJECT : null;
+      if (problem != null) {
+        out.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
+        return;
+      }
+      List<InboundEvent> events =
+          state.inject(
+              from.get(),
+              r.getText(),
+              count,
+              r.getName().isEmpty() ? "WhatsApp user" : r.getName());
+      out.onNext(
+          InjectInboundResponse.newBuilder()
+              .addAllEventIds(events.stream().map(InboundEvent::getEventId).toList())
+              .build());
+      out.onCompleted();
+      state.sessionsCovering(from.get()).forEach(sess -> pump(sess.id()));
     }
 
     private UpstreamSendResult sendOne(UpstreamSendRequest r) {
@@ -301,6 +416,7 @@ public final class UpstreamSimulator implements AutoCloseable {
     public void getReport(ReportRequest r, StreamObserver<Report> out) {
       int limit = r.getMaxEvents() == 0 ? REPORT_PAGE : Math.min(r.getMaxEvents(), REPORT_PAGE);
       UpstreamState.Page page = state.eventsAfter(r.getAfterSequence(), limit);
+      Inbox.Counts inbound = state.inbox().counts();
       out.onNext(
           Report.newBuilder()
               .setBans(state.bans())
@@ -310,6 +426,11 @@ public final class UpstreamSimulator implements AutoCloseable {
               .setSilenceMs(state.rules().silence().toMillis())
               .setDropSlackMs(state.rules().dropSlack().toMillis())
               .setFencing(state.rules().fencing())
+              .setInboundGenerated(inbound.generated())
+              .setInboundAcknowledged(inbound.acknowledged())
+              .setInboundRedelivered(inbound.redelivered())
+              .setInboundDropped(inbound.dropped())
+              .setInboundPending(inbound.pending())
               .addAllEvents(page.events())
               .setMore(page.more())
               .setFirstSequence(page.firstSequence())
@@ -345,6 +466,11 @@ public final class UpstreamSimulator implements AutoCloseable {
     if (args.length > 0 && args[0].equals("report")) {
       System.exit(
           UpstreamReport.run(
+              Arrays.copyOfRange(args, 1, args.length), System.getenv(), System.out));
+    }
+    if (args.length > 0 && args[0].equals("inbound")) {
+      System.exit(
+          UpstreamInbound.run(
               Arrays.copyOfRange(args, 1, args.length), System.getenv(), System.out));
     }
     String usage =

@@ -3,11 +3,13 @@ package io.multiconnect.dataplane.upstream;
 import com.google.protobuf.ByteString;
 import io.multiconnect.common.shard.Sharding;
 import io.multiconnect.proto.v1.upstream.AcceptedMessage;
+import io.multiconnect.proto.v1.upstream.InboundEvent;
 import io.multiconnect.proto.v1.upstream.LiveSession;
 import io.multiconnect.proto.v1.upstream.UpstreamEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -121,6 +123,10 @@ final class UpstreamState {
       };
 
   private final Deque<UpstreamEvent> events = new ArrayDeque<>();
+
+  /** Events for the business, waiting for a session of their WhatsApp id to take them. */
+  private final Inbox inbox;
+
   private final int maxEvents;
   private long logged;
   private long nextSession = 1;
@@ -136,6 +142,18 @@ final class UpstreamState {
    * @param maxEvents how many of the newest log events are kept (older ones are dropped)
    */
   UpstreamState(Clock clock, LongSupplier nanos, Rules rules, int maxEvents) {
+    this(clock, nanos, rules, maxEvents, DEFAULT_MAX_PENDING);
+  }
+
+  /** How many inbound events wait unacknowledged at most unless told otherwise. */
+  static final int DEFAULT_MAX_PENDING = 200_000;
+
+  /**
+   * @param maxPending how many inbound events wait unacknowledged at most (the oldest beyond are
+   *     dropped and counted)
+   */
+  UpstreamState(Clock clock, LongSupplier nanos, Rules rules, int maxEvents, int maxPending) {
+    this.inbox = new Inbox(maxPending);
     if (maxEvents < 1) {
       throw new IllegalArgumentException("maxEvents must be at least 1, got " + maxEvents);
     }
@@ -206,6 +224,7 @@ final class UpstreamState {
   synchronized boolean close(String sessionId, String reason) {
     Session s = open.remove(sessionId);
     lastHeard.remove(sessionId);
+    inbox.sessionClosed(sessionId);
     if (s != null) {
       log("session_closed", s.holder(), s.shard(), s.shardCount(), s.epoch(), reason);
     }
@@ -304,6 +323,14 @@ final class UpstreamState {
             .setEpoch(epoch)
             .build());
     accepted++;
+    if (WebhookItems.undeliverable(to)) {
+      inbox.add("status", to, WebhookItems.status(id, to, "failed", clock.millis() / 1000), "");
+    } else {
+      inbox.add("status", to, WebhookItems.status(id, to, "sent", clock.millis() / 1000), "");
+      long now = nanos.getAsLong();
+      delivered.addLast(new Later(now + DELIVERED_AFTER.toNanos(), id, to, "delivered"));
+      read.addLast(new Later(now + READ_AFTER.toNanos(), id, to, "read"));
+    }
     log(
         ACCEPTED,
         s.holder(),
@@ -313,6 +340,75 @@ final class UpstreamState {
         clientMessageId + " -> " + id + " to " + to,
         clientMessageId);
     return new SendResult.Accepted(id, false);
+  }
+
+  Inbox inbox() {
+    return inbox;
+  }
+
+  /** When the simulated recipient's phone got an accepted message, and when its user read it. */
+  static final Duration DELIVERED_AFTER = Duration.ofMillis(100);
+
+  static final Duration READ_AFTER = Duration.ofMillis(300);
+
+  private record Later(long dueNanos, String messageId, String to, String status) {}
+
+  /** Statuses to come, in the order they fall due (one delay per queue). */
+  private final Deque<Later> delivered = new ArrayDeque<>();
+
+  private final Deque<Later> read = new ArrayDeque<>();
+
+  /** Hands the statuses that fell due to the inbox; whether there were any. */
+  synchronized boolean releaseDueStatuses() {
+    long now = nanos.getAsLong();
+    boolean any = false;
+    for (Deque<Later> q : List.of(delivered, read)) {
+      while (!q.isEmpty() && now - q.peekFirst().dueNanos() >= 0) {
+        Later l = q.removeFirst();
+        inbox.add(
+            "status",
+            l.to(),
+            WebhookItems.status(l.messageId(), l.to(), l.status(), clock.millis() / 1000),
+            "");
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /**
+   * Up to {@code max} waiting events for the recipients of open session {@code sessionId}, now in
+   * flight on it; none once it is closed (so nothing is ever in flight on a closed session).
+   */
+  synchronized List<InboundEvent> take(String sessionId, int max) {
+    Session s = open.get(sessionId);
+    return s == null ? List.of() : inbox.take(sessionId, s.shard(), s.shardCount(), max);
+  }
+
+  /** Inbound messages from {@code from}, as a person would write them. */
+  synchronized List<InboundEvent> inject(String from, String text, int count, String name) {
+    List<InboundEvent> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      String id = "wamid.in" + nextInbound++;
+      out.add(
+          inbox.add(
+              "message", from, WebhookItems.text(id, from, text, clock.millis() / 1000), name));
+    }
+    return out;
+  }
+
+  private long nextInbound = 1;
+
+  /** The open session {@code sessionId}. */
+  synchronized Optional<Session> session(String sessionId) {
+    return Optional.ofNullable(open.get(sessionId));
+  }
+
+  /** The open sessions whose recipients include {@code waId}. */
+  synchronized List<Session> sessionsCovering(String waId) {
+    return open.values().stream()
+        .filter(s -> Sharding.shardOf(waId, s.shardCount()) == s.shard())
+        .toList();
   }
 
   /** A message accepted lately ({@link #KEPT_MESSAGES} at most), by the id the upstream gave it. */

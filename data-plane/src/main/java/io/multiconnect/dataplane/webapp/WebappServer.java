@@ -2,6 +2,7 @@ package io.multiconnect.dataplane.webapp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -12,6 +13,7 @@ import io.multiconnect.client.AdminException;
 import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.settings.AppSetting;
 import io.multiconnect.common.shard.ShardCounts;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.RoutingTable;
@@ -23,6 +25,7 @@ import io.multiconnect.proto.v1.GetSettingsRequest;
 import io.multiconnect.proto.v1.LoginRequest;
 import io.multiconnect.proto.v1.LoginResponse;
 import io.multiconnect.proto.v1.SetShardCountRequest;
+import io.multiconnect.proto.v1.UpdateApplicationSettingsRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -574,18 +577,41 @@ public final class WebappServer implements AutoCloseable {
     return out.toString();
   }
 
+  /**
+   * Every field is a setting, applied, or refused naming it: the application settings first (all in
+   * one replicated change), then the intervals (which the masters check against the coreapps'
+   * leases).
+   */
   private void patchSettings(Context ctx) {
     Auth.requireAdmin(ctx, "change the settings");
     JsonNode b = body(ctx);
     JsonNode app = b.path("settings").path("application");
-    JsonNode node = app.isObject() ? app : b;
-    UpdateSettingsRequest.Builder req = UpdateSettingsRequest.newBuilder();
-    req.setHeartbeatIntervalMs(seconds(node, "heartbeat_interval"));
-    req.setUnhealthyIntervalMs(seconds(node, "unhealthy_interval"));
-    if (req.getHeartbeatIntervalMs() == 0 && req.getUnhealthyIntervalMs() == 0) {
-      throw ApiError.absent("heartbeat_interval or unhealthy_interval").failure();
+    JsonNode node = app.isObject() && b.size() == 1 ? app : b;
+    Map<String, String> changes = SettingsJson.changes(node);
+    UpdateSettingsRequest.Builder intervals = UpdateSettingsRequest.newBuilder();
+    intervals.setHeartbeatIntervalMs(seconds(node, SettingsJson.HEARTBEAT));
+    intervals.setUnhealthyIntervalMs(seconds(node, SettingsJson.UNHEALTHY));
+    boolean timing =
+        intervals.getHeartbeatIntervalMs() != 0 || intervals.getUnhealthyIntervalMs() != 0;
+    if (changes.isEmpty() && !timing) {
+      throw new ApiError(400, 1009, "Parameter value is not valid", "No valid parameters provided")
+          .failure();
     }
-    ctx.json(settingsBody(asCaller(ctx).call(s -> s.updateSettings(req.build()))));
+    AdminClient caller = asCaller(ctx);
+    ClusterSettings after = null;
+    if (!changes.isEmpty()) {
+      after =
+          caller.call(
+              s ->
+                  s.updateApplicationSettings(
+                      UpdateApplicationSettingsRequest.newBuilder()
+                          .putAllChanges(changes)
+                          .build()));
+    }
+    if (timing) {
+      after = caller.call(s -> s.updateSettings(intervals.build()));
+    }
+    ctx.json(settingsBody(after));
   }
 
   /**
@@ -623,15 +649,10 @@ public final class WebappServer implements AutoCloseable {
   }
 
   private static Map<String, Object> settingsBody(ClusterSettings s) {
-    return Map.of(
-        "settings",
-        Map.of(
-            "application",
-            Map.of(
-                "heartbeat_interval", s.getHeartbeatIntervalMs() / 1000.0,
-                "unhealthy_interval", s.getUnhealthyIntervalMs() / 1000.0)),
-        "meta",
-        meta());
+    ObjectNode application = SettingsJson.json(AppSetting.effective(s.getApplicationMap()));
+    application.put(SettingsJson.HEARTBEAT, s.getHeartbeatIntervalMs() / 1000.0);
+    application.put(SettingsJson.UNHEALTHY, s.getUnhealthyIntervalMs() / 1000.0);
+    return Map.of("settings", Map.of("application", application), "meta", meta());
   }
 
   static Map<String, Object> meta() {

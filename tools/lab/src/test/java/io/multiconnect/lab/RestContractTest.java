@@ -467,7 +467,14 @@ class RestContractTest {
         400,
         1009,
         "unhealthy_interval");
-    assertError(h.call("PATCH", "/v1/settings/application", "{}"), 400, 1008, "heartbeat_interval");
+    assertError(
+        h.call("PATCH", "/v1/settings/application", "{}"), 400, 1009, "No valid parameters");
+    // A field of no setting is refused, never dropped without a word: nothing changes then.
+    assertError(
+        h.call("PATCH", "/v1/settings/application", "{\"unhealthy_interval\":4,\"webhook\":1}"),
+        400,
+        1009,
+        "'webhook'");
     Http.Response r =
         h.call(
             "PATCH",
