@@ -263,7 +263,13 @@ final class UpstreamState {
   /** A message as a coreapp hands it to the upstream. */
   record Outgoing(String clientMessageId, String to, String type, ByteString payload) {}
 
-  synchronized SendResult send(String sessionId, long epoch, Outgoing m) {
+  /** Sends {@code m}; its payload is checked first, outside the lock every send takes. */
+  SendResult send(String sessionId, long epoch, Outgoing m) {
+    return send(sessionId, epoch, m, Payloads.mismatch(m.to(), m.type(), m.payload()));
+  }
+
+  private synchronized SendResult send(
+      String sessionId, long epoch, Outgoing m, Optional<String> malformed) {
     String clientMessageId = m.clientMessageId();
     String to = m.to();
     dropIfSilent(sessionId);
@@ -288,7 +294,6 @@ final class UpstreamState {
           "recipient " + to + " is not in this shard");
       return new SendResult.Refused("recipient " + to + " is not in shard " + s.shard());
     }
-    Optional<String> malformed = Payloads.mismatch(to, m.type(), m.payload());
     if (malformed.isPresent()) {
       log("message_refused", s.holder(), s.shard(), s.shardCount(), epoch, malformed.get());
       return new SendResult.Refused(malformed.get());

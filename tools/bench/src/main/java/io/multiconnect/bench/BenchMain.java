@@ -40,6 +40,8 @@ public final class BenchMain implements Callable<Integer> {
           "watch",
           "mirror",
           "throughput",
+          "template",
+          "inbound",
           "failover",
           "leader",
           "failover-fast",
@@ -205,6 +207,8 @@ public final class BenchMain implements Callable<Integer> {
       }
       case "mirror" -> List.of(MirrorLag.run(rig, rounds, HEARTBEAT_MS, 200));
       case "throughput" -> Throughput.run(rig, warmupSeconds(), seconds, 64, 10_000, 2);
+      case "template" -> List.of(Throughput.templates(rig, warmupSeconds(), seconds, 64));
+      case "inbound" -> Inbound.run(rig, seconds, quick ? 20_000 : 100_000, 50, 5_000);
       case "failover" -> List.of(CoreappFailover.run(rig, "defaults (1 s / 5 s)", n, 6_000));
       case "leader" -> List.of(LeaderFailover.run(rig, n, 2_000));
       case "failover-fast" -> {

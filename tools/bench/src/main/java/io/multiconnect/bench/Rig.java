@@ -92,14 +92,26 @@ final class Rig {
     throw new IllegalStateException("the cluster did not settle in " + timeout + ": " + last);
   }
 
-  /** Sends one message through the first webapp; the HTTP status, or 0 when no answer came. */
+  /** Sends one text message through the first webapp; the HTTP status, or 0 when no answer came. */
   int send(String to, String idempotencyKey) {
+    return send(to, idempotencyKey, "\"type\":\"text\",\"text\":{\"body\":\"bench\"}");
+  }
+
+  /** A template message as businesses send most: a body with two parameters. */
+  static final String TEMPLATE =
+      "\"type\":\"template\",\"template\":{\"namespace\":\"bench\",\"name\":\"order_update\","
+          + "\"language\":{\"policy\":\"deterministic\",\"code\":\"en_US\"},\"components\":["
+          + "{\"type\":\"body\",\"parameters\":[{\"type\":\"text\",\"text\":\"Ada\"},"
+          + "{\"type\":\"text\",\"text\":\"#1234\"}]}]}";
+
+  /**
+   * Sends one message whose body is {@code to} and then {@code content} (the type and its object);
+   * the HTTP status, or 0 when no answer came.
+   */
+  int send(String to, String idempotencyKey, String content) {
     try {
       return http.post(
-          "/v1/messages",
-          authorization,
-          idempotencyKey,
-          "{\"to\":\"" + to + "\",\"type\":\"text\",\"text\":{\"body\":\"bench\"}}");
+          "/v1/messages", authorization, idempotencyKey, "{\"to\":\"" + to + "\"," + content + "}");
     } catch (IOException | RuntimeException e) {
       LOG.info("send: no HTTP answer: {}", e.toString());
       return 0;

@@ -129,4 +129,36 @@ final class Throughput {
                 "each second",
                 Arrays.stream(load.perSecond()).mapToLong(Math::round).boxed().toList())));
   }
+
+  /**
+   * Template messages through the webapp to recipients of every shard, as the text figure's load;
+   * the figure to read beside it (no target of its own).
+   */
+  static Figure templates(Rig rig, double warmupSeconds, double seconds, int loops) {
+    int shards = rig.awaitSteady(Duration.ofSeconds(60), x -> true).getShardMap().getShardCount();
+    String run = Long.toString(System.currentTimeMillis());
+    String[] recipients = new String[shards];
+    for (int k = 0; k < shards; k++) {
+      recipients[k] = Rig.recipient(k, shards, 9);
+    }
+    ClosedLoop.Result load =
+        ClosedLoop.run(
+            loops,
+            warmupSeconds,
+            seconds,
+            i -> rig.send(recipients[i % shards], "tpl-" + run + "-" + i, Rig.TEMPLATE) == 201);
+    return new Figure(
+        "template messages/s through the webapp (" + loops + " loops)",
+        "msg/s per second of the run",
+        Distribution.of(load.perSecond()),
+        "(beside the text figure)",
+        load.failed() == 0,
+        Map.of(
+            "mean msg/s",
+            Math.round(load.rate()),
+            "latency",
+            Distribution.of(load.latenciesMs()).toString() + " ms",
+            "failed",
+            load.failed()));
+  }
 }
