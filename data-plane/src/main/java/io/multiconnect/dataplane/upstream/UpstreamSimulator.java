@@ -160,6 +160,14 @@ public final class UpstreamSimulator implements AutoCloseable {
   }
 
   /**
+   * Whether the simulated network cannot deliver to {@code waId}: it answers a message to it with
+   * one {@code failed} status instead of {@code sent}, {@code delivered} and {@code read}.
+   */
+  public static boolean undeliverable(String waId) {
+    return WebhookItems.undeliverable(waId);
+  }
+
+  /**
    * Hands a session the events waiting for its recipients, up to {@link #WINDOW} unacknowledged on
    * it at once.
    */
@@ -351,7 +359,7 @@ public final class UpstreamSimulator implements AutoCloseable {
         out.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
         return;
       }
-      List<InboundEvent> events =
+      List<UpstreamState.Injected> made =
           state.inject(
               from.get(),
               r.getText(),
@@ -359,7 +367,8 @@ public final class UpstreamSimulator implements AutoCloseable {
               r.getName().isEmpty() ? "WhatsApp user" : r.getName());
       out.onNext(
           InjectInboundResponse.newBuilder()
-              .addAllEventIds(events.stream().map(InboundEvent::getEventId).toList())
+              .addAllEventIds(made.stream().map(m -> m.event().getEventId()).toList())
+              .addAllMessageIds(made.stream().map(UpstreamState.Injected::messageId).toList())
               .build());
       out.onCompleted();
       state.sessionsCovering(from.get()).forEach(sess -> pump(sess.id()));
@@ -430,7 +439,7 @@ public final class UpstreamSimulator implements AutoCloseable {
               .setInboundAcknowledged(inbound.acknowledged())
               .setInboundRedelivered(inbound.redelivered())
               .setInboundDropped(inbound.dropped())
-              .setInboundPending(inbound.pending())
+              .setInboundPending(inbound.pending() + state.scheduledStatuses())
               .addAllEvents(page.events())
               .setMore(page.more())
               .setFirstSequence(page.firstSequence())

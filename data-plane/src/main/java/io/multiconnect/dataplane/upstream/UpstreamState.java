@@ -363,6 +363,11 @@ final class UpstreamState {
 
   private final Deque<Later> read = new ArrayDeque<>();
 
+  /** Statuses owed for accepted messages that are not due yet (not in the inbox). */
+  synchronized int scheduledStatuses() {
+    return delivered.size() + read.size();
+  }
+
   /** Hands the statuses that fell due to the inbox; whether there were any. */
   synchronized boolean releaseDueStatuses() {
     long now = nanos.getAsLong();
@@ -390,14 +395,19 @@ final class UpstreamState {
     return s == null ? List.of() : inbox.take(sessionId, s.shard(), s.shardCount(), max);
   }
 
+  /** An inbound message made: its event, and its id as the webhook shows it. */
+  record Injected(InboundEvent event, String messageId) {}
+
   /** Inbound messages from {@code from}, as a person would write them. */
-  synchronized List<InboundEvent> inject(String from, String text, int count, String name) {
-    List<InboundEvent> out = new ArrayList<>(count);
+  synchronized List<Injected> inject(String from, String text, int count, String name) {
+    List<Injected> out = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       String id = "wamid.in" + nextInbound++;
       out.add(
-          inbox.add(
-              "message", from, WebhookItems.text(id, from, text, clock.millis() / 1000), name));
+          new Injected(
+              inbox.add(
+                  "message", from, WebhookItems.text(id, from, text, clock.millis() / 1000), name),
+              id));
     }
     return out;
   }

@@ -18,6 +18,11 @@ public interface Network extends AutoCloseable {
   /** The address a process that cannot resolve lab names (the database server) binds. */
   String bindAddress(String node);
 
+  /** The address the nodes reach the harness itself at (its webhook receiver). */
+  default String harnessHost() {
+    return "127.0.0.1";
+  }
+
   /** Whether every node has an address of its own, so nodes may share port numbers. */
   boolean ownAddresses();
 

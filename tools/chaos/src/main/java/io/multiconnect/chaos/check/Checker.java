@@ -14,6 +14,7 @@ public interface Checker {
         new ExactlyOnce(),
         new AdminChangesDurable(),
         new Convergence(),
-        new OneLeaderPerTerm());
+        new OneLeaderPerTerm(),
+        new WebhookAtLeastOnce());
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grpc.ManagedChannel;
 import io.multiconnect.chaos.check.CheckMain;
 import io.multiconnect.chaos.check.CheckResult;
+import io.multiconnect.chaos.check.WebhookAtLeastOnce;
 import io.multiconnect.chaos.history.Event;
 import io.multiconnect.chaos.history.History;
 import io.multiconnect.client.AdminClient;
@@ -62,6 +63,9 @@ public final class ChaosMain implements Callable<Integer> {
   static final String PASSWORD = "chaos-Passw0rd";
 
   static final Duration QUIET = Duration.ofMillis(3 * UNHEALTHY_MS);
+
+  /** How long after the quiet period the upstream may still owe the webhook events. */
+  static final Duration DRAIN = Duration.ofSeconds(30);
 
   @Option(names = "--seed", description = "Seed of the schedule and the workload (default 1).")
   long seed = 1;
@@ -194,11 +198,14 @@ public final class ChaosMain implements Callable<Integer> {
     long start = System.nanoTime();
     Workload workload;
     List<String> harnessErrors;
+    long owed;
     try (Recorder history = new Recorder(dir.resolve("events-harness.jsonl"));
         Observer observer = new Observer(lab, history);
-        Nemesis nemesis = new Nemesis(lab, history, admin, observer)) {
+        Nemesis nemesis = new Nemesis(lab, history, admin, observer);
+        InboundFlow inbound = new InboundFlow(lab, history, seed)) {
       workload = new Workload(lab, history, seed, authorization);
       observer.start();
+      inbound.start(admin);
       workload.start();
       nemesis.play(schedule);
       Thread.sleep(schedule.durationMs());
@@ -207,9 +214,10 @@ public final class ChaosMain implements Callable<Integer> {
       System.out.println("chaos: healed; quiet period of " + QUIET.toMillis() + " ms");
       Thread.sleep(QUIET.toMillis());
       workload.close();
+      owed = inbound.stopAndDrain(DRAIN);
       observer.sample();
       finalReads(lab, admin, history);
-      harnessErrors = nemesis.errors();
+      harnessErrors = new ArrayList<>(nemesis.errors());
     }
     List<Event> events =
         new ArrayList<>(History.read(dir.resolve("events-harness.jsonl")).events());
@@ -224,6 +232,14 @@ public final class ChaosMain implements Callable<Integer> {
     events.addAll(Collect.upstream(upstreamReport(lab), System.nanoTime()));
     History h = new History(events);
     h.write(dir.resolve("history.jsonl"));
+    if (owed != 0) {
+      harnessErrors.add(
+          "the upstream still owed the webhook "
+              + (owed < 0 ? "an unknown number of" : Long.toString(owed))
+              + " events "
+              + DRAIN.toSeconds()
+              + " s after the quiet period");
+    }
     return report(dir, schedule, h, start, workload, harnessErrors);
   }
 
@@ -289,6 +305,13 @@ public final class ChaosMain implements Callable<Integer> {
         workload.unknown.get(),
         h.select("delivered").size(),
         h.select("duplicate").size());
+    lines.printf(
+        "webhook: %d inbound messages written, %d messages owing statuses, %d events received,"
+            + " %d of them duplicates%n",
+        h.select("inbound").size(),
+        h.select("accepted").size(),
+        h.select("webhook").size(),
+        WebhookAtLeastOnce.duplicates(h));
     lines.printf(
         "primaries: %d lease intervals, %d upstream sessions, %d leaders seen%n",
         h.select("lease").size(), h.select("session").size(), h.select("leader").size());

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** Turns what the nodes recorded (lease journals, the upstream's log) into history events. */
@@ -107,9 +108,31 @@ final class Collect {
   }
 
   /**
-   * The upstream's log: {@code delivered} per first acceptance of a message id, {@code duplicate}
-   * per absorbed repeat, {@code session} intervals (still open ones until {@code now}), and {@code
-   * ban} events.
+   * What the upstream owes the webhook for an accepted message, from its log line {@code "CLIENT_ID
+   * -> ID to RECIPIENT"}: {@code accepted} with key the upstream's id, value the recipient.
+   */
+  private static Optional<Event> accepted(UpstreamEvent u) {
+    String d = u.getDetail();
+    int arrow = d.indexOf(" -> ");
+    int to = d.lastIndexOf(" to ");
+    if (arrow < 0 || to < arrow) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        Event.of(
+            u.getAtMonotonicNanos(),
+            Event.Type.OK,
+            "upstream",
+            "accepted",
+            d.substring(arrow + 4, to),
+            d.substring(to + 4)));
+  }
+
+  /**
+   * The upstream's log: {@code accepted} per first acceptance of a message (its upstream id and
+   * recipient), {@code delivered} per first acceptance of a message id, {@code duplicate} per
+   * absorbed repeat, {@code session} intervals (still open ones until {@code now}), and {@code ban}
+   * events.
    */
   static List<Event> upstream(Report report, long now) {
     List<Event> out = new ArrayList<>();
@@ -128,6 +151,9 @@ final class Collect {
         }
         case "message_accepted", "message_duplicate" -> {
           String id = u.getMessageId();
+          if (u.getKind().equals("message_accepted")) {
+            accepted(u).ifPresent(out::add);
+          }
           out.add(
               new Event(
                   t,

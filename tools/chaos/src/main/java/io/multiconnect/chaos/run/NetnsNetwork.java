@@ -86,6 +86,11 @@ final class NetnsNetwork implements Network {
   }
 
   @Override
+  public String harnessHost() {
+    return addresses.get("client");
+  }
+
+  @Override
   public String bindAddress(String node) {
     return host(node);
   }

@@ -332,13 +332,15 @@ class CheckersTest {
             table("w1", "0=c2", 300),
             Event.leader(310, "obs", "m1", 2),
             fin("table", "0=c2"),
-            fin("shards", "1"));
+            fin("shards", "1"),
+            Event.of(320, OK, "inbound", "inbound", "wamid.in1", "15550001111"),
+            Event.of(330, OK, "webhook", "webhook", "msg:wamid.in1", null));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     Path results = dir.resolve("results.json");
     List<CheckResult> all = CheckMain.run(broken, results, new PrintStream(bytes, true, "UTF-8"));
     String out = bytes.toString("UTF-8");
-    assertEquals(5, all.size());
-    assertTrue(out.endsWith("4 passed, 1 failed\n"), out);
+    assertEquals(Checker.all().size(), all.size());
+    assertTrue(out.endsWith((all.size() - 1) + " passed, 1 failed\n"), out);
     assertTrue(out.contains("no-two-primaries       FAILED"), out);
     assertTrue(Files.readString(results).contains("\"checker\" : \"no-two-primaries\""));
   }

@@ -3,6 +3,7 @@ package io.multiconnect.chaos.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiconnect.chaos.check.Checker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,7 +72,7 @@ class ChaosSmokeTest {
     String log = Files.readString(out.resolve("harness.log"));
     assertEquals(0, p.exitValue(), summary.isEmpty() ? log : summary);
     List<String> lines = summary.lines().toList();
-    assertEquals("5 passed, 0 failed", lines.get(lines.size() - 1));
+    assertEquals(Checker.all().size() + " passed, 0 failed", lines.get(lines.size() - 1));
     var acknowledged =
         java.util.regex.Pattern.compile("attempts: (\\d+) acknowledged").matcher(summary);
     assertTrue(acknowledged.find() && Long.parseLong(acknowledged.group(1)) > 100, summary);

@@ -144,7 +144,12 @@ class RunnerPartsTest {
     List<Event> events = new History(Collect.upstream(report, 90)).events(); // in time order
     assertEquals(
         List.of(
-            "session c1 10-30", "delivered s1-1", "duplicate s1-1", "ban c2", "session c2 50-90"),
+            "session c1 10-30",
+            "accepted wamid.sim1",
+            "delivered s1-1",
+            "duplicate s1-1",
+            "ban c2",
+            "session c2 50-90"),
         events.stream()
             .map(
                 e ->
