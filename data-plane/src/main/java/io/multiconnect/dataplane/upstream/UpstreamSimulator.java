@@ -205,10 +205,18 @@ public final class UpstreamSimulator implements AutoCloseable {
     }
   }
 
-  /** Coreapps hold sessions and send; admin tools (the harness, an operator) read the report. */
+  /**
+   * Coreapps hold sessions, send and acknowledge; admin tools (the harness, an operator) read the
+   * report and the messages and write inbound messages. Neither may do the other's part.
+   */
   private static final CallerRules CALLERS =
       new CallerRules()
-          .allowService(UpstreamGrpc.getServiceDescriptor(), Role.COREAPP)
+          .allow(UpstreamGrpc.getOpenSessionMethod(), Role.COREAPP)
+          .allow(UpstreamGrpc.getSendMethod(), Role.COREAPP)
+          .allow(UpstreamGrpc.getSendBatchMethod(), Role.COREAPP)
+          .allow(UpstreamGrpc.getKeepAliveMethod(), Role.COREAPP)
+          .allow(UpstreamGrpc.getCloseSessionMethod(), Role.COREAPP)
+          .allow(UpstreamGrpc.getAcknowledgeMethod(), Role.COREAPP)
           .allow(UpstreamGrpc.getGetReportMethod(), Role.ADMIN)
           .allow(UpstreamGrpc.getGetAcceptedMessageMethod(), Role.ADMIN)
           .allow(UpstreamGrpc.getInjectInboundMethod(), Role.ADMIN)

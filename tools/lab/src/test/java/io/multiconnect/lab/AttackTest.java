@@ -44,6 +44,8 @@ import io.multiconnect.proto.v1.ReleaseRequest;
 import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
+import io.multiconnect.proto.v1.upstream.AcknowledgeRequest;
+import io.multiconnect.proto.v1.upstream.InjectInboundRequest;
 import io.multiconnect.proto.v1.upstream.LiveSession;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
@@ -284,6 +286,25 @@ class AttackTest {
                     .setClientMessageId("attack")
                     .setTo("15550000000")
                     .build()));
+    denied(
+        notHolder,
+        () ->
+            upstreamAsOther.acknowledge(
+                AcknowledgeRequest.newBuilder()
+                    .setSessionId(live.getSessionId())
+                    .setEpoch(live.getEpoch())
+                    .addEventIds("ev1")
+                    .build()));
+    // The simulator's test tools are an admin's: a coreapp writes no inbound message, reads no
+    // report.
+    denied(
+        "coreapp/c2 may not call multiconnect.v1.Upstream/InjectInbound",
+        () ->
+            upstreamAsC2.injectInbound(
+                InjectInboundRequest.newBuilder().setFrom("15550000000").setText("x").build()));
+    denied(
+        "coreapp/c2 may not call multiconnect.v1.Upstream/GetReport",
+        () -> upstreamAsC2.getReport(ReportRequest.getDefaultInstance()));
     denied(
         "webapp/w9 may not call multiconnect.v1.Upstream/GetReport",
         () ->
