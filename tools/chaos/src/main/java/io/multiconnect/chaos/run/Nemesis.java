@@ -7,6 +7,7 @@ import io.multiconnect.lab.Lab;
 import io.multiconnect.lab.Network;
 import io.multiconnect.proto.v1.ShardAssignment;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -235,6 +236,9 @@ final class Nemesis implements AutoCloseable {
    */
   private void endTwin(String coreapp, boolean twinOfTwin) throws IOException {
     String twin = lab.twinOf(coreapp);
+    if (!awaitJournal(twin)) {
+      return; // interrupted: the harness is stopping, and stops the twin itself
+    }
     if (twinOfTwin && lab.hasProcess(coreapp)) {
       LOG.info("{} was not superseded yet: its twin {} is only stopped", coreapp, twin);
     }
@@ -251,6 +255,32 @@ final class Nemesis implements AutoCloseable {
     }
     lab.stop(twin);
     restart(coreapp);
+  }
+
+  /**
+   * Waits, at most {@link Schedule#TWIN_START_MS}, until the twin has created its lease journal or
+   * its process has exited: a twin stopped before it wrote its journal on a loaded machine would
+   * leave the checks nothing to read, and a twin that has not started yet has not been a twin.
+   * Whether the wait ended without an interrupt.
+   */
+  private boolean awaitJournal(String twin) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Schedule.TWIN_START_MS);
+    Optional<Process> p = lab.process(twin);
+    while (!Files.exists(lab.journal(twin))
+        && p.isPresent()
+        && p.get().isAlive()
+        && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    if (!Files.exists(lab.journal(twin))) {
+      LOG.warn("{} wrote no lease journal within {} ms", twin, Schedule.TWIN_START_MS);
+    }
+    return true;
   }
 
   /** Starts a node that has no process; whether it did. */

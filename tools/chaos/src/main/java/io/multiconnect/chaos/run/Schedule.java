@@ -34,6 +34,12 @@ public record Schedule(long seed, String scenario, long durationMs, List<Fault> 
    */
   static final long TWIN_EXIT_MS = 8_000;
 
+  /**
+   * How long the end of a {@link Kind#TWIN} waits for a twin that has not written its lease journal
+   * yet (a JVM start on a machine busy with a test suite).
+   */
+  static final long TWIN_START_MS = 20_000;
+
   /** Scenarios: which kinds each draws from. */
   public enum Scenario {
     KILL(EnumSet.of(Kind.KILL)),
