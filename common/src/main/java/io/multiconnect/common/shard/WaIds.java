@@ -16,6 +16,9 @@ public final class WaIds {
 
   public static final int MAX_DIGITS = 20;
 
+  /** The most numbers one contacts check (POST /v1/contacts) takes. */
+  public static final int MAX_PER_CHECK = 1_000;
+
   /** The digits of {@code to}, or empty when it is not a recipient. */
   public static Optional<String> normalize(String to) {
     StringBuilder digits = new StringBuilder(to.length());

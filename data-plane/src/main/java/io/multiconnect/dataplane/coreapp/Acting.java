@@ -1,7 +1,11 @@
 package io.multiconnect.dataplane.coreapp;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Channel;
+import io.grpc.Deadline;
+import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What a coreapp's handlers may act on: shard {@code shard} of {@code shardCount} at {@code epoch},
@@ -25,5 +29,16 @@ record Acting(
    */
   long callTimeoutNanos(long nowNanos, Duration cap) {
     return Math.max(0, Math.min(cap.toNanos(), deadlineNanos - nowNanos));
+  }
+
+  /**
+   * A stub for one call to the upstream made at {@code nowNanos}, on the session's connection, with
+   * the deadline {@link #callTimeoutNanos} gives; answered on the transport's thread, so its
+   * callbacks only answer the caller.
+   */
+  UpstreamGrpc.UpstreamFutureStub upstream(long nowNanos, Duration cap) {
+    return UpstreamGrpc.newFutureStub(channel)
+        .withExecutor(MoreExecutors.directExecutor())
+        .withDeadline(Deadline.after(callTimeoutNanos(nowNanos, cap), TimeUnit.NANOSECONDS));
   }
 }

@@ -15,6 +15,8 @@ import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.dataplane.ShardMapWatcher;
+import io.multiconnect.proto.v1.CheckContactsRequest;
+import io.multiconnect.proto.v1.CheckContactsResponse;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.CoreappStatusRequest;
 import io.multiconnect.proto.v1.CoreappStatusResponse;
@@ -86,6 +88,7 @@ public final class CoreappNode implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ShardMapWatcher shardMap;
   private final MessageSends sends;
+  private final ContactChecks contacts;
   private final Webhooks webhooks;
   private final Optional<DbLiveness> dbLiveness;
   private final Optional<LeaseJournal> journal;
@@ -148,6 +151,7 @@ public final class CoreappNode implements AutoCloseable {
         new ShardMapWatcher(config.masters(), "coreapp-" + config.id(), tls)
             .onChange(e -> loop.execute(this::heartbeat));
     this.sends = new MessageSends(config.id(), clock, () -> acting, shardMap, loop);
+    this.contacts = new ContactChecks(clock, () -> acting, sends);
     this.webhooks = new Webhooks(config.id(), () -> shardMap.table().effectiveApplication());
     this.dbLiveness =
         config
@@ -177,6 +181,7 @@ public final class CoreappNode implements AutoCloseable {
       new CallerRules()
           .allow(CoreappGrpc.getSendMessageMethod(), NodeIdentity.Role.WEBAPP)
           .allow(CoreappGrpc.getSendMessagesMethod(), NodeIdentity.Role.WEBAPP)
+          .allow(CoreappGrpc.getCheckContactsMethod(), NodeIdentity.Role.WEBAPP)
           .allow(
               CoreappGrpc.getGetStatusMethod(), NodeIdentity.Role.WEBAPP, NodeIdentity.Role.ADMIN)
           .allowHealthAndReflection();
@@ -432,6 +437,11 @@ public final class CoreappNode implements AutoCloseable {
             out.onNext(SendMessagesResponse.newBuilder().addAllResults(results).build());
             out.onCompleted();
           });
+    }
+
+    @Override
+    public void checkContacts(CheckContactsRequest r, StreamObserver<CheckContactsResponse> out) {
+      contacts.check(r, out);
     }
 
     @Override

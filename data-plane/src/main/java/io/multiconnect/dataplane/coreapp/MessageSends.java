@@ -3,7 +3,6 @@ package io.multiconnect.dataplane.coreapp;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
-import io.grpc.Deadline;
 import io.grpc.Status;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.shard.Sharding;
@@ -13,7 +12,6 @@ import io.multiconnect.proto.v1.Refusal;
 import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.SendResult;
 import io.multiconnect.proto.v1.ShardAssignment;
-import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import io.multiconnect.proto.v1.upstream.UpstreamSendBatch;
 import io.multiconnect.proto.v1.upstream.UpstreamSendRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamSendResult;
@@ -157,13 +155,7 @@ final class MessageSends {
       return;
     }
     Futures.addCallback(
-        UpstreamGrpc.newFutureStub(a.channel())
-            // answered on the transport's thread: the callback only answers the webapp's call
-            .withExecutor(MoreExecutors.directExecutor())
-            .withDeadline(
-                Deadline.after(
-                    a.callTimeoutNanos(clock.nanoTime(), SEND_DEADLINE), TimeUnit.NANOSECONDS))
-            .sendBatch(batch.build()),
+        a.upstream(clock.nanoTime(), SEND_DEADLINE).sendBatch(batch.build()),
         new FutureCallback<UpstreamSendResults>() {
           @Override
           public void onSuccess(UpstreamSendResults sent) {
@@ -213,21 +205,28 @@ final class MessageSends {
   }
 
   private Optional<Refusal> check(Acting a, SendMessageRequest r) {
-    if (a == null
-        || a.shard() != r.getShard()
-        || a.epoch() != r.getEpoch()
-        || !a.mayActAt(clock.nanoTime())) {
-      return Optional.of(notPrimary(r.getShard(), r.getEpoch()));
+    return refusal(a, r.getShard(), r.getEpoch(), List.of(r.getTo()));
+  }
+
+  /**
+   * Why {@code a} may not act for {@code waIds} of {@code shard} at {@code epoch} now: not that
+   * primary (its lease checked), no upstream session, or an id of another shard; empty when it may.
+   */
+  Optional<Refusal> refusal(Acting a, int shard, long epoch, List<String> waIds) {
+    if (a == null || a.shard() != shard || a.epoch() != epoch || !a.mayActAt(clock.nanoTime())) {
+      return Optional.of(notPrimary(shard, epoch));
     }
     if (a.sessionId() == null) {
       return Optional.of(unavailable("upstream session connecting").getRefusal());
     }
-    if (Sharding.shardOf(r.getTo(), a.shardCount()) != a.shard()) {
-      return Optional.of(
-          Refusal.newBuilder()
-              .setCode(Status.Code.FAILED_PRECONDITION.value())
-              .setDescription("recipient " + r.getTo() + " is not in shard " + a.shard())
-              .build());
+    for (String to : waIds) {
+      if (Sharding.shardOf(to, a.shardCount()) != a.shard()) {
+        return Optional.of(
+            Refusal.newBuilder()
+                .setCode(Status.Code.FAILED_PRECONDITION.value())
+                .setDescription("recipient " + to + " is not in shard " + a.shard())
+                .build());
+      }
     }
     return Optional.empty();
   }

@@ -30,6 +30,8 @@ import io.multiconnect.proto.v1.upstream.SessionAck;
 import io.multiconnect.proto.v1.upstream.SessionClosed;
 import io.multiconnect.proto.v1.upstream.SessionEvent;
 import io.multiconnect.proto.v1.upstream.SessionRef;
+import io.multiconnect.proto.v1.upstream.UpstreamContactsRequest;
+import io.multiconnect.proto.v1.upstream.UpstreamContactsResponse;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import io.multiconnect.proto.v1.upstream.UpstreamSendBatch;
 import io.multiconnect.proto.v1.upstream.UpstreamSendRequest;
@@ -217,6 +219,7 @@ public final class UpstreamSimulator implements AutoCloseable {
           .allow(UpstreamGrpc.getKeepAliveMethod(), Role.COREAPP)
           .allow(UpstreamGrpc.getCloseSessionMethod(), Role.COREAPP)
           .allow(UpstreamGrpc.getAcknowledgeMethod(), Role.COREAPP)
+          .allow(UpstreamGrpc.getCheckContactsMethod(), Role.COREAPP)
           .allow(UpstreamGrpc.getGetReportMethod(), Role.ADMIN)
           .allow(UpstreamGrpc.getGetAcceptedMessageMethod(), Role.ADMIN)
           .allow(UpstreamGrpc.getInjectInboundMethod(), Role.ADMIN)
@@ -400,6 +403,32 @@ public final class UpstreamSimulator implements AutoCloseable {
       return UpstreamSendResult.newBuilder()
           .setRefused(((UpstreamState.SendResult.Refused) result).reason())
           .build();
+    }
+
+    @Override
+    public void checkContacts(
+        UpstreamContactsRequest r, StreamObserver<UpstreamContactsResponse> out) {
+      if (notTheHolder(r.getSessionId(), out)) {
+        return;
+      }
+      if (r.getWaIdsCount() > WaIds.MAX_PER_CHECK) {
+        out.onError(
+            Status.INVALID_ARGUMENT
+                .withDescription("at most " + WaIds.MAX_PER_CHECK + " WhatsApp ids a call")
+                .asRuntimeException());
+        return;
+      }
+      UpstreamState.ContactsResult result =
+          state.contacts(r.getSessionId(), r.getEpoch(), r.getWaIdsList());
+      if (result instanceof UpstreamState.ContactsResult.Answered a) {
+        out.onNext(UpstreamContactsResponse.newBuilder().addAllOnWhatsapp(a.onWhatsApp()).build());
+        out.onCompleted();
+      } else {
+        out.onError(
+            Status.FAILED_PRECONDITION
+                .withDescription(((UpstreamState.ContactsResult.Refused) result).reason())
+                .asRuntimeException());
+      }
     }
 
     @Override

@@ -242,6 +242,33 @@ final class UpstreamState {
     return true;
   }
 
+  /**
+   * Which of {@code waIds} are WhatsApp users ({@link WebhookItems#onWhatsApp}), asked on this
+   * session at this epoch, which the question keeps alive; empty when no such session is open, or
+   * an id is not in its shard (the reason).
+   */
+  synchronized ContactsResult contacts(String sessionId, long epoch, List<String> waIds) {
+    dropIfSilent(sessionId);
+    Session s = open.get(sessionId);
+    if (s == null || s.epoch() != epoch) {
+      return new ContactsResult.Refused("no open session " + sessionId + " at epoch " + epoch);
+    }
+    for (String id : waIds) {
+      if (Sharding.shardOf(id, s.shardCount()) != s.shard()) {
+        return new ContactsResult.Refused("WhatsApp id " + id + " is not in shard " + s.shard());
+      }
+    }
+    lastHeard.put(sessionId, nanos.getAsLong());
+    return new ContactsResult.Answered(waIds.stream().map(WebhookItems::onWhatsApp).toList());
+  }
+
+  /** What a contacts check comes to. */
+  sealed interface ContactsResult {
+    record Answered(List<Boolean> onWhatsApp) implements ContactsResult {}
+
+    record Refused(String reason) implements ContactsResult {}
+  }
+
   /** Closes every session whose holder has been silent for longer than the timeout and slack. */
   synchronized void dropSilent() {
     for (String id : List.copyOf(open.keySet())) {

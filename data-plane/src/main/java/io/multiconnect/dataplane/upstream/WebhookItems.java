@@ -20,6 +20,11 @@ final class WebhookItems {
     return waId.endsWith("99");
   }
 
+  /** Which numbers the simulated network has no WhatsApp user for: those ending in 98. */
+  static boolean onWhatsApp(String waId) {
+    return !waId.endsWith("98");
+  }
+
   /**
    * A status ({@code sent}, {@code delivered}, {@code read}, {@code failed}) of message {@code id}
    * to {@code recipient}, both the simulator's own (letters, digits and dots: nothing to escape).

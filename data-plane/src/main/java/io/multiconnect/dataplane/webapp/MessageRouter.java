@@ -2,6 +2,7 @@ package io.multiconnect.dataplane.webapp;
 
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.ByteString;
 import io.grpc.Deadline;
@@ -18,6 +19,8 @@ import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.dataplane.Batcher;
 import io.multiconnect.dataplane.RoutingTable;
 import io.multiconnect.dataplane.ShardMapWatcher;
+import io.multiconnect.proto.v1.CheckContactsRequest;
+import io.multiconnect.proto.v1.CheckContactsResponse;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.SendMessagesRequest;
@@ -26,6 +29,7 @@ import io.multiconnect.proto.v1.SendResult;
 import io.multiconnect.proto.v1.ShardAssignment;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +41,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * Routes a message to the primary of {@code shard_id = murmur3(to) % shards} over gRPC. When the
@@ -198,37 +203,127 @@ final class MessageRouter implements AutoCloseable {
    * map names at that address and no other node.
    */
   private Batcher<SendMessageRequest, SendResult> batcher(String coreappId, String address) {
+    CoreappGrpc.CoreappFutureStub stub = stub(coreappId, address);
+    return new Batcher<>(
+        batch ->
+            completable(
+                    stub.withDeadline(
+                            Deadline.after(ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+                        .sendMessages(
+                            SendMessagesRequest.newBuilder().addAllMessages(batch).build()))
+                .thenApply(SendMessagesResponse::getResultsList),
+        MAX_BATCH,
+        MAX_IN_FLIGHT);
+  }
+
+  /** A stub for the coreapp the shard map names at {@code address}, and no other node. */
+  private CoreappGrpc.CoreappFutureStub stub(String coreappId, String address) {
     ManagedChannel channel =
         channels.computeIfAbsent(
             coreappId + "@" + address,
             k ->
                 Endpoints.channel(
                     address, tls, PeerCheck.node(NodeIdentity.Role.COREAPP, coreappId)));
-    return new Batcher<>(
-        batch -> {
-          CompletableFuture<List<SendResult>> results = new CompletableFuture<>();
-          Futures.addCallback(
-              CoreappGrpc.newFutureStub(channel)
-                  // answered on the transport's thread: the callback only completes futures
-                  .withExecutor(MoreExecutors.directExecutor())
-                  .withDeadline(Deadline.after(ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
-                  .sendMessages(SendMessagesRequest.newBuilder().addAllMessages(batch).build()),
-              new FutureCallback<SendMessagesResponse>() {
-                @Override
-                public void onSuccess(SendMessagesResponse r) {
-                  results.complete(r.getResultsList());
-                }
+    // answered on the transport's thread: the callbacks only complete futures
+    return CoreappGrpc.newFutureStub(channel).withExecutor(MoreExecutors.directExecutor());
+  }
 
-                @Override
-                public void onFailure(Throwable t) {
-                  results.completeExceptionally(t);
-                }
-              },
-              MoreExecutors.directExecutor());
-          return results;
+  private static <T> CompletableFuture<T> completable(ListenableFuture<T> call) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    Futures.addCallback(
+        call,
+        new FutureCallback<T>() {
+          @Override
+          public void onSuccess(T value) {
+            out.complete(value);
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            out.completeExceptionally(t);
+          }
         },
-        MAX_BATCH,
-        MAX_IN_FLIGHT);
+        MoreExecutors.directExecutor());
+    return out;
+  }
+
+  /** A contacts check being routed: what is asked, and when its budget runs out. */
+  private record ContactQuery(boolean forceCheck, boolean blocking, long deadline) {}
+
+  /**
+   * The statuses ({@code valid}, {@code invalid}, {@code processing}) of {@code waIds} by id, each
+   * asked of its shard's primary; a shard whose primary refuses or does not answer is asked again
+   * with a newer table, within {@code budget}. Fails with the API's "not ready" error after it.
+   */
+  CompletableFuture<Map<String, String>> contacts(
+      List<String> waIds, boolean forceCheck, boolean blocking, Duration budget) {
+    return contacts(
+        new ContactQuery(forceCheck, blocking, System.nanoTime() + budget.toNanos()),
+        waIds.stream().distinct().toList());
+  }
+
+  private CompletableFuture<Map<String, String>> contacts(ContactQuery q, List<String> waIds) {
+    RoutingTable t = watcher.table();
+    Map<Integer, List<String>> byShard =
+        waIds.stream().collect(Collectors.groupingBy(id -> Sharding.shardOf(id, t.shardCount())));
+    List<CompletableFuture<Map<String, String>>> parts =
+        byShard.entrySet().stream().map(e -> contactsOf(q, t, e.getKey(), e.getValue())).toList();
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+        .thenApply(
+            done -> {
+              Map<String, String> all = new HashMap<>();
+              parts.forEach(p -> all.putAll(p.join()));
+              return all;
+            });
+  }
+
+  private CompletableFuture<Map<String, String>> contactsOf(
+      ContactQuery q, RoutingTable t, int shard, List<String> waIds) {
+    Optional<ShardAssignment> p = t.primaryOf(shard);
+    CompletableFuture<CheckContactsResponse> call =
+        p.isEmpty()
+            ? CompletableFuture.failedFuture(
+                Status.UNAVAILABLE.withDescription("no primary").asRuntimeException())
+            : completable(
+                stub(p.get().getCoreappId(), p.get().getCoreappAddress())
+                    .withDeadline(
+                        Deadline.after(ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+                    .checkContacts(
+                        CheckContactsRequest.newBuilder()
+                            .setShard(shard)
+                            .setShardCount(t.shardCount())
+                            .setEpoch(p.get().getEpoch())
+                            .addAllWaIds(waIds)
+                            .setForceCheck(q.forceCheck())
+                            .setWait(q.blocking())
+                            .build()));
+    return call.handle(
+            (r, error) -> {
+              if (error == null && r.getStatusesCount() == waIds.size()) {
+                Map<String, String> out = new HashMap<>();
+                for (int i = 0; i < waIds.size(); i++) {
+                  out.put(waIds.get(i), r.getStatuses(i));
+                }
+                return CompletableFuture.completedFuture(out);
+              }
+              if (System.nanoTime() - q.deadline() >= 0) {
+                noPrimary.incrementAndGet();
+                throw ApiError.notReady(
+                        "shard "
+                            + shard
+                            + " has no reachable primary right now ("
+                            + (error == null
+                                ? "a wrong number of answers"
+                                : Status.fromThrowable(unwrap(error)).getDescription())
+                            + "); retry")
+                    .failure();
+              }
+              retries.incrementAndGet();
+              return watcher
+                  .newerThan(t.version(), RETRY_PAUSE, retryTimer)
+                  .thenCompose(newer -> contacts(q, waIds));
+            })
+        .thenCompose(outcome -> outcome);
   }
 
   /** Prometheus text for the router's counters. */

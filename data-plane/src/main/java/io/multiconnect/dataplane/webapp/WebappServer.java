@@ -218,6 +218,7 @@ public final class WebappServer implements AutoCloseable {
     new UserRoutes(this::asCaller).register(r);
     new CertificateRoutes(this::asCaller, this::uploadedCertificate).register(r);
     new MediaRoutes(media).register(r);
+    new ContactRoutes(router).register(r);
     r.get("/v1/health", ctx -> ctx.json(health.body()));
     r.post("/v1/messages", this::sendMessage);
     r.get(

@@ -183,6 +183,39 @@ class UpstreamStateTest {
   }
 
   @Test
+  void contactsAreAnsweredByTheRuleOnALiveSessionOfTheirShardAndKeepItAlive() {
+    String s = id(open("a", 1, 2, 7));
+    String user = recipientIn(1, 2);
+    String none = null;
+    for (long i = 0; none == null; i++) {
+      String r = "1555000" + i + "98";
+      none = Sharding.shardOf(r, 2) == 1 ? r : null;
+    }
+    nanos.addAndGet(300 * MS);
+    var answered =
+        assertInstanceOf(
+            UpstreamState.ContactsResult.Answered.class,
+            state.contacts(s, 7, List.of(user, none, user)));
+    assertEquals(List.of(true, false, true), answered.onWhatsApp());
+    nanos.addAndGet(300 * MS);
+    state.dropSilent();
+    assertTrue(displaced.isEmpty(), "a check is heard from the holder");
+    assertInstanceOf(
+        UpstreamState.ContactsResult.Refused.class,
+        state.contacts(s, 6, List.of(user)),
+        "another epoch");
+    assertInstanceOf(
+        UpstreamState.ContactsResult.Refused.class,
+        state.contacts(s, 7, List.of(user, recipientIn(0, 2))),
+        "an id of another shard");
+    nanos.addAndGet(401 * MS);
+    assertInstanceOf(
+        UpstreamState.ContactsResult.Refused.class,
+        state.contacts(s, 7, List.of(user)),
+        "a dropped session");
+  }
+
+  @Test
   void theLogKeepsTheNewestEventsAndIsReadInPages() {
     UpstreamState small = new UpstreamState(Clock.systemUTC(), nanos::get, NO_SLACK, 3);
     String s = id(small.open(process("a"), 0, 1, 1, reason -> {}));

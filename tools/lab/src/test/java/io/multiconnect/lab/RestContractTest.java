@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.multiconnect.common.auth.LoginThrottle;
+import io.multiconnect.common.shard.Sharding;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.LoginRequest;
 import io.multiconnect.proto.v1.RotateTokenKeyRequest;
@@ -23,6 +24,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -344,6 +347,10 @@ class RestContractTest {
     assertEquals(201, h.call("POST", "/v1/account/shards", "{" + noPin + "}").status());
     assertEquals(
         201, h.call("POST", "/v1/account/shards", "{" + noPin + ",\"pin\":null}").status());
+    awaitShards(h, 2);
+  }
+
+  private static void awaitShards(Http h, int shards) {
     await()
         .atMost(Duration.ofSeconds(5))
         .until(
@@ -353,7 +360,80 @@ class RestContractTest {
                         .path("account")
                         .path("shards")
                         .asInt()
-                    == 2);
+                    == shards);
+  }
+
+  /**
+   * Numbers of two shards in one request, each asked of its shard's primary: "wait" answers by the
+   * simulator's rule (numbers ending in 98 have no WhatsApp user), "no_wait" says "processing" for
+   * numbers not known yet and knows them on a later call. Restores the shard count it changed.
+   */
+  @Test
+  void contactsAreCheckedByThePrimaryOfEachNumbersShard() throws Exception {
+    Http h = loggedIn();
+    String shards = "\"cc\":\"1\",\"phone_number\":\"5550001234\",\"shards\":";
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> h.call("POST", "/v1/account/shards", "{" + shards + "2}").status() == 201);
+    List<String> numbers = new ArrayList<>();
+    for (int shard = 0; shard < 2; shard++) {
+      numbers.add(numberIn(shard, "1"));
+      numbers.add(numberIn(shard, "98"));
+    }
+    String wait =
+        "{\"blocking\":\"wait\",\"contacts\":[\"+"
+            + String.join("\",\"", numbers)
+            + "\",\"not a number\"]}";
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> h.call("POST", "/v1/contacts", wait).status() == 200);
+    JsonNode answer = h.call("POST", "/v1/contacts", wait).json().path("contacts");
+    assertEquals(5, answer.size(), answer.toString());
+    for (int i = 0; i < 4; i++) {
+      JsonNode c = answer.get(i);
+      boolean user = !numbers.get(i).endsWith("98");
+      assertEquals(i == 0 ? "+" + numbers.get(0) : numbers.get(i), c.path("input").asText());
+      assertEquals(user ? "valid" : "invalid", c.path("status").asText(), c.toString());
+      assertEquals(user ? numbers.get(i) : "", c.path("wa_id").asText(), c.toString());
+    }
+    assertEquals("invalid", answer.get(4).path("status").asText());
+
+    String fresh = "{\"contacts\":[\"" + numberIn(0, "2") + "\",\"" + numberIn(1, "2") + "\"]}";
+    JsonNode first = h.call("POST", "/v1/contacts", fresh).json().path("contacts");
+    assertEquals("processing", first.get(0).path("status").asText(), first.toString());
+    assertEquals("processing", first.get(1).path("status").asText(), first.toString());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                h.call("POST", "/v1/contacts", fresh)
+                    .json()
+                    .path("contacts")
+                    .findValuesAsText("status")
+                    .equals(List.of("valid", "valid")));
+    JsonNode forced =
+        h.call(
+                "POST",
+                "/v1/contacts",
+                "{\"force_check\":true,\"blocking\":\"wait\",\"contacts\":[\""
+                    + numbers.get(1)
+                    + "\"]}")
+            .json();
+    assertEquals("invalid", forced.path("contacts").get(0).path("status").asText());
+    assertError(h.call("POST", "/v1/contacts", "{}"), 400, 1008, "contacts");
+
+    assertEquals(201, h.call("POST", "/v1/account/shards", "{" + shards + "1}").status());
+    awaitShards(h, 1);
+  }
+
+  /** A number of {@code shard} of 2 that ends in {@code suffix}. */
+  private static String numberIn(int shard, String suffix) {
+    for (long i = 0; ; i++) {
+      String n = "1555" + (1000 + i) + suffix;
+      if (Sharding.shardOf(n, 2) == shard) {
+        return n;
+      }
+    }
   }
 
   @Test
