@@ -30,15 +30,45 @@ public enum AppSetting {
   NOTIFY_USER_CHANGE_NUMBER("notify_user_change_number", Kind.BOOLEAN, "true"),
   SHOW_SECURITY_NOTIFICATIONS("show_security_notifications", Kind.BOOLEAN, "false"),
   DB_GARBAGECOLLECTOR_ENABLE("db_garbagecollector_enable", Kind.BOOLEAN, "true"),
-  SKIP_REFERRAL_MEDIA_DOWNLOAD("skip_referral_media_download", Kind.BOOLEAN, "false");
+  SKIP_REFERRAL_MEDIA_DOWNLOAD("skip_referral_media_download", Kind.BOOLEAN, "false"),
+  PROFILE_ABOUT("profile.about.text", Kind.TEXT, 139),
+  /** The media id of the profile photo in the media store; "" when none. */
+  PROFILE_PHOTO("profile.photo.id", Kind.TEXT, 64),
+  BUSINESS_ADDRESS("business.profile.address", Kind.TEXT, 256),
+  BUSINESS_DESCRIPTION("business.profile.description", Kind.TEXT, 256),
+  BUSINESS_EMAIL("business.profile.email", Kind.EMAIL, 128),
+  BUSINESS_VERTICAL("business.profile.vertical", Kind.TEXT, 128),
+  BUSINESS_WEBSITES("business.profile.websites", Kind.WEBSITES, 256);
 
   /** How a value is written. */
   public enum Kind {
     URL,
     NUMBER,
     BOOLEAN,
-    LIST
+    /** Media types, comma-separated. */
+    LIST,
+    /** Any text up to the setting's length. */
+    TEXT,
+    /** An e-mail address, or "". */
+    EMAIL,
+    /** Up to {@link #MAX_WEBSITES} http(s) URLs, one per line. */
+    WEBSITES
   }
+
+  /** Where a setting lives in the API: which routes read and change it. */
+  public enum Section {
+    /** {@code /v1/settings/application}. */
+    APPLICATION,
+    /** {@code /v1/settings/profile/...}. */
+    PROFILE,
+    /** {@code /v1/settings/business/profile}. */
+    BUSINESS
+  }
+
+  /** The most websites a business profile lists. */
+  public static final int MAX_WEBSITES = 2;
+
+  private static final Pattern EMAIL_SHAPE = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
 
   /** The media types {@code media.auto_download} may name. */
   public static final Set<String> MEDIA_TYPES =
@@ -56,11 +86,32 @@ public enum AppSetting {
   private final String apiName;
   private final Kind kind;
   private final String defaultValue;
+  private final int maxLength;
 
   AppSetting(String apiName, Kind kind, String defaultValue) {
     this.apiName = apiName;
     this.kind = kind;
     this.defaultValue = defaultValue;
+    this.maxLength = MAX_URL;
+  }
+
+  /** A profile setting: empty by default, each line at most {@code maxLength} characters. */
+  AppSetting(String apiName, Kind kind, int maxLength) {
+    this.apiName = apiName;
+    this.kind = kind;
+    this.defaultValue = "";
+    this.maxLength = maxLength;
+  }
+
+  public Section section() {
+    return apiName.startsWith("profile.")
+        ? Section.PROFILE
+        : apiName.startsWith("business.") ? Section.BUSINESS : Section.APPLICATION;
+  }
+
+  /** The longest value (of one line, for {@link Kind#WEBSITES}). */
+  public int maxLength() {
+    return maxLength;
   }
 
   public String apiName() {
@@ -101,6 +152,27 @@ public enum AppSetting {
                     + ", each at most once");
       }
       case NUMBER -> numberProblem(value);
+      case TEXT ->
+          value.codePointCount(0, value.length()) <= maxLength
+              ? Optional.empty()
+              : Optional.of("must be at most " + maxLength + " characters");
+      case EMAIL ->
+          value.isEmpty() || (value.length() <= maxLength && EMAIL_SHAPE.matcher(value).matches())
+              ? Optional.empty()
+              : Optional.of("must be an e-mail address of at most " + maxLength + " characters");
+      case WEBSITES -> {
+        List<String> sites = websites(value);
+        yield sites.size() <= MAX_WEBSITES
+                && sites.stream()
+                    .allMatch(u -> u.length() <= maxLength && URL_SHAPE.matcher(u).matches())
+            ? Optional.empty()
+            : Optional.of(
+                "must be at most "
+                    + MAX_WEBSITES
+                    + " http or https URLs of at most "
+                    + maxLength
+                    + " characters");
+      }
     };
   }
 
@@ -124,6 +196,11 @@ public enum AppSetting {
   /** The items of a {@link Kind#LIST} value. */
   public static List<String> list(String value) {
     return value.isEmpty() ? List.of() : List.of(value.split(","));
+  }
+
+  /** The URLs of a {@link Kind#WEBSITES} value. */
+  public static List<String> websites(String value) {
+    return value.isEmpty() ? List.of() : List.of(value.split("\n"));
   }
 
   /** Every setting's value: {@code stored}'s, else the default; by API name, in table order. */

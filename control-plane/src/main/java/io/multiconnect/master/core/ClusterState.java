@@ -10,10 +10,12 @@ import io.multiconnect.common.tls.NodeIdentity;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -176,14 +178,11 @@ public record ClusterState(
                   + ", but the current ones are of entry "
                   + settingsVersion);
     } else if (command instanceof Command.PutUser c) {
-      if (!c.username().matches("[A-Za-z0-9_.@-]{1,64}") || !c.passwordHash().startsWith("$2")) {
-        return reject("username", "must be 1-64 letters, digits or _.@- with a bcrypt hash");
-      }
-      return users.containsKey(c.username()) || users.size() < MAX_USERS
-          ? Optional.empty()
-          : reject("username", "the cluster already has " + MAX_USERS + " users");
+      return userProblem(List.of(c));
     } else if (command instanceof Command.SetApplicationSettings c) {
-      return applicationProblem(c.changes());
+      return applicationProblem(application, c.changes());
+    } else if (command instanceof Command.RestoreBackup c) {
+      return applicationProblem(Map.of(), c.application()).or(() -> userProblem(c.users()));
     } else if (command instanceof Command.SetExternalCertificate c) {
       return c.pem().contains("PRIVATE KEY") && c.pem().length() <= MAX_CERTIFICATE_CHARS
           ? Optional.empty()
@@ -248,7 +247,39 @@ public record ClusterState(
    * Why {@code changes} cannot apply: an unknown setting, a bad value, or a largest webhook backoff
    * below the step it grows by; empty when they can.
    */
-  private Optional<Rejection> applicationProblem(Map<String, String> changes) {
+  /**
+   * The user {@code c} puts at {@code index}: a new password (or a new user) starts new
+   * credentials, so the tokens of the old one stop being accepted; the same password keeps them.
+   */
+  private User put(Command.PutUser c, long index) {
+    User known = users.get(c.username());
+    return known != null && known.passwordHash().equals(c.passwordHash())
+        ? new User(
+            c.username(),
+            c.passwordHash(),
+            c.mustChangePassword(),
+            known.credentialsIndex(),
+            known.revokedTokens())
+        : User.created(c.username(), c.passwordHash(), c.mustChangePassword(), index);
+  }
+
+  /** Why {@code put} cannot be put: a malformed name or hash, or more users than allowed. */
+  private Optional<Rejection> userProblem(List<Command.PutUser> put) {
+    Set<String> after = new HashSet<>(users.keySet());
+    for (Command.PutUser c : put) {
+      if (!c.username().matches("[A-Za-z0-9_.@-]{1,64}") || !c.passwordHash().startsWith("$2")) {
+        return reject("username", "must be 1-64 letters, digits or _.@- with a bcrypt hash");
+      }
+      after.add(c.username());
+    }
+    return after.size() <= Math.max(MAX_USERS, users.size())
+        ? Optional.empty()
+        : reject("username", "the cluster already has " + MAX_USERS + " users");
+  }
+
+  /** Why {@code changes} to the application settings {@code from} are refused. */
+  private static Optional<Rejection> applicationProblem(
+      Map<String, String> from, Map<String, String> changes) {
     for (Map.Entry<String, String> e : changes.entrySet()) {
       Optional<AppSetting> setting = AppSetting.named(e.getKey());
       if (setting.isEmpty()) {
@@ -259,7 +290,7 @@ public record ClusterState(
         return reject(e.getKey(), problem.get());
       }
     }
-    Map<String, String> next = new TreeMap<>(application);
+    Map<String, String> next = new TreeMap<>(from);
     next.putAll(changes);
     Map<String, String> effective = AppSetting.effective(next);
     long step = Long.parseLong(AppSetting.CALLBACK_BACKOFF_DELAY_MS.in(effective));
@@ -495,17 +526,11 @@ public record ClusterState(
     } else if (command instanceof Command.SettleSettings) {
       b.leaseBoundInterval = settings.unhealthyInterval();
     } else if (command instanceof Command.PutUser c) {
-      User known = users.get(c.username());
-      b.users.put(
-          c.username(),
-          known != null && known.passwordHash().equals(c.passwordHash())
-              ? new User(
-                  c.username(),
-                  c.passwordHash(),
-                  c.mustChangePassword(),
-                  known.credentialsIndex(),
-                  known.revokedTokens())
-              : User.created(c.username(), c.passwordHash(), c.mustChangePassword(), index));
+      b.users.put(c.username(), put(c, index));
+    } else if (command instanceof Command.RestoreBackup c) {
+      b.application.clear();
+      b.application.putAll(c.application());
+      c.users().forEach(u -> b.users.put(u.username(), put(u, index)));
     } else if (command instanceof Command.SetExternalCertificate c) {
       b.externalCertificate = c.pem();
     } else if (command instanceof Command.SetApplicationSettings c) {

@@ -141,6 +141,26 @@ public sealed interface Command {
     }
   }
 
+  /**
+   * A backup restored: the application settings become exactly {@code application}, and each of
+   * {@code users} is put as {@link PutUser} would put it; users the backup does not name stay.
+   */
+  record RestoreBackup(Map<String, String> application, List<PutUser> users) implements Command {
+    public RestoreBackup {
+      application = Map.copyOf(application);
+      users = List.copyOf(users);
+    }
+
+    @Override
+    public String toString() {
+      return "RestoreBackup["
+          + application.size()
+          + " settings, users "
+          + users.stream().map(PutUser::username).toList()
+          + "]";
+    }
+  }
+
   /** Removes an API user; every token it holds stops being accepted. Never the default admin. */
   record DeleteUser(String username) implements Command {}
 

@@ -60,6 +60,8 @@ public final class AdminAuth implements ServerInterceptor {
           admin(AdminGrpc.getSetShardCountMethod()),
           admin(AdminGrpc.getUpdateSettingsMethod()),
           admin(AdminGrpc.getUpdateApplicationSettingsMethod()),
+          admin(AdminGrpc.getBackupMethod()),
+          admin(AdminGrpc.getRestoreMethod()),
           admin(AdminGrpc.getMovePrimaryMethod()),
           admin(AdminGrpc.getSetDrainedMethod()),
           admin(AdminGrpc.getTransferLeadershipMethod()),

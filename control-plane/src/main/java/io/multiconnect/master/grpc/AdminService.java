@@ -9,6 +9,8 @@ import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.tls.PemIdentity;
 import io.multiconnect.master.auth.Passwords;
+import io.multiconnect.master.backup.BackupCipher;
+import io.multiconnect.master.backup.Backups;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Rejection;
@@ -24,6 +26,9 @@ import io.multiconnect.master.port.StateView;
 import io.multiconnect.master.raft.Proposal;
 import io.multiconnect.proto.v1.AddMasterRequest;
 import io.multiconnect.proto.v1.AdminGrpc;
+import io.multiconnect.proto.v1.BackupContents;
+import io.multiconnect.proto.v1.BackupRequest;
+import io.multiconnect.proto.v1.BackupResponse;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.CoreappStatus;
@@ -45,6 +50,8 @@ import io.multiconnect.proto.v1.MasterStatus;
 import io.multiconnect.proto.v1.MovePrimaryRequest;
 import io.multiconnect.proto.v1.MovePrimaryResponse;
 import io.multiconnect.proto.v1.RemoveMasterRequest;
+import io.multiconnect.proto.v1.RestoreRequest;
+import io.multiconnect.proto.v1.RestoreResponse;
 import io.multiconnect.proto.v1.RotateTokenKeyRequest;
 import io.multiconnect.proto.v1.RotateTokenKeyResponse;
 import io.multiconnect.proto.v1.SetDrainedRequest;
@@ -321,6 +328,11 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void getSettings(GetSettingsRequest request, StreamObserver<ClusterSettings> out) {
+    // The leader answers: it has applied every change it acknowledged, so a client reads its own
+    // writes (a follower may not have applied one yet).
+    if (leaderOnly(out).isEmpty()) {
+      return;
+    }
     out.onNext(Protos.settings(state.state()));
     out.onCompleted();
   }
@@ -337,6 +349,57 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         new Command.SetApplicationSettings(request.getChangesMap()),
         out,
         index -> Protos.settings(state.state()));
+  }
+
+  @Override
+  public void backup(BackupRequest request, StreamObserver<BackupResponse> out) {
+    if (request.getPassword().isEmpty()) {
+      out.onError(GrpcErrors.invalid(new Rejection("password", "must not be empty")));
+      return;
+    }
+    if (leaderOnly(out).isEmpty()) {
+      return;
+    }
+    out.onNext(
+        BackupResponse.newBuilder()
+            .setData(Backups.take(state.state(), clock.now(), request.getPassword()))
+            .build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void restore(RestoreRequest request, StreamObserver<RestoreResponse> out) {
+    Optional<Leadership> leading = leaderOnly(out);
+    if (leading.isEmpty()) {
+      return;
+    }
+    Optional<BackupContents> contents;
+    try {
+      contents = Backups.open(request.getData(), request.getPassword());
+    } catch (BackupCipher.Unreadable e) {
+      out.onError(
+          GrpcErrors.invalid(
+              new Rejection(e.wrongPassword() ? "password" : "data", e.getMessage())));
+      return;
+    }
+    if (contents.isEmpty()) {
+      out.onError(
+          GrpcErrors.invalid(new Rejection("data", "decrypts, but holds no backup's contents")));
+      return;
+    }
+    BackupContents c = contents.get();
+    writes.commit(
+        leading.get(),
+        Backups.restore(c),
+        out,
+        index ->
+            RestoreResponse.newBuilder()
+                .setHeartbeatIntervalMs(c.getHeartbeatIntervalMs())
+                .setUnhealthyIntervalMs(c.getUnhealthyIntervalMs())
+                .setShardCount(c.getShardCount())
+                .setUsers(c.getUsersCount())
+                .setTakenAt(c.getTakenAt())
+                .build());
   }
 
   @Override

@@ -22,6 +22,7 @@ import io.multiconnect.proto.v1.raft.PutUserCmd;
 import io.multiconnect.proto.v1.raft.RegisterCoreappCmd;
 import io.multiconnect.proto.v1.raft.RemoveMasterCmd;
 import io.multiconnect.proto.v1.raft.RemovePrimaryCmd;
+import io.multiconnect.proto.v1.raft.RestoreBackupCmd;
 import io.multiconnect.proto.v1.raft.RetiredTokenKey;
 import io.multiconnect.proto.v1.raft.RevokeTokenCmd;
 import io.multiconnect.proto.v1.raft.RevokedToken;
@@ -89,11 +90,12 @@ public final class CommandCodec {
     } else if (command instanceof Command.SettleSettings c) {
       b.setSettleSettings(SettleSettingsCmd.newBuilder().setSettingsVersion(c.settingsVersion()));
     } else if (command instanceof Command.PutUser c) {
-      b.setPutUser(
-          PutUserCmd.newBuilder()
-              .setUsername(c.username())
-              .setPasswordHash(c.passwordHash())
-              .setMustChangePassword(c.mustChangePassword()));
+      b.setPutUser(putUser(c));
+    } else if (command instanceof Command.RestoreBackup c) {
+      b.setRestoreBackup(
+          RestoreBackupCmd.newBuilder()
+              .putAllApplicationSettings(c.application())
+              .addAllUsers(c.users().stream().map(u -> putUser(u).build()).toList()));
     } else if (command instanceof Command.SetExternalCertificate c) {
       b.setSetExternalCertificate(SetExternalCertificateCmd.newBuilder().setPem(c.pem()));
     } else if (command instanceof Command.SetApplicationSettings c) {
@@ -187,11 +189,11 @@ public final class CommandCodec {
               Duration.ofMillis(e.getUpdateSettings().getUnhealthyIntervalMs()));
       case SETTLE_SETTINGS ->
           new Command.SettleSettings(e.getSettleSettings().getSettingsVersion());
-      case PUT_USER ->
-          new Command.PutUser(
-              e.getPutUser().getUsername(),
-              e.getPutUser().getPasswordHash(),
-              e.getPutUser().getMustChangePassword());
+      case PUT_USER -> putUser(e.getPutUser());
+      case RESTORE_BACKUP ->
+          new Command.RestoreBackup(
+              e.getRestoreBackup().getApplicationSettingsMap(),
+              e.getRestoreBackup().getUsersList().stream().map(CommandCodec::putUser).toList());
       case DELETE_USER -> new Command.DeleteUser(e.getDeleteUser().getUsername());
       case SET_EXTERNAL_CERTIFICATE ->
           new Command.SetExternalCertificate(e.getSetExternalCertificate().getPem());
@@ -276,6 +278,17 @@ public final class CommandCodec {
               .setEpoch(r.epoch()));
     }
     return b.build();
+  }
+
+  private static PutUserCmd.Builder putUser(Command.PutUser c) {
+    return PutUserCmd.newBuilder()
+        .setUsername(c.username())
+        .setPasswordHash(c.passwordHash())
+        .setMustChangePassword(c.mustChangePassword());
+  }
+
+  private static Command.PutUser putUser(PutUserCmd c) {
+    return new Command.PutUser(c.getUsername(), c.getPasswordHash(), c.getMustChangePassword());
   }
 
   private static PutUserCmd userProto(User u) {

@@ -524,4 +524,41 @@ class ClusterStateTest {
         s.validate(new Command.SetApplicationSettings(Map.of("media.auto_download", ""))).isEmpty(),
         "no media downloaded automatically");
   }
+
+  @Test
+  void aRestoredBackupReplacesTheSettingsAndPutsItsUsersKeepingTheSameCredentials() {
+    ClusterState s =
+        ClusterState.INITIAL
+            .apply(new Command.SetApplicationSettings(Map.of("sent_status", "true")), 1)
+            .apply(new Command.PutUser("alice", "$2a$alice", false), 2)
+            .apply(new Command.PutUser("bob", "$2a$bob", false), 3)
+            .apply(new Command.PutUser("carol", "$2a$carol", false), 4);
+    Command.RestoreBackup restore =
+        new Command.RestoreBackup(
+            Map.of("profile.about.text", "hi"),
+            List.of(
+                new Command.PutUser("alice", "$2a$alice", false),
+                new Command.PutUser("bob", "$2a$bob-before", true),
+                new Command.PutUser("dave", "$2a$dave", false)));
+    assertTrue(s.validate(restore).isEmpty());
+    ClusterState r = s.apply(restore, 9);
+    assertEquals(Map.of("profile.about.text", "hi"), r.application(), "exactly the backup's");
+    assertEquals(2, r.users().get("alice").credentialsIndex(), "same password: tokens stay");
+    assertEquals(9, r.users().get("bob").credentialsIndex(), "another password: tokens revoked");
+    assertTrue(r.users().get("bob").mustChangePassword());
+    assertEquals(9, r.users().get("dave").credentialsIndex());
+    assertTrue(r.users().containsKey("carol"), "a user the backup does not name stays");
+    assertEquals(
+        "sent_status",
+        s.validate(new Command.RestoreBackup(Map.of("sent_status", "yes"), List.of()))
+            .orElseThrow()
+            .field());
+    assertEquals(
+        "username",
+        s.validate(
+                new Command.RestoreBackup(
+                    Map.of(), List.of(new Command.PutUser("eve", "plain", false))))
+            .orElseThrow()
+            .field());
+  }
 }

@@ -129,4 +129,13 @@ class CommandCodecTest {
     assertEquals(s, restored);
     assertEquals("https://hooks.example.com/wa", restored.application().get("webhooks.url"));
   }
+
+  @Test
+  void aRestoredBackupCrossesTheLog() throws Exception {
+    Command.RestoreBackup restore =
+        new Command.RestoreBackup(
+            Map.of("business.profile.websites", "https://a.example\nhttps://b.example"),
+            List.of(new Command.PutUser("alice", "$2a$alice", true)));
+    assertEquals(restore, throughTheLog(restore));
+  }
 }

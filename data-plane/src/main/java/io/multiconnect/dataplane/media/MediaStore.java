@@ -42,6 +42,15 @@ public final class MediaStore {
     }
   }
 
+  /** An upload of no bytes: nothing was stored. */
+  public static final class Empty extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Empty() {
+      super("no bytes");
+    }
+  }
+
   private final Path dir;
 
   private MediaStore(Path dir) {
@@ -69,8 +78,8 @@ public final class MediaStore {
   }
 
   /**
-   * Stores what {@code bytes} holds up to its end, at most {@code limit} bytes (more: {@link
-   * TooLarge}, nothing kept), as {@code contentType}; its new id.
+   * Stores what {@code bytes} holds up to its end, at least one byte ({@link Empty}) and at most
+   * {@code limit} ({@link TooLarge}; nothing kept either way), as {@code contentType}; its new id.
    */
   public String put(InputStream bytes, String contentType, long limit) throws IOException {
     String id = UUID.randomUUID().toString();
@@ -103,6 +112,9 @@ public final class MediaStore {
         }
         out.write(buffer, 0, n);
       }
+    }
+    if (total == 0) {
+      throw new Empty();
     }
   }
 

@@ -36,6 +36,11 @@ record ApiError(int httpStatus, int code, String title, String details) {
   }
 
   /** "Parameter 'to' has invalid value: " and why. */
+  /** A settings change that names no setting: the real API's words. */
+  static ApiError noValidParameters() {
+    return new ApiError(400, 1009, "Parameter value is not valid", "No valid parameters provided");
+  }
+
   static ApiError invalid(String field, String why) {
     return new ApiError(
         400,

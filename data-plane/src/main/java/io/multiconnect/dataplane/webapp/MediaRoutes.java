@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,16 @@ final class MediaRoutes {
   }
 
   private void upload(Context ctx) throws IOException {
+    String id = store(ctx, type -> Optional.empty());
+    ctx.status(201).json(Map.of("media", List.of(Map.of("id", id)), "meta", WebappServer.meta()));
+  }
+
+  /**
+   * Stores the body of {@code ctx} as a medium of its {@code Content-Type}, streamed, within the
+   * limit of that type; its id. Refused with the API's errors: no type, a malformed one or one
+   * {@code typeProblem} objects to (why), an empty body, a body over the limit.
+   */
+  String store(Context ctx, Function<String, Optional<String>> typeProblem) throws IOException {
     String type = Optional.ofNullable(ctx.contentType()).orElse("").trim().toLowerCase(Locale.ROOT);
     if (type.isEmpty()) {
       throw refusal(ctx, ApiError.absent("Content-Type"));
@@ -66,6 +77,10 @@ final class MediaRoutes {
     if (!CONTENT_TYPE.matcher(type).matches() || type.startsWith("multipart/")) {
       throw refusal(
           ctx, ApiError.invalid("Content-Type", "must be the medium's type, e.g. image/jpeg"));
+    }
+    Optional<String> problem = typeProblem.apply(type);
+    if (problem.isPresent()) {
+      throw refusal(ctx, ApiError.invalid("Content-Type", problem.get()));
     }
     long limit = limitOf(type);
     long declared = ctx.contentLength();
@@ -77,13 +92,11 @@ final class MediaRoutes {
       id = store.put(in, type, limit);
     } catch (MediaStore.TooLarge e) {
       throw refusal(ctx, tooLarge(type, limit));
-    }
-    if (store.get(id).orElseThrow().size() == 0) {
-      store.delete(id);
+    } catch (MediaStore.Empty e) {
       throw ApiError.absent("body").failure();
     }
     LOG.debug("stored medium {} ({})", id, type);
-    ctx.status(201).json(Map.of("media", List.of(Map.of("id", id)), "meta", WebappServer.meta()));
+    return id;
   }
 
   /** As the On-Premises API refuses an upload over its size: 400, 1009. */

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The application settings between the API's JSON ({@code {"webhooks":{"url":...},
@@ -31,80 +32,100 @@ final class SettingsJson {
    * has the wrong type.
    */
   static Map<String, String> changes(JsonNode node) {
+    return changes(node, AppSetting.Section.APPLICATION, "");
+  }
+
+  /**
+   * The settings of {@code section} {@code node} changes, its fields named below {@code prefix}
+   * ({@code business.profile.} for {@code {"address": ...}}), by API name.
+   */
+  static Map<String, String> changes(JsonNode node, AppSetting.Section section, String prefix) {
     Map<String, String> out = new LinkedHashMap<>();
-    collect(node, "", out);
+    collect(node, section, prefix, prefix, out);
     return out;
   }
 
-  private static void collect(JsonNode node, String prefix, Map<String, String> out) {
+  private static void collect(
+      JsonNode node,
+      AppSetting.Section section,
+      String root,
+      String prefix,
+      Map<String, String> out) {
     Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> f = fields.next();
       String name = prefix + f.getKey();
+      String field = name.substring(root.length());
       if (prefix.isEmpty() && (name.equals(HEARTBEAT) || name.equals(UNHEALTHY))) {
         continue;
       }
-      var setting = AppSetting.named(name);
+      var setting = AppSetting.named(name).filter(s -> s.section() == section);
       if (setting.isPresent()) {
-        out.put(name, text(setting.get(), f.getValue(), name));
-      } else if (f.getValue().isObject() && isGroup(name)) {
-        collect(f.getValue(), name + ".", out);
+        out.put(name, text(setting.get(), f.getValue(), field));
+      } else if (f.getValue().isObject() && isGroup(name, section)) {
+        collect(f.getValue(), section, root, name + ".", out);
       } else {
-        throw ApiError.invalid(name, "not an application setting of this API (docs/api.md)")
-            .failure();
+        throw ApiError.invalid(field, "not a setting of this route (docs/api.md)").failure();
       }
     }
   }
 
-  private static boolean isGroup(String name) {
-    return Arrays.stream(AppSetting.values()).anyMatch(s -> s.apiName().startsWith(name + "."));
+  private static boolean isGroup(String name, AppSetting.Section section) {
+    return Arrays.stream(AppSetting.values())
+        .anyMatch(s -> s.section() == section && s.apiName().startsWith(name + "."));
   }
 
-  private static String text(AppSetting s, JsonNode v, String name) {
-    switch (s.kind()) {
-      case URL -> {
-        if (v.isTextual()) {
-          return v.asText();
-        }
-      }
-      case BOOLEAN -> {
-        if (v.isBoolean()) {
-          return Boolean.toString(v.asBoolean());
-        }
-      }
-      case NUMBER -> {
-        if (v.isIntegralNumber() || (v.isTextual() && v.asText().matches("\\d{1,18}"))) {
-          return Long.toString(v.asLong());
-        }
-      }
-      case LIST -> {
-        if (v.isArray()) {
-          StringBuilder joined = new StringBuilder();
-          for (JsonNode item : v) {
-            if (!item.isTextual() || item.asText().isEmpty() || item.asText().contains(",")) {
-              throw ApiError.invalid(name, "must be an array of media types").failure();
-            }
-            joined.append(joined.isEmpty() ? "" : ",").append(item.asText());
-          }
-          return joined.toString();
-        }
-      }
+  /** The value of {@code s} that JSON value {@code v} of field {@code field} gives, as text. */
+  private static String text(AppSetting s, JsonNode v, String field) {
+    Optional<String> text =
+        switch (s.kind()) {
+          case URL, TEXT, EMAIL -> v.isTextual() ? Optional.of(v.asText()) : Optional.empty();
+          case BOOLEAN ->
+              v.isBoolean() ? Optional.of(Boolean.toString(v.asBoolean())) : Optional.empty();
+          case NUMBER ->
+              v.isIntegralNumber() || (v.isTextual() && v.asText().matches("\\d{1,18}"))
+                  ? Optional.of(Long.toString(v.asLong()))
+                  : Optional.empty();
+          case LIST -> joined(v, ",");
+          case WEBSITES -> joined(v, "\n");
+        };
+    return text.orElseThrow(
+        () ->
+            ApiError.invalid(
+                    field,
+                    switch (s.kind()) {
+                      case URL -> "must be a string (a URL)";
+                      case TEXT, EMAIL -> "must be a string";
+                      case BOOLEAN -> "must be true or false";
+                      case NUMBER -> "must be a whole number";
+                      case LIST -> "must be an array of media types";
+                      case WEBSITES -> "must be an array of URLs";
+                    })
+                .failure());
+  }
+
+  /** The strings of array {@code v} joined by {@code separator}; empty unless it is one. */
+  private static Optional<String> joined(JsonNode v, String separator) {
+    if (!v.isArray()) {
+      return Optional.empty();
     }
-    throw ApiError.invalid(
-            name,
-            switch (s.kind()) {
-              case URL -> "must be a string (a URL)";
-              case BOOLEAN -> "must be true or false";
-              case NUMBER -> "must be a whole number";
-              case LIST -> "must be an array of media types";
-            })
-        .failure();
+    StringBuilder joined = new StringBuilder();
+    for (JsonNode item : v) {
+      if (!item.isTextual() || item.asText().isEmpty() || item.asText().contains(separator)) {
+        return Optional.empty();
+      }
+      joined.append(joined.isEmpty() ? "" : separator).append(item.asText());
+    }
+    return Optional.of(joined.toString());
   }
 
-  /** The application settings as the API's JSON, nested by their names, typed by their kinds. */
-  static ObjectNode json(Map<String, String> effective) {
+  /** The settings of {@code section} as the API's JSON, nested by their names, typed by kind. */
+  static ObjectNode json(Map<String, String> effective, AppSetting.Section section) {
     ObjectNode root = NODES.objectNode();
     for (AppSetting s : AppSetting.values()) {
+      if (s.section() != section) {
+        continue;
+      }
       String[] path = s.apiName().split("\\.");
       ObjectNode parent = root;
       for (int i = 0; i < path.length - 1; i++) {
@@ -113,10 +134,11 @@ final class SettingsJson {
       String value = s.in(effective);
       String leaf = path[path.length - 1];
       switch (s.kind()) {
-        case URL -> parent.put(leaf, value);
+        case URL, TEXT, EMAIL -> parent.put(leaf, value);
         case BOOLEAN -> parent.put(leaf, Boolean.parseBoolean(value));
         case NUMBER -> parent.put(leaf, Long.parseLong(value));
         case LIST -> AppSetting.list(value).forEach(parent.putArray(leaf)::add);
+        case WEBSITES -> AppSetting.websites(value).forEach(parent.putArray(leaf)::add);
       }
     }
     return root;

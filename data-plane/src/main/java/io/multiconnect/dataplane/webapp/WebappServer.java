@@ -42,6 +42,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
@@ -74,6 +75,9 @@ public final class WebappServer implements AutoCloseable {
 
   /** Bodies larger than this are refused with 413. */
   public static final long MAX_BODY_BYTES = 1 << 20;
+
+  /** The routes whose POST body is streamed to the media store by the route itself. */
+  private static final Set<String> STREAMED = Set.of(MediaRoutes.UPLOAD, ProfileRoutes.PHOTO);
 
   /** How long one API request may wait for a shard's primary (e.g. during a failover). */
   static final Duration ROUTE_BUDGET = Duration.ofSeconds(3);
@@ -200,7 +204,7 @@ public final class WebappServer implements AutoCloseable {
     // telling the client, which would then send its next request on the closed connection.
     r.before(
         ctx -> {
-          if (!(ctx.method() == HandlerType.POST && ctx.path().equals(MediaRoutes.UPLOAD))) {
+          if (!(ctx.method() == HandlerType.POST && STREAMED.contains(ctx.path()))) {
             ctx.bodyAsBytes(); // a medium is streamed to the store by its route instead
           }
         });
@@ -217,7 +221,11 @@ public final class WebappServer implements AutoCloseable {
     r.post("/v1/users/login", this::login);
     new UserRoutes(this::asCaller).register(r);
     new CertificateRoutes(this::asCaller, this::uploadedCertificate).register(r);
-    new MediaRoutes(media).register(r);
+    MediaRoutes mediaRoutes = new MediaRoutes(media);
+    mediaRoutes.register(r);
+    new ProfileRoutes(mediaRoutes, media, this::asCaller, this::settings).register(r);
+    new BackupRoutes(this::asCaller, this::settings, () -> watcher.table().shardCount())
+        .register(r);
     new ContactRoutes(router).register(r);
     r.get("/v1/health", ctx -> ctx.json(health.body()));
     r.post("/v1/messages", this::sendMessage);
@@ -227,13 +235,9 @@ public final class WebappServer implements AutoCloseable {
             ctx.json(
                 Map.of("account", Map.of("shards", watcher.table().shardCount()), "meta", meta())));
     r.post("/v1/account/shards", this::setShards);
-    r.get(
-        "/v1/settings/application",
-        ctx ->
-            ctx.json(
-                settingsBody(
-                    admin.call(s -> s.getSettings(GetSettingsRequest.getDefaultInstance())))));
+    r.get("/v1/settings/application", ctx -> ctx.json(settingsBody(settings())));
     r.patch("/v1/settings/application", this::patchSettings);
+    r.delete("/v1/settings/application", this::resetSettings);
     r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics()));
 
     r.exception(ApiError.Failure.class, (e, ctx) -> error(ctx, e.error));
@@ -595,8 +599,7 @@ public final class WebappServer implements AutoCloseable {
     boolean timing =
         intervals.getHeartbeatIntervalMs() != 0 || intervals.getUnhealthyIntervalMs() != 0;
     if (changes.isEmpty() && !timing) {
-      throw new ApiError(400, 1009, "Parameter value is not valid", "No valid parameters provided")
-          .failure();
+      throw ApiError.noValidParameters().failure();
     }
     AdminClient caller = asCaller(ctx);
     ClusterSettings after = null;
@@ -613,6 +616,31 @@ public final class WebappServer implements AutoCloseable {
       after = caller.call(s -> s.updateSettings(intervals.build()));
     }
     ctx.json(settingsBody(after));
+  }
+
+  /** The cluster's settings, from a master. */
+  private ClusterSettings settings() {
+    return admin.call(s -> s.getSettings(GetSettingsRequest.getDefaultInstance()));
+  }
+
+  /**
+   * Every application setting back to its default, in one replicated change; the intervals stay as
+   * they are (they time failover: changed only on purpose, docs/api.md).
+   */
+  private void resetSettings(Context ctx) {
+    Auth.requireAdmin(ctx, "reset the settings");
+    Map<String, String> defaults = new LinkedHashMap<>();
+    for (AppSetting s : AppSetting.values()) {
+      if (s.section() == AppSetting.Section.APPLICATION) {
+        defaults.put(s.apiName(), s.defaultValue());
+      }
+    }
+    asCaller(ctx)
+        .call(
+            s ->
+                s.updateApplicationSettings(
+                    UpdateApplicationSettingsRequest.newBuilder().putAllChanges(defaults).build()));
+    ctx.json(Map.of("meta", meta()));
   }
 
   /**
@@ -650,7 +678,9 @@ public final class WebappServer implements AutoCloseable {
   }
 
   private static Map<String, Object> settingsBody(ClusterSettings s) {
-    ObjectNode application = SettingsJson.json(AppSetting.effective(s.getApplicationMap()));
+    ObjectNode application =
+        SettingsJson.json(
+            AppSetting.effective(s.getApplicationMap()), AppSetting.Section.APPLICATION);
     application.put(SettingsJson.HEARTBEAT, s.getHeartbeatIntervalMs() / 1000.0);
     application.put(SettingsJson.UNHEALTHY, s.getUnhealthyIntervalMs() / 1000.0);
     return Map.of("settings", Map.of("application", application), "meta", meta());

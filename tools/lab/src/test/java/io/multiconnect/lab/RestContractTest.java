@@ -426,6 +426,15 @@ class RestContractTest {
     awaitShards(h, 1);
   }
 
+  /** What GET {@code route} answers under {@code settings}, then {@code path}. */
+  private static JsonNode settingsOf(Http h, String route, String... path) throws Exception {
+    JsonNode n = h.call("GET", route, null).json().path("settings");
+    for (String p : path) {
+      n = n.path(p);
+    }
+    return n;
+  }
+
   /** A number of {@code shard} of 2 that ends in {@code suffix}. */
   private static String numberIn(int shard, String suffix) {
     for (long i = 0; ; i++) {
@@ -534,8 +543,7 @@ class RestContractTest {
   @Test
   void settingsAreReadChangedAndValidated() throws Exception {
     Http h = loggedIn();
-    JsonNode app =
-        h.call("GET", "/v1/settings/application", null).json().path("settings").path("application");
+    JsonNode app = settingsOf(h, "/v1/settings/application", "application");
     assertTrue(app.path("heartbeat_interval").asDouble() > 0);
     assertError(
         h.call("PATCH", "/v1/settings/application", "{\"heartbeat_interval\":\"fast\"}"),
@@ -569,6 +577,154 @@ class RestContractTest {
             () ->
                 cluster.masters.upNodes().stream()
                     .allMatch(m -> m.state().settings().unhealthyInterval().toSeconds() == 3));
+  }
+
+  @Test
+  void theApplicationSettingsResetToTheirDefaultsAndTheIntervalsStay() throws Exception {
+    Http h = loggedIn();
+    String patch = "{\"sent_status\":true,\"webhooks\":{\"max_concurrent_requests\":12}}";
+    assertEquals(200, h.call("PATCH", "/v1/settings/application", patch).status());
+    double unhealthy =
+        settingsOf(h, "/v1/settings/application", "application", "unhealthy_interval").asDouble();
+    assertEquals(200, h.call("DELETE", "/v1/settings/application", null).status());
+    JsonNode app = settingsOf(h, "/v1/settings/application", "application");
+    assertFalse(app.path("sent_status").asBoolean(), app.toString());
+    assertEquals(6, app.path("webhooks").path("max_concurrent_requests").asInt(), app.toString());
+    assertEquals(unhealthy, app.path("unhealthy_interval").asDouble());
+    assertTrue(app.path("profile").isMissingNode(), "the profile has routes of its own");
+    assertError(
+        h.call("PATCH", "/v1/settings/application", "{\"profile\":{\"about\":{\"text\":\"x\"}}}"),
+        400,
+        1009,
+        "'profile");
+  }
+
+  @Test
+  void theProfileAboutPhotoAndBusinessProfileAreKeptByTheCluster() throws Exception {
+    Http h = loggedIn();
+    String about = "Open 9-17 \u00e9t\u00e9 compris";
+    assertEquals(
+        200,
+        h.call("PATCH", "/v1/settings/profile/about", "{\"text\":\"" + about + "\"}").status());
+    assertEquals(
+        "Open 9-17 \u00e9t\u00e9 compris",
+        settingsOf(h, "/v1/settings/profile/about", "profile", "about", "text").asText());
+    assertError(h.call("PATCH", "/v1/settings/profile/about", "{}"), 400, 1008, "text");
+    assertError(
+        h.call("PATCH", "/v1/settings/profile/about", "{\"text\":\"" + "x".repeat(140) + "\"}"),
+        400,
+        1009,
+        "139");
+
+    String business =
+        "{\"address\":\"1 Main St\",\"description\":\"Bikes\",\"email\":\"shop@bikes.example\","
+            + "\"vertical\":\"Retail\",\"websites\":[\"https://bikes.example\",\"https://b.example/a,b\"]}";
+    assertEquals(200, h.call("POST", "/v1/settings/business/profile", business).status());
+    JsonNode profile = settingsOf(h, "/v1/settings/business/profile", "business", "profile");
+    assertEquals("1 Main St", profile.path("address").asText(), profile.toString());
+    assertEquals("shop@bikes.example", profile.path("email").asText());
+    assertEquals("https://b.example/a,b", profile.path("websites").get(1).asText());
+    assertError(
+        h.call(
+            "POST",
+            "/v1/settings/business/profile",
+            "{\"websites\":[\"https://a.example\",\"https://b.example\",\"https://c.example\"]}"),
+        400,
+        1009,
+        "websites");
+    assertError(
+        h.call("POST", "/v1/settings/business/profile", "{\"email\":\"not-an-address\"}"),
+        400,
+        1009,
+        "email");
+    assertError(
+        h.call("POST", "/v1/settings/business/profile", "{\"phone\":\"1\"}"), 400, 1009, "'phone'");
+    assertError(
+        h.call("POST", "/v1/settings/business/profile", "{}"), 400, 1009, "No valid parameters");
+
+    assertError(h.call("GET", "/v1/settings/profile/photo", null), 404, 1006, "no profile photo");
+    byte[] jpeg = new byte[70_000];
+    new java.util.Random(3).nextBytes(jpeg);
+    assertEquals(201, h.upload("/v1/settings/profile/photo", jpeg, "image/jpeg").status());
+    java.net.http.HttpResponse<byte[]> photo = h.download("/v1/settings/profile/photo");
+    assertEquals(200, photo.statusCode(), new String(photo.body()));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(jpeg, photo.body());
+    String link =
+        settingsOf(h, "/v1/settings/profile/photo?format=link", "profile", "photo", "link")
+            .asText();
+    assertTrue(link.matches("http://[^/]+/v1/media/[0-9a-f-]{36}"), link);
+    String first = link.substring(link.lastIndexOf('/') + 1);
+    assertEquals(
+        201, h.upload("/v1/settings/profile/photo", new byte[] {1, 2}, "image/png").status());
+    assertEquals(404, h.call("GET", "/v1/media/" + first, null).status(), "the old photo is gone");
+    assertError(
+        h.upload("/v1/settings/profile/photo", jpeg, "application/pdf"), 400, 1009, "image/png");
+    assertError(
+        h.upload("/v1/settings/profile/photo", new byte[0], "image/png"), 400, 1008, "body");
+    assertEquals(200, h.call("DELETE", "/v1/settings/profile/photo", null).status());
+    assertEquals(404, h.call("GET", "/v1/settings/profile/photo", null).status());
+
+    Http.Response pat =
+        h.call("POST", "/v1/users", "{\"username\":\"patty\",\"password\":\"P4t!passw\"}");
+    assertEquals(201, pat.status(), pat.toString());
+    Http user = loggedInAs("patty", "P4t!passw");
+    assertEquals(200, user.call("GET", "/v1/settings/profile/about", null).status());
+    assertError(
+        user.call("PATCH", "/v1/settings/profile/about", "{\"text\":\"mine\"}"), 403, 1005, "");
+    assertError(user.upload("/v1/settings/profile/photo", jpeg, "image/jpeg"), 403, 1005, "");
+  }
+
+  @Test
+  void aBackupRestoresTheSettingsProfileAndUsersWithItsPasswordOnly() throws Exception {
+    Http h = loggedIn();
+    String about = "/v1/settings/profile/about";
+    assertEquals(200, h.call("PATCH", about, "{\"text\":\"before\"}").status());
+    assertEquals(
+        200, h.call("PATCH", "/v1/settings/application", "{\"sent_status\":true}").status());
+    assertEquals(
+        201,
+        h.call("POST", "/v1/users", "{\"username\":\"rory\",\"password\":\"R0ry!pass\"}").status());
+    Http.Response taken =
+        h.call("POST", "/v1/settings/backup", "{\"password\":\"backup-Passw0rd\"}");
+    assertEquals(200, taken.status(), taken.toString());
+    String data = taken.json().path("settings").path("data").asText();
+    assertTrue(data.length() > 40, taken.toString());
+    assertFalse(data.contains("$2"), "no password hash in the clear");
+
+    assertEquals(200, h.call("PATCH", about, "{\"text\":\"after\"}").status());
+    assertEquals(
+        200, h.call("PATCH", "/v1/settings/application", "{\"sent_status\":false}").status());
+    assertEquals(200, h.call("DELETE", "/v1/users/rory", null).status());
+
+    String restore = "{\"password\":\"%s\",\"data\":\"%s\"}";
+    assertError(
+        h.call("POST", "/v1/settings/restore", String.format(restore, "wrong", data)),
+        400,
+        1009,
+        "password");
+    assertError(
+        h.call("POST", "/v1/settings/restore", String.format(restore, "x", "bm90IGEgYmFja3Vw")),
+        400,
+        1009,
+        "data");
+    assertError(h.call("POST", "/v1/settings/restore", "{\"data\":\"x\"}"), 400, 1008, "password");
+    assertError(h.call("POST", "/v1/settings/backup", "{}"), 400, 1008, "password");
+    Http gone = anonymous();
+    gone.authorization = Http.basic("rory", "R0ry!pass");
+    assertEquals(401, gone.call("POST", "/v1/users/login", null).status(), "deleted");
+
+    Http.Response restored =
+        h.call("POST", "/v1/settings/restore", String.format(restore, "backup-Passw0rd", data));
+    assertEquals(200, restored.status(), restored.toString());
+    assertEquals("before", settingsOf(h, about, "profile", "about", "text").asText());
+    assertTrue(settingsOf(h, "/v1/settings/application", "application", "sent_status").asBoolean());
+    assertEquals(
+        200, loggedInAs("rory", "R0ry!pass").call("GET", about, null).status(), "rory is back");
+    assertError(
+        loggedInAs("rory", "R0ry!pass").call("POST", "/v1/settings/backup", "{\"password\":\"p\"}"),
+        403,
+        1005,
+        "");
   }
 
   @Test
