@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The On-Premises message path on a cluster of processes with two webapps: a medium uploaded
  * through one is read and deleted through the other, every message type goes through either and
- * reaches the upstream byte for byte as the client sent it.
+ * reaches the upstream byte for byte as the client sent it, contacts are checked through either.
  */
 @Tag("slow")
 class MessageTypesTest {
@@ -80,6 +80,25 @@ class MessageTypesTest {
       } finally {
         Endpoints.shutdown(List.of(upstream));
       }
+
+      // Contacts, through either webapp, over the cluster's mutual TLS: a number ending in 98 has
+      // no
+      // WhatsApp user in the simulated network.
+      Http.Response contacts =
+          w2.call(
+              "POST",
+              "/v1/contacts",
+              "{\"blocking\":\"wait\",\"contacts\":[\"+1 555-123-4567\",\"15551234598\"]}");
+      assertEquals(200, contacts.status(), contacts.toString());
+      assertEquals(
+          "valid",
+          contacts.json().path("contacts").get(0).path("status").asText(),
+          contacts.toString());
+      assertEquals("15551234567", contacts.json().path("contacts").get(0).path("wa_id").asText());
+      assertEquals("invalid", contacts.json().path("contacts").get(1).path("status").asText());
+      Http.Response known = w1.call("POST", "/v1/contacts", "{\"contacts\":[\"15551234567\"]}");
+      assertEquals(
+          "valid", known.json().path("contacts").get(0).path("status").asText(), known.toString());
 
       // Deleted through w2: gone for w1 and for messages.
       assertEquals(200, w2.call("DELETE", "/v1/media/" + id, null).status());
