@@ -86,6 +86,16 @@ class UpstreamStateTest {
   }
 
   @Test
+  void anAcknowledgementIsNotHeardAsTheHolderBeingThere() {
+    String a = id(open("a", 0, 1, 1));
+    nanos.addAndGet(300 * MS);
+    state.inbox().acknowledge(a, List.of("ev1"));
+    nanos.addAndGet(101 * MS);
+    state.dropSilent();
+    assertEquals(List.of("a: holder silent for 401 ms"), displaced);
+  }
+
+  @Test
   void anExplicitCloseIsConfirmedOnce() {
     String a = id(open("a", 0, 1, 1));
     assertTrue(state.close(a, "closed by its holder"));

@@ -30,6 +30,8 @@ import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.proto.v1.AdminGrpc;
+import io.multiconnect.proto.v1.BackupRequest;
+import io.multiconnect.proto.v1.CheckContactsRequest;
 import io.multiconnect.proto.v1.ClusterSettings;
 import io.multiconnect.proto.v1.ClusterStatus;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
@@ -41,15 +43,19 @@ import io.multiconnect.proto.v1.HeartbeatRequest;
 import io.multiconnect.proto.v1.LogoutRequest;
 import io.multiconnect.proto.v1.RegisterRequest;
 import io.multiconnect.proto.v1.ReleaseRequest;
+import io.multiconnect.proto.v1.RestoreRequest;
 import io.multiconnect.proto.v1.SendMessageRequest;
+import io.multiconnect.proto.v1.UpdateApplicationSettingsRequest;
 import io.multiconnect.proto.v1.WatchEvent;
 import io.multiconnect.proto.v1.WatchRequest;
+import io.multiconnect.proto.v1.upstream.AcceptedMessageRequest;
 import io.multiconnect.proto.v1.upstream.AcknowledgeRequest;
 import io.multiconnect.proto.v1.upstream.InjectInboundRequest;
 import io.multiconnect.proto.v1.upstream.LiveSession;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
 import io.multiconnect.proto.v1.upstream.SessionRef;
+import io.multiconnect.proto.v1.upstream.UpstreamContactsRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import io.multiconnect.proto.v1.upstream.UpstreamSendRequest;
 import java.io.IOException;
@@ -303,8 +309,27 @@ class AttackTest {
             upstreamAsC2.injectInbound(
                 InjectInboundRequest.newBuilder().setFrom("15550000000").setText("x").build()));
     denied(
+        notHolder,
+        () ->
+            upstreamAsOther.checkContacts(
+                UpstreamContactsRequest.newBuilder()
+                    .setSessionId(live.getSessionId())
+                    .setEpoch(live.getEpoch())
+                    .addWaIds("15550000000")
+                    .build()));
+    denied(
         "coreapp/c2 may not call multiconnect.v1.Upstream/GetReport",
         () -> upstreamAsC2.getReport(ReportRequest.getDefaultInstance()));
+    denied(
+        "coreapp/c2 may not call multiconnect.v1.Upstream/GetAcceptedMessage",
+        () -> upstreamAsC2.getAcceptedMessage(AcceptedMessageRequest.getDefaultInstance()));
+    // Asking which numbers use WhatsApp, from the business's session, is for webapps too.
+    denied(
+        "coreapp/c2 may not call multiconnect.v1.Coreapp/CheckContacts",
+        () ->
+            CoreappGrpc.newBlockingStub(channel(c1Address, coreapp))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .checkContacts(CheckContactsRequest.getDefaultInstance()));
     denied(
         "webapp/w9 may not call multiconnect.v1.Upstream/GetReport",
         () ->
@@ -559,10 +584,37 @@ class AttackTest {
       AdminException e = assertThrows(AdminException.class, () -> user.setShardCount(2));
       assertEquals(Status.Code.PERMISSION_DENIED, e.code(), e.getMessage());
       assertTrue(e.getMessage().contains("only the admin"), e.getMessage());
+      for (Runnable write :
+          List.<Runnable>of(
+              () ->
+                  user.call(
+                      s ->
+                          s.updateApplicationSettings(
+                              UpdateApplicationSettingsRequest.newBuilder()
+                                  .putChanges("webhooks.url", "https://attacker.example/hook")
+                                  .build())),
+              () -> user.call(s -> s.backup(BackupRequest.newBuilder().setPassword("p").build())),
+              () ->
+                  user.call(
+                      s ->
+                          s.restore(
+                              RestoreRequest.newBuilder()
+                                  .setPassword("p")
+                                  .setData("x")
+                                  .build())))) {
+        AdminException refused = assertThrows(AdminException.class, write::run);
+        assertEquals(Status.Code.PERMISSION_DENIED, refused.code(), refused.getMessage());
+      }
       http.authorization = "Bearer " + userToken;
       assertEquals(
           403,
           http.call("PATCH", "/v1/settings/application", "{\"unhealthy_interval\":9}").status());
+      assertEquals(403, http.call("POST", "/v1/settings/backup", "{\"password\":\"p\"}").status());
+      http.authorization = "";
+      assertEquals(401, http.upload("/v1/media", new byte[] {1}, "image/png").status());
+      assertEquals(
+          401, http.call("GET", "/v1/media/00000000-0000-0000-0000-000000000000", null).status());
+      assertEquals(401, http.call("POST", "/v1/contacts", "{\"contacts\":[\"1\"]}").status());
 
       String adminToken = anonymous.login("admin", "attack-Passw0rd", "").getToken();
       AdminClient admin = anonymous.withAuthorization("Bearer " + adminToken);
