@@ -27,9 +27,10 @@ public record RoutingTable(
     Map<String, String> application) {
   public static final RoutingTable EMPTY = new RoutingTable(0, 1, Map.of(), "", ApiAccess.NONE);
 
+  /** {@code application}: the settings as the masters send them; the others take their defaults. */
   public RoutingTable {
     primaries = Map.copyOf(primaries);
-    application = Map.copyOf(application);
+    application = AppSetting.effective(application);
   }
 
   /** A table without application settings (a mirror's, a test's): every one at its default. */
@@ -40,11 +41,6 @@ public record RoutingTable(
       String tokenPublicKeys,
       ApiAccess access) {
     this(version, shardCount, primaries, tokenPublicKeys, access, Map.of());
-  }
-
-  /** The application settings ({@link AppSetting}), each at its default unless set. */
-  public Map<String, String> effectiveApplication() {
-    return AppSetting.effective(application);
   }
 
   public static RoutingTable of(ShardMap map) {

@@ -152,7 +152,7 @@ public final class CoreappNode implements AutoCloseable {
             .onChange(e -> loop.execute(this::heartbeat));
     this.sends = new MessageSends(config.id(), clock, () -> acting, shardMap, loop);
     this.contacts = new ContactChecks(clock, () -> acting, sends);
-    this.webhooks = new Webhooks(config.id(), () -> shardMap.table().effectiveApplication());
+    this.webhooks = new Webhooks(config.id(), () -> shardMap.table().application());
     this.dbLiveness =
         config
             .liveness()

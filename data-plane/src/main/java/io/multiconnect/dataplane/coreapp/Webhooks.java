@@ -153,14 +153,7 @@ final class Webhooks implements AutoCloseable {
   }
 
   private static boolean isSent(InboundEvent e) {
-    if (!e.getKind().equals("status")) {
-      return false;
-    }
-    try {
-      return JSON.readTree(e.getItem().newInput()).path("status").asText().equals("sent");
-    } catch (IOException bad) {
-      return false;
-    }
+    return e.getStatus().equals("sent");
   }
 
   private void post(Batch b, int attempt) {

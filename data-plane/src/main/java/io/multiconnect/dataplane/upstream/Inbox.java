@@ -52,13 +52,18 @@ final class Inbox {
     }
   }
 
-  /** A new event for {@code waId}; waits for a session that covers it. */
-  synchronized InboundEvent add(String kind, String waId, ByteString item, String profileName) {
+  /**
+   * A new event for {@code waId}, of {@code kind} ({@code message} or {@code status}, then with its
+   * {@code status}); waits for a session that covers it.
+   */
+  synchronized InboundEvent add(
+      String kind, String status, String waId, ByteString item, String profileName) {
     InboundEvent e =
         InboundEvent.newBuilder()
             .setEventId("ev" + next++)
             .setWaId(waId)
             .setKind(kind)
+            .setStatus(status)
             .setItem(item)
             .setProfileName(profileName)
             .build();

@@ -356,9 +356,9 @@ final class UpstreamState {
             .build());
     accepted++;
     if (WebhookItems.undeliverable(to)) {
-      inbox.add("status", to, WebhookItems.status(id, to, "failed", clock.millis() / 1000), "");
+      status(id, to, "failed");
     } else {
-      inbox.add("status", to, WebhookItems.status(id, to, "sent", clock.millis() / 1000), "");
+      status(id, to, "sent");
       long now = nanos.getAsLong();
       delivered.addLast(new Later(now + DELIVERED_AFTER.toNanos(), id, to, "delivered"));
       read.addLast(new Later(now + READ_AFTER.toNanos(), id, to, "read"));
@@ -372,6 +372,11 @@ final class UpstreamState {
         clientMessageId + " -> " + id + " to " + to,
         clientMessageId);
     return new SendResult.Accepted(id, false);
+  }
+
+  /** A status of message {@code id} to {@code to}, now, for the session that covers {@code to}. */
+  private void status(String id, String to, String status) {
+    inbox.add("status", status, to, WebhookItems.status(id, to, status, clock.millis() / 1000), "");
   }
 
   Inbox inbox() {
@@ -402,11 +407,7 @@ final class UpstreamState {
     for (Deque<Later> q : List.of(delivered, read)) {
       while (!q.isEmpty() && now - q.peekFirst().dueNanos() >= 0) {
         Later l = q.removeFirst();
-        inbox.add(
-            "status",
-            l.to(),
-            WebhookItems.status(l.messageId(), l.to(), l.status(), clock.millis() / 1000),
-            "");
+        status(l.messageId(), l.to(), l.status());
         any = true;
       }
     }
@@ -433,7 +434,11 @@ final class UpstreamState {
       out.add(
           new Injected(
               inbox.add(
-                  "message", from, WebhookItems.text(id, from, text, clock.millis() / 1000), name),
+                  "message",
+                  "",
+                  from,
+                  WebhookItems.text(id, from, text, clock.millis() / 1000),
+                  name),
               id));
     }
     return out;

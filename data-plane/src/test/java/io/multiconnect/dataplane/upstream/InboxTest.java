@@ -27,7 +27,7 @@ class InboxTest {
   }
 
   private InboundEvent add(String waId) {
-    return inbox.add("message", waId, ByteString.copyFromUtf8("{}"), "");
+    return inbox.add("message", "", waId, ByteString.copyFromUtf8("{}"), "");
   }
 
   private static List<String> ids(List<InboundEvent> events) {
@@ -99,7 +99,7 @@ class InboxTest {
   void beyondItsBoundTheOldestWaitingEventIsDroppedAndCounted() {
     Inbox small = new Inbox(3);
     for (int i = 0; i < 5; i++) {
-      small.add("status", "15551234567", ByteString.EMPTY, "");
+      small.add("status", "sent", "15551234567", ByteString.EMPTY, "");
     }
     assertEquals(new Inbox.Counts(5, 0, 0, 2, 3), small.counts());
     assertEquals(List.of("ev3", "ev4", "ev5"), ids(small.take("s", 0, 1, 10)));
