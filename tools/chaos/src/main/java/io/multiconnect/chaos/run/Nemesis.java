@@ -8,14 +8,15 @@ import io.multiconnect.lab.Network;
 import io.multiconnect.proto.v1.ShardAssignment;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,11 +29,18 @@ import org.slf4j.LoggerFactory;
 final class Nemesis implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Nemesis.class);
 
+  /** The longest a fault's end, or the final heal, waits for work in progress. */
+  private static final Duration BEGIN_WAIT = Duration.ofSeconds(60);
+
   private final Lab lab;
   private final Recorder history;
   private final AdminClient admin;
   private final Observer observer;
-  private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
+  private final ScheduledThreadPoolExecutor timer = timer();
+
+  /** Each fault begun, once its beginning is done (or failed): its end waits for that. */
+  private final Map<Fault, CountDownLatch> begun = new ConcurrentHashMap<>();
+
   private final Map<Fault, String> resolved = new ConcurrentHashMap<>();
   private final List<String> errors = new ArrayList<>();
 
@@ -43,9 +51,17 @@ final class Nemesis implements AutoCloseable {
     this.observer = observer;
   }
 
+  /** Two threads; on shutdown, what is running finishes and what waits is dropped. */
+  private static ScheduledThreadPoolExecutor timer() {
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(2);
+    t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    return t;
+  }
+
   /** Schedules every entry relative to now. */
   void play(Schedule schedule) {
     for (Fault f : schedule.entries()) {
+      begun.put(f, new CountDownLatch(1));
       timer.schedule(() -> guarded(f, true), f.atMs(), TimeUnit.MILLISECONDS);
       if (f.lengthMs() > 0) {
         timer.schedule(() -> guarded(f, false), f.endMs(), TimeUnit.MILLISECONDS);
@@ -53,15 +69,29 @@ final class Nemesis implements AutoCloseable {
     }
   }
 
+  /**
+   * Begins or ends {@code f}. An end waits until the beginning is done (a fault whose commands are
+   * slow, such as many nft rules, is not healed while its last rules are still going in), at most
+   * {@link #BEGIN_WAIT}.
+   */
   private void guarded(Fault f, boolean begin) {
     try {
       if (begin) {
         begin(f);
-      } else {
+      } else if (begun.get(f).await(BEGIN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
         end(f);
+      } else {
+        error(
+            "ending " + f.describe() + ": still beginning after " + BEGIN_WAIT.toSeconds() + " s");
       }
     } catch (IOException | RuntimeException e) {
       error((begin ? "starting " : "ending ") + f.describe() + ": " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (begin) {
+        begun.get(f).countDown();
+      }
     }
   }
 
@@ -380,9 +410,12 @@ final class Nemesis implements AutoCloseable {
    * stopped ones started.
    */
   void healAll() {
-    timer.shutdownNow();
+    timer.shutdown(); // faults not begun are dropped; one beginning or ending finishes first
     try {
-      timer.awaitTermination(20, TimeUnit.SECONDS);
+      if (!timer.awaitTermination(BEGIN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        error("a fault was still beginning or ending after " + BEGIN_WAIT.toSeconds() + " s");
+        timer.shutdownNow();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
