@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -72,13 +73,19 @@ final class Nemesis implements AutoCloseable {
   /**
    * Begins or ends {@code f}. An end waits until the beginning is done (a fault whose commands are
    * slow, such as many nft rules, is not healed while its last rules are still going in), at most
-   * {@link #BEGIN_WAIT}.
+   * {@link #BEGIN_WAIT}; but not the end of a {@link Fault.Kind#RESTART_SLOW_COMMIT}, whose
+   * beginning (a graceful stop waiting for a commit) needs the end (the followers continued) to
+   * finish. Once the final heal has begun, no fault begins.
    */
   private void guarded(Fault f, boolean begin) {
     try {
+      if (begin && timer.isShutdown()) {
+        return;
+      }
       if (begin) {
         begin(f);
-      } else if (begun.get(f).await(BEGIN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+      } else if (f.kind() == Fault.Kind.RESTART_SLOW_COMMIT
+          || begun.get(f).await(BEGIN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
         end(f);
       } else {
         error(
@@ -168,7 +175,7 @@ final class Nemesis implements AutoCloseable {
         long[] unhealthy = {1_200, 3_000, 1_000};
         for (int i = 0; i < unhealthy.length; i++) {
           long u = unhealthy[i];
-          timer.schedule(() -> settings(u), i * f.lengthMs() / 3, TimeUnit.MILLISECONDS);
+          later(() -> settings(u), i * f.lengthMs() / 3);
         }
       }
       case RESTART_SLOW_COMMIT -> {
@@ -215,17 +222,28 @@ final class Nemesis implements AutoCloseable {
       error("stutter " + target + ": " + e);
       return;
     }
-    timer.schedule(
+    later(
         () -> {
           try {
             lab.signal(target, "CONT");
           } catch (IOException e) {
             error("stutter " + target + ": " + e);
           }
-          timer.schedule(() -> stutter(target, untilNanos, r), run, TimeUnit.MILLISECONDS);
+          later(() -> stutter(target, untilNanos, r), run);
         },
-        pause,
-        TimeUnit.MILLISECONDS);
+        pause);
+  }
+
+  /**
+   * Runs {@code task} on the timer after {@code ms}; not once the final heal has begun, which ends
+   * every fault itself (a process a stutter stopped is continued there).
+   */
+  private void later(Runnable task, long ms) {
+    try {
+      timer.schedule(task, ms, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException healing) {
+      LOG.debug("not scheduled: the final heal has begun");
+    }
   }
 
   private void end(Fault f) throws IOException {
@@ -410,10 +428,11 @@ final class Nemesis implements AutoCloseable {
    * stopped ones started.
    */
   void healAll() {
-    timer.shutdown(); // faults not begun are dropped; one beginning or ending finishes first
+    // What is not due yet is dropped (the heal below ends every fault); what runs finishes first.
+    timer.shutdown();
     try {
-      if (!timer.awaitTermination(BEGIN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-        error("a fault was still beginning or ending after " + BEGIN_WAIT.toSeconds() + " s");
+      if (!timer.awaitTermination(2 * BEGIN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        error("a fault was still beginning or ending after " + 2 * BEGIN_WAIT.toSeconds() + " s");
         timer.shutdownNow();
       }
     } catch (InterruptedException e) {
