@@ -388,18 +388,20 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     BackupContents c = contents.get();
-    writes.commit(
-        leading.get(),
-        Backups.restore(c),
-        out,
-        index ->
-            RestoreResponse.newBuilder()
-                .setHeartbeatIntervalMs(c.getHeartbeatIntervalMs())
-                .setUnhealthyIntervalMs(c.getUnhealthyIntervalMs())
-                .setShardCount(c.getShardCount())
-                .setUsers(c.getUsersCount())
-                .setTakenAt(c.getTakenAt())
-                .build());
+    RestoreResponse held =
+        RestoreResponse.newBuilder()
+            .setHeartbeatIntervalMs(c.getHeartbeatIntervalMs())
+            .setUnhealthyIntervalMs(c.getUnhealthyIntervalMs())
+            .setShardCount(c.getShardCount())
+            .setUsers(c.getUsersCount())
+            .setTakenAt(c.getTakenAt())
+            .build();
+    if (request.getCheckOnly()) {
+      out.onNext(held);
+      out.onCompleted();
+      return;
+    }
+    writes.commit(leading.get(), Backups.restore(c), out, index -> held);
   }
 
   @Override

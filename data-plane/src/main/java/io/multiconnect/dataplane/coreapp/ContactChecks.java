@@ -15,20 +15,25 @@ import io.multiconnect.proto.v1.upstream.UpstreamContactsRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamContactsResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A coreapp's side of CheckContacts (POST /v1/contacts): which WhatsApp ids of its shard are
  * WhatsApp users. Checked as a send is ({@link MessageSends#refusal}: the primary at that epoch,
  * its lease, a session, ids of its shard), answered from what the upstream said within {@link
  * #KEEP} unless {@code force_check}, else asked on the shard's session with a deadline within the
- * lease.
+ * lease. Without {@code wait}, an id already asked about in the background is not asked again until
+ * that answer came, and at most {@link #MAX_ASKING} ids are asked about at once.
  */
 final class ContactChecks {
   /** How long an answer of the upstream is kept (the On-Premises API keeps contacts 7 days). */
@@ -46,6 +51,14 @@ final class ContactChecks {
 
   /** Whether each id is a WhatsApp user, and until when that is trusted (nanoTime). */
   private record Known(boolean onWhatsApp, long untilNanos) {}
+
+  /** The most ids a coreapp asks about in the background at once. */
+  static final int MAX_ASKING = 10_000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(ContactChecks.class);
+
+  /** The ids a question in the background is out for. */
+  private final Set<String> asking = new HashSet<>(); // guarded by itself
 
   private final Map<String, Known> known = // guarded by itself
       new LinkedHashMap<>(1024, 0.75f, true) {
@@ -82,68 +95,113 @@ final class ContactChecks {
       answer(out, statuses);
       return;
     }
-    // Without "wait" the answer goes out first, which ends this call's context: the question to the
-    // upstream runs in a context of its own, or gRPC would cancel it with the call.
-    Context context = r.getWait() ? Context.current() : Context.current().fork();
-    context.run(() -> ask(a, r, unknown, statuses, out));
-    if (!r.getWait()) {
-      answer(out, statuses); // the ids not known yet "processing": the upstream's answer is kept
+    if (r.getWait()) {
+      ask(
+          a,
+          unknown,
+          answered -> {
+            for (int i = 0; i < statuses.size(); i++) {
+              Boolean on = answered.get(r.getWaIds(i));
+              if (on != null) {
+                statuses.set(i, status(on));
+              }
+            }
+            answer(out, statuses);
+          },
+          failure ->
+              out.onError(
+                  Status.UNAVAILABLE
+                      .withDescription(
+                          "upstream refused or unreachable: " + Status.fromThrowable(failure))
+                      .asRuntimeException()));
+      return;
+    }
+    answer(out, statuses); // the ids not known yet "processing": the upstream's answer is kept
+    List<String> mine = claim(unknown);
+    if (!mine.isEmpty()) {
+      // The answer ended this call's context: the question runs in a context of its own, or gRPC
+      // would cancel it with the call.
+      Context.current()
+          .fork()
+          .run(
+              () ->
+                  ask(
+                      a,
+                      mine,
+                      answered -> release(mine),
+                      failure -> {
+                        release(mine);
+                        LOG.warn(
+                            "contacts check of {} ids not answered by the upstream: {}",
+                            mine.size(),
+                            Status.fromThrowable(failure));
+                      }));
     }
   }
 
   /**
-   * Asks the upstream about {@code unknown} on {@code a}'s session and keeps its answers; with
-   * {@code wait}, answers {@code out} with them in {@code statuses}, or UNAVAILABLE.
+   * Of {@code ids}, those no question in the background is out for yet, now claimed for one; none
+   * beyond {@link #MAX_ASKING} ids out at once (a later check asks them).
+   */
+  private List<String> claim(List<String> ids) {
+    synchronized (asking) {
+      List<String> mine = new ArrayList<>();
+      for (String id : ids) {
+        if (asking.size() >= MAX_ASKING) {
+          break;
+        }
+        if (asking.add(id)) {
+          mine.add(id);
+        }
+      }
+      return mine;
+    }
+  }
+
+  private void release(List<String> ids) {
+    synchronized (asking) {
+      ids.forEach(asking::remove);
+    }
+  }
+
+  /**
+   * Asks the upstream about {@code ids} on {@code a}'s session, keeps its answers and hands them to
+   * {@code answered}; or the failure to {@code failed}.
    */
   private void ask(
       Acting a,
-      CheckContactsRequest r,
-      List<String> unknown,
-      List<String> statuses,
-      StreamObserver<CheckContactsResponse> out) {
+      List<String> ids,
+      Consumer<Map<String, Boolean>> answered,
+      Consumer<Throwable> failed) {
     Futures.addCallback(
         a.upstream(clock.nanoTime(), CHECK_DEADLINE)
             .checkContacts(
                 UpstreamContactsRequest.newBuilder()
                     .setSessionId(a.sessionId())
                     .setEpoch(a.epoch())
-                    .addAllWaIds(unknown)
+                    .addAllWaIds(ids)
                     .build()),
         new FutureCallback<UpstreamContactsResponse>() {
           @Override
           public void onSuccess(UpstreamContactsResponse u) {
-            if (u.getOnWhatsappCount() != unknown.size()) {
+            if (u.getOnWhatsappCount() != ids.size()) {
               onFailure(
                   Status.UNAVAILABLE
                       .withDescription("the upstream answered " + u.getOnWhatsappCount() + " ids")
                       .asRuntimeException());
               return;
             }
-            Map<String, Boolean> answered = new LinkedHashMap<>();
-            for (int i = 0; i < unknown.size(); i++) {
-              answered.put(unknown.get(i), u.getOnWhatsapp(i));
+            Map<String, Boolean> answers = new LinkedHashMap<>();
+            for (int i = 0; i < ids.size(); i++) {
+              answers.put(ids.get(i), u.getOnWhatsapp(i));
             }
-            remember(answered);
-            if (r.getWait()) {
-              for (int i = 0; i < statuses.size(); i++) {
-                Boolean on = answered.get(r.getWaIds(i));
-                if (on != null) {
-                  statuses.set(i, status(on));
-                }
-              }
-              answer(out, statuses);
-            }
+            remember(answers);
+            answered.accept(answers);
           }
 
           @Override
           public void onFailure(Throwable t) {
-            if (r.getWait()) {
-              out.onError(
-                  Status.UNAVAILABLE
-                      .withDescription(
-                          "upstream refused or unreachable: " + Status.fromThrowable(t))
-                      .asRuntimeException());
-            }
+            failed.accept(t);
           }
         },
         MoreExecutors.directExecutor());

@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /v1/settings/backup} and {@code /v1/settings/restore} (the admin): the masters seal
- * and open the backup (settings, profile, users, shard count; docs/operations.md); a restore puts
- * the settings and users back in one entry, then the intervals and the shard count through the same
- * checked paths as any change of them. What those checks refuse is named in {@code meta.warning},
- * the rest stays restored.
+ * and open the backup (settings, profile, users, shard count; docs/operations.md). A restore opens
+ * it, applies its intervals and shard count through the same checked paths as any change of them,
+ * then puts the settings and users back in one entry (last: it revokes the caller's token when the
+ * backup holds another hash of the admin's password). What those checks refuse is named in {@code
+ * meta.warning}, the rest is restored.
  */
 final class BackupRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(BackupRoutes.class);
@@ -65,15 +66,12 @@ final class BackupRoutes {
     String password = WebappServer.requiredText(b, "password", "password");
     String data = WebappServer.requiredText(b, "data", "data");
     AdminClient admin = asCaller.apply(ctx);
+    RestoreRequest request =
+        RestoreRequest.newBuilder().setPassword(password).setData(data).build();
+    // Opened first; the intervals and the shard count go before the users, whose entry revokes the
+    // caller's token when the backup holds another hash of its password.
     RestoreResponse restored =
-        admin.call(
-            s ->
-                s.restore(RestoreRequest.newBuilder().setPassword(password).setData(data).build()));
-    LOG.info(
-        "restored the backup of {}: settings and {} users; then intervals and {} shards",
-        restored.getTakenAt(),
-        restored.getUsers(),
-        restored.getShardCount());
+        admin.call(s -> s.restore(request.toBuilder().setCheckOnly(true).build()));
     List<String> notApplied = new ArrayList<>();
     ClusterSettings now = settings.get();
     if (now.getHeartbeatIntervalMs() != restored.getHeartbeatIntervalMs()
@@ -102,6 +100,12 @@ final class BackupRoutes {
                               .setShardCount(restored.getShardCount())
                               .build())));
     }
+    admin.call(s -> s.restore(request));
+    LOG.info(
+        "restored the backup of {}: {} its intervals and shard count, then its settings and {} users",
+        restored.getTakenAt(),
+        notApplied.isEmpty() ? "all of" : "some of",
+        restored.getUsers());
     Map<String, Object> meta = new LinkedHashMap<>(WebappServer.meta());
     if (!notApplied.isEmpty()) {
       meta.put(

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,9 +49,15 @@ final class MediaRoutes {
   }
 
   private final MediaStore store;
+  private final Predicate<String> adminsOnly;
 
-  MediaRoutes(MediaStore store) {
+  /**
+   * Routes on {@code store}; a medium {@code adminsOnly} names (the profile photo) is deleted by
+   * the admin alone.
+   */
+  MediaRoutes(MediaStore store, Predicate<String> adminsOnly) {
     this.store = store;
+    this.adminsOnly = adminsOnly;
   }
 
   void register(RoutesConfig routes) {
@@ -132,6 +139,9 @@ final class MediaRoutes {
   }
 
   private void delete(Context ctx) throws IOException {
+    if (adminsOnly.test(ctx.pathParam("id"))) {
+      Auth.requireAdmin(ctx, "delete the profile photo");
+    }
     if (!store.delete(ctx.pathParam("id"))) {
       throw ApiError.notFound("no medium " + ctx.pathParam("id")).failure();
     }

@@ -84,6 +84,8 @@ final class MessageRouter implements AutoCloseable {
   private final AtomicLong noPrimary = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
   private final AtomicLong redirects = new AtomicLong();
+  private final AtomicLong contactsNoPrimary = new AtomicLong();
+  private final AtomicLong contactRetries = new AtomicLong();
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Map<String, Batcher<SendMessageRequest, SendResult>> batchers =
       new ConcurrentHashMap<>();
@@ -248,7 +250,12 @@ final class MessageRouter implements AutoCloseable {
   }
 
   /** A contacts check being routed: what is asked, and when its budget runs out. */
-  private record ContactQuery(boolean forceCheck, boolean blocking, long deadline) {}
+  private record ContactQuery(boolean forceCheck, boolean blocking, long deadline) {
+    /** The deadline of an attempt now: {@link #ATTEMPT_DEADLINE}, within what is left. */
+    long attemptNanos() {
+      return Math.max(0, Math.min(ATTEMPT_DEADLINE.toNanos(), deadline - System.nanoTime()));
+    }
+  }
 
   /**
    * The statuses ({@code valid}, {@code invalid}, {@code processing}) of {@code waIds} by id, each
@@ -259,15 +266,19 @@ final class MessageRouter implements AutoCloseable {
       List<String> waIds, boolean forceCheck, boolean blocking, Duration budget) {
     return contacts(
         new ContactQuery(forceCheck, blocking, System.nanoTime() + budget.toNanos()),
-        waIds.stream().distinct().toList());
+        waIds.stream().distinct().toList(),
+        0);
   }
 
-  private CompletableFuture<Map<String, String>> contacts(ContactQuery q, List<String> waIds) {
+  private CompletableFuture<Map<String, String>> contacts(
+      ContactQuery q, List<String> waIds, int attempt) {
     RoutingTable t = watcher.table();
     Map<Integer, List<String>> byShard =
         waIds.stream().collect(Collectors.groupingBy(id -> Sharding.shardOf(id, t.shardCount())));
     List<CompletableFuture<Map<String, String>>> parts =
-        byShard.entrySet().stream().map(e -> contactsOf(q, t, e.getKey(), e.getValue())).toList();
+        byShard.entrySet().stream()
+            .map(e -> contactsOf(q, t, e.getKey(), e.getValue(), attempt))
+            .toList();
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
         .thenApply(
             done -> {
@@ -277,8 +288,13 @@ final class MessageRouter implements AutoCloseable {
             });
   }
 
+  /**
+   * One attempt at the primary of {@code shard} for {@code waIds}; after a failure, the next waits
+   * for a newer table at most {@link #RETRY_PAUSE} times 2 to the number of attempts so far (at
+   * most 16 times), so a primary that keeps refusing is not asked a hundred times in the budget.
+   */
   private CompletableFuture<Map<String, String>> contactsOf(
-      ContactQuery q, RoutingTable t, int shard, List<String> waIds) {
+      ContactQuery q, RoutingTable t, int shard, List<String> waIds, int attempt) {
     Optional<ShardAssignment> p = t.primaryOf(shard);
     CompletableFuture<CheckContactsResponse> call =
         p.isEmpty()
@@ -286,8 +302,7 @@ final class MessageRouter implements AutoCloseable {
                 Status.UNAVAILABLE.withDescription("no primary").asRuntimeException())
             : completable(
                 stub(p.get().getCoreappId(), p.get().getCoreappAddress())
-                    .withDeadline(
-                        Deadline.after(ATTEMPT_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+                    .withDeadline(Deadline.after(q.attemptNanos(), TimeUnit.NANOSECONDS))
                     .checkContacts(
                         CheckContactsRequest.newBuilder()
                             .setShard(shard)
@@ -307,7 +322,7 @@ final class MessageRouter implements AutoCloseable {
                 return CompletableFuture.completedFuture(out);
               }
               if (System.nanoTime() - q.deadline() >= 0) {
-                noPrimary.incrementAndGet();
+                contactsNoPrimary.incrementAndGet();
                 throw ApiError.notReady(
                         "shard "
                             + shard
@@ -318,10 +333,11 @@ final class MessageRouter implements AutoCloseable {
                             + "); retry")
                     .failure();
               }
-              retries.incrementAndGet();
+              contactRetries.incrementAndGet();
               return watcher
-                  .newerThan(t.version(), RETRY_PAUSE, retryTimer)
-                  .thenCompose(newer -> contacts(q, waIds));
+                  .newerThan(
+                      t.version(), RETRY_PAUSE.multipliedBy(1L << Math.min(attempt, 4)), retryTimer)
+                  .thenCompose(newer -> contacts(q, waIds, attempt + 1));
             })
         .thenCompose(outcome -> outcome);
   }
@@ -338,6 +354,8 @@ final class MessageRouter implements AutoCloseable {
         + counter("messages_no_primary_total", noPrimary.get())
         + counter("route_retries_total", retries.get())
         + counter("route_redirects_total", redirects.get())
+        + counter("contacts_no_primary_total", contactsNoPrimary.get())
+        + counter("contacts_retries_total", contactRetries.get())
         + counter("send_calls_total", calls)
         + counter("send_call_messages_total", batched);
   }

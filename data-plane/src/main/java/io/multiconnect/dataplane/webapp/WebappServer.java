@@ -221,7 +221,9 @@ public final class WebappServer implements AutoCloseable {
     r.post("/v1/users/login", this::login);
     new UserRoutes(this::asCaller).register(r);
     new CertificateRoutes(this::asCaller, this::uploadedCertificate).register(r);
-    MediaRoutes mediaRoutes = new MediaRoutes(media);
+    MediaRoutes mediaRoutes =
+        new MediaRoutes(
+            media, id -> id.equals(AppSetting.PROFILE_PHOTO.in(settings().getApplicationMap())));
     mediaRoutes.register(r);
     new ProfileRoutes(mediaRoutes, media, this::asCaller, this::settings).register(r);
     new BackupRoutes(this::asCaller, this::settings, () -> watcher.table().shardCount())

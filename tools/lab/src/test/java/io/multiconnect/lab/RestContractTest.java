@@ -672,6 +672,15 @@ class RestContractTest {
     assertError(
         user.call("PATCH", "/v1/settings/profile/about", "{\"text\":\"mine\"}"), 403, 1005, "");
     assertError(user.upload("/v1/settings/profile/photo", jpeg, "image/jpeg"), 403, 1005, "");
+    // The photo is a medium of the store: deleted there by the admin alone.
+    assertEquals(201, h.upload("/v1/settings/profile/photo", jpeg, "image/jpeg").status());
+    String photoLink =
+        settingsOf(h, "/v1/settings/profile/photo?format=link", "profile", "photo", "link")
+            .asText();
+    String photoId = photoLink.substring(photoLink.lastIndexOf('/') + 1);
+    assertError(user.call("DELETE", "/v1/media/" + photoId, null), 403, 1005, "");
+    assertEquals(200, user.download("/v1/media/" + photoId).statusCode(), "still there");
+    assertEquals(200, h.call("DELETE", "/v1/settings/profile/photo", null).status());
   }
 
   @Test
@@ -695,6 +704,20 @@ class RestContractTest {
     assertEquals(
         200, h.call("PATCH", "/v1/settings/application", "{\"sent_status\":false}").status());
     assertEquals(200, h.call("DELETE", "/v1/users/rory", null).status());
+    // The intervals change, and so does the admin's password: the restore then revokes the token
+    // it is made with, and applies the intervals before that.
+    double unhealthy =
+        settingsOf(h, "/v1/settings/application", "application", "unhealthy_interval").asDouble();
+    assertEquals(
+        200,
+        h.call(
+                "PATCH",
+                "/v1/settings/application",
+                "{\"unhealthy_interval\":" + (unhealthy + 1) + "}")
+            .status());
+    assertEquals(
+        200, h.call("PUT", "/v1/users/admin", "{\"password\":\"Other!passw0rd\"}").status());
+    h = loggedInAs("admin", "Other!passw0rd");
 
     String restore = "{\"password\":\"%s\",\"data\":\"%s\"}";
     assertError(
@@ -716,6 +739,12 @@ class RestContractTest {
     Http.Response restored =
         h.call("POST", "/v1/settings/restore", String.format(restore, "backup-Passw0rd", data));
     assertEquals(200, restored.status(), restored.toString());
+    assertTrue(restored.json().path("meta").path("warning").isMissingNode(), restored.toString());
+    assertEquals(401, h.call("GET", about, null).status(), "the admin's hash changed back");
+    h = loggedIn(); // the backup's admin password
+    assertEquals(
+        unhealthy,
+        settingsOf(h, "/v1/settings/application", "application", "unhealthy_interval").asDouble());
     assertEquals("before", settingsOf(h, about, "profile", "about", "text").asText());
     assertTrue(settingsOf(h, "/v1/settings/application", "application", "sent_status").asBoolean());
     assertEquals(
