@@ -10,6 +10,9 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.metrics.MetricsEndpoint;
+import io.multiconnect.common.metrics.NodeMetrics;
+import io.multiconnect.common.metrics.TlsMetrics;
 import io.multiconnect.common.mirror.MirrorTls;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.net.StrictRequests;
@@ -28,6 +31,7 @@ import io.multiconnect.master.grpc.ControlPlaneService;
 import io.multiconnect.master.grpc.LatencyHistogram;
 import io.multiconnect.master.grpc.LeaderChannels;
 import io.multiconnect.master.grpc.LeaderFeed;
+import io.multiconnect.master.grpc.StatusView;
 import io.multiconnect.master.grpc.WatchHub;
 import io.multiconnect.master.mirror.MirrorPublisher;
 import io.multiconnect.master.port.Leaders;
@@ -36,6 +40,7 @@ import io.multiconnect.master.raft.CommandCodec;
 import io.multiconnect.master.raft.MasterStateMachine;
 import io.multiconnect.master.raft.Proposal;
 import io.multiconnect.master.raft.RaftAccess;
+import io.multiconnect.master.raft.RatisMetrics;
 import io.multiconnect.master.raft.StalledFollowers;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ControlPlaneGrpc;
@@ -133,7 +138,11 @@ public final class MasterNode implements AutoCloseable {
   private final PlanningRound planning;
   private final Optional<MirrorPublisher> mirror;
 
-  private final LatencyHistogram heartbeatHandling = new LatencyHistogram();
+  private final NodeMetrics metrics = new NodeMetrics();
+  private final LatencyHistogram heartbeatHandling =
+      new LatencyHistogram(MasterMetrics.heartbeatHandling(metrics.registry()));
+  private final MasterMetrics masterMetrics;
+  private volatile Optional<MetricsEndpoint> metricsEndpoint = Optional.empty();
 
   /** Used by the control thread only. */
   private final StalledFollowers stalledFollowers =
@@ -185,6 +194,13 @@ public final class MasterNode implements AutoCloseable {
                         this::isLeading,
                         config.nodeId()));
     PeerAddress self = config.self();
+    StatusView status =
+        new StatusView(
+            leaders, this::state, raft, directory, mirror, heartbeatHandling, leaderChannels);
+    this.masterMetrics =
+        new MasterMetrics(metrics, status, raft, this::isLeading, watchHub::watchers);
+    metrics.register(new RatisMetrics(config.nodeId()));
+    metrics.register(new TlsMetrics(tls));
     this.grpcServer =
         Endpoints.server(self.host(), self.apiPort(), tls)
             .callExecutor(
@@ -222,9 +238,8 @@ public final class MasterNode implements AutoCloseable {
                             this::state,
                             raft,
                             directory,
-                            mirror,
+                            status,
                             clock,
-                            heartbeatHandling,
                             leaderChannels,
                             logins),
                         new AdminAuth(this::state, clock::now, logins))))
@@ -279,6 +294,7 @@ public final class MasterNode implements AutoCloseable {
     leaderFeed.start();
     mirror.ifPresent(MirrorPublisher::start);
     controlThread.start();
+    metricsEndpoint = config.metrics().map(m -> MetricsEndpoint.start(m, metrics::scrape));
     LOG.info(
         "master {} started: raft {}, api {}, data {}",
         config.nodeId(),
@@ -294,6 +310,7 @@ public final class MasterNode implements AutoCloseable {
       return;
     }
     health.enterTerminalState();
+    metricsEndpoint.ifPresent(MetricsEndpoint::close);
     controlThread.interrupt();
     grpcServer.shutdownNow();
     passwordWork.shutdownNow();
@@ -308,6 +325,7 @@ public final class MasterNode implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    metrics.close();
     LOG.info("master {} stopped", config.nodeId());
   }
 
@@ -343,6 +361,11 @@ public final class MasterNode implements AutoCloseable {
   }
 
   /** Receipt to answer of each heartbeat this master answered as the leader. */
+  /** This master's meters, Ratis's included ({@code MC_METRICS_ADDRESS} serves them). */
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
   public LatencyHistogram heartbeatHandling() {
     return heartbeatHandling;
   }
@@ -366,8 +389,9 @@ public final class MasterNode implements AutoCloseable {
     Proposal p =
         raft.propose(CommandCodec.encode(command).toBuilder().setProposerTerm(term).build());
     if (p instanceof Proposal.NotLeader n && n.leaderId().isEmpty()) {
-      return new Proposal.NotLeader(raft.leaderId());
+      p = new Proposal.NotLeader(raft.leaderId());
     }
+    masterMetrics.proposed(command, p);
     return p;
   }
 
@@ -473,6 +497,7 @@ public final class MasterNode implements AutoCloseable {
         return;
       }
       mirror.ifPresent(m -> m.offer(state()));
+      masterMetrics.leadershipChanged(true);
       LOG.info(
           "master {} is the leader in term {}; every coreapp gets a grace period of {} ms",
           config.nodeId(),
@@ -486,6 +511,7 @@ public final class MasterNode implements AutoCloseable {
       leaderFeed.leaderChanged();
       if (!RaftPeerId.valueOf(config.nodeId()).equals(newLeaderId)) {
         if (leadership.stepDown().isPresent()) {
+          masterMetrics.leadershipChanged(false);
           LOG.info(
               "master {} is no longer the leader (new leader {})", config.nodeId(), newLeaderId);
         }

@@ -13,6 +13,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
 import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.metrics.Scrape;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.Command;
@@ -38,6 +39,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -167,6 +169,80 @@ class MasterClusterTest {
         .stream()
         .mapToLong(Long::longValue)
         .sum();
+  }
+
+  @Test
+  void metricsShowRaftTheShardMapTheCoreappsAndAFailoverByCause() throws Exception {
+    startCluster(10_000);
+    fastSettings();
+    TestCoreapp a = coreapp("a");
+    TestCoreapp b = coreapp("b");
+    awaitAllMasters(s -> s.coreapps().size() == 2 && s.assignments().size() == 1);
+    int leader = cluster.leaderIndex().orElseThrow();
+    int follower = cluster.anyFollower();
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(5)))
+        .until(
+            () ->
+                scrape(leader).value("multiconnect_master_coreapp_healthy{coreapp=\"b\"}").orElse(0)
+                    == 1);
+    Scrape lead = scrape(leader);
+    Scrape follow = scrape(follower);
+    assertEquals(1, lead.get("multiconnect_master_leader"));
+    assertEquals(0, follow.get("multiconnect_master_leader"));
+    assertEquals(1, lead.get("multiconnect_master_raft_role{role=\"leader\"}"));
+    assertEquals(1, follow.get("multiconnect_master_raft_role{role=\"follower\"}"));
+    assertEquals(
+        lead.get("multiconnect_master_raft_term"), follow.get("multiconnect_master_raft_term"));
+    assertTrue(lead.get("multiconnect_master_raft_applied_index") > 0);
+    assertTrue(
+        lead.hasFamily(
+            "multiconnect_master_raft_follower_lag_entries{follower=\"m" + follower + "\"}"));
+    assertEquals(Map.of(), follow.family("multiconnect_master_raft_follower_lag_entries"));
+    // The shard map, on every master.
+    for (Scrape s : List.of(lead, follow)) {
+      assertEquals(1, s.get("multiconnect_master_shards"));
+      assertEquals(0, s.get("multiconnect_master_shards_without_primary"));
+      assertEquals(1, s.get("multiconnect_master_shard_has_primary{shard=\"0\"}"));
+      assertEquals(1, s.get("multiconnect_master_coreapps{state=\"primary\"}"));
+      assertEquals(1, s.get("multiconnect_master_coreapps{state=\"secondary\"}"));
+    }
+    // What only the leader knows: health and leases, proposals, heartbeat handling.
+    assertEquals(1, lead.get("multiconnect_master_coreapp_healthy{coreapp=\"a\"}"));
+    assertEquals(0, follow.get("multiconnect_master_coreapp_healthy{coreapp=\"a\"}"));
+    assertEquals(
+        1,
+        lead.get(
+            "multiconnect_master_proposals_total{command=\"AssignPrimary\",outcome=\"committed\"}"));
+    assertEquals(1, lead.get("multiconnect_master_primary_changes_total{cause=\"assign\"}"));
+    assertTrue(lead.get("multiconnect_master_heartbeat_handling_seconds_count") > 0);
+    assertTrue(lead.hasFamily("multiconnect_master_heartbeat_handling_seconds_bucket{le="));
+    assertEquals(1, lead.get("multiconnect_master_leadership_changes_total{change=\"gained\"}"));
+    // Ratis's own, for this master's division alone; the JVM's.
+    Map<String, Double> elections = lead.family("ratis_leader_election_");
+    assertTrue(!elections.isEmpty(), "Ratis's election metrics");
+    assertTrue(
+        elections.keySet().stream().allMatch(k -> k.contains("division=\"m" + leader + "@")),
+        elections.toString());
+    assertTrue(lead.hasFamily("jvm_memory_used_bytes{"));
+
+    String primary = cluster.node(leader).state().assignments().get(0).coreappId();
+    (primary.equals("a") ? a : b).silence();
+    await()
+        .atMost(Timing.scaled(Duration.ofSeconds(5)))
+        .until(
+            () ->
+                scrape(leader)
+                        .value("multiconnect_master_primary_changes_total{cause=\"failover\"}")
+                        .orElse(0)
+                    == 1);
+    Scrape after = scrape(leader);
+    assertEquals(0, after.get("multiconnect_master_coreapp_healthy{coreapp=\"" + primary + "\"}"));
+    assertEquals(1, after.get("multiconnect_master_shard_has_primary{shard=\"0\"}"));
+  }
+
+  private Scrape scrape(int master) {
+    return new Scrape(cluster.node(master).metrics().scrape());
   }
 
   @Test

@@ -72,7 +72,8 @@ public final class MiniCluster implements AutoCloseable {
         mirror,
         1,
         false,
-        MasterConfig.DEFAULT_DEREGISTER_AFTER);
+        MasterConfig.DEFAULT_DEREGISTER_AFTER,
+        Optional.empty());
   }
 
   public MasterNode node(int i) {

@@ -88,7 +88,8 @@ class MembershipTest {
                         Optional.empty(),
                         1,
                         true,
-                        MasterConfig.DEFAULT_DEREGISTER_AFTER),
+                        MasterConfig.DEFAULT_DEREGISTER_AFTER,
+                        Optional.empty()),
                     NodeClock.system(),
                     TestTls.PLAINTEXT)
                 .start());

@@ -194,6 +194,16 @@ public final class NodeTls implements AutoCloseable {
     }
   }
 
+  /** When this node's certificate expires; empty without TLS. */
+  public synchronized Optional<Instant> certificateExpiry() {
+    return Optional.ofNullable(self).map(c -> c.getNotAfter().toInstant());
+  }
+
+  /** When the first of the trusted CAs expires; empty without TLS. */
+  public synchronized Optional<Instant> earliestCaExpiry() {
+    return trustedCas.stream().map(c -> c.getNotAfter().toInstant()).min(Instant::compareTo);
+  }
+
   /** How long before its end a certificate is reported. */
   static final Duration EXPIRY_WARNING = Duration.ofDays(30);
 

@@ -1,5 +1,7 @@
 package io.multiconnect.master.config;
 
+import io.multiconnect.common.auth.ApiKey;
+import io.multiconnect.common.metrics.MetricsEndpoint;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.shard.ShardCounts;
 import java.io.IOException;
@@ -39,6 +41,9 @@ import java.util.UUID;
  *     as leader, removes it from the registry ({@code coreapp.deregister.after.seconds}, {@code
  *     MC_COREAPP_DEREGISTER_AFTER_SECONDS}; default 3600, at least 60): the registry does not grow
  *     with every id that ever registered; a coreapp that comes back registers again
+ * @param metrics where {@code GET /metrics} is served, if anywhere ({@code metrics.address}, {@code
+ *     MC_METRICS_ADDRESS}: {@code host:port}), with the key it asks for ({@code metrics.api.key},
+ *     {@code WA_API_KEY}; required unless the address is a loopback one)
  */
 public record MasterConfig(
     String nodeId,
@@ -50,7 +55,8 @@ public record MasterConfig(
     Optional<MirrorSettings> mirror,
     int initialShards,
     boolean join,
-    Duration deregisterAfter) {
+    Duration deregisterAfter,
+    Optional<MetricsEndpoint.Settings> metrics) {
 
   public static final UUID DEFAULT_GROUP_ID =
       UUID.fromString("6d756c74-6963-6f6e-6e65-637400000001");
@@ -73,7 +79,9 @@ public record MasterConfig(
           Map.entry("mirror.password", "MC_MIRROR_PASSWORD"),
           Map.entry("initial.shards", "MC_INITIAL_SHARDS"),
           Map.entry("join", "MC_JOIN"),
-          Map.entry("coreapp.deregister.after.seconds", "MC_COREAPP_DEREGISTER_AFTER_SECONDS"));
+          Map.entry("coreapp.deregister.after.seconds", "MC_COREAPP_DEREGISTER_AFTER_SECONDS"),
+          Map.entry("metrics.address", MetricsEndpoint.ENV),
+          Map.entry("metrics.api.key", ApiKey.ENV));
 
   public MasterConfig {
     peers = List.copyOf(peers);
@@ -147,7 +155,17 @@ public record MasterConfig(
         (int) number(p, "initial.shards", 1),
         Boolean.parseBoolean(p.getProperty("join", "false").trim()),
         Duration.ofSeconds(
-            number(p, "coreapp.deregister.after.seconds", DEFAULT_DEREGISTER_AFTER.toSeconds())));
+            number(p, "coreapp.deregister.after.seconds", DEFAULT_DEREGISTER_AFTER.toSeconds())),
+        metrics(p));
+  }
+
+  private static Optional<MetricsEndpoint.Settings> metrics(Properties p) {
+    try {
+      return MetricsEndpoint.Settings.of(
+          p.getProperty("metrics.address"), p.getProperty("metrics.api.key"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("metrics.address", e.getMessage());
+    }
   }
 
   private static Optional<MirrorSettings> mirror(Properties p) {

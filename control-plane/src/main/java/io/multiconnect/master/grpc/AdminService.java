@@ -16,7 +16,6 @@ import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Rejection;
 import io.multiconnect.master.core.Settings;
 import io.multiconnect.master.core.User;
-import io.multiconnect.master.mirror.MirrorPublisher;
 import io.multiconnect.master.port.Leaders;
 import io.multiconnect.master.port.Leadership;
 import io.multiconnect.master.port.Membership;
@@ -97,9 +96,6 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
   private final AdminWrites writes;
   private final UserHandler users;
 
-  /**
-   * @param heartbeatHandling this master's heartbeat handling times, which its Raft status reports
-   */
   /** Failed logins per user, shared with {@link AdminAuth}'s Basic credentials. */
   private final LoginThrottle logins;
 
@@ -109,9 +105,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
       StateView state,
       RaftControl raft,
       Membership membership,
-      Optional<MirrorPublisher> mirror,
+      StatusView status,
       NodeClock clock,
-      LatencyHistogram heartbeatHandling,
       LeaderChannels channels,
       LoginThrottle logins) {
     this.leaders = leaders;
@@ -121,8 +116,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     this.raft = raft;
     this.membership = membership;
     this.clock = clock;
-    this.status =
-        new StatusView(leaders, state, raft, membership, mirror, heartbeatHandling, channels);
+    this.status = status;
     this.membershipChanges =
         new MembershipHandler(leaders, proposer, state, membership, channels, status);
     this.writes = new AdminWrites(leaders, proposer);

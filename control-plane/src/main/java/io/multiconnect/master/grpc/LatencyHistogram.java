@@ -1,6 +1,7 @@
 package io.multiconnect.master.grpc;
 
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongConsumer;
 
 /**
  * Durations counted in log-spaced buckets, lock-free: the first holds up to 50 µs, each next bound
@@ -17,9 +18,20 @@ public final class LatencyHistogram {
   static final int BOUNDS = 21 * PER_DOUBLING + 1;
 
   private final AtomicLongArray counts = new AtomicLongArray(BOUNDS + 1);
+  private final LongConsumer also;
+
+  public LatencyHistogram() {
+    this(nanos -> {});
+  }
+
+  /** Also hands every duration to {@code also} (the master's metrics). */
+  public LatencyHistogram(LongConsumer also) {
+    this.also = also;
+  }
 
   public void record(long nanos) {
     counts.incrementAndGet(bucket(nanos));
+    also.accept(nanos);
   }
 
   static int bucket(long nanos) {

@@ -33,9 +33,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Assembles what the status calls answer: the cluster as this master sees it (shard map, moves,
  * mirror, every coreapp with its health and lease margin as the leader knows them), and every
- * member's Raft status, its own and the others' asked in parallel. Reads only.
+ * member's Raft status, its own and the others' asked in parallel. Reads only; the Admin status
+ * calls and the master's metrics show the same figures.
  */
-final class StatusView {
+public final class StatusView {
   /** How long the other masters' Raft status is waited for. */
   static final long PEER_STATUS_DEADLINE_MS = 500;
 
@@ -47,7 +48,7 @@ final class StatusView {
   private final LatencyHistogram heartbeatHandling;
   private final LeaderChannels channels;
 
-  StatusView(
+  public StatusView(
       Leaders leaders,
       StateView state,
       RaftControl raft,
@@ -65,7 +66,7 @@ final class StatusView {
   }
 
   /** The cluster's status; with {@code localOnly}, the members without asking them. */
-  ClusterStatus cluster(boolean localOnly) {
+  public ClusterStatus cluster(boolean localOnly) {
     ClusterState s = state.state();
     Optional<PeerAddress> leader = leaders.hint();
     ClusterStatus.Builder b =
@@ -85,7 +86,7 @@ final class StatusView {
   }
 
   /** This master's own Raft status, with its heartbeat handling times. */
-  MasterStatus localWithHeartbeats() {
+  public MasterStatus localWithHeartbeats() {
     return local().toBuilder().setHeartbeatHandling(heartbeatHandling.toProto()).build();
   }
 

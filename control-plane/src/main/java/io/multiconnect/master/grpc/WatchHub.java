@@ -173,10 +173,22 @@ public final class WatchHub implements AutoCloseable {
     return Optional.empty();
   }
 
+  /** Open Watch streams after the hub's last step (for metrics). */
+  private volatile int open;
+
+  /** Open Watch streams, those waiting for a version this master has not applied included. */
+  public int watchers() {
+    return open;
+  }
+
   /** Runs {@code step} on the hub's thread; nothing once the hub is closed. */
   private void run(Runnable step) {
     try {
-      executor.execute(step);
+      executor.execute(
+          () -> {
+            step.run();
+            open = watchers.size() + ahead.size();
+          });
     } catch (RejectedExecutionException closed) {
       // shutting down: watchers are being closed anyway
     }

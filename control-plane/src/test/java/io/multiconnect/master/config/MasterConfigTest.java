@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiconnect.common.metrics.MetricsEndpoint;
+import io.multiconnect.common.net.HostPort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,5 +62,31 @@ class MasterConfigTest {
     assertRefused(
         valid + "coreapp.deregister.after.seconds=59\n",
         "coreapp.deregister.after.seconds: must be at least 60 seconds");
+    assertRefused(
+        valid + "metrics.address=0.0.0.0:9464\n",
+        "metrics.address: MC_METRICS_ADDRESS: 0.0.0.0:9464 is not a loopback address; set"
+            + " WA_API_KEY");
+    assertRefused(valid + "metrics.address=9464\n", "metrics.address: MC_METRICS_ADDRESS:");
+    assertRefused(
+        valid + "metrics.address=0.0.0.0:9464\nmetrics.api.key=short\n",
+        "metrics.address: WA_API_KEY: must be 12-128 characters");
+  }
+
+  @Test
+  void metricsAreServedOnLoopbackOrWithAKey() throws Exception {
+    Path f = file("node.id=m1\npeers=m1:127.0.0.1:9871:9881\ndata.dir=/tmp\n");
+    assertEquals(Optional.empty(), MasterConfig.load(f, Map.of()).metrics());
+    assertEquals(
+        new HostPort("127.0.0.1", 9464),
+        MasterConfig.load(f, Map.of("MC_METRICS_ADDRESS", "127.0.0.1:9464"))
+            .metrics()
+            .orElseThrow()
+            .address());
+    MetricsEndpoint.Settings open =
+        MasterConfig.load(
+                f, Map.of("MC_METRICS_ADDRESS", "0.0.0.0:9464", "WA_API_KEY", "a-key-of-12ch"))
+            .metrics()
+            .orElseThrow();
+    assertTrue(open.apiKey().orElseThrow().matches("Apikey a-key-of-12ch"));
   }
 }

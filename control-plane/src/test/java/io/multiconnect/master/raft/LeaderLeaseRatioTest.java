@@ -35,7 +35,8 @@ class LeaderLeaseRatioTest {
                     Optional.empty(),
                     1,
                     false,
-                    MasterConfig.DEFAULT_DEREGISTER_AFTER)));
+                    MasterConfig.DEFAULT_DEREGISTER_AFTER,
+                    Optional.empty())));
     assertTrue(
         RaftAccess.leaderLeaseDriftBound(ratio) >= LeaseRules.MAX_CLOCK_RATE_DRIFT - 1e-12,
         "ratio " + ratio + " is safe only up to " + RaftAccess.leaderLeaseDriftBound(ratio));

@@ -1,5 +1,6 @@
 package io.multiconnect.dataplane.coreapp;
 
+import io.multiconnect.common.metrics.MetricsEndpoint;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.net.Endpoints;
 import java.nio.file.Path;
@@ -31,6 +32,8 @@ import java.util.Optional;
  *     and retransmissions ({@code MC_UPSTREAM_DELAY_MS}, default 100). The coreapp stops acting
  *     {@link #actingMargin} = silence + delay before its lease ends (docs/safety.md, the timing
  *     budget)
+ * @param metrics where {@code GET /metrics} is served, if anywhere ({@code MC_METRICS_ADDRESS},
+ *     with {@code WA_API_KEY}: see {@link MetricsEndpoint})
  */
 public record CoreappConfig(
     String id,
@@ -41,7 +44,8 @@ public record CoreappConfig(
     Duration dbHeartbeatInterval,
     Optional<Path> leaseJournal,
     Duration upstreamSilence,
-    Duration upstreamDelay) {
+    Duration upstreamDelay,
+    Optional<MetricsEndpoint.Settings> metrics) {
 
   public static final Duration DEFAULT_UPSTREAM_SILENCE = Duration.ofMillis(400);
 
@@ -93,7 +97,8 @@ public record CoreappConfig(
         dbInterval,
         Optional.ofNullable(env.get("MC_LEASE_JOURNAL")).filter(f -> !f.isBlank()).map(Path::of),
         millis("MC_UPSTREAM_SILENCE_MS", env, DEFAULT_UPSTREAM_SILENCE),
-        millis("MC_UPSTREAM_DELAY_MS", env, DEFAULT_UPSTREAM_DELAY));
+        millis("MC_UPSTREAM_DELAY_MS", env, DEFAULT_UPSTREAM_DELAY),
+        MetricsEndpoint.Settings.fromEnv(env));
   }
 
   private static Duration millis(String name, Map<String, String> env, Duration otherwise) {

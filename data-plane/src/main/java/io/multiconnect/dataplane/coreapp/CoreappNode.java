@@ -6,6 +6,9 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.metrics.MetricsEndpoint;
+import io.multiconnect.common.metrics.NodeMetrics;
+import io.multiconnect.common.metrics.TlsMetrics;
 import io.multiconnect.common.mirror.MirrorTls;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.net.StrictRequests;
@@ -93,6 +96,9 @@ public final class CoreappNode implements AutoCloseable {
   private final Optional<DbLiveness> dbLiveness;
   private final Optional<LeaseJournal> journal;
   private volatile Acting acting;
+  private final NodeMetrics metrics = new NodeMetrics();
+  private final CoreappMetrics coreappMetrics;
+  private volatile Optional<MetricsEndpoint> metricsEndpoint = Optional.empty();
   private long heartbeatIntervalMs = 1000;
   private final ClockJumps clockJumps =
       new ClockJumps(CLOCK_DRIFT_TOLERANCE, TICK_LATENESS_TOLERANCE);
@@ -153,6 +159,10 @@ public final class CoreappNode implements AutoCloseable {
     this.sends = new MessageSends(config.id(), clock, () -> acting, shardMap, loop);
     this.contacts = new ContactChecks(clock, () -> acting, sends);
     this.webhooks = new Webhooks(config.id(), () -> shardMap.table().application());
+    metrics.register(new TlsMetrics(tls));
+    this.coreappMetrics =
+        new CoreappMetrics(
+            metrics, () -> acting, clock::nanoTime, upstream::gatewayStatus, webhooks);
     this.dbLiveness =
         config
             .liveness()
@@ -197,6 +207,7 @@ public final class CoreappNode implements AutoCloseable {
     loop.scheduleWithFixedDelay(
         () -> upstream.keepAlive(acting), keepAlivePeriod, keepAlivePeriod, TimeUnit.NANOSECONDS);
     journal.ifPresent(j -> clock.onSkew(() -> loop.execute(this::publish)));
+    metricsEndpoint = config.metrics().map(m -> MetricsEndpoint.start(m, metrics::scrape));
     LOG.info(
         "coreapp {} listening on {}, masters {}", config.id(), config.address(), config.masters());
     return this;
@@ -226,6 +237,11 @@ public final class CoreappNode implements AutoCloseable {
     return a != null && a.mayActAt(clock.nanoTime())
         ? Optional.of(new Assignment(a.shard(), config.id(), a.epoch()))
         : Optional.empty();
+  }
+
+  /** This coreapp's meters ({@code MC_METRICS_ADDRESS} serves them). */
+  public NodeMetrics metrics() {
+    return metrics;
   }
 
   public String gatewayStatus() {
@@ -276,7 +292,13 @@ public final class CoreappNode implements AutoCloseable {
             .setIncarnation(incarnation)
             .setSequence(lease.beforeHeartbeat(clock.nanoTime()))
             .build();
-    masters.heartbeat(request, this::onAnswer);
+    long sentAt = System.nanoTime();
+    masters.heartbeat(
+        request,
+        r -> {
+          coreappMetrics.heartbeatAnswered(System.nanoTime() - sentAt);
+          onAnswer(r);
+        });
   }
 
   private void onAnswer(HeartbeatResponse r) {
@@ -380,6 +402,7 @@ public final class CoreappNode implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("coreapp {}: graceful release did not finish: {}", config.id(), e.toString());
     }
+    metricsEndpoint.ifPresent(MetricsEndpoint::close);
     loop.shutdownNow();
     masters.close();
     server.shutdownNow();
@@ -387,6 +410,7 @@ public final class CoreappNode implements AutoCloseable {
     webhooks.close();
     dbLiveness.ifPresent(DbLiveness::close);
     upstreamLink.close();
+    metrics.close();
     LOG.info("coreapp {} stopped", config.id());
   }
 
@@ -416,9 +440,11 @@ public final class CoreappNode implements AutoCloseable {
   private final class Service extends CoreappGrpc.CoreappImplBase {
     @Override
     public void sendMessage(SendMessageRequest r, StreamObserver<SendMessageResponse> out) {
+      long arrived = System.nanoTime();
       sends.send(
           List.of(r),
           results -> {
+            coreappMetrics.sent(results, System.nanoTime() - arrived);
             SendResult result = results.get(0);
             if (result.hasRefusal()) {
               out.onError(GrpcWire.refused(result.getRefusal()));
@@ -431,9 +457,11 @@ public final class CoreappNode implements AutoCloseable {
 
     @Override
     public void sendMessages(SendMessagesRequest r, StreamObserver<SendMessagesResponse> out) {
+      long arrived = System.nanoTime();
       sends.send(
           r.getMessagesList(),
           results -> {
+            coreappMetrics.sent(results, System.nanoTime() - arrived);
             out.onNext(SendMessagesResponse.newBuilder().addAllResults(results).build());
             out.onCompleted();
           });
@@ -457,6 +485,8 @@ public final class CoreappNode implements AutoCloseable {
               .setEpoch(primary ? a.epoch() : 0)
               .setGatewayStatus(upstream.gatewayStatus())
               .setLeaseRemainingMs(Math.max(0, remaining))
+              .setMessagesSent(coreappMetrics.messagesSent())
+              .setWebhookEventsDelivered(webhooks.delivered())
               .build());
       out.onCompleted();
     }

@@ -23,9 +23,14 @@ import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -66,6 +71,7 @@ final class Webhooks implements AutoCloseable {
   private final Deque<InboundEvent> waiting = new ArrayDeque<>();
   private Target target;
   private int posting;
+  private int inFlight; // events in the batches being posted
   private boolean warnedNoUrl;
 
   private final AtomicLong delivered = new AtomicLong();
@@ -147,6 +153,7 @@ final class Webhooks implements AutoCloseable {
       acknowledge(target, unposted);
       if (!events.isEmpty()) {
         posting++;
+        inFlight += events.size();
         post(new Batch(target, kind, events), 1);
       }
     }
@@ -159,6 +166,7 @@ final class Webhooks implements AutoCloseable {
   private void post(Batch b, int attempt) {
     if (!b.target().equals(target)) {
       posting--; // the session ended: the upstream gives these to the next holder
+      inFlight -= b.events().size();
       pump();
       return;
     }
@@ -181,6 +189,7 @@ final class Webhooks implements AutoCloseable {
             (r, e) -> {
               if (e == null && r.statusCode() / 100 == 2) {
                 posting--;
+                inFlight -= b.events().size();
                 delivered.addAndGet(b.events().size());
                 acknowledge(b.target(), b.events());
                 pump();
@@ -260,6 +269,23 @@ final class Webhooks implements AutoCloseable {
                 .setEpoch(t.epoch())
                 .addAllEventIds(events.stream().map(InboundEvent::getEventId).toList())
                 .build());
+  }
+
+  /**
+   * Events held for the webhook now (waiting or being posted), asked on the webhook thread; empty
+   * when that thread does not answer within {@code wait}.
+   */
+  OptionalInt backlog(Duration wait) {
+    try {
+      return OptionalInt.of(
+          CompletableFuture.supplyAsync(() -> waiting.size() + inFlight, exec)
+              .get(wait.toNanos(), TimeUnit.NANOSECONDS));
+    } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+      return OptionalInt.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return OptionalInt.empty();
+    }
   }
 
   /** Events the webhook took, and posts that failed. */

@@ -2,11 +2,10 @@ package io.multiconnect.dataplane.webapp;
 
 import io.javalin.http.Context;
 import io.multiconnect.common.auth.ApiAccess;
+import io.multiconnect.common.auth.ApiKey;
 import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.auth.VerifiedTokens;
 import io.multiconnect.dataplane.RoutingTable;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,14 +24,14 @@ final class Auth {
   private static final String CALLER = "multiconnect.caller";
 
   private final Supplier<RoutingTable> table;
-  private final Optional<String> apiKey;
+  private final Optional<ApiKey> apiKey;
   private final Supplier<Instant> wall;
 
   /** The tokens verified under the current public keys; replaced when the keys change. */
   private final AtomicReference<VerifiedTokens> verified =
       new AtomicReference<>(new VerifiedTokens(""));
 
-  Auth(Supplier<RoutingTable> table, Optional<String> apiKey, Supplier<Instant> wall) {
+  Auth(Supplier<RoutingTable> table, Optional<ApiKey> apiKey, Supplier<Instant> wall) {
     this.table = table;
     this.apiKey = apiKey;
     this.wall = wall;
@@ -85,9 +84,8 @@ final class Auth {
   /** Accepts a bearer token or the API key. */
   void requireUserOrApiKey(Context ctx) {
     String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
-    if (header.startsWith("Apikey ") && apiKey.isPresent()) {
-      byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-      if (MessageDigest.isEqual(given, apiKey.get().getBytes(StandardCharsets.UTF_8))) {
+    if (ApiKey.offered(header) && apiKey.isPresent()) {
+      if (apiKey.get().matches(header)) {
         return;
       }
       throw ApiError.unauthorized("the API key is wrong").failure();

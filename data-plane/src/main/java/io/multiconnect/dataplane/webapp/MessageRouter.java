@@ -9,6 +9,8 @@ import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.shard.Sharding;
@@ -41,6 +43,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -219,7 +222,7 @@ final class MessageRouter implements AutoCloseable {
   }
 
   /** A stub for the coreapp the shard map names at {@code address}, and no other node. */
-  private CoreappGrpc.CoreappFutureStub stub(String coreappId, String address) {
+  CoreappGrpc.CoreappFutureStub stub(String coreappId, String address) {
     ManagedChannel channel =
         channels.computeIfAbsent(
             coreappId + "@" + address,
@@ -342,32 +345,40 @@ final class MessageRouter implements AutoCloseable {
         .thenCompose(outcome -> outcome);
   }
 
-  /** Prometheus text for the router's counters. */
-  String metrics() {
-    long calls = 0;
-    long batched = 0;
-    for (Batcher<SendMessageRequest, SendResult> b : batchers.values()) {
-      calls += b.calls();
-      batched += b.items();
-    }
-    return counter("messages_sent_total", sent.get())
-        + counter("messages_no_primary_total", noPrimary.get())
-        + counter("route_retries_total", retries.get())
-        + counter("route_redirects_total", redirects.get())
-        + counter("contacts_no_primary_total", contactsNoPrimary.get())
-        + counter("contacts_retries_total", contactRetries.get())
-        + counter("send_calls_total", calls)
-        + counter("send_call_messages_total", batched);
+  /** Messages coreapps accepted through this webapp. */
+  long sent() {
+    return sent.get();
   }
 
-  private static String counter(String name, long value) {
-    return "# TYPE multiconnect_webapp_"
-        + name
-        + " counter\nmulticonnect_webapp_"
-        + name
-        + " "
-        + value
-        + "\n";
+  /** The router's counters, as {@code multiconnect_webapp_<name>_total}. */
+  void bindTo(MeterRegistry registry) {
+    counter(registry, "messages_sent", "Messages a coreapp accepted", sent::get);
+    counter(registry, "messages_no_primary", "Messages refused: no primary", noPrimary::get);
+    counter(registry, "route_retries", "Sends retried on a newer routing table", retries::get);
+    counter(registry, "route_redirects", "Sends redirected by a coreapp's hint", redirects::get);
+    counter(
+        registry,
+        "contacts_no_primary",
+        "Contacts checks refused: no primary",
+        contactsNoPrimary::get);
+    counter(registry, "contacts_retries", "Contacts checks retried", contactRetries::get);
+    counter(
+        registry,
+        "send_calls",
+        "SendMessages calls to coreapps",
+        () -> batchers.values().stream().mapToLong(Batcher::calls).sum());
+    counter(
+        registry,
+        "send_call_messages",
+        "Messages those calls carried (their ratio is the mean batch size)",
+        () -> batchers.values().stream().mapToLong(Batcher::items).sum());
+  }
+
+  private static void counter(
+      MeterRegistry registry, String name, String help, LongSupplier value) {
+    FunctionCounter.builder("multiconnect_webapp_" + name, value, LongSupplier::getAsLong)
+        .description(help)
+        .register(registry);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.multiconnect.dataplane.webapp;
 
+import io.multiconnect.common.auth.ApiKey;
 import io.multiconnect.common.clock.ClockControl;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.mirror.MirrorTls;
@@ -22,17 +23,6 @@ import java.util.Optional;
 public final class WebappMain {
   private WebappMain() {}
 
-  /** WA_API_KEY, when set, must be 12-128 characters. */
-  static Optional<String> apiKey(String value) {
-    if (value == null || value.isEmpty()) {
-      return Optional.empty();
-    }
-    if (value.length() < 12 || value.length() > 128) {
-      throw new IllegalArgumentException("WA_API_KEY: must be 12-128 characters");
-    }
-    return Optional.of(value);
-  }
-
   public static void main(String[] args) throws Exception {
     Map<String, String> env;
     String address;
@@ -45,7 +35,7 @@ public final class WebappMain {
       address = env.getOrDefault("MC_WEBAPP_ADDRESS", "127.0.0.1:9090");
       masters = Endpoints.parseList("MC_MASTERS", env.get("MC_MASTERS"));
       Endpoints.port("MC_WEBAPP_ADDRESS", address);
-      apiKey(env.get("WA_API_KEY"));
+      ApiKey.fromEnv(env);
       MirrorSettings.fromEnv(env);
       tls = NodeTls.fromEnv(env, "webapp " + env.getOrDefault("MC_WEBAPP_ID", "webapp"));
       tls.requireIdentity(
@@ -65,7 +55,7 @@ public final class WebappMain {
                   Endpoints.port("MC_WEBAPP_ADDRESS", address),
                   masters,
                   env.getOrDefault("MC_WEBAPP_ID", "webapp"),
-                  apiKey(env.get("WA_API_KEY")),
+                  ApiKey.fromEnv(env),
                   MirrorSettings.fromEnv(env)
                       .map(m -> MirrorTls.secured(m, tls, "webapp " + env.get("MC_WEBAPP_ID"))),
                   ClockControl.fromEnvironment(env),

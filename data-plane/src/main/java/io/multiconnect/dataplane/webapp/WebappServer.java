@@ -8,10 +8,14 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.sse.SseHandler;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
+import io.multiconnect.common.auth.ApiKey;
 import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.metrics.NodeMetrics;
+import io.multiconnect.common.metrics.TlsMetrics;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.settings.AppSetting;
 import io.multiconnect.common.shard.ShardCounts;
@@ -92,6 +96,9 @@ public final class WebappServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final ShardMapWatcher watcher;
   private final MessageRouter router;
+  private final NodeMetrics metrics = new NodeMetrics();
+  private final WebappMetrics webappMetrics;
+  private final ConsoleFeed console;
   private final AdminClient admin;
   private final Auth auth;
 
@@ -120,7 +127,7 @@ public final class WebappServer implements AutoCloseable {
       int port,
       List<String> masters,
       String id,
-      Optional<String> apiKey,
+      Optional<ApiKey> apiKey,
       Optional<MirrorSettings> mirror,
       NodeClock clock,
       NodeTls tls,
@@ -142,6 +149,12 @@ public final class WebappServer implements AutoCloseable {
     this.port = port;
     this.watcher = new ShardMapWatcher(masters, id, tls);
     this.router = new MessageRouter(watcher, tls);
+    router.bindTo(metrics.registry());
+    metrics.register(new TlsMetrics(tls));
+    this.webappMetrics = new WebappMetrics(metrics, watcher::table, watcher::connected);
+    this.console =
+        new ConsoleFeed(masters, tls, router::stub, router::sent, () -> clock.now().toEpochMilli());
+    watcher.onChange(e -> console.changed());
     this.admin = new AdminClient(masters, tls);
     this.auth = new Auth(watcher::table, apiKey, clock::now);
     this.logins = new LoginThrottle(clock::nanoTime);
@@ -150,6 +163,7 @@ public final class WebappServer implements AutoCloseable {
         Javalin.create(
             cfg -> {
               cfg.startup.showJavalinBanner = false;
+              cfg.requestLogger.http((ctx, ms) -> webappMetrics.answered(ctx, ms, route(ctx)));
               cfg.http.maxRequestSize = MAX_BODY_BYTES;
               cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrors()));
               https.ifPresent(
@@ -218,6 +232,7 @@ public final class WebappServer implements AutoCloseable {
           }
         });
     r.before("/metrics", auth::requireUserOrApiKey);
+    r.before("/console/events", auth::requireUser);
     r.post("/v1/users/login", this::login);
     new UserRoutes(this::asCaller).register(r);
     new CertificateRoutes(this::asCaller, this::uploadedCertificate).register(r);
@@ -240,7 +255,11 @@ public final class WebappServer implements AutoCloseable {
     r.get("/v1/settings/application", ctx -> ctx.json(settingsBody(settings())));
     r.patch("/v1/settings/application", this::patchSettings);
     r.delete("/v1/settings/application", this::resetSettings);
-    r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics()));
+    consoleRoutes(r);
+    r.get(
+        "/metrics",
+        ctx ->
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
 
     r.exception(ApiError.Failure.class, (e, ctx) -> error(ctx, e.error));
     r.exception(AdminException.class, (e, ctx) -> error(ctx, fromAdmin(e)));
@@ -251,6 +270,51 @@ public final class WebappServer implements AutoCloseable {
           LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
           error(ctx, new ApiError(500, 1014, "Internal error", "see the webapp log"));
         });
+  }
+
+  /** The template of the route {@code ctx}'s method and path match, if one does. */
+  private Optional<String> route(Context ctx) {
+    return Optional.ofNullable(
+            app.unsafe.internalRouter.findFirstHttpHandlerEntry(ctx.method(), ctx.path()))
+        .map(e -> e.endpoint.path);
+  }
+
+  /**
+   * The console: its page and assets, open (they hold no data), and the stream of the cluster's
+   * pictures, for a logged-in user ({@link ConsoleFeed}). The page's script is its own file, so the
+   * policy admits no inline script.
+   */
+  private void consoleRoutes(RoutesConfig r) {
+    for (String[] asset :
+        List.of(
+            new String[] {"/console", "index.html", "text/html; charset=utf-8"},
+            new String[] {"/console/console.js", "console.js", "text/javascript; charset=utf-8"},
+            new String[] {"/console/console.css", "console.css", "text/css; charset=utf-8"})) {
+      byte[] body = consoleAsset(asset[1]);
+      r.get(
+          asset[0],
+          ctx -> {
+            ctx.header(
+                "Content-Security-Policy",
+                "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self';"
+                    + " form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+            ctx.header("X-Content-Type-Options", "nosniff");
+            ctx.contentType(asset[2]).result(body);
+          });
+    }
+    r.get("/console/events", new SseHandler(console::subscribe));
+  }
+
+  private static byte[] consoleAsset(String name) {
+    try (var in = WebappServer.class.getResourceAsStream("/console/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException(
+            "the console's " + name + " is missing from the class path");
+      }
+      return in.readAllBytes();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /**
@@ -548,42 +612,6 @@ public final class WebappServer implements AutoCloseable {
     return n.asText();
   }
 
-  private String metrics() {
-    RoutingTable t = watcher.table();
-    return "# HELP multiconnect_webapp_routing_version Raft index of the routing table in use.\n"
-        + "# TYPE multiconnect_webapp_routing_version gauge\n"
-        + "multiconnect_webapp_routing_version "
-        + t.version()
-        + "\n# HELP multiconnect_webapp_shards Shard count in the routing table.\n"
-        + "# TYPE multiconnect_webapp_shards gauge\n"
-        + "multiconnect_webapp_shards "
-        + t.shardCount()
-        + "\n# HELP multiconnect_webapp_watch_connected 1 while a Watch stream is open.\n"
-        + "# TYPE multiconnect_webapp_watch_connected gauge\n"
-        + "multiconnect_webapp_watch_connected "
-        + (watcher.connected() ? 1 : 0)
-        + "\n# HELP multiconnect_webapp_shard_primary The primary each shard is routed to.\n"
-        + "# TYPE multiconnect_webapp_shard_primary gauge\n"
-        + primaryGauges(t)
-        + router.metrics();
-  }
-
-  private static String primaryGauges(RoutingTable t) {
-    StringBuilder out = new StringBuilder();
-    t.primaries()
-        .values()
-        .forEach(
-            a ->
-                out.append("multiconnect_webapp_shard_primary{shard=\"")
-                    .append(a.getShard())
-                    .append("\",coreapp=\"")
-                    .append(a.getCoreappId())
-                    .append("\",epoch=\"")
-                    .append(a.getEpoch())
-                    .append("\"} 1\n"));
-    return out.toString();
-  }
-
   /**
    * Every field is a setting, applied, or refused naming it: the application settings first (all in
    * one replicated change), then the intervals (which the masters check against the coreapps'
@@ -700,5 +728,7 @@ public final class WebappServer implements AutoCloseable {
     admin.close();
     watcher.close();
     https.ifPresent(HttpsCertificate::close);
+    console.close();
+    metrics.close();
   }
 }

@@ -58,8 +58,9 @@ public final class DemoMain implements Callable<Integer> {
   @Option(
       names = "--base-port",
       description =
-          "Master i listens on BASE+i (Raft) and BASE+10+i (API), the upstream simulator on"
-              + " BASE+30, the database on BASE+31, coreapp i on BASE+40+i (default 9870).")
+          "Master i listens on BASE+i (Raft), BASE+10+i (API) and BASE+20+i (metrics), the"
+              + " upstream simulator on BASE+30, the database on BASE+31, coreapp i on BASE+40+i"
+              + " and BASE+100+i (metrics) (default 9870).")
   int basePort = 9870;
 
   @Option(names = "--http-port", description = "The webapp's REST API (default 9090).")
@@ -215,10 +216,10 @@ public final class DemoMain implements Callable<Integer> {
     if (coreapps != null && coreapps < shards) {
       return Optional.of("--coreapps must be at least --shards (" + shards + ")");
     }
-    int highest = basePort + 40 + (coreapps == null ? shards + 1 : coreapps);
+    int highest = basePort + 100 + (coreapps == null ? shards + 1 : coreapps);
     if (basePort < 1024 || highest > 65535 || httpPort < 1024 || httpPort > 65535) {
       return Optional.of(
-          "ports must be between 1024 and 65535 (the coreapps take --base-port + 40 + i)");
+          "ports must be between 1024 and 65535 (the coreapps take --base-port + 100 + i)");
     }
     return Optional.empty();
   }
@@ -238,22 +239,26 @@ public final class DemoMain implements Callable<Integer> {
     return MirrorSettings.fromEnv(System.getenv());
   }
 
-  /** Writes {@code cluster.json} anew (atomically: a reader never sees half of it). */
+  /**
+   * Writes {@code cluster.json} and Prometheus's {@code prometheus-targets.json} anew (atomically:
+   * a reader never sees half of one).
+   */
   private static synchronized void writeClusterFile(Lab lab) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("dir", lab.dir().toAbsolutePath().toString());
     doc.put("url", lab.webappUrl(lab.webapps.get(0)));
     doc.put("nodes", lab.describe());
+    writeAtomically(lab.dir().resolve("cluster.json"), doc);
+    writeAtomically(lab.dir().resolve("prometheus-targets.json"), lab.prometheusTargets());
+  }
+
+  private static void writeAtomically(Path file, Object doc) {
     try {
-      Path tmp = lab.dir().resolve("cluster.json.tmp");
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), doc);
-      Files.move(
-          tmp,
-          lab.dir().resolve("cluster.json"),
-          StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      System.err.println("multiconnect: cannot write cluster.json: " + e);
+      System.err.println("multiconnect: cannot write " + file.getFileName() + ": " + e);
     }
   }
 

@@ -4,6 +4,8 @@ import io.multiconnect.ca.CaFiles;
 import io.multiconnect.ca.ClusterCa;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
+import io.multiconnect.common.auth.ApiKey;
+import io.multiconnect.common.metrics.MetricsEndpoint;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.mirror.MirrorTls;
 import io.multiconnect.common.tls.NodeIdentity;
@@ -595,6 +597,33 @@ public final class Lab implements AutoCloseable {
   }
 
   /**
+   * Where Prometheus finds every node's metrics, in its file service discovery format: one group
+   * per master and coreapp (their metrics ports) and webapp (its REST port), labelled with its
+   * {@code role} and {@code node} (deploy/prometheus/prometheus.yml reads it).
+   */
+  public synchronized List<Map<String, Object>> prometheusTargets() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Node n : nodes.values()) {
+      String service =
+          switch (n.role()) {
+            case MASTER, COREAPP -> "metrics";
+            case WEBAPP -> "http";
+            default -> null;
+          };
+      Integer port = service == null ? null : ports.get(n.id() + "/" + service);
+      if (port != null) {
+        out.add(
+            Map.of(
+                "targets",
+                List.of(net.clientHost(n.id()) + ":" + port),
+                "labels",
+                Map.of("role", n.role().label(), "node", n.id())));
+      }
+    }
+    return out;
+  }
+
+  /**
    * Starts every node: database, upstream, masters, then coreapps and webapps. Refuses, before
    * starting anything, when a loopback port of the plan is taken (another cluster still runs).
    */
@@ -648,6 +677,10 @@ public final class Lab implements AutoCloseable {
               + mirror.user()
               + "\nmirror.password="
               + mirror.password()
+              + "\nmetrics.address="
+              + configured(m, "metrics")
+              + "\nmetrics.api.key="
+              + apiKey
               + "\n");
       define(
           m,
@@ -706,6 +739,8 @@ public final class Lab implements AutoCloseable {
     env.put("MC_COREAPP_ID", coreappId);
     env.put("MC_COREAPP_ADDRESS", configured(node, "grpc"));
     env.put("MC_UPSTREAM", configured(UPSTREAM, "grpc"));
+    env.put(MetricsEndpoint.ENV, configured(node, "metrics"));
+    env.put(ApiKey.ENV, apiKey);
     if (options.leaseJournal()) {
       env.put("MC_LEASE_JOURNAL", journal(node).toString());
     }
@@ -1016,8 +1051,7 @@ public final class Lab implements AutoCloseable {
   }
 
   private static final Pattern PRIMARY =
-      Pattern.compile(
-          "multiconnect_webapp_shard_primary\\{shard=\"(\\d+)\",coreapp=\"([^\"]+)\",epoch=\"\\d+\"}");
+      Pattern.compile("multiconnect_webapp_shard_epoch\\{coreapp=\"([^\"]+)\",shard=\"(\\d+)\"} ");
 
   /** A webapp's routing table ({@code 0=c1,1=c2}) from its metrics, if it answers. */
   public Optional<String> routes(HttpClient http, String webapp) {
@@ -1035,7 +1069,7 @@ public final class Lab implements AutoCloseable {
       Map<Integer, String> primaries = new TreeMap<>();
       Matcher m = PRIMARY.matcher(r.body());
       while (m.find()) {
-        primaries.put(Integer.parseInt(m.group(1)), m.group(2));
+        primaries.put(Integer.parseInt(m.group(2)), m.group(1));
       }
       List<String> parts = new ArrayList<>();
       primaries.forEach((s, c) -> parts.add(s + "=" + c));

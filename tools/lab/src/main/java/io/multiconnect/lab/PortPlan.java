@@ -5,7 +5,7 @@ import io.multiconnect.common.net.LoopbackPorts;
 /**
  * Which port each service of a lab node listens on. Services: {@code raft} and {@code api}
  * (masters), {@code grpc} (coreapps, the upstream simulator), {@code http} (webapps), {@code sql}
- * (the database).
+ * (the database), {@code metrics} (masters and coreapps; webapps answer on {@code http}).
  */
 @FunctionalInterface
 public interface PortPlan {
@@ -21,6 +21,7 @@ public interface PortPlan {
           case "grpc" -> node.equals(Lab.UPSTREAM) ? 9800 : 9891;
           case "http" -> 9090;
           case "sql" -> 3306;
+          case "metrics" -> 9464;
           default -> throw new IllegalArgumentException("unknown service " + service);
         };
   }
@@ -31,9 +32,10 @@ public interface PortPlan {
   }
 
   /**
-   * Ports an operator can predict, from {@code base}: master {@code mi} on {@code base+i} (Raft)
-   * and {@code base+10+i} (API), the upstream simulator on {@code base+30}, the database on {@code
-   * base+31}, coreapp {@code ci} on {@code base+40+i}, webapp {@code wi} on {@code http+i-1}.
+   * Ports an operator can predict, from {@code base}: master {@code mi} on {@code base+i} (Raft),
+   * {@code base+10+i} (API) and {@code base+20+i} (metrics), the upstream simulator on {@code
+   * base+30}, the database on {@code base+31}, coreapp {@code ci} on {@code base+40+i} and {@code
+   * base+100+i} (metrics), webapp {@code wi} on {@code http+i-1}.
    */
   static PortPlan fromBase(int base, int http) {
     return (node, service) ->
@@ -43,6 +45,13 @@ public interface PortPlan {
           case "grpc" -> node.equals(Lab.UPSTREAM) ? base + 30 : base + 40 + Lab.index(node);
           case "sql" -> base + 31;
           case "http" -> http + Lab.index(node) - 1;
+          case "metrics" ->
+              switch (node.charAt(0)) {
+                    case 'm' -> base + 20;
+                    case 'c' -> base + 100;
+                    default -> base + 200; // a chaos twin
+                  }
+                  + Lab.index(node);
           default -> throw new IllegalArgumentException("unknown service " + service);
         };
   }

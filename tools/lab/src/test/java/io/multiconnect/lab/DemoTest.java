@@ -78,7 +78,27 @@ class DemoTest {
                       }
                     });
           });
-      assertEquals(7, ports.size(), nodes.toString()); // db, upstream, m1 (Raft, API), c1, c2, w1
+      // db, upstream, m1 (Raft, API, metrics), c1 and c2 (gRPC, metrics), w1
+      assertEquals(10, ports.size(), nodes.toString());
+      // Prometheus's targets: every master, coreapp and webapp, each answering with the API key.
+      JsonNode targets =
+          new ObjectMapper().readTree(dir.resolve("demo/prometheus-targets.json").toFile());
+      assertEquals(4, targets.size(), targets.toString());
+      String key = Files.readString(dir.resolve("demo/api-key")).trim();
+      for (JsonNode t : targets) {
+        var scraped =
+            java.net.http.HttpClient.newHttpClient()
+                .send(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(
+                                "http://" + t.path("targets").get(0).asText() + "/metrics"))
+                        .header("Authorization", "Apikey " + key)
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+        String role = t.path("labels").path("role").asText();
+        assertEquals(200, scraped.statusCode(), t.toString());
+        assertTrue(scraped.body().contains("multiconnect_" + role + "_"), t.toString());
+      }
       Set<Long> descendants = new HashSet<>();
       demo.descendants().forEach(d -> descendants.add(d.pid()));
       assertTrue(descendants.containsAll(started), "every node is the demo's own process");
@@ -140,11 +160,11 @@ class DemoTest {
   private static int freeBase() {
     for (int attempt = 0; attempt < 100; attempt++) {
       int base = ThreadLocalRandom.current().nextInt(20_000, 30_000);
-      if (IntStream.rangeClosed(base + 1, base + 60).allMatch(DemoTest::bindable)) {
+      if (IntStream.rangeClosed(base + 1, base + 102).allMatch(DemoTest::bindable)) {
         return base;
       }
     }
-    throw new IllegalStateException("no free range of 60 loopback ports");
+    throw new IllegalStateException("no free range of 102 loopback ports");
   }
 
   private static boolean bindable(int port) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.ca.CaFiles;
 import io.multiconnect.ca.CaMain;
+import io.multiconnect.common.auth.ApiKey;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.TestTls;
@@ -143,7 +144,7 @@ class HttpsTest {
             0,
             masters,
             "w1",
-            Optional.of(API_KEY),
+            ApiKey.of(API_KEY),
             Optional.empty(),
             NodeClock.system(),
             TestTls.PLAINTEXT,

@@ -1,6 +1,8 @@
 package io.multiconnect.lab;
 
+import io.multiconnect.common.auth.ApiKey;
 import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.metrics.MetricsEndpoint;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.net.LoopbackPorts;
 import io.multiconnect.common.tls.NodeTls;
@@ -33,6 +35,10 @@ final class LocalCluster implements AutoCloseable {
   final MiniCluster masters;
   final UpstreamSimulator upstream;
   final Map<String, Process> coreapps = new LinkedHashMap<>();
+
+  /** Where each coreapp serves its metrics (with {@link #API_KEY}). */
+  final Map<String, Integer> coreappMetricsPorts = new LinkedHashMap<>();
+
   final WebappServer webapp;
   private final Path dir;
   private final Optional<MirrorSettings> mirror;
@@ -52,7 +58,7 @@ final class LocalCluster implements AutoCloseable {
                 0,
                 masterAddresses(),
                 "webapp-test",
-                Optional.of(API_KEY),
+                ApiKey.of(API_KEY),
                 Optional.empty(),
                 NodeClock.system(),
                 TestTls.PLAINTEXT,
@@ -85,6 +91,10 @@ final class LocalCluster implements AutoCloseable {
     env.put("MC_MASTERS", String.join(",", masterAddresses()));
     env.put("MC_UPSTREAM", "127.0.0.1:" + upstream.port());
     env.put(NodeTls.MODE, "plaintext"); // as the in-process masters, webapp and upstream
+    int metricsPort = LoopbackPorts.next();
+    env.put(MetricsEndpoint.ENV, "127.0.0.1:" + metricsPort);
+    env.put(ApiKey.ENV, API_KEY);
+    coreappMetricsPorts.put(id, metricsPort);
     mirror.ifPresent(
         m -> {
           env.put("MC_MIRROR_JDBC_URL", m.jdbcUrl());

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.multiconnect.common.auth.LoginThrottle;
+import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.metrics.Scrape;
 import io.multiconnect.common.shard.Sharding;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.LoginRequest;
@@ -785,12 +787,81 @@ class RestContractTest {
                     .send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString())
                     .body()
                     .contains(
-                        "multiconnect_webapp_shard_primary{shard=\"0\",coreapp=\""
+                        "multiconnect_webapp_shard_epoch{coreapp=\""
                             + primary.coreappId()
-                            + "\",epoch=\""
-                            + primary.epoch()
-                            + "\"} 1"));
+                            + "\",shard=\"0\"} "
+                            + (double) primary.epoch()));
+    // Every request by method, route template and status; an unknown path under one label.
+    Scrape scraped =
+        new Scrape(client.send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+    assertTrue(
+        scraped.get(
+                "multiconnect_webapp_http_requests_seconds_count{method=\"GET\",route=\"/metrics\",status=\"200\"}")
+            >= 1);
+    assertTrue(
+        scraped.get(
+                "multiconnect_webapp_http_requests_seconds_count{method=\"GET\",route=\"unmatched\",status=\"404\"}")
+            >= 1);
+    assertTrue(
+        scraped.get(
+                "multiconnect_webapp_http_requests_seconds_count{method=\"GET\",route=\"/metrics\",status=\"401\"}")
+            >= 1);
+    assertTrue(scraped.hasFamily("jvm_memory_used_bytes{"));
+    // The primary of shard 0 (a coreapp process) sends a message and shows it on its own port.
+    int shards = cluster.state().shardCount();
+    String to = numberIn(0, "");
+    while (Sharding.shardOf(to, shards) != 0) {
+      to = to + "1";
+    }
+    String recipient = to;
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                h.call(
+                            "POST",
+                            "/v1/messages",
+                            "{\"to\":\""
+                                + recipient
+                                + "\",\"type\":\"text\",\"text\":{\"body\":\"m\"}}")
+                        .status()
+                    == 201);
+    Assignment shard0 = cluster.state().assignments().get(0);
+    Scrape coreapp = coreappMetrics(shard0.coreappId());
+    assertEquals(1, coreapp.get("multiconnect_coreapp_acting"));
+    assertEquals(0, coreapp.get("multiconnect_coreapp_shard"));
+    assertEquals(shard0.epoch(), coreapp.get("multiconnect_coreapp_epoch"));
+    assertEquals(1, coreapp.get("multiconnect_coreapp_upstream_session{state=\"connected\"}"));
+    assertTrue(coreapp.get("multiconnect_coreapp_messages_total{outcome=\"sent\"}") >= 1);
+    assertTrue(coreapp.get("multiconnect_coreapp_heartbeat_round_trip_seconds_count") > 0);
+    assertTrue(coreapp.get("multiconnect_coreapp_acting_remaining_seconds") > 0);
+    // The message's statuses wait for the webhook there (unless a test set one and it took them).
+    assertTrue(coreapp.get("multiconnect_coreapp_webhook_backlog") >= 0);
+    var noKey =
+        client.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        "http://127.0.0.1:"
+                            + cluster.coreappMetricsPorts.get(shard0.coreappId())
+                            + "/metrics"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, noKey.statusCode());
     assertEquals(401, anon.call("GET", "/v1/account/shards", null).status());
+  }
+
+  private Scrape coreappMetrics(String id) throws Exception {
+    var r =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(
+                            "http://127.0.0.1:" + cluster.coreappMetricsPorts.get(id) + "/metrics"))
+                    .header("Authorization", "Apikey " + LocalCluster.API_KEY)
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    return new Scrape(r.body());
   }
 
   /**
