@@ -9,6 +9,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.sse.SseHandler;
+import io.javalin.router.Endpoint;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
 import io.multiconnect.common.auth.ApiKey;
@@ -272,8 +273,21 @@ public final class WebappServer implements AutoCloseable {
         });
   }
 
-  /** The template of the route {@code ctx}'s method and path match, if one does. */
+  /**
+   * The template of the route {@code ctx}'s method and path match, if one does: the endpoint
+   * Javalin matched, or, for a request a before-handler refused before the match (no token), the
+   * router's match of its path.
+   */
   private Optional<String> route(Context ctx) {
+    Endpoint matched;
+    try {
+      matched = ctx.endpoints().matchedHttpEndpoint();
+    } catch (RuntimeException notMatched) {
+      matched = null;
+    }
+    if (matched != null) {
+      return Optional.of(matched.path);
+    }
     return Optional.ofNullable(
             app.unsafe.internalRouter.findFirstHttpHandlerEntry(ctx.method(), ctx.path()))
         .map(e -> e.endpoint.path);
