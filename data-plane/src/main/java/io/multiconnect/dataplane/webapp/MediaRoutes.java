@@ -6,6 +6,7 @@ import io.multiconnect.dataplane.media.MediaStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,6 +31,12 @@ final class MediaRoutes {
 
   static final long KIB = 1024;
   static final long MIB = 1024 * KIB;
+
+  /** The most of a refused upload's body read to keep its connection usable ({@link #drained}). */
+  static final long DRAINED_AT_MOST = 16 * MIB;
+
+  /** How long a refused upload's body is read at most ({@link #drained}). */
+  private static final Duration DRAIN_TIME = Duration.ofSeconds(10);
 
   /** A content type: {@code type/subtype}, parameters allowed ({@code audio/ogg; codecs=opus}). */
   private static final Pattern CONTENT_TYPE =
@@ -120,12 +127,45 @@ final class MediaRoutes {
   }
 
   /**
-   * A refusal sent before the body was read to its end: the connection closes after it, said so in
-   * {@code Connection: close}, so the client does not send its next request on it.
+   * A refusal sent before the body was read to its end. The rest of the body is read and thrown
+   * away first when it is short enough ({@link #drained}), and the connection stays usable; when it
+   * is not, the connection closes after the refusal, said so in {@code Connection: close}, so the
+   * client does not send its next request on it.
    */
   private static ApiError.Failure refusal(Context ctx, ApiError e) {
-    ctx.header("Connection", "close");
+    if (!drained(ctx)) {
+      ctx.header("Connection", "close");
+    }
     return e.failure();
+  }
+
+  /**
+   * Reads what is left of a refused request's body and throws it away; whether it ended within
+   * {@link #DRAINED_AT_MOST} bytes and {@link #DRAIN_TIME}. A server that closes a connection while
+   * its client is still sending resets it, and the client's TCP then drops the refusal before the
+   * client has read it (RFC 9112, section 9.6): the client sees a connection closed without an
+   * answer instead of the API's error.
+   */
+  private static boolean drained(Context ctx) {
+    if (ctx.contentLength() > DRAINED_AT_MOST) {
+      return false;
+    }
+    long deadline = System.nanoTime() + DRAIN_TIME.toNanos();
+    byte[] buffer = new byte[64 * 1024];
+    long read = 0;
+    try {
+      InputStream in = ctx.req().getInputStream();
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        read += n;
+        if (read > DRAINED_AT_MOST || System.nanoTime() - deadline > 0) {
+          return false;
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      LOG.debug("a refused upload's body could not be read to its end: {}", e.toString());
+      return false;
+    }
   }
 
   private void download(Context ctx) throws IOException {

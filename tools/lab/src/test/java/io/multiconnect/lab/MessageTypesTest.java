@@ -113,7 +113,7 @@ class MessageTypesTest {
       Http.Response tooLarge = w1.upload("/v1/media", new byte[5 * 1024 * 1024 + 1], "image/jpeg");
       assertEquals(400, tooLarge.status(), tooLarge.toString());
       assertEquals(1009, tooLarge.json().path("errors").get(0).path("code").asInt());
-      assertEquals("close", tooLarge.header("Connection"));
+      assertEquals("", tooLarge.header("Connection"), "a refused body under 16 MiB is read");
       Http.Response untyped = w1.upload("/v1/media", png, null);
       assertEquals(400, untyped.status(), untyped.toString());
       assertEquals(1008, untyped.json().path("errors").get(0).path("code").asInt());

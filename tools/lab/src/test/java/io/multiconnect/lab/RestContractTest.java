@@ -911,6 +911,53 @@ class RestContractTest {
     }
   }
 
+  /**
+   * A refused upload whose body is sent whole leaves the connection usable, as the client still
+   * sending it must read the refusal (a server that closed under it would reset the connection and
+   * the client's TCP drop the refusal unread); one declaring more than the webapp reads to keep the
+   * connection is refused at once, with {@code Connection: close}.
+   */
+  @Test
+  void aRefusedUploadIsReadToItsEndOrClosesItsConnection() throws Exception {
+    String authorization = loggedIn().authorization;
+    try (Socket socket = new Socket("127.0.0.1", cluster.webapp.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(socket.getInputStream(), US_ASCII));
+      out.write(
+          ("POST /v1/media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+                  + authorization
+                  + "\r\nContent-Length: 300000\r\n\r\n")
+              .getBytes(US_ASCII));
+      out.write(new byte[300_000]);
+      out.flush();
+      assertEquals("HTTP/1.1 400 Bad Request", readResponse(in));
+      out.write(
+          ("GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+                  + authorization
+                  + "\r\n\r\n")
+              .getBytes(US_ASCII));
+      out.flush();
+      assertEquals("HTTP/1.1 200 OK", readResponse(in));
+    }
+    try (Socket socket = new Socket("127.0.0.1", cluster.webapp.port())) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /v1/media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+                      + authorization
+                      + "\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                      + (17 << 20)
+                      + "\r\n\r\n")
+                  .getBytes(US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), US_ASCII);
+      assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
+      assertTrue(response.toLowerCase(Locale.ROOT).contains("\r\nconnection: close\r\n"), response);
+    }
+  }
+
   /** Reads one HTTP/1.1 response with a Content-Length; its status line. */
   private static String readResponse(BufferedReader in) throws IOException {
     String status = in.readLine();
