@@ -31,7 +31,10 @@ public final class MasterMain {
                 + " (MC_LOG_SEGMENT_BYTES), initial.shards (MC_INITIAL_SHARDS), join (MC_JOIN),"
                 + " coreapp.deregister.after.seconds (MC_COREAPP_DEREGISTER_AFTER_SECONDS),"
                 + " mirror.jdbc.url, mirror.user, mirror.password (MC_MIRROR_JDBC_URL,"
-                + " MC_MIRROR_USER, MC_MIRROR_PASSWORD)");
+                + " MC_MIRROR_USER, MC_MIRROR_PASSWORD), metrics.address (MC_METRICS_ADDRESS),"
+                + " metrics.api.key (WA_API_KEY), tls.cert, tls.key, tls.ca, tls, tls.refresh.ms"
+                + " (MC_TLS_CERT, MC_TLS_KEY, MC_TLS_CA, MC_TLS, MC_TLS_REFRESH_MS);"
+                + " conf/master.properties is a commented example");
         return;
       } else {
         System.err.println("unknown argument '" + args[i] + "'; try --help");
@@ -42,7 +45,9 @@ public final class MasterMain {
     NodeTls tls;
     try {
       config = MasterConfig.load(configFile, System.getenv());
-      tls = NodeTls.fromEnv(System.getenv(), "master " + config.nodeId());
+      tls =
+          NodeTls.fromEnv(
+              MasterConfig.tlsSettings(configFile, System.getenv()), "master " + config.nodeId());
       tls.requireIdentity(
           NodeIdentity.Role.MASTER, config.nodeId(), Optional.of(config.self().host()));
     } catch (ConfigException | IllegalArgumentException | IOException e) {

@@ -4,12 +4,14 @@ import io.multiconnect.common.auth.ApiKey;
 import io.multiconnect.common.metrics.MetricsEndpoint;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.shard.ShardCounts;
+import io.multiconnect.common.tls.NodeTls;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,6 +68,14 @@ public record MasterConfig(
   public static final Duration DEFAULT_DEREGISTER_AFTER = Duration.ofHours(1);
   public static final Duration MIN_DEREGISTER_AFTER = Duration.ofMinutes(1);
 
+  private static final Map<String, String> TLS_ENV_NAMES =
+      Map.of(
+          "tls.cert", NodeTls.CERT,
+          "tls.key", NodeTls.KEY,
+          "tls.ca", NodeTls.CA,
+          "tls", NodeTls.MODE,
+          "tls.refresh.ms", NodeTls.REFRESH_ENV);
+
   private static final Map<String, String> ENV_NAMES =
       Map.ofEntries(
           Map.entry("node.id", "MC_NODE_ID"),
@@ -114,14 +124,7 @@ public record MasterConfig(
 
   /** Reads a properties file (optional) and applies environment overrides. */
   public static MasterConfig load(Path file, Map<String, String> env) {
-    Properties props = new Properties();
-    if (file != null) {
-      try (Reader r = Files.newBufferedReader(file)) {
-        props.load(r);
-      } catch (IOException e) {
-        throw new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
-      }
-    }
+    Properties props = read(file);
     ENV_NAMES.forEach(
         (key, envName) -> {
           String v = env.get(envName);
@@ -130,6 +133,37 @@ public record MasterConfig(
           }
         });
     return fromProperties(props);
+  }
+
+  /**
+   * The TLS settings as {@link io.multiconnect.common.tls.NodeTls#fromEnv} reads them: {@code
+   * tls.cert}, {@code tls.key}, {@code tls.ca}, {@code tls} and {@code tls.refresh.ms} from the
+   * file (optional) under their variables' names ({@code MC_TLS_CERT} ...), the environment's
+   * winning.
+   */
+  public static Map<String, String> tlsSettings(Path file, Map<String, String> env) {
+    Properties props = read(file);
+    Map<String, String> settings = new HashMap<>();
+    TLS_ENV_NAMES.forEach(
+        (key, envName) -> {
+          String v = Optional.ofNullable(env.get(envName)).orElse(props.getProperty(key));
+          if (v != null && !v.isBlank()) {
+            settings.put(envName, v.trim());
+          }
+        });
+    return settings;
+  }
+
+  private static Properties read(Path file) {
+    Properties props = new Properties();
+    if (file != null) {
+      try (Reader r = Files.newBufferedReader(file)) {
+        props.load(r);
+      } catch (IOException e) {
+        throw new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
+      }
+    }
+    return props;
   }
 
   static MasterConfig fromProperties(Properties p) {

@@ -44,6 +44,18 @@ class MasterConfigTest {
             .deregisterAfter());
   }
 
+  @Test
+  void tlsFilesComeFromTheFileAndTheEnvironmentWins() throws Exception {
+    Path f = file("node.id=m1\ntls.cert=/etc/m1.crt\ntls.key=/etc/m1.key\ntls.ca=/etc/ca.crt\n");
+    assertEquals(
+        Map.of(
+            "MC_TLS_CERT", "/etc/m1.crt", "MC_TLS_KEY", "/run/m1.key", "MC_TLS_CA", "/etc/ca.crt"),
+        MasterConfig.tlsSettings(f, Map.of("MC_TLS_KEY", "/run/m1.key", "MC_PEERS", "x")));
+    assertEquals(
+        Map.of("MC_TLS", "plaintext"),
+        MasterConfig.tlsSettings(null, Map.of("MC_TLS", "plaintext")));
+  }
+
   private void assertRefused(String properties, String expectedMessagePart) throws Exception {
     Path f = file(properties);
     ConfigException e = assertThrows(ConfigException.class, () -> MasterConfig.load(f, Map.of()));

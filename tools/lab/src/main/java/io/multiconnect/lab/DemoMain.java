@@ -17,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -91,6 +92,24 @@ public final class DemoMain implements Callable<Integer> {
               + " mirror to instead of the embedded MariaDB (also MC_MIRROR_JDBC_URL,"
               + " MC_MIRROR_USER, MC_MIRROR_PASSWORD).")
   Path mirrorConfig;
+
+  /**
+   * The arguments of the smallest demo that shows every role: one master and two coreapps, on the
+   * ports of {@link PortPlan#fromBase} from {@code base} and {@code http}, in {@code dir}.
+   */
+  public static List<String> smallest(int base, int http, Path dir) {
+    return List.of(
+        "--masters",
+        "1",
+        "--coreapps",
+        "2",
+        "--base-port",
+        Integer.toString(base),
+        "--http-port",
+        Integer.toString(http),
+        "--dir",
+        dir.toString());
+  }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new DemoMain()).execute(args));

@@ -1,6 +1,12 @@
 package io.multiconnect.lab;
 
 import io.multiconnect.common.net.LoopbackPorts;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
 
 /**
  * Which port each service of a lab node listens on. Services: {@code raft} and {@code api}
@@ -54,5 +60,28 @@ public interface PortPlan {
                   + Lab.index(node);
           default -> throw new IllegalArgumentException("unknown service " + service);
         };
+  }
+
+  /**
+   * A base for {@link #fromBase} whose whole layout ({@code base+1} to {@code base+202}) is free on
+   * loopback now, below the ephemeral range: for a demo a test starts as a process.
+   */
+  static int freeBase() {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int base = ThreadLocalRandom.current().nextInt(20_000, 30_000);
+      if (IntStream.rangeClosed(base + 1, base + 202).allMatch(PortPlan::bindable)) {
+        return base;
+      }
+    }
+    throw new IllegalStateException("no free range of 202 loopback ports");
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 }

@@ -12,7 +12,6 @@ import io.multiconnect.common.tls.NodeTls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +20,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,28 +35,18 @@ class DemoTest {
 
   @Test
   void survivesTheKillOfACoreappAndLeavesNothingBehindWhenStopped() throws Exception {
-    int base = freeBase();
+    int base = PortPlan.freeBase();
     int http = base + 60;
     Path out = dir.resolve("demo.out");
-    Process demo =
-        Launcher.start(
+    List<String> command =
+        new ArrayList<>(
             List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp",
                 System.getProperty("java.class.path"),
-                DemoMain.class.getName(),
-                "--masters",
-                "1",
-                "--coreapps",
-                "2",
-                "--base-port",
-                Integer.toString(base),
-                "--http-port",
-                Integer.toString(http),
-                "--dir",
-                dir.resolve("demo").toString()),
-            java.util.Map.of(),
-            out);
+                DemoMain.class.getName()));
+    command.addAll(DemoMain.smallest(base, http, dir.resolve("demo")));
+    Process demo = Launcher.start(command, java.util.Map.of(), out);
     Set<Long> started = new HashSet<>();
     List<Integer> ports = new ArrayList<>();
     try {
@@ -154,26 +141,6 @@ class DemoTest {
       }
     }
     throw new IllegalStateException(id + " not in cluster.json");
-  }
-
-  /** A base port whose demo layout (base+1 ... base+60) is free on loopback. */
-  private static int freeBase() {
-    for (int attempt = 0; attempt < 100; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 30_000);
-      if (IntStream.rangeClosed(base + 1, base + 102).allMatch(DemoTest::bindable)) {
-        return base;
-      }
-    }
-    throw new IllegalStateException("no free range of 102 loopback ports");
-  }
-
-  private static boolean bindable(int port) {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   private static boolean accepts(int port) {
