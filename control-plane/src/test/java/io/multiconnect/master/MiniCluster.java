@@ -15,6 +15,7 @@ import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
+import io.multiconnect.master.config.RaftTiming;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.proto.v1.AdminGrpc;
 import java.io.IOException;
@@ -73,7 +74,8 @@ public final class MiniCluster implements AutoCloseable {
         1,
         false,
         MasterConfig.DEFAULT_DEREGISTER_AFTER,
-        Optional.empty());
+        Optional.empty(),
+        RaftTiming.DEFAULT);
   }
 
   public MasterNode node(int i) {

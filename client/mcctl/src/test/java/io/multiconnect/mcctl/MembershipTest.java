@@ -13,6 +13,7 @@ import io.multiconnect.master.MiniCluster;
 import io.multiconnect.master.TestCoreapp;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
+import io.multiconnect.master.config.RaftTiming;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.proto.v1.MasterStatus;
 import java.nio.file.Path;
@@ -89,7 +90,8 @@ class MembershipTest {
                         1,
                         true,
                         MasterConfig.DEFAULT_DEREGISTER_AFTER,
-                        Optional.empty()),
+                        Optional.empty(),
+                        RaftTiming.DEFAULT),
                     NodeClock.system(),
                     TestTls.PLAINTEXT)
                 .start());

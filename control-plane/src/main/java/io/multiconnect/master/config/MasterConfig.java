@@ -46,6 +46,10 @@ import java.util.UUID;
  * @param metrics where {@code GET /metrics} is served, if anywhere ({@code metrics.address}, {@code
  *     MC_METRICS_ADDRESS}: {@code host:port}), with the key it asks for ({@code metrics.api.key},
  *     {@code WA_API_KEY}; required unless the address is a loopback one)
+ * @param raftTiming Raft's election timeout ({@code raft.election.timeout.min.ms}, {@code
+ *     raft.election.timeout.max.ms}; {@code MC_RAFT_ELECTION_TIMEOUT_MIN_MS}, {@code
+ *     MC_RAFT_ELECTION_TIMEOUT_MAX_MS}; default {@link RaftTiming#DEFAULT}); the same on every
+ *     master
  */
 public record MasterConfig(
     String nodeId,
@@ -58,7 +62,8 @@ public record MasterConfig(
     int initialShards,
     boolean join,
     Duration deregisterAfter,
-    Optional<MetricsEndpoint.Settings> metrics) {
+    Optional<MetricsEndpoint.Settings> metrics,
+    RaftTiming raftTiming) {
 
   public static final UUID DEFAULT_GROUP_ID =
       UUID.fromString("6d756c74-6963-6f6e-6e65-637400000001");
@@ -91,7 +96,9 @@ public record MasterConfig(
           Map.entry("join", "MC_JOIN"),
           Map.entry("coreapp.deregister.after.seconds", "MC_COREAPP_DEREGISTER_AFTER_SECONDS"),
           Map.entry("metrics.address", MetricsEndpoint.ENV),
-          Map.entry("metrics.api.key", ApiKey.ENV));
+          Map.entry("metrics.api.key", ApiKey.ENV),
+          Map.entry("raft.election.timeout.min.ms", "MC_RAFT_ELECTION_TIMEOUT_MIN_MS"),
+          Map.entry("raft.election.timeout.max.ms", "MC_RAFT_ELECTION_TIMEOUT_MAX_MS"));
 
   public MasterConfig {
     peers = List.copyOf(peers);
@@ -190,7 +197,18 @@ public record MasterConfig(
         Boolean.parseBoolean(p.getProperty("join", "false").trim()),
         Duration.ofSeconds(
             number(p, "coreapp.deregister.after.seconds", DEFAULT_DEREGISTER_AFTER.toSeconds())),
-        metrics(p));
+        metrics(p),
+        new RaftTiming(
+            Duration.ofMillis(
+                number(
+                    p,
+                    "raft.election.timeout.min.ms",
+                    RaftTiming.DEFAULT.electionTimeoutMin().toMillis())),
+            Duration.ofMillis(
+                number(
+                    p,
+                    "raft.election.timeout.max.ms",
+                    RaftTiming.DEFAULT.electionTimeoutMax().toMillis()))));
   }
 
   private static Optional<MetricsEndpoint.Settings> metrics(Properties p) {

@@ -324,6 +324,16 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
     RaftServerConfigKeys.Read.setOption(props, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(props, true);
     RaftServerConfigKeys.Read.setLeaderLeaseTimeoutRatio(props, LEADER_LEASE_RATIO);
+    // The election timeout, and with it the idle heartbeat (half its minimum) and the leader lease
+    // (LEADER_LEASE_RATIO of its minimum).
+    RaftServerConfigKeys.Rpc.setTimeoutMin(
+        props,
+        TimeDuration.valueOf(
+            config.raftTiming().electionTimeoutMin().toMillis(), TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(
+        props,
+        TimeDuration.valueOf(
+            config.raftTiming().electionTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, config.snapshotThreshold());
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);

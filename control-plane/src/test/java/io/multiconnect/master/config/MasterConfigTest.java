@@ -45,6 +45,17 @@ class MasterConfigTest {
   }
 
   @Test
+  void raftTimingDefaultsAndComesFromTheFileOrTheEnvironment() throws Exception {
+    String valid = "node.id=m1\npeers=m1:127.0.0.1:9871:9881\ndata.dir=/tmp\n";
+    assertEquals(RaftTiming.DEFAULT, MasterConfig.load(file(valid), Map.of()).raftTiming());
+    Path f = file(valid + "raft.election.timeout.min.ms=800\n");
+    RaftTiming t =
+        MasterConfig.load(f, Map.of("MC_RAFT_ELECTION_TIMEOUT_MAX_MS", "2000")).raftTiming();
+    assertEquals(new RaftTiming(Duration.ofMillis(800), Duration.ofMillis(2000)), t);
+    assertEquals(Duration.ofMillis(400), t.heartbeatInterval());
+  }
+
+  @Test
   void tlsFilesComeFromTheFileAndTheEnvironmentWins() throws Exception {
     Path f = file("node.id=m1\ntls.cert=/etc/m1.crt\ntls.key=/etc/m1.key\ntls.ca=/etc/ca.crt\n");
     assertEquals(
@@ -71,6 +82,9 @@ class MasterConfigTest {
     assertRefused(valid + "snapshot.threshold=lots\n", "snapshot.threshold: must be a whole");
     assertRefused(valid + "log.segment.bytes=100\n", "log.segment.bytes: must be at least");
     assertRefused(valid + "initial.shards=3\n", "initial.shards: must be one of 1, 2, 4");
+    assertRefused(valid + "raft.election.timeout.min.ms=50\n", "raft.election.timeout.min.ms");
+    assertRefused(
+        valid + "raft.election.timeout.min.ms=900\n", "raft.election.timeout.max.ms: must be");
     assertRefused(
         valid + "coreapp.deregister.after.seconds=59\n",
         "coreapp.deregister.after.seconds: must be at least 60 seconds");

@@ -83,7 +83,7 @@ class PrometheusAlertTest {
             queries++;
           }
         }
-        assertEquals(25, queries);
+        assertEquals(26, queries);
 
         String primary =
             query("multiconnect_master_shard_epoch").get(0).path("metric").path("coreapp").asText();
