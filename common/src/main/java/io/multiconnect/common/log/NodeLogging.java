@@ -9,7 +9,7 @@ import org.slf4j.spi.SLF4JServiceProvider;
 
 /**
  * SLF4J's binding for every role (META-INF/services): {@link NodeLoggerFactory} from the
- * environment, writing to standard error.
+ * environment, writing to standard error; java.util.logging's records go the same way.
  */
 public final class NodeLogging implements SLF4JServiceProvider {
   private ILoggerFactory loggers;
@@ -39,5 +39,6 @@ public final class NodeLogging implements SLF4JServiceProvider {
   @Override
   public void initialize() {
     loggers = NodeLoggerFactory.fromEnv(System.getenv(), System.err);
+    JulBridge.install(loggers);
   }
 }

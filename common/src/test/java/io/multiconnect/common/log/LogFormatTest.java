@@ -95,4 +95,20 @@ class LogFormatTest {
     assertTrue(said.contains("MC_LOG_FORMAT: one of text, kv, json, got 'xml'"), said);
     assertTrue(said.contains("MC_LOG_LEVEL: one of TRACE"), said);
   }
+
+  @Test
+  void javaUtilLoggingComesInTheSameForm() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    JulBridge.install(NodeLoggerFactory.fromEnv(Map.of("MC_LOG_FORMAT", "kv"), out));
+    java.util.logging.Logger jul = java.util.logging.Logger.getLogger("io.grpc.netty.Thing");
+    jul.fine("not written");
+    jul.log(java.util.logging.Level.WARNING, "channel {0} closed", "c-7");
+    String written = bytes.toString(StandardCharsets.UTF_8);
+    assertEquals(1, written.lines().count(), written);
+    assertTrue(written.contains(" level=WARN logger=io.grpc.netty.Thing "), written);
+    assertTrue(written.strip().endsWith(" msg=\"channel c-7 closed\""), written);
+    assertEquals(Level.ERROR, JulBridge.levelOf(java.util.logging.Level.SEVERE));
+    assertEquals(Level.DEBUG, JulBridge.levelOf(java.util.logging.Level.FINE));
+  }
 }
