@@ -133,6 +133,7 @@ class DistributionTest {
       assertTrue(Launcher.waitFor(mcctl, 60), "mcctl status returns");
       assertEquals(0, mcctl.exitValue(), Files.readString(status));
       assertTrue(Files.readString(status).contains("\"m1\""), Files.readString(status));
+      classDataSharingAndJsonLogs(home, path, base + 90);
 
       List<ProcessHandle> tree = demo.descendants().toList();
       demo.destroy(); // SIGTERM, to the process this test started
@@ -143,6 +144,57 @@ class DistributionTest {
       }
     } finally {
       Launcher.kill(demo);
+    }
+  }
+
+  /**
+   * {@code bin/multiconnect cds} makes an archive per role, and a webapp started with {@code
+   * -Xshare:on} (which stops a JVM that cannot map its archive) and {@code MC_LOG_FORMAT=json} runs
+   * and writes every line as a JSON object: the class path holds the logging binding, and
+   * java.util.logging's records come the same way.
+   */
+  private void classDataSharingAndJsonLogs(Path home, Path path, int port) throws Exception {
+    Path cds = dir.resolve("cds.out");
+    Process made = start(path, cds, Map.of(), home.resolve("bin/multiconnect").toString(), "cds");
+    assertTrue(Launcher.waitFor(made, 120), "cds returns");
+    assertEquals(0, made.exitValue(), Files.readString(cds));
+    for (String role : ROLES) {
+      assertTrue(Files.size(home.resolve("lib/" + role + ".jsa")) > 0, role);
+    }
+    Path log = dir.resolve("webapp.out");
+    Process webapp =
+        start(
+            path,
+            log,
+            Map.of(
+                "MC_LOG_FORMAT",
+                "json",
+                "MC_TLS",
+                "plaintext",
+                "JAVA_OPTS",
+                "-Xshare:on",
+                "MC_WEBAPP_ADDRESS",
+                "127.0.0.1:" + port,
+                "MC_MASTERS",
+                "127.0.0.1:" + (port + 1),
+                "MC_MEDIA_DIR",
+                dir.resolve("media").toString()),
+            home.resolve("bin/multiconnect").toString(),
+            "webapp");
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> !webapp.isAlive() || Files.readString(log).contains("webapp listening"));
+      assertTrue(webapp.isAlive(), Files.readString(log));
+    } finally {
+      Launcher.kill(webapp);
+    }
+    ObjectMapper json = new ObjectMapper();
+    List<String> lines = Files.readAllLines(log);
+    assertTrue(lines.size() >= 2, String.join("\n", lines));
+    for (String line : lines) {
+      JsonNode event = json.readTree(line); // throws unless every line is one JSON object
+      assertTrue(event.has("ts") && event.has("level") && event.has("msg"), line);
     }
   }
 

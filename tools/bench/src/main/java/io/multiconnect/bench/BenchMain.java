@@ -45,7 +45,8 @@ public final class BenchMain implements Callable<Integer> {
           "failover",
           "leader",
           "failover-fast",
-          "heartbeats");
+          "heartbeats",
+          "startup");
 
   /** The product's defaults, and the fast profile of the targets. */
   static final long HEARTBEAT_MS = 1_000;
@@ -225,6 +226,7 @@ public final class BenchMain implements Callable<Integer> {
               quick ? 2 : 5,
               5,
               20_000);
+      case "startup" -> StartupTime.run(rig, Math.min(n, 10));
       default -> throw new IllegalStateException(f);
     };
   }

@@ -187,6 +187,24 @@ public final class Lab implements AutoCloseable {
           nodeEnv);
     }
 
+    /** These options with every JVM started with {@code flags}. */
+    public Options withJvmFlags(List<String> flags) {
+      return new Options(
+          masters,
+          shards,
+          coreapps,
+          webapps,
+          flags,
+          tls,
+          leaseJournal,
+          twins,
+          clockControl,
+          upstreamEvents,
+          ports,
+          mirror,
+          nodeEnv);
+    }
+
     /**
      * The benchmarks' lab: 3 masters, 2 shards, 3 coreapps, 1 webapp, JVMs with {@code jvm}, TLS
      * unless {@code plaintext}.
