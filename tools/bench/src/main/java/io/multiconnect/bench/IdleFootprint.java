@@ -66,7 +66,9 @@ public final class IdleFootprint implements Callable<Integer> {
     Files.createDirectories(dir);
     int base = PortPlan.freeBase();
     Lab.Options options =
-        Lab.Options.demo(3, shards, shards + 1, base, base + 60, Optional.empty(), false)
+        // The webapp above every coreapp's ports (base+41 up to base+73 and base+101 up to
+        // base+133).
+        Lab.Options.demo(3, shards, shards + 1, base, base + 150, Optional.empty(), false)
             .withJvmFlags(jvm);
     try (Lab lab =
         new Lab(dir, System.getProperty("java.class.path"), new LoopbackNetwork(), options)) {
