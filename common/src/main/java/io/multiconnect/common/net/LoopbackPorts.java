@@ -56,14 +56,15 @@ public final class LoopbackPorts {
   int take() {
     for (int tried = 0; tried < size; tried++) {
       int port = low + Math.floorMod(cursor.getAndIncrement(), size);
-      if (bindable(port)) {
+      if (isFree(port)) {
         return port;
       }
     }
     throw new IllegalStateException("no free loopback port in [" + low + ", " + (low + size) + ")");
   }
 
-  private static boolean bindable(int port) {
+  /** Whether nothing listens on loopback {@code port} now (a bind to it succeeds). */
+  public static boolean isFree(int port) {
     try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(false);
       s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));

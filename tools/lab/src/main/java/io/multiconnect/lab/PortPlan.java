@@ -1,10 +1,6 @@
 package io.multiconnect.lab;
 
 import io.multiconnect.common.net.LoopbackPorts;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.IntStream;
 
@@ -69,19 +65,10 @@ public interface PortPlan {
   static int freeBase() {
     for (int attempt = 0; attempt < 100; attempt++) {
       int base = ThreadLocalRandom.current().nextInt(20_000, 30_000);
-      if (IntStream.rangeClosed(base + 1, base + 202).allMatch(PortPlan::bindable)) {
+      if (IntStream.rangeClosed(base + 1, base + 202).allMatch(LoopbackPorts::isFree)) {
         return base;
       }
     }
     throw new IllegalStateException("no free range of 202 loopback ports");
-  }
-
-  private static boolean bindable(int port) {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
   }
 }
