@@ -187,6 +187,24 @@ public final class Lab implements AutoCloseable {
           nodeEnv);
     }
 
+    /** These options with every node's clocks skewable through {@link #skew}. */
+    public Options withClockControl() {
+      return new Options(
+          masters,
+          shards,
+          coreapps,
+          webapps,
+          jvmFlags,
+          tls,
+          leaseJournal,
+          twins,
+          true,
+          upstreamEvents,
+          ports,
+          mirror,
+          nodeEnv);
+    }
+
     /** These options with every JVM started with {@code flags}. */
     public Options withJvmFlags(List<String> flags) {
       return new Options(

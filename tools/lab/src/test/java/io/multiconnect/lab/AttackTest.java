@@ -22,6 +22,7 @@ import io.multiconnect.ca.CaFiles;
 import io.multiconnect.ca.ClusterCa;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
+import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.tls.NodeIdentity;
@@ -108,7 +109,8 @@ class AttackTest {
 
   @BeforeAll
   static void start() throws IOException {
-    lab = SmallTlsLab.create(dir.resolve("lab"), 1, Map.of());
+    lab =
+        SmallTlsLab.create(dir.resolve("lab"), SmallTlsLab.options(1, Map.of()).withClockControl());
     lab.start();
     operator = lab.ready(200, 2_000, "attack-Passw0rd", Duration.ofSeconds(120)).admin();
     before = lab.awaitServing(operator, Duration.ofSeconds(60));
@@ -561,6 +563,46 @@ class AttackTest {
       AdminClient withForged = anonymous.withAuthorization(http.authorization);
       AdminException e = assertThrows(AdminException.class, () -> withForged.setShardCount(2));
       assertTrue(e.getMessage().contains("invalid or expired token"), e.getMessage());
+    }
+  }
+
+  /**
+   * A token past its expiry is refused by a webapp and by the masters, each going by its own wall
+   * clock: the clocks of w1 and m1 are moved past the token's lifetime (and back at the end, when
+   * the same token works again: it was refused for its age alone).
+   */
+  @Test
+  void anExpiredTokenIsRefused() throws Exception {
+    Http http = new Http(URI.create(lab.webappUrl("w1")).getPort());
+    try (AdminClient anonymous = lab.anonymousAdmin()) {
+      String token = anonymous.login("admin", "attack-Passw0rd", "").getToken();
+      http.authorization = "Bearer " + token;
+      assertEquals(200, http.call("GET", "/v1/account/shards", null).status());
+      AdminClient admin = anonymous.withAuthorization(http.authorization);
+      long pastItsLifetime = Tokens.DEFAULT_LIFETIME.plusHours(1).toMillis();
+      // Harmless should the master still accept the token: the shard count it already has.
+      int unchanged = before.getShardMap().getShardCount();
+      try {
+        lab.skew("w1", 0, pastItsLifetime);
+        lab.skew("m1", 0, pastItsLifetime);
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> http.call("GET", "/v1/account/shards", null).status() == 401);
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .untilAsserted(
+                () ->
+                    assertTrue(
+                        assertThrows(AdminException.class, () -> admin.setShardCount(unchanged))
+                            .getMessage()
+                            .contains("invalid or expired token")));
+      } finally {
+        lab.skew("w1", 0, 0);
+        lab.skew("m1", 0, 0);
+      }
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> http.call("GET", "/v1/account/shards", null).status() == 200);
     }
   }
 
