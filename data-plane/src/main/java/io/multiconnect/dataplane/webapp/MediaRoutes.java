@@ -6,7 +6,6 @@ import io.multiconnect.dataplane.media.MediaStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,12 +30,6 @@ final class MediaRoutes {
 
   static final long KIB = 1024;
   static final long MIB = 1024 * KIB;
-
-  /** The most of a refused upload's body read to keep its connection usable ({@link #drained}). */
-  static final long DRAINED_AT_MOST = 16 * MIB;
-
-  /** How long a refused upload's body is read at most ({@link #drained}). */
-  private static final Duration DRAIN_TIME = Duration.ofSeconds(10);
 
   /** A content type: {@code type/subtype}, parameters allowed ({@code audio/ogg; codecs=opus}). */
   private static final Pattern CONTENT_TYPE =
@@ -86,26 +79,26 @@ final class MediaRoutes {
   String store(Context ctx, Function<String, Optional<String>> typeProblem) throws IOException {
     String type = Optional.ofNullable(ctx.contentType()).orElse("").trim().toLowerCase(Locale.ROOT);
     if (type.isEmpty()) {
-      throw refusal(ctx, ApiError.absent("Content-Type"));
+      throw UnreadBody.refusal(ctx, ApiError.absent("Content-Type"));
     }
     if (!CONTENT_TYPE.matcher(type).matches() || type.startsWith("multipart/")) {
-      throw refusal(
+      throw UnreadBody.refusal(
           ctx, ApiError.invalid("Content-Type", "must be the medium's type, e.g. image/jpeg"));
     }
     Optional<String> problem = typeProblem.apply(type);
     if (problem.isPresent()) {
-      throw refusal(ctx, ApiError.invalid("Content-Type", problem.get()));
+      throw UnreadBody.refusal(ctx, ApiError.invalid("Content-Type", problem.get()));
     }
     long limit = limitOf(type);
     long declared = ctx.contentLength();
     if (declared > limit) {
-      throw refusal(ctx, tooLarge(type, limit));
+      throw UnreadBody.refusal(ctx, tooLarge(type, limit));
     }
     String id;
     try (InputStream in = ctx.bodyInputStream()) {
       id = store.put(in, type, limit);
     } catch (MediaStore.TooLarge e) {
-      throw refusal(ctx, tooLarge(type, limit));
+      throw UnreadBody.refusal(ctx, tooLarge(type, limit));
     } catch (MediaStore.Empty e) {
       throw ApiError.absent("body").failure();
     }
@@ -124,48 +117,6 @@ final class MediaRoutes {
             + " bytes ("
             + (limit >= MIB ? limit / MIB + " MB" : limit / KIB + " KB")
             + ")");
-  }
-
-  /**
-   * A refusal sent before the body was read to its end. The rest of the body is read and thrown
-   * away first when it is short enough ({@link #drained}), and the connection stays usable; when it
-   * is not, the connection closes after the refusal, said so in {@code Connection: close}, so the
-   * client does not send its next request on it.
-   */
-  private static ApiError.Failure refusal(Context ctx, ApiError e) {
-    if (!drained(ctx)) {
-      ctx.header("Connection", "close");
-    }
-    return e.failure();
-  }
-
-  /**
-   * Reads what is left of a refused request's body and throws it away; whether it ended within
-   * {@link #DRAINED_AT_MOST} bytes and {@link #DRAIN_TIME}. A server that closes a connection while
-   * its client is still sending resets it, and the client's TCP then drops the refusal before the
-   * client has read it (RFC 9112, section 9.6): the client sees a connection closed without an
-   * answer instead of the API's error.
-   */
-  private static boolean drained(Context ctx) {
-    if (ctx.contentLength() > DRAINED_AT_MOST) {
-      return false;
-    }
-    long deadline = System.nanoTime() + DRAIN_TIME.toNanos();
-    byte[] buffer = new byte[64 * 1024];
-    long read = 0;
-    try {
-      InputStream in = ctx.req().getInputStream();
-      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-        read += n;
-        if (read > DRAINED_AT_MOST || System.nanoTime() - deadline > 0) {
-          return false;
-        }
-      }
-      return true;
-    } catch (IOException e) {
-      LOG.debug("a refused upload's body could not be read to its end: {}", e.toString());
-      return false;
-    }
   }
 
   private void download(Context ctx) throws IOException {

@@ -264,7 +264,14 @@ public final class WebappServer implements AutoCloseable {
 
     r.exception(ApiError.Failure.class, (e, ctx) -> error(ctx, e.error));
     r.exception(AdminException.class, (e, ctx) -> error(ctx, fromAdmin(e)));
-    r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e)));
+    r.exception(
+        HttpResponseException.class,
+        (e, ctx) -> {
+          if (e.getStatus() == HttpStatus.PAYLOAD_TOO_LARGE_413) {
+            UnreadBody.drainOrClose(ctx); // the body was refused before it was read to its end
+          }
+          error(ctx, fromJavalin(e));
+        });
     r.exception(
         Exception.class,
         (e, ctx) -> {

@@ -912,35 +912,37 @@ class RestContractTest {
   }
 
   /**
-   * A refused upload whose body is sent whole leaves the connection usable, as the client still
-   * sending it must read the refusal (a server that closed under it would reset the connection and
-   * the client's TCP drop the refusal unread); one declaring more than the webapp reads to keep the
-   * connection is refused at once, with {@code Connection: close}.
+   * A refused body sent whole leaves the connection usable, as the client still sending it must
+   * read the refusal (a server that closed under it would reset the connection and the client's TCP
+   * drop the refusal unread): an upload without a type, a JSON body over 1 MiB with a length, and
+   * one sent chunked. An upload declaring more than the webapp reads to keep the connection is
+   * refused at once, with {@code Connection: close}.
    */
   @Test
-  void aRefusedUploadIsReadToItsEndOrClosesItsConnection() throws Exception {
+  void aRefusedBodyIsReadToItsEndOrClosesItsConnection() throws Exception {
     String authorization = loggedIn().authorization;
-    try (Socket socket = new Socket("127.0.0.1", cluster.webapp.port())) {
-      socket.setSoTimeout(10_000);
-      OutputStream out = socket.getOutputStream();
-      BufferedReader in =
-          new BufferedReader(new InputStreamReader(socket.getInputStream(), US_ASCII));
-      out.write(
-          ("POST /v1/media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
-                  + authorization
-                  + "\r\nContent-Length: 300000\r\n\r\n")
-              .getBytes(US_ASCII));
-      out.write(new byte[300_000]);
-      out.flush();
-      assertEquals("HTTP/1.1 400 Bad Request", readResponse(in));
-      out.write(
-          ("GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
-                  + authorization
-                  + "\r\n\r\n")
-              .getBytes(US_ASCII));
-      out.flush();
-      assertEquals("HTTP/1.1 200 OK", readResponse(in));
+    byte[] twoMegabytes = new byte[2_000_000];
+    refusedOnAConnectionThatStaysUsable(
+        authorization, "/v1/media", "Content-Length: 300000", new byte[300_000], "400 Bad Request");
+    refusedOnAConnectionThatStaysUsable(
+        authorization,
+        "/v1/messages",
+        "Content-Type: application/json\r\nContent-Length: " + twoMegabytes.length,
+        twoMegabytes,
+        "413 Payload Too Large");
+    java.io.ByteArrayOutputStream chunked = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < 32; i++) {
+      chunked.write("10000\r\n".getBytes(US_ASCII));
+      chunked.write(new byte[0x10000]);
+      chunked.write("\r\n".getBytes(US_ASCII));
     }
+    chunked.write("0\r\n\r\n".getBytes(US_ASCII));
+    refusedOnAConnectionThatStaysUsable(
+        authorization,
+        "/v1/messages",
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked",
+        chunked.toByteArray(),
+        "413 Payload Too Large");
     try (Socket socket = new Socket("127.0.0.1", cluster.webapp.port())) {
       socket.setSoTimeout(10_000);
       socket
@@ -955,6 +957,41 @@ class RestContractTest {
       String response = new String(socket.getInputStream().readAllBytes(), US_ASCII);
       assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
       assertTrue(response.toLowerCase(Locale.ROOT).contains("\r\nconnection: close\r\n"), response);
+    }
+  }
+
+  /**
+   * Posts {@code body} to {@code path} with {@code headers} on a new connection, sent whole before
+   * the answer is read; asserts it is refused with {@code status} and that the connection then
+   * answers a health check.
+   */
+  private void refusedOnAConnectionThatStaysUsable(
+      String authorization, String path, String headers, byte[] body, String status)
+      throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", cluster.webapp.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(socket.getInputStream(), US_ASCII));
+      out.write(
+          ("POST "
+                  + path
+                  + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+                  + authorization
+                  + "\r\n"
+                  + headers
+                  + "\r\n\r\n")
+              .getBytes(US_ASCII));
+      out.write(body);
+      out.flush();
+      assertEquals("HTTP/1.1 " + status, readResponse(in), path + " " + headers);
+      out.write(
+          ("GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+                  + authorization
+                  + "\r\n\r\n")
+              .getBytes(US_ASCII));
+      out.flush();
+      assertEquals("HTTP/1.1 200 OK", readResponse(in), path + " " + headers);
     }
   }
 
