@@ -10,6 +10,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.log.NodeLogging;
 import io.multiconnect.common.metrics.MetricsEndpoint;
 import io.multiconnect.common.metrics.NodeMetrics;
 import io.multiconnect.common.metrics.TlsMetrics;
@@ -294,7 +295,10 @@ public final class MasterNode implements AutoCloseable {
     leaderFeed.start();
     mirror.ifPresent(MirrorPublisher::start);
     controlThread.start();
-    metricsEndpoint = config.metrics().map(m -> MetricsEndpoint.start(m, metrics::scrape));
+    metricsEndpoint =
+        config
+            .metrics()
+            .map(m -> MetricsEndpoint.start(m, metrics::scrape, NodeLogging::recentLines));
     LOG.info(
         "master {} started: raft {}, api {}, data {}",
         config.nodeId(),

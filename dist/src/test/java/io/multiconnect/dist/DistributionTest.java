@@ -22,11 +22,15 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -117,22 +121,11 @@ class DistributionTest {
 
       Path tls = demoDir.resolve("tls");
       Path status = dir.resolve("status.out");
-      Process mcctl =
-          start(
-              path,
-              status,
-              Map.of(
-                  "MC_TLS_CERT", tls.resolve("client-admin-mcctl/admin-mcctl.crt").toString(),
-                  "MC_TLS_KEY", tls.resolve("client-admin-mcctl/admin-mcctl.key").toString(),
-                  "MC_TLS_CA", tls.resolve("ca/ca.crt").toString()),
-              home.resolve("bin/mcctl").toString(),
-              "--masters",
-              "127.0.0.1:" + (base + 11),
-              "--json",
-              "status");
+      Process mcctl = mcctl(home, path, tls, status, base + 11, "--json", "status");
       assertTrue(Launcher.waitFor(mcctl, 60), "mcctl status returns");
       assertEquals(0, mcctl.exitValue(), Files.readString(status));
       assertTrue(Files.readString(status).contains("\"m1\""), Files.readString(status));
+      supportBundle(home, path, tls, demoDir, base + 11);
       classDataSharingAndJsonLogs(home, path, base + 90);
 
       List<ProcessHandle> tree = demo.descendants().toList();
@@ -145,6 +138,56 @@ class DistributionTest {
     } finally {
       Launcher.kill(demo);
     }
+  }
+
+  /**
+   * {@code mcctl support-bundle} collects the cluster's status and settings and every node's
+   * metrics and last log lines into one owner-only archive, with nothing missing.
+   */
+  private void supportBundle(Path home, Path path, Path tls, Path demoDir, int masterPort)
+      throws Exception {
+    Path bundle = dir.resolve("bundle.zip");
+    Path said = dir.resolve("bundle.out");
+    Process mcctl =
+        mcctl(
+            home,
+            path,
+            tls,
+            said,
+            masterPort,
+            "support-bundle",
+            "--targets",
+            demoDir.resolve("prometheus-targets.json").toString(),
+            "--api-key-file",
+            demoDir.resolve("api-key").toString(),
+            "--out",
+            bundle.toString());
+    assertTrue(Launcher.waitFor(mcctl, 60), "mcctl support-bundle returns");
+    assertEquals(0, mcctl.exitValue(), Files.readString(said));
+    assertTrue(
+        Files.readString(said).contains("(10 of 10 parts collected)"), Files.readString(said));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(bundle)));
+    Map<String, String> entries = new HashMap<>();
+    try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(bundle))) {
+      for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+        entries.put(e.getName(), new String(zip.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    }
+    String root = "multiconnect-support/";
+    assertTrue(entries.get(root + "cluster/status.json").contains("\"leader\" : \"m1\""));
+    assertTrue(entries.get(root + "cluster/settings.json").contains("\"unhealthy_interval\""));
+    for (String node : List.of("master-m1", "coreapp-c1", "coreapp-c2", "webapp-w1")) {
+      String role = node.substring(0, node.indexOf('-'));
+      assertTrue(
+          entries.get(root + "nodes/" + node + "/metrics.txt").contains("multiconnect_" + role),
+          node);
+      assertTrue(
+          entries.get(root + "nodes/" + node + "/logs.txt").contains(" INFO "),
+          node + ": " + entries.get(root + "nodes/" + node + "/logs.txt"));
+    }
+    assertTrue(
+        !entries.get(root + "manifest.json").contains("\"error\""),
+        entries.get(root + "manifest.json"));
   }
 
   /**
@@ -260,6 +303,23 @@ class DistributionTest {
    * {@code command} in the test's directory, with an environment of its {@code PATH}, a home and
    * {@code env} alone; its output to {@code out}.
    */
+  /** The tarball's mcctl with the demo's operator certificate (in {@code tls}), on one master. */
+  private Process mcctl(Path home, Path path, Path tls, Path out, int masterPort, String... args)
+      throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(home.resolve("bin/mcctl").toString(), "--masters", "127.0.0.1:" + masterPort));
+    command.addAll(List.of(args));
+    return start(
+        path,
+        out,
+        Map.of(
+            "MC_TLS_CERT", tls.resolve("client-admin-mcctl/admin-mcctl.crt").toString(),
+            "MC_TLS_KEY", tls.resolve("client-admin-mcctl/admin-mcctl.key").toString(),
+            "MC_TLS_CA", tls.resolve("ca/ca.crt").toString()),
+        command.toArray(String[]::new));
+  }
+
   private Process start(Path path, Path out, Map<String, String> env, String... command)
       throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());

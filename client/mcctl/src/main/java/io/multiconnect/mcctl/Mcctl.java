@@ -47,7 +47,8 @@ import picocli.CommandLine.Option;
       SnapshotCommand.class,
       WatchCommand.class,
       LoginCommand.class,
-      AuthCommand.class
+      AuthCommand.class,
+      SupportBundleCommand.class
     })
 public final class Mcctl {
   private static final ObjectMapper JSON =
@@ -122,7 +123,7 @@ public final class Mcctl {
   Path config;
 
   /** Where a setting comes from, first match wins: the option, the environment, the file. */
-  private String setting(String option, String env, String key, String fallback) {
+  String setting(String option, String env, String key, String fallback) {
     if (option != null) {
       return option;
     }
@@ -155,11 +156,7 @@ public final class Mcctl {
     try (var in = Files.newBufferedReader(file)) {
       p.load(in);
     } catch (IOException e) {
-      throw new AdminException(
-          AdminException.Kind.INVALID_ARGUMENT,
-          "config",
-          Status.Code.INVALID_ARGUMENT,
-          "cannot read " + file + ": " + e.getMessage());
+      throw badArgument("config", "cannot read " + file + ": " + e.getMessage());
     }
     return p;
   }
@@ -175,11 +172,7 @@ public final class Mcctl {
       try {
         return Files.readString(passwordFile).strip();
       } catch (IOException e) {
-        throw new AdminException(
-            AdminException.Kind.INVALID_ARGUMENT,
-            "password-file",
-            Status.Code.INVALID_ARGUMENT,
-            "cannot read " + passwordFile + ": " + e.getMessage());
+        throw badArgument("password-file", "cannot read " + passwordFile + ": " + e.getMessage());
       }
     }
     return setting(null, "MC_ADMIN_PASSWORD", "password", "");
@@ -204,8 +197,13 @@ public final class Mcctl {
     } catch (IOException e) {
       problem = e.getMessage();
     }
-    throw new AdminException(
-        AdminException.Kind.INVALID_ARGUMENT, "tls", Status.Code.INVALID_ARGUMENT, problem);
+    throw badArgument("tls", problem);
+  }
+
+  /** A refusal of bad input naming {@code field} (exit code 1). */
+  static AdminException badArgument(String field, String problem) {
+    return new AdminException(
+        AdminException.Kind.INVALID_ARGUMENT, field, Status.Code.INVALID_ARGUMENT, problem);
   }
 
   private static String text(Path p) {

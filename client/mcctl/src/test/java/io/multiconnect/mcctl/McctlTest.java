@@ -8,24 +8,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.jwk.JWKSet;
+import io.multiconnect.common.auth.ApiKey;
 import io.multiconnect.common.auth.Tokens;
+import io.multiconnect.common.metrics.MetricsEndpoint;
+import io.multiconnect.common.net.HostPort;
 import io.multiconnect.common.net.LoopbackPorts;
 import io.multiconnect.master.MasterNode;
 import io.multiconnect.master.MiniCluster;
 import io.multiconnect.master.TestCoreapp;
 import io.multiconnect.master.config.PeerAddress;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -399,6 +406,86 @@ class McctlTest {
     assertEquals("mcctl: wrong username or password\n", wrong.err());
   }
 
+  /**
+   * A support bundle holds what the masters and the nodes answered; a node that cannot be reached,
+   * or refuses the key, is named in its manifest with the reason, and the rest is still collected.
+   */
+  @Test
+  void aSupportBundleNamesWhatItCouldNotCollect(@TempDir Path dir) throws Exception {
+    String key = "a-support-key-0123";
+    try (MetricsEndpoint node =
+        MetricsEndpoint.start(
+            new MetricsEndpoint.Settings(
+                new HostPort("127.0.0.1", LoopbackPorts.next()), ApiKey.of(key)),
+            () -> "multiconnect_master_up 1\n",
+            () -> "INFO granted shard 0\n")) {
+      Path targets = dir.resolve("targets.json");
+      Files.writeString(
+          targets,
+          "[{\"targets\":[\"127.0.0.1:"
+              + node.port()
+              + "\"],\"labels\":{\"role\":\"master\",\"node\":\"m/../x\"}},"
+              + "{\"targets\":[\"127.0.0.1:"
+              + LoopbackPorts.next()
+              + "\"],\"labels\":{\"role\":\"coreapp\",\"node\":\"c9\"}}]");
+      Path keyFile = dir.resolve("api-key");
+      Files.writeString(keyFile, key + "\n");
+      Path bundle = dir.resolve("bundle.zip");
+      String[] bundleArgs = {
+        "support-bundle",
+        "--targets",
+        targets.toString(),
+        "--api-key-file",
+        keyFile.toString(),
+        "--out",
+        bundle.toString()
+      };
+      McctlRun run = mcctl(bundleArgs);
+      assertEquals(0, run.exit(), run.err());
+      assertTrue(
+          run.out().contains("(4 of 6 parts collected; 2 could not be, see manifest.json)"),
+          run.out());
+      Map<String, String> entries = unzip(bundle);
+      assertEquals(
+          "multiconnect_master_up 1\n",
+          entries.get("multiconnect-support/nodes/master-m_.._x/metrics.txt"));
+      assertEquals(
+          "INFO granted shard 0\n",
+          entries.get("multiconnect-support/nodes/master-m_.._x/logs.txt"));
+      assertTrue(entries.get("multiconnect-support/cluster/status.json").contains("\"leader\""));
+      JsonNode manifest =
+          new ObjectMapper().readTree(entries.get("multiconnect-support/manifest.json"));
+      List<String> failed = new ArrayList<>();
+      manifest
+          .path("files")
+          .forEach(
+              f -> {
+                if (f.has("error")) {
+                  failed.add(f.path("file").asText());
+                }
+              });
+      assertEquals(
+          List.of("nodes/coreapp-c9/metrics.txt", "nodes/coreapp-c9/logs.txt"),
+          failed,
+          manifest.toString());
+
+      Files.writeString(keyFile, "another-key-0123456\n");
+      McctlRun wrongKey = mcctl(bundleArgs);
+      assertEquals(0, wrongKey.exit(), wrongKey.err());
+      assertTrue(unzip(bundle).get("multiconnect-support/manifest.json").contains("HTTP 401"));
+    }
+  }
+
+  private static Map<String, String> unzip(Path archive) throws IOException {
+    Map<String, String> entries = new HashMap<>();
+    try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(archive))) {
+      for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+        entries.put(e.getName(), new String(zip.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    }
+    return entries;
+  }
+
   @Test
   void helpEverywhereAndUnknownCommands() {
     for (String[] args :
@@ -417,7 +504,8 @@ class McctlTest {
           {"master", "list", "--help"},
           {"snapshot", "--help"},
           {"watch", "--help"},
-          {"login", "--help"}
+          {"login", "--help"},
+          {"support-bundle", "--help"}
         }) {
       McctlRun r = McctlRun.of(args);
       assertEquals(0, r.exit(), String.join(" ", args));

@@ -1,27 +1,25 @@
 package io.multiconnect.common.log;
 
-import java.io.PrintStream;
 import java.time.Instant;
+import java.util.function.Consumer;
 import org.slf4j.Marker;
 import org.slf4j.event.Level;
 import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 
-/**
- * A logger writing each event it takes whole to standard error, in the node's {@link LogFormat}.
- */
+/** A logger handing each event it takes, as one line in the node's {@link LogFormat}, to a sink. */
 final class NodeLogger extends LegacyAbstractLogger {
   private static final long serialVersionUID = 1L;
 
   private final transient LogFormat format;
   private final Level threshold;
-  private final transient PrintStream out;
+  private final transient Consumer<String> sink;
 
-  NodeLogger(String name, Level threshold, LogFormat format, PrintStream out) {
+  NodeLogger(String name, Level threshold, LogFormat format, Consumer<String> sink) {
     this.name = name;
     this.threshold = threshold;
     this.format = format;
-    this.out = out;
+    this.sink = sink;
   }
 
   private boolean enabled(Level level) {
@@ -64,6 +62,6 @@ final class NodeLogger extends LegacyAbstractLogger {
     String message = MessageFormatter.basicArrayFormat(pattern, arguments);
     String line =
         format.format(Instant.now(), level, name, Thread.currentThread().getName(), message, error);
-    out.println(line); // one call: PrintStream writes it whole, never interleaved with another
+    sink.accept(line);
   }
 }

@@ -10,7 +10,8 @@ import org.slf4j.event.Level;
 
 /**
  * The loggers of a node: events at {@code MC_LOG_LEVEL} (default INFO) and above, the chattiest
- * libraries' (Ratis, Jetty, Javalin) at WARN and above, written in {@code MC_LOG_FORMAT}.
+ * libraries' (Ratis, Jetty, Javalin) at WARN and above, written in {@code MC_LOG_FORMAT}; the last
+ * of them also kept in memory ({@link #recent}).
  */
 final class NodeLoggerFactory implements ILoggerFactory {
   /** The variable that sets the level. */
@@ -29,6 +30,9 @@ final class NodeLoggerFactory implements ILoggerFactory {
   private final LogFormat format;
   private final PrintStream out;
   private final Map<String, Logger> loggers = new ConcurrentHashMap<>();
+
+  /** The last lines written: 5 000 at most, 1 MiB of characters at most. */
+  private final RecentLines recent = new RecentLines(5_000, 1 << 20);
 
   NodeLoggerFactory(Level level, LogFormat format, PrintStream out) {
     this.level = level;
@@ -64,7 +68,22 @@ final class NodeLoggerFactory implements ILoggerFactory {
 
   @Override
   public Logger getLogger(String name) {
-    return loggers.computeIfAbsent(name, n -> new NodeLogger(n, levelOf(n), format, out));
+    return loggers.computeIfAbsent(
+        name,
+        n ->
+            new NodeLogger(
+                n,
+                levelOf(n),
+                format,
+                line -> {
+                  out.println(line); // one call: written whole, never interleaved with another
+                  recent.add(line);
+                }));
+  }
+
+  /** The last lines written, oldest first. */
+  String recent() {
+    return recent.text();
   }
 
   /** The level of logger {@code name}: the node's, or WARN under a chatty library. */

@@ -2,6 +2,7 @@ package io.multiconnect.common.log;
 
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
+import org.slf4j.LoggerFactory;
 import org.slf4j.helpers.BasicMarkerFactory;
 import org.slf4j.helpers.NOPMDCAdapter;
 import org.slf4j.spi.MDCAdapter;
@@ -15,6 +16,16 @@ public final class NodeLogging implements SLF4JServiceProvider {
   private ILoggerFactory loggers;
   private final IMarkerFactory markers = new BasicMarkerFactory();
   private final MDCAdapter mdc = new NOPMDCAdapter();
+
+  /**
+   * The last lines this process logged (at most 5 000 lines, 1 MiB), oldest first; a line that says
+   * so when this process logs through another SLF4J binding.
+   */
+  public static String recentLines() {
+    return LoggerFactory.getILoggerFactory() instanceof NodeLoggerFactory f
+        ? f.recent()
+        : "(this process does not log through " + NodeLogging.class.getName() + ")\n";
+  }
 
   @Override
   public ILoggerFactory getLoggerFactory() {

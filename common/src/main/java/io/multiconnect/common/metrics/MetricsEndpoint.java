@@ -21,17 +21,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /metrics} of a master or coreapp, on an address of its own ({@code
- * MC_METRICS_ADDRESS}; the webapp answers {@code /metrics} on its REST port). With {@code
- * WA_API_KEY} set it asks for {@code Authorization: Apikey <key>} (Prometheus: {@code
- * authorization: {type: Apikey, credentials: ...}}); without one it binds only to a loopback
- * address, so figures that name coreapps, epochs and addresses are not open to the network.
+ * {@code GET /metrics} of a master or coreapp, and {@code GET /logs}, its last log lines (for
+ * {@code mcctl support-bundle}), on an address of its own ({@code MC_METRICS_ADDRESS}; the webapp
+ * answers both on its REST port). With {@code WA_API_KEY} set it asks for {@code Authorization:
+ * Apikey <key>} (Prometheus: {@code authorization: {type: Apikey, credentials: ...}}); without one
+ * it binds only to a loopback address, so figures and lines that name coreapps, users, epochs and
+ * addresses are not open to the network.
  */
 public final class MetricsEndpoint implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
 
   public static final String ENV = "MC_METRICS_ADDRESS";
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  static final String LOGS_CONTENT_TYPE = "text/plain; charset=utf-8";
 
   /** Where to listen and the key a scraper must show, if any. */
   public record Settings(HostPort address, Optional<ApiKey> apiKey) {
@@ -68,8 +70,12 @@ public final class MetricsEndpoint implements AutoCloseable {
     this.server = server;
   }
 
-  /** Serves {@code scrape} at {@code settings.address()} until closed. */
-  public static MetricsEndpoint start(Settings settings, Supplier<String> scrape) {
+  /**
+   * Serves {@code scrape} at {@code /metrics} and {@code logs} at {@code /logs} on {@code
+   * settings.address()} until closed.
+   */
+  public static MetricsEndpoint start(
+      Settings settings, Supplier<String> scrape, Supplier<String> logs) {
     HttpServer server;
     try {
       server =
@@ -80,7 +86,10 @@ public final class MetricsEndpoint implements AutoCloseable {
           ENV + ": cannot listen on " + settings.address() + ": " + e.getMessage(), e);
     }
     MetricsEndpoint endpoint = new MetricsEndpoint(server);
-    server.createContext("/", exchange -> endpoint.answer(exchange, settings.apiKey(), scrape));
+    Map<String, Page> pages =
+        Map.of(
+            "/metrics", new Page(CONTENT_TYPE, scrape), "/logs", new Page(LOGS_CONTENT_TYPE, logs));
+    server.createContext("/", exchange -> endpoint.answer(exchange, settings.apiKey(), pages));
     server.setExecutor(endpoint.executor);
     server.start();
     LOG.info(
@@ -94,12 +103,16 @@ public final class MetricsEndpoint implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private void answer(HttpExchange exchange, Optional<ApiKey> key, Supplier<String> scrape)
+  /** What a path serves: its content type, and its text made at each request. */
+  private record Page(String contentType, Supplier<String> text) {}
+
+  private void answer(HttpExchange exchange, Optional<ApiKey> key, Map<String, Page> pages)
       throws IOException {
     try (exchange) {
       String method = exchange.getRequestMethod();
-      if (!exchange.getRequestURI().getPath().equals("/metrics")) {
-        reply(exchange, 404, "only /metrics is served here\n", method);
+      Page page = pages.get(exchange.getRequestURI().getPath());
+      if (page == null) {
+        reply(exchange, 404, "only /metrics and /logs are served here\n", method);
       } else if (!method.equals("GET") && !method.equals("HEAD")) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
         reply(exchange, 405, "only GET and HEAD\n", method);
@@ -108,8 +121,8 @@ public final class MetricsEndpoint implements AutoCloseable {
         exchange.getResponseHeaders().set("WWW-Authenticate", "Apikey");
         reply(exchange, 401, "Authorization: Apikey <WA_API_KEY> is required\n", method);
       } else {
-        exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
-        reply(exchange, 200, scrape.get(), method);
+        exchange.getResponseHeaders().set("Content-Type", page.contentType());
+        reply(exchange, 200, page.text().get(), method);
       }
     }
   }

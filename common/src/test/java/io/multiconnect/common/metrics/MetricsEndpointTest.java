@@ -21,13 +21,14 @@ class MetricsEndpointTest {
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
-  void servesTheNodesMetersAndTheJvmsWithTheApiKey() throws Exception {
+  void servesTheNodesMetersAndTheJvmsAndItsLogWithTheApiKey() throws Exception {
     try (NodeMetrics metrics = new NodeMetrics();
         MetricsEndpoint endpoint =
             MetricsEndpoint.start(
                 new MetricsEndpoint.Settings(
                     new HostPort("127.0.0.1", LoopbackPorts.next()), ApiKey.of(KEY)),
-                metrics::scrape)) {
+                metrics::scrape,
+                () -> "INFO Node - started\n")) {
       Counter.builder("multiconnect_test_things").register(metrics.registry()).increment(3);
 
       HttpResponse<String> ok = get(endpoint, "/metrics", "Apikey " + KEY, "GET");
@@ -45,6 +46,13 @@ class MetricsEndpointTest {
       assertEquals(401, get(endpoint, "/metrics", "Apikey wrong-key-0123456", "GET").statusCode());
       assertEquals(401, get(endpoint, "/metrics", "Bearer " + KEY, "GET").statusCode());
       assertEquals(404, get(endpoint, "/other", "Apikey " + KEY, "GET").statusCode());
+
+      HttpResponse<String> logs = get(endpoint, "/logs", "Apikey " + KEY, "GET");
+      assertEquals(200, logs.statusCode());
+      assertEquals("INFO Node - started\n", logs.body());
+      assertEquals(
+          "text/plain; charset=utf-8", logs.headers().firstValue("Content-Type").orElseThrow());
+      assertEquals(401, get(endpoint, "/logs", null, "GET").statusCode());
       assertEquals(405, get(endpoint, "/metrics", "Apikey " + KEY, "DELETE").statusCode());
     }
   }
@@ -74,7 +82,8 @@ class MetricsEndpointTest {
                 MetricsEndpoint.Settings.fromEnv(
                         Map.of(MetricsEndpoint.ENV, "127.0.0.1:" + LoopbackPorts.next()))
                     .orElseThrow(),
-                metrics::scrape)) {
+                metrics::scrape,
+                () -> "")) {
       assertEquals(200, get(endpoint, "/metrics", null, "GET").statusCode());
       HttpResponse<String> head = get(endpoint, "/metrics", null, "HEAD");
       assertEquals(200, head.statusCode());

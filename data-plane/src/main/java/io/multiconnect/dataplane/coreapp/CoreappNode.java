@@ -6,6 +6,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.lease.Assignment;
+import io.multiconnect.common.log.NodeLogging;
 import io.multiconnect.common.metrics.MetricsEndpoint;
 import io.multiconnect.common.metrics.NodeMetrics;
 import io.multiconnect.common.metrics.TlsMetrics;
@@ -207,7 +208,10 @@ public final class CoreappNode implements AutoCloseable {
     loop.scheduleWithFixedDelay(
         () -> upstream.keepAlive(acting), keepAlivePeriod, keepAlivePeriod, TimeUnit.NANOSECONDS);
     journal.ifPresent(j -> clock.onSkew(() -> loop.execute(this::publish)));
-    metricsEndpoint = config.metrics().map(m -> MetricsEndpoint.start(m, metrics::scrape));
+    metricsEndpoint =
+        config
+            .metrics()
+            .map(m -> MetricsEndpoint.start(m, metrics::scrape, NodeLogging::recentLines));
     LOG.info(
         "coreapp {} listening on {}, masters {}", config.id(), config.address(), config.masters());
     return this;

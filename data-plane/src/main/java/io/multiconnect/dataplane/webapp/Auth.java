@@ -83,13 +83,28 @@ final class Auth {
 
   /** Accepts a bearer token or the API key. */
   void requireUserOrApiKey(Context ctx) {
+    if (!byApiKey(ctx)) {
+      requireUser(ctx);
+    }
+  }
+
+  /** Accepts the API key or the admin's token; another user's token is refused (403). */
+  void requireAdminOrApiKey(Context ctx, String what) {
+    if (!byApiKey(ctx)) {
+      requireUser(ctx);
+      requireAdmin(ctx, what);
+    }
+  }
+
+  /** Whether the request shows the API key; throws a 401 when it shows a wrong one. */
+  private boolean byApiKey(Context ctx) {
     String header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
     if (ApiKey.offered(header) && apiKey.isPresent()) {
       if (apiKey.get().matches(header)) {
-        return;
+        return true;
       }
       throw ApiError.unauthorized("the API key is wrong").failure();
     }
-    requireUser(ctx);
+    return false;
   }
 }

@@ -15,6 +15,7 @@ import io.multiconnect.client.AdminException;
 import io.multiconnect.common.auth.ApiKey;
 import io.multiconnect.common.auth.LoginThrottle;
 import io.multiconnect.common.clock.NodeClock;
+import io.multiconnect.common.log.NodeLogging;
 import io.multiconnect.common.metrics.NodeMetrics;
 import io.multiconnect.common.metrics.TlsMetrics;
 import io.multiconnect.common.mirror.MirrorSettings;
@@ -53,6 +54,7 @@ import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -233,6 +235,7 @@ public final class WebappServer implements AutoCloseable {
           }
         });
     r.before("/metrics", auth::requireUserOrApiKey);
+    r.before("/logs", ctx -> auth.requireAdminOrApiKey(ctx, "read the webapp's log"));
     r.before("/console/events", auth::requireUser);
     r.post("/v1/users/login", this::login);
     new UserRoutes(this::asCaller).register(r);
@@ -261,6 +264,9 @@ public final class WebappServer implements AutoCloseable {
         "/metrics",
         ctx ->
             ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+    r.get(
+        "/logs",
+        ctx -> ctx.contentType("text/plain; charset=utf-8").result(NodeLogging.recentLines()));
 
     r.exception(ApiError.Failure.class, (e, ctx) -> error(ctx, e.error));
     r.exception(AdminException.class, (e, ctx) -> error(ctx, fromAdmin(e)));
@@ -271,6 +277,14 @@ public final class WebappServer implements AutoCloseable {
             UnreadBody.drainOrClose(ctx); // the body was refused before it was read to its end
           }
           error(ctx, fromJavalin(e));
+        });
+    r.exception(
+        EofException.class,
+        (e, ctx) -> {
+          // The client went away, or stopped sending, before its request's end: nobody to answer.
+          LOG.debug("{} {}: the client's request ended early ({})", ctx.method(), ctx.path(), e);
+          ctx.header("Connection", "close");
+          error(ctx, ApiError.invalid("body", "the request ended before its declared length"));
         });
     r.exception(
         Exception.class,

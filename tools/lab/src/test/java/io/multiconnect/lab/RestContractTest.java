@@ -243,7 +243,8 @@ class RestContractTest {
           {"PUT", "/v1/users/admin"},
           {"DELETE", "/v1/users/admin"},
           {"POST", "/v1/users/logout"},
-          {"GET", "/metrics"}
+          {"GET", "/metrics"},
+          {"GET", "/logs"}
         }) {
       assertError(h.call(call[0], call[1], "{}"), 401, 1005, "");
     }
@@ -758,6 +759,33 @@ class RestContractTest {
         "");
   }
 
+  /** The webapp's last log lines, for a support bundle: the admin's or the API key's alone. */
+  @Test
+  void theLogIsTheAdminsOrTheApiKeys() throws Exception {
+    Http admin = loggedIn();
+    assertEquals(
+        201,
+        admin
+            .call("POST", "/v1/users", "{\"username\":\"lora\",\"password\":\"L0ra!pass\"}")
+            .status());
+    assertError(loggedInAs("lora", "L0ra!pass").call("GET", "/logs", null), 403, 1005, "log");
+    var client = java.net.http.HttpClient.newHttpClient();
+    for (String authorization : List.of(admin.authorization, "Apikey " + LocalCluster.API_KEY)) {
+      var logs =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create("http://127.0.0.1:" + cluster.webapp.port() + "/logs"))
+                  .header("Authorization", authorization)
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, logs.statusCode(), logs.body());
+      assertTrue(
+          logs.headers().firstValue("Content-Type").orElseThrow().startsWith("text/plain"),
+          logs.headers().toString());
+      assertTrue(logs.body().contains("webapp listening on http://"), logs.body());
+    }
+  }
+
   @Test
   void unknownPathsAndMetrics() throws Exception {
     Http h = loggedIn();
@@ -957,6 +985,30 @@ class RestContractTest {
       String response = new String(socket.getInputStream().readAllBytes(), US_ASCII);
       assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
       assertTrue(response.toLowerCase(Locale.ROOT).contains("\r\nconnection: close\r\n"), response);
+    }
+  }
+
+  /**
+   * A request whose body ends (the client shuts its side) before its declared length is the
+   * client's error, 400, not the webapp's 500 (found by the fuzz: the client gave up mid-body).
+   */
+  @Test
+  void aBodyCutShortIsRefusedAsTheClients() throws Exception {
+    String authorization = loggedIn().authorization;
+    try (Socket socket = new Socket("127.0.0.1", cluster.webapp.port())) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+                      + authorization
+                      + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+                      + "{\"to\":")
+                  .getBytes(US_ASCII));
+      socket.shutdownOutput();
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(socket.getInputStream(), US_ASCII));
+      assertEquals("HTTP/1.1 400 Bad Request", readResponse(in));
     }
   }
 
