@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * Database-based liveness, as in the original client: upserts this coreapp's row in {@code
  * coreapp_liveness} every {@code db_heartbeat_interval}. Its own thread, so a slow or dead database
  * never delays heartbeats or the lease. Failover never depends on it.
+ *
+ * <p>One connection is kept between beats and made again only after a failure: a new TLS connection
+ * per beat cost about 0.2 s of CPU, a third of a percent of a core at the default minute, which an
+ * idle coreapp's budget (0.5 %) cannot spare.
  */
 final class DbLiveness implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DbLiveness.class);
@@ -32,6 +36,7 @@ final class DbLiveness implements AutoCloseable {
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("db-liveness"));
   private boolean failing;
+  private Connection connection; // only on the timer's thread
 
   DbLiveness(MirrorSettings db, String id, String address) {
     this.db = db;
@@ -45,16 +50,21 @@ final class DbLiveness implements AutoCloseable {
   }
 
   private void beat() {
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-        PreparedStatement p = c.prepareStatement(UPSERT)) {
-      p.setString(1, id);
-      p.setString(2, address);
-      p.executeUpdate();
+    try {
+      if (connection == null) {
+        connection = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+      }
+      try (PreparedStatement p = connection.prepareStatement(UPSERT)) {
+        p.setString(1, id);
+        p.setString(2, address);
+        p.executeUpdate();
+      }
       if (failing) {
         LOG.info("coreapp {}: database liveness written again", id);
         failing = false;
       }
     } catch (SQLException e) {
+      closeConnection(); // the next beat connects again
       if (!failing) {
         LOG.warn("coreapp {}: database liveness not written: {}", id, e.getMessage());
         failing = true;
@@ -62,8 +72,26 @@ final class DbLiveness implements AutoCloseable {
     }
   }
 
+  private void closeConnection() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        LOG.debug("coreapp {}: closing the liveness connection: {}", id, e.getMessage());
+      }
+      connection = null;
+    }
+  }
+
   @Override
   public void close() {
     timer.shutdownNow();
+    try {
+      if (timer.awaitTermination(5, TimeUnit.SECONDS)) {
+        closeConnection();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

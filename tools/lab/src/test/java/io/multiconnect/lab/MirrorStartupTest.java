@@ -25,7 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("slow")
 class MirrorStartupTest {
 
-  /** Both coreapps write their database liveness row, again and again (every 0.5 s here). */
+  /**
+   * Both coreapps write their database liveness row, again and again (every 0.5 s here): within 10
+   * s of this call, both rows exist and the older one moved.
+   */
   private static void assertLivenessRowsAdvance(MirrorSettings m) throws Exception {
     String sql = "SELECT COUNT(*), MIN(last_seen) FROM coreapp_liveness";
     java.sql.Timestamp[] first = new java.sql.Timestamp[1];
@@ -84,6 +87,11 @@ class MirrorStartupTest {
         await()
             .atMost(Duration.ofSeconds(20))
             .until(() -> http.call("POST", "/v1/messages", message).status() == 201);
+        assertLivenessRowsAdvance(mirror);
+        // Each coreapp keeps its liveness connection between beats, and makes it again once a
+        // beat fails: the rows advance again after the database restarts.
+        db.stop();
+        db.start();
         assertLivenessRowsAdvance(mirror);
         MasterNode leader = cluster.leader();
         await()
