@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.multiconnect.client.AdminClient;
+import io.multiconnect.client.AdminException;
+import io.multiconnect.common.log.Redact;
 import io.multiconnect.proto.v1.ClusterSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +34,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -67,9 +72,6 @@ public final class SupportBundleCommand implements Callable<Integer> {
 
   /** Characters a node's label keeps in a file name; others become {@code _}. */
   private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9_.-]");
-
-  /** A URL's user and password, which a webhook URL may carry. */
-  private static final Pattern USER_INFO = Pattern.compile("(?<=://)[^/@\\s]+@");
 
   @ParentCommand Mcctl root;
   @Spec CommandSpec spec;
@@ -154,7 +156,8 @@ public final class SupportBundleCommand implements Callable<Integer> {
             collected.size() - failed,
             "failed",
             failed));
-    return 0;
+    // The archive says why; an exit code says whether there was anything to say.
+    return failed == collected.size() ? AdminException.Kind.FAILED.exitCode : 0;
   }
 
   /** The cluster's status and settings as the masters answer them. */
@@ -187,8 +190,7 @@ public final class SupportBundleCommand implements Callable<Integer> {
     out.put("heartbeat_interval", s.getHeartbeatIntervalMs() / 1000.0);
     out.put("unhealthy_interval", s.getUnhealthyIntervalMs() / 1000.0);
     Map<String, String> application = new TreeMap<>();
-    s.getApplicationMap()
-        .forEach((k, v) -> application.put(k, USER_INFO.matcher(v).replaceAll("***@")));
+    s.getApplicationMap().forEach((k, v) -> application.put(k, Redact.urls(v)));
     out.put("application", application);
     return out;
   }
@@ -209,6 +211,12 @@ public final class SupportBundleCommand implements Callable<Integer> {
       collected.add(failure(file.toString(), "the targets file", e));
       return;
     }
+    Optional<String> shape = targetsProblem(groups);
+    if (shape.isPresent()) {
+      collected.add(
+          Map.of("file", file.toString(), "source", "the targets file", "error", shape.get()));
+      return;
+    }
     Optional<String> apiKey = apiKey();
     Duration timeout = Duration.ofMillis(Math.round(root.timeoutSeconds * 1000));
     HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(timeout);
@@ -221,19 +229,41 @@ public final class SupportBundleCommand implements Callable<Integer> {
       String node = group.path("labels").path("node").asText("");
       for (JsonNode target : group.path("targets")) {
         String name = node.isEmpty() ? target.asText() : node;
-        String dir = "nodes/" + UNSAFE.matcher(role + "-" + name).replaceAll("_") + "/";
+        String base = "nodes/" + UNSAFE.matcher(role + "-" + name).replaceAll("_");
+        String dir = base + "/";
+        for (int n = 2; taken(collected, dir); n++) {
+          dir = base + "-" + n + "/"; // two labels that read the same once made safe
+        }
         String scheme = role.equals("webapp") ? webappScheme : "http";
         for (String page : List.of("metrics", "logs")) {
-          URI uri = URI.create(scheme + "://" + target.asText() + "/" + page);
-          part(
-              files,
-              collected,
-              dir + page + ".txt",
-              uri.toString(),
-              () -> fetch(http, uri, apiKey, timeout));
+          String url = scheme + "://" + target.asText() + "/" + page;
+          part(files, collected, dir + page + ".txt", url, () -> fetch(http, url, apiKey, timeout));
         }
       }
     }
+  }
+
+  /** Why {@code groups} is not Prometheus's file_sd form, if it is not. */
+  private static Optional<String> targetsProblem(JsonNode groups) {
+    if (!groups.isArray() || groups.isEmpty()) {
+      return Optional.of("not a JSON array of target groups, or an empty one");
+    }
+    for (JsonNode group : groups) {
+      JsonNode list = group.path("targets");
+      if (!list.isArray() || list.isEmpty()) {
+        return Optional.of("a group without a list of targets: " + group);
+      }
+      for (JsonNode t : list) {
+        if (!t.isTextual()) {
+          return Optional.of("a target that is not a host:port string: " + t);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean taken(List<Map<String, Object>> collected, String dir) {
+    return collected.stream().anyMatch(c -> String.valueOf(c.get("file")).startsWith(dir));
   }
 
   /** The API key, if one is configured or the demo's file exists. */
@@ -285,11 +315,15 @@ public final class SupportBundleCommand implements Callable<Integer> {
     }
   }
 
-  private static byte[] fetch(HttpClient http, URI uri, Optional<String> apiKey, Duration timeout)
-      throws IOException, InterruptedException {
-    HttpRequest.Builder r = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+  /** {@code url}'s body, whole within {@code timeout} (headers and body alike). */
+  private static byte[] fetch(
+      HttpClient http, String url, Optional<String> apiKey, Duration timeout)
+      throws IOException, InterruptedException, ExecutionException, TimeoutException {
+    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET();
     apiKey.ifPresent(k -> r.header("Authorization", "Apikey " + k));
-    HttpResponse<byte[]> answer = http.send(r.build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> answer =
+        http.sendAsync(r.build(), HttpResponse.BodyHandlers.ofByteArray())
+            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     if (answer.statusCode() != 200) {
       throw new IOException(
           "HTTP "

@@ -408,7 +408,8 @@ class McctlTest {
 
   /**
    * A support bundle holds what the masters and the nodes answered; a node that cannot be reached,
-   * or refuses the key, is named in its manifest with the reason, and the rest is still collected.
+   * a target that is no host:port, or a node that refuses the key, is named in its manifest with
+   * the reason, and the rest is still collected (two nodes labelled alike in directories apart).
    */
   @Test
   void aSupportBundleNamesWhatItCouldNotCollect(@TempDir Path dir) throws Exception {
@@ -427,7 +428,8 @@ class McctlTest {
               + "\"],\"labels\":{\"role\":\"master\",\"node\":\"m/../x\"}},"
               + "{\"targets\":[\"127.0.0.1:"
               + LoopbackPorts.next()
-              + "\"],\"labels\":{\"role\":\"coreapp\",\"node\":\"c9\"}}]");
+              + "\"],\"labels\":{\"role\":\"coreapp\",\"node\":\"c9\"}},"
+              + "{\"targets\":[\"not a host:1\"],\"labels\":{\"role\":\"coreapp\",\"node\":\"c9\"}}]");
       Path keyFile = dir.resolve("api-key");
       Files.writeString(keyFile, key + "\n");
       Path bundle = dir.resolve("bundle.zip");
@@ -443,7 +445,7 @@ class McctlTest {
       McctlRun run = mcctl(bundleArgs);
       assertEquals(0, run.exit(), run.err());
       assertTrue(
-          run.out().contains("(4 of 6 parts collected; 2 could not be, see manifest.json)"),
+          run.out().contains("(4 of 8 parts collected; 4 could not be, see manifest.json)"),
           run.out());
       Map<String, String> entries = unzip(bundle);
       assertEquals(
@@ -465,7 +467,11 @@ class McctlTest {
                 }
               });
       assertEquals(
-          List.of("nodes/coreapp-c9/metrics.txt", "nodes/coreapp-c9/logs.txt"),
+          List.of(
+              "nodes/coreapp-c9/metrics.txt",
+              "nodes/coreapp-c9/logs.txt",
+              "nodes/coreapp-c9-2/metrics.txt",
+              "nodes/coreapp-c9-2/logs.txt"),
           failed,
           manifest.toString());
 

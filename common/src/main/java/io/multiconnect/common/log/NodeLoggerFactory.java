@@ -10,8 +10,8 @@ import org.slf4j.event.Level;
 
 /**
  * The loggers of a node: events at {@code MC_LOG_LEVEL} (default INFO) and above, the chattiest
- * libraries' (Ratis, Jetty, Javalin) at WARN and above, written in {@code MC_LOG_FORMAT}; the last
- * of them also kept in memory ({@link #recent}).
+ * libraries' (Ratis, Jetty, Javalin, gRPC, whose frame logger would write headers) at WARN and
+ * above, written in {@code MC_LOG_FORMAT}; the last of them also kept in memory ({@link #recent}).
  */
 final class NodeLoggerFactory implements ILoggerFactory {
   /** The variable that sets the level. */
@@ -24,6 +24,8 @@ final class NodeLoggerFactory implements ILoggerFactory {
           "org.eclipse.jetty",
           Level.WARN,
           "io.javalin",
+          Level.WARN,
+          "io.grpc",
           Level.WARN);
 
   private final Level level;
@@ -31,7 +33,7 @@ final class NodeLoggerFactory implements ILoggerFactory {
   private final PrintStream out;
   private final Map<String, Logger> loggers = new ConcurrentHashMap<>();
 
-  /** The last lines written: 5 000 at most, 1 MiB of characters at most. */
+  /** The last lines written: 5 000 at most, 1 Mi characters at most. */
   private final RecentLines recent = new RecentLines(5_000, 1 << 20);
 
   NodeLoggerFactory(Level level, LogFormat format, PrintStream out) {

@@ -18,8 +18,8 @@ public final class NodeLogging implements SLF4JServiceProvider {
   private final MDCAdapter mdc = new NOPMDCAdapter();
 
   /**
-   * The last lines this process logged (at most 5 000 lines, 1 MiB), oldest first; a line that says
-   * so when this process logs through another SLF4J binding.
+   * The last lines this process logged (at most 5 000 lines, 1 Mi characters), oldest first; a line
+   * that says so when this process logs through another SLF4J binding.
    */
   public static String recentLines() {
     return LoggerFactory.getILoggerFactory() instanceof NodeLoggerFactory f

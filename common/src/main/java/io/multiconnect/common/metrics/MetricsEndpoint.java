@@ -21,12 +21,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /metrics} of a master or coreapp, and {@code GET /logs}, its last log lines (for
- * {@code mcctl support-bundle}), on an address of its own ({@code MC_METRICS_ADDRESS}; the webapp
- * answers both on its REST port). With {@code WA_API_KEY} set it asks for {@code Authorization:
- * Apikey <key>} (Prometheus: {@code authorization: {type: Apikey, credentials: ...}}); without one
- * it binds only to a loopback address, so figures and lines that name coreapps, users, epochs and
- * addresses are not open to the network.
+ * {@code GET /metrics} of a master or coreapp, and, when an API key is set, {@code GET /logs}, its
+ * last log lines (for {@code mcctl support-bundle}), on an address of its own ({@code
+ * MC_METRICS_ADDRESS}; the webapp answers both on its REST port). With {@code WA_API_KEY} set it
+ * asks for {@code Authorization: Apikey <key>} (Prometheus: {@code authorization: {type: Apikey,
+ * credentials: ...}}); without one it binds only to a loopback address, so figures and lines that
+ * name coreapps, users, epochs and addresses are not open to the network.
  */
 public final class MetricsEndpoint implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
@@ -86,9 +86,16 @@ public final class MetricsEndpoint implements AutoCloseable {
           ENV + ": cannot listen on " + settings.address() + ": " + e.getMessage(), e);
     }
     MetricsEndpoint endpoint = new MetricsEndpoint(server);
+    // The log names users and addresses: served only to a caller that shows the key, never to any
+    // local user of a host whose listener is on loopback for want of a key.
     Map<String, Page> pages =
-        Map.of(
-            "/metrics", new Page(CONTENT_TYPE, scrape), "/logs", new Page(LOGS_CONTENT_TYPE, logs));
+        settings.apiKey().isPresent()
+            ? Map.of(
+                "/metrics",
+                new Page(CONTENT_TYPE, scrape),
+                "/logs",
+                new Page(LOGS_CONTENT_TYPE, logs))
+            : Map.of("/metrics", new Page(CONTENT_TYPE, scrape));
     server.createContext("/", exchange -> endpoint.answer(exchange, settings.apiKey(), pages));
     server.setExecutor(endpoint.executor);
     server.start();
@@ -112,7 +119,11 @@ public final class MetricsEndpoint implements AutoCloseable {
       String method = exchange.getRequestMethod();
       Page page = pages.get(exchange.getRequestURI().getPath());
       if (page == null) {
-        reply(exchange, 404, "only /metrics and /logs are served here\n", method);
+        reply(
+            exchange,
+            404,
+            "only /metrics is served here (and /logs with WA_API_KEY set)\n",
+            method);
       } else if (!method.equals("GET") && !method.equals("HEAD")) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
         reply(exchange, 405, "only GET and HEAD\n", method);

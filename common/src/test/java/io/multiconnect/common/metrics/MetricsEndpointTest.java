@@ -83,8 +83,9 @@ class MetricsEndpointTest {
                         Map.of(MetricsEndpoint.ENV, "127.0.0.1:" + LoopbackPorts.next()))
                     .orElseThrow(),
                 metrics::scrape,
-                () -> "")) {
+                () -> "INFO user bob logged in\n")) {
       assertEquals(200, get(endpoint, "/metrics", null, "GET").statusCode());
+      assertEquals(404, get(endpoint, "/logs", null, "GET").statusCode(), "no key, no log");
       HttpResponse<String> head = get(endpoint, "/metrics", null, "HEAD");
       assertEquals(200, head.statusCode());
       assertEquals("", head.body());

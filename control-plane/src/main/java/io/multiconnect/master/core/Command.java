@@ -1,6 +1,7 @@
 package io.multiconnect.master.core;
 
 import io.multiconnect.common.auth.Tokens;
+import io.multiconnect.common.log.Redact;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -138,6 +139,12 @@ public sealed interface Command {
   record SetApplicationSettings(Map<String, String> changes) implements Command {
     public SetApplicationSettings {
       changes = Map.copyOf(changes);
+    }
+
+    @Override
+    public String toString() {
+      // A webhook URL may carry credentials; the admin log line prints the command.
+      return "SetApplicationSettings[changes=" + Redact.urls(changes.toString()) + "]";
     }
   }
 

@@ -26,6 +26,9 @@ final class DbLiveness implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DbLiveness.class);
   static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
 
+  /** The longest a beat waits for the database on the kept connection. */
+  private static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(10);
+
   private static final String UPSERT =
       "INSERT INTO coreapp_liveness (id, address, last_seen) VALUES (?, ?, CURRENT_TIMESTAMP(3))"
           + " ON DUPLICATE KEY UPDATE address = VALUES(address), last_seen = CURRENT_TIMESTAMP(3)";
@@ -51,13 +54,13 @@ final class DbLiveness implements AutoCloseable {
 
   private void beat() {
     try {
-      if (connection == null) {
-        connection = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-      }
-      try (PreparedStatement p = connection.prepareStatement(UPSERT)) {
-        p.setString(1, id);
-        p.setString(2, address);
-        p.executeUpdate();
+      try {
+        upsert();
+      } catch (SQLException kept) {
+        // The kept connection may have been closed by the server (a restart, wait_timeout, a
+        // proxy's idle timeout) since the last beat: once more on a new one before giving up.
+        closeConnection();
+        upsert();
       }
       if (failing) {
         LOG.info("coreapp {}: database liveness written again", id);
@@ -69,6 +72,20 @@ final class DbLiveness implements AutoCloseable {
         LOG.warn("coreapp {}: database liveness not written: {}", id, e.getMessage());
         failing = true;
       }
+    }
+  }
+
+  /** Upserts the row over the kept connection, made first if there is none. */
+  private void upsert() throws SQLException {
+    if (connection == null) {
+      connection = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+      // A connection that lives for hours can go half-dead: no beat waits on it for longer.
+      connection.setNetworkTimeout(Runnable::run, (int) NETWORK_TIMEOUT.toMillis());
+    }
+    try (PreparedStatement p = connection.prepareStatement(UPSERT)) {
+      p.setString(1, id);
+      p.setString(2, address);
+      p.executeUpdate();
     }
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.grpc.Channel;
 import io.grpc.Deadline;
+import io.multiconnect.common.log.Redact;
 import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.settings.AppSetting;
 import io.multiconnect.proto.v1.upstream.AcknowledgeRequest;
@@ -181,7 +182,11 @@ final class Webhooks implements AutoCloseable {
               .POST(HttpRequest.BodyPublishers.ofByteArray(body(b)))
               .build();
     } catch (IllegalArgumentException e) {
-      retry(b, attempt, s, "the webhook URL " + url + " is not usable: " + e.getMessage());
+      retry(
+          b,
+          attempt,
+          s,
+          Redact.urls("the webhook URL " + url + " is not usable: " + e.getMessage()));
       return;
     }
     http.sendAsync(request, HttpResponse.BodyHandlers.discarding())

@@ -588,6 +588,8 @@ class AttackTest {
         await()
             .atMost(Duration.ofSeconds(5))
             .until(() -> http.call("GET", "/v1/account/shards", null).status() == 401);
+        String refusal = http.call("GET", "/v1/account/shards", null).json().toString();
+        assertTrue(refusal.contains("invalid or expired"), refusal);
         await()
             .atMost(Duration.ofSeconds(5))
             .untilAsserted(
