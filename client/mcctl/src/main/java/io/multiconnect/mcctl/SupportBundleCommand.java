@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.multiconnect.client.AdminClient;
 import io.multiconnect.client.AdminException;
 import io.multiconnect.common.log.Redact;
+import io.multiconnect.mcctl.settings.SettingsCommand;
 import io.multiconnect.proto.v1.ClusterSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -186,9 +187,7 @@ public final class SupportBundleCommand implements Callable<Integer> {
   }
 
   private static Map<String, Object> settings(ClusterSettings s) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("heartbeat_interval", s.getHeartbeatIntervalMs() / 1000.0);
-    out.put("unhealthy_interval", s.getUnhealthyIntervalMs() / 1000.0);
+    Map<String, Object> out = SettingsCommand.json(s);
     Map<String, String> application = new TreeMap<>();
     s.getApplicationMap().forEach((k, v) -> application.put(k, Redact.urls(v)));
     out.put("application", application);
