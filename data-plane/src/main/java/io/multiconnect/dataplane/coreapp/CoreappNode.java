@@ -129,7 +129,6 @@ public final class CoreappNode implements AutoCloseable {
             upstreamLink,
             clock,
             loop,
-            config.upstreamSilence(),
             config.actingMargin(),
             CALL_DEADLINE,
             new UpstreamSession.Listener() {

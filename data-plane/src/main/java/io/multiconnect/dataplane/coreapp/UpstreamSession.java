@@ -52,6 +52,7 @@ final class UpstreamSession {
     final QuietTime.Mark mark;
     final UpstreamLink.Window window;
     String sessionId; // set when accepted
+    KeepAlives keepAlives; // open once a keep-alive was sent, until it ends
 
     Session(
         int shard, int shardCount, long epoch, QuietTime.Mark mark, UpstreamLink.Window window) {
@@ -69,7 +70,6 @@ final class UpstreamSession {
   private final NodeClock clock;
   private final Executor loop;
   private final Duration callDeadline;
-  private final long silenceNanos;
   private final QuietTime quiet;
   private final Listener listener;
   private Session session;
@@ -81,7 +81,6 @@ final class UpstreamSession {
       UpstreamLink upstream,
       NodeClock clock,
       Executor loop,
-      Duration upstreamSilence,
       Duration actingMargin,
       Duration callDeadline,
       Listener listener) {
@@ -91,7 +90,6 @@ final class UpstreamSession {
     this.clock = clock;
     this.loop = loop;
     this.callDeadline = callDeadline;
-    this.silenceNanos = upstreamSilence.toNanos();
     // A call sent just before the coreapp stopped may still arrive (within the delay allowance)
     // and keep the session for the silence timeout after it: quiet comes a margin after the stop.
     this.quiet = new QuietTime(actingMargin, clock.nanoTime());
@@ -254,15 +252,76 @@ final class UpstreamSession {
     return closed;
   }
 
-  /** Tells the upstream this coreapp still holds its session, while it may act on it. */
+  /**
+   * Tells the upstream this coreapp still holds its session, while it may act on it: a message on
+   * the session's keep-alive stream, opened on its first use over the session's connection. Nothing
+   * written to it can arrive after the coreapp stopped acting (the window's reset ends it with the
+   * session; docs/safety.md, the timing budget).
+   */
   void keepAlive(Acting a) {
-    if (a == null || a.sessionId() == null || !a.mayActAt(clock.nanoTime())) {
+    Session s = session;
+    if (a == null
+        || s == null
+        || s.sessionId == null
+        || !s.sessionId.equals(a.sessionId())
+        || !a.mayActAt(clock.nanoTime())) {
       return;
     }
-    long timeout = a.callTimeoutNanos(clock.nanoTime(), Duration.ofNanos(silenceNanos));
-    UpstreamGrpc.newFutureStub(a.channel())
-        .withDeadline(Deadline.after(timeout, TimeUnit.NANOSECONDS))
-        .keepAlive(SessionRef.newBuilder().setSessionId(a.sessionId()).setEpoch(a.epoch()).build());
+    if (s.keepAlives == null) {
+      s.keepAlives = new KeepAlives(s);
+      s.keepAlives.open();
+    }
+    s.keepAlives.send();
+  }
+
+  /** A session's keep-alive stream; what the upstream answers on it is handed to the loop. */
+  private final class KeepAlives implements StreamObserver<SessionAck> {
+    private final Session s;
+    private final SessionRef ref;
+    private StreamObserver<SessionRef> requests;
+
+    KeepAlives(Session s) {
+      this.s = s;
+      this.ref = SessionRef.newBuilder().setSessionId(s.sessionId).setEpoch(s.epoch).build();
+    }
+
+    void open() {
+      requests = UpstreamGrpc.newStub(s.window.channel()).keepAlive(this);
+    }
+
+    void send() {
+      requests.onNext(ref);
+    }
+
+    @Override
+    public void onNext(SessionAck ack) {}
+
+    @Override
+    public void onError(Throwable t) {
+      loop.execute(
+          () -> {
+            if (session == s && s.keepAlives == this) {
+              LOG.info(
+                  "coreapp {}: keep-alive stream of epoch {} ended: {}",
+                  coreappId,
+                  s.epoch,
+                  Status.fromThrowable(t));
+            }
+            ended();
+          });
+    }
+
+    @Override
+    public void onCompleted() {
+      loop.execute(this::ended);
+    }
+
+    /** The next keep-alive opens another stream. */
+    private void ended() {
+      if (s.keepAlives == this) {
+        s.keepAlives = null;
+      }
+    }
   }
 
   /**

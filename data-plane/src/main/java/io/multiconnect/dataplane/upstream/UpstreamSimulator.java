@@ -432,20 +432,40 @@ public final class UpstreamSimulator implements AutoCloseable {
     }
 
     @Override
-    public void keepAlive(SessionRef r, StreamObserver<SessionAck> out) {
-      if (notTheHolder(r.getSessionId(), out)) {
-        return;
-      }
-      if (state.keepAlive(r.getSessionId(), r.getEpoch())) {
-        out.onNext(SessionAck.getDefaultInstance());
-        out.onCompleted();
-      } else {
-        out.onError(
-            Status.FAILED_PRECONDITION
-                .withDescription(
-                    "no open session " + r.getSessionId() + " at epoch " + r.getEpoch())
-                .asRuntimeException());
-      }
+    public StreamObserver<SessionRef> keepAlive(StreamObserver<SessionAck> out) {
+      return new StreamObserver<>() {
+        private boolean ended;
+
+        @Override
+        public void onNext(SessionRef r) {
+          if (ended || notTheHolder(r.getSessionId(), out)) {
+            ended = true;
+            return;
+          }
+          if (!state.keepAlive(r.getSessionId(), r.getEpoch())) {
+            ended = true;
+            out.onError(
+                Status.FAILED_PRECONDITION
+                    .withDescription(
+                        "no open session " + r.getSessionId() + " at epoch " + r.getEpoch())
+                    .asRuntimeException());
+          }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          ended = true; // the holder went away or reset its connection
+        }
+
+        @Override
+        public void onCompleted() {
+          if (!ended) {
+            ended = true;
+            out.onNext(SessionAck.getDefaultInstance());
+            out.onCompleted();
+          }
+        }
+      };
     }
 
     @Override

@@ -18,6 +18,7 @@ import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeIdentity.Role;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.common.tls.PeerCheck;
+import io.multiconnect.proto.v1.upstream.AcknowledgeRequest;
 import io.multiconnect.proto.v1.upstream.Report;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
 import io.multiconnect.proto.v1.upstream.SessionAck;
@@ -61,8 +62,8 @@ class MutualTlsTest {
   private Server server;
 
   /**
-   * Upstream's GetReport for admins, KeepAlive for coreapps acting as themselves (here the session
-   * id stands for the coreapp id a request claims).
+   * Upstream's GetReport for admins, Acknowledge for coreapps acting as themselves (here the
+   * session id stands for the coreapp id a request claims).
    */
   private final class Service extends UpstreamGrpc.UpstreamImplBase {
     @Override
@@ -73,7 +74,7 @@ class MutualTlsTest {
     }
 
     @Override
-    public void keepAlive(SessionRef request, StreamObserver<SessionAck> out) {
+    public void acknowledge(AcknowledgeRequest request, StreamObserver<SessionAck> out) {
       try {
         CallerRules.requireSelf(Role.COREAPP, request.getSessionId());
       } catch (StatusRuntimeException e) {
@@ -96,7 +97,7 @@ class MutualTlsTest {
     CallerRules rules =
         new CallerRules()
             .allow(UpstreamGrpc.getGetReportMethod(), Role.ADMIN)
-            .allow(UpstreamGrpc.getKeepAliveMethod(), Role.COREAPP);
+            .allow(UpstreamGrpc.getAcknowledgeMethod(), Role.COREAPP);
     Server s =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tls.serverCredentials())
@@ -160,12 +161,12 @@ class MutualTlsTest {
         "coreapp/c1 may not call multiconnect.v1.Upstream/GetReport (allowed: [ADMIN])",
         denied.getStatus().getDescription());
 
-    coreapp.keepAlive(SessionRef.newBuilder().setSessionId("c1").build());
+    coreapp.acknowledge(AcknowledgeRequest.newBuilder().setSessionId("c1").build());
     assertEquals(Optional.of(c1), seen.get());
     StatusRuntimeException other =
         assertThrows(
             StatusRuntimeException.class,
-            () -> coreapp.keepAlive(SessionRef.newBuilder().setSessionId("c2").build()));
+            () -> coreapp.acknowledge(AcknowledgeRequest.newBuilder().setSessionId("c2").build()));
     assertEquals(Status.Code.PERMISSION_DENIED, other.getStatus().getCode());
     assertEquals("coreapp/c1 may not act as coreapp/c2", other.getStatus().getDescription());
 

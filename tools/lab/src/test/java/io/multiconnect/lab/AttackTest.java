@@ -18,6 +18,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.multiconnect.ca.CaFiles;
 import io.multiconnect.ca.ClusterCa;
 import io.multiconnect.client.AdminClient;
@@ -55,6 +56,7 @@ import io.multiconnect.proto.v1.upstream.InjectInboundRequest;
 import io.multiconnect.proto.v1.upstream.LiveSession;
 import io.multiconnect.proto.v1.upstream.OpenSessionRequest;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
+import io.multiconnect.proto.v1.upstream.SessionAck;
 import io.multiconnect.proto.v1.upstream.SessionRef;
 import io.multiconnect.proto.v1.upstream.UpstreamContactsRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
@@ -72,7 +74,10 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -151,6 +156,38 @@ class AttackTest {
     Status s = refused(call);
     assertEquals(Status.Code.PERMISSION_DENIED, s.getCode(), s.toString());
     assertTrue(s.getDescription().contains(expected), s.getDescription());
+  }
+
+  /** One keep-alive on a stream of its own, ended at once; throws what the upstream answered. */
+  private static void keepAliveOnce(ManagedChannel channel, SessionRef ref) {
+    CompletableFuture<SessionAck> answer = new CompletableFuture<>();
+    StreamObserver<SessionRef> stream =
+        UpstreamGrpc.newStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .keepAlive(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(SessionAck ack) {
+                    answer.complete(ack);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    answer.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    stream.onNext(ref);
+    stream.onCompleted();
+    try {
+      answer.get(15, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw Status.fromThrowable(e.getCause()).asRuntimeException();
+    } catch (InterruptedException | TimeoutException e) {
+      throw new AssertionError("no answer to a keep-alive", e);
+    }
   }
 
   private static HeartbeatRequest heartbeat(String coreapp) {
@@ -276,14 +313,14 @@ class AttackTest {
             .get(0);
     String holder = live.getCoreappId();
     String other = holder.equals("c1") ? "c2" : "c1";
+    ManagedChannel asOther = channel(lab.upstreamAddress(), as(Role.COREAPP, other));
     UpstreamGrpc.UpstreamBlockingStub upstreamAsOther =
-        UpstreamGrpc.newBlockingStub(channel(lab.upstreamAddress(), as(Role.COREAPP, other)))
-            .withDeadlineAfter(10, TimeUnit.SECONDS);
+        UpstreamGrpc.newBlockingStub(asOther).withDeadlineAfter(10, TimeUnit.SECONDS);
     String notHolder = "coreapp/" + other + " may not act as coreapp/" + holder;
     SessionRef ref =
         SessionRef.newBuilder().setSessionId(live.getSessionId()).setEpoch(live.getEpoch()).build();
     denied(notHolder, () -> upstreamAsOther.closeSession(ref));
-    denied(notHolder, () -> upstreamAsOther.keepAlive(ref));
+    denied(notHolder, () -> keepAliveOnce(asOther, ref));
     denied(
         notHolder,
         () ->

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.ManagedChannel;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.shard.Sharding;
@@ -21,12 +22,17 @@ import io.multiconnect.proto.v1.SendMessagesRequest;
 import io.multiconnect.proto.v1.SendMessagesResponse;
 import io.multiconnect.proto.v1.SetDrainedRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
+import io.multiconnect.proto.v1.upstream.ReportRequest;
+import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -178,6 +184,39 @@ class EndToEndTest {
     }
     assertEquals(successor, primaryOf(0), "the woken coreapp took nothing back");
     assertEquals(0, cluster.upstream.bans(), "the ban detector saw no overlap");
+  }
+
+  /** The sessions the upstream counts as live: holder, epoch and id of each. */
+  private Set<String> liveSessions() {
+    ManagedChannel channel =
+        Endpoints.channel(
+            "127.0.0.1:" + cluster.upstream.port(), TestTls.PLAINTEXT, PeerCheck.anyNode());
+    try {
+      return UpstreamGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(5, TimeUnit.SECONDS)
+          .getReport(ReportRequest.newBuilder().setMaxEvents(1).build())
+          .getLiveSessionsList()
+          .stream()
+          .map(l -> l.getCoreappId() + "@" + l.getEpoch() + ":" + l.getSessionId())
+          .collect(Collectors.toSet());
+    } finally {
+      Endpoints.shutdown(List.of(channel));
+    }
+  }
+
+  @Test
+  void idlePrimariesKeepTheirUpstreamSessionsByTheirKeepAlives() throws Exception {
+    startTwoShards(3);
+    Set<String> sessions = liveSessions();
+    assertEquals(2, sessions.size(), sessions.toString());
+    // Ten times the upstream's silence timeout and its slack, nothing sent: a primary whose
+    // keep-alives did not arrive would lose its session and open another.
+    await()
+        .during(Duration.ofSeconds(4))
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> liveSessions().equals(sessions));
+    assertEquals(0, cluster.upstream.bans());
   }
 
   /** Sends to {@code recipients} until stopped, counting outcomes and the slowest request. */
