@@ -1,6 +1,7 @@
 package io.multiconnect.bench;
 
 import io.multiconnect.lab.Lab;
+import io.multiconnect.lab.Launcher;
 import io.multiconnect.lab.LoopbackNetwork;
 import io.multiconnect.lab.PortPlan;
 import java.io.IOException;
@@ -43,8 +44,8 @@ public final class IdleFootprint implements Callable<Integer> {
   @Option(
       names = "--jvm",
       split = " ",
-      description = "JVM flags of every process (default: none, as the demo starts them).")
-  List<String> jvm = new ArrayList<>();
+      description = "JVM flags of every process (default: the demo's, ${DEFAULT-VALUE}).")
+  List<String> jvm = new ArrayList<>(Launcher.NODE_FLAGS);
 
   @Option(names = "--out", description = "Run directory (default run/bench/idle-SHARDS).")
   Path out;

@@ -245,8 +245,9 @@ public final class Lab implements AutoCloseable {
     }
 
     /**
-     * The demo: one webapp, ports from {@code base} ({@link PortPlan#fromBase}), default JVMs and
-     * settings, the upstream simulator's default event log, TLS unless {@code plaintext}.
+     * The demo: one webapp, ports from {@code base} ({@link PortPlan#fromBase}), the product's JVMs
+     * ({@link Launcher#NODE_FLAGS}) and default settings, the upstream simulator's default event
+     * log, TLS unless {@code plaintext}.
      */
     public static Options demo(
         int masters,
@@ -261,7 +262,7 @@ public final class Lab implements AutoCloseable {
           shards,
           coreapps,
           1,
-          List.of(),
+          Launcher.NODE_FLAGS,
           !plaintext,
           false,
           false,

@@ -89,6 +89,15 @@ class DemoTest {
       Set<Long> descendants = new HashSet<>();
       demo.descendants().forEach(d -> descendants.add(d.pid()));
       assertTrue(descendants.containsAll(started), "every node is the demo's own process");
+      for (long pid : started) {
+        String commandLine =
+            Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ');
+        if (commandLine.contains("io.multiconnect.")) { // a JVM, not the database server
+          assertTrue(
+              commandLine.contains(Launcher.NODE_FLAGS.get(0)),
+              "a node runs with the product's JVM options: " + commandLine);
+        }
+      }
 
       long c1 = pidOf("c1");
       ProcessHandle.of(c1).orElseThrow().destroyForcibly(); // kill -9, by a pid checked above
