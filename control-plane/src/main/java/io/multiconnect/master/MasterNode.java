@@ -77,8 +77,12 @@ import org.slf4j.LoggerFactory;
 public final class MasterNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MasterNode.class);
 
-  /** Upper bound on the control loop's sleep, so a missed wake-up costs at most this much. */
-  private static final Duration MAX_IDLE = Duration.ofMillis(200);
+  /**
+   * Upper bound on the control loop's sleep, so a missed wake-up costs at most this much. It is
+   * woken by every applied entry, by a new leadership and by a heartbeat that makes a coreapp
+   * healthy; the coordinator names the next moment a silence runs out.
+   */
+  private static final Duration MAX_IDLE = Duration.ofSeconds(1);
 
   /** Pause after a round whose proposals did not all commit, so a sick log is not hammered. */
   private static final Duration FAILED_ROUND_BACKOFF = Duration.ofMillis(100);
@@ -229,7 +233,8 @@ public final class MasterNode implements AutoCloseable {
                         heartbeatHandling,
                         watchHub,
                         leaderChannels,
-                        id -> directory.currentPeerIds().contains(id))))
+                        id -> directory.currentPeerIds().contains(id),
+                        this::wake)))
             .addService(
                 StrictRequests.of(
                     ServerInterceptors.intercept(

@@ -42,6 +42,9 @@ public final class Coordinator {
   /** False once this leadership ended. */
   private boolean leading = true;
 
+  /** {@code unhealthy_interval} of the newest state seen: who counts as healthy. */
+  private Duration healthyWindow;
+
   /**
    * The coordinator of a leadership that starts now: this node became leader and has applied every
    * earlier entry of the log, up to {@code state}; a coreapp silent for {@code deregisterAfter}
@@ -52,7 +55,12 @@ public final class Coordinator {
     this.deregisterAfter = deregisterAfter;
     long now = nanoClock.getAsLong();
     this.detector = new FailureDetector(now);
+    observe(state, now);
+  }
+
+  private void observe(ClusterState state, long now) {
     detector.observe(state, now);
+    healthyWindow = state.settings().unhealthyInterval();
   }
 
   /** This leadership ended: from now on no lease is granted and nothing is planned. */
@@ -71,7 +79,7 @@ public final class Coordinator {
    * forgets heartbeats of processes no longer registered.
    */
   public synchronized void applied(ClusterState state) {
-    detector.observe(state, nanoClock.getAsLong());
+    observe(state, nanoClock.getAsLong());
     detector.retainHeard(
         state.coreapps().values().stream()
             .map(c -> process(c.id(), c.incarnation()))
@@ -82,10 +90,13 @@ public final class Coordinator {
 
   /**
    * Records a heartbeat of process {@code incarnation} of {@code coreappId} at its receipt, before
-   * any other processing. Only the registered process's heartbeats keep the coreapp alive.
+   * any other processing. Only the registered process's heartbeats keep the coreapp alive. Returns
+   * whether the process was not healthy just before (not heard within {@code unhealthy_interval}
+   * during this leadership): it may now be given a shard, and a planning round should run at once
+   * rather than at the next time {@link #nextCheckTimeNanos} names, which counts only silences.
    */
-  public synchronized void heard(String coreappId, String incarnation, long receivedAtNanos) {
-    detector.heard(process(coreappId, incarnation), receivedAtNanos);
+  public synchronized boolean heard(String coreappId, String incarnation, long receivedAtNanos) {
+    return detector.heard(process(coreappId, incarnation), receivedAtNanos, healthyWindow);
   }
 
   /**
@@ -125,7 +136,7 @@ public final class Coordinator {
       return List.of();
     }
     long now = nanoClock.getAsLong();
-    detector.observe(state, now);
+    observe(state, now);
     List<Command> commands = Planner.plan(state, liveness(state, now));
     for (Command c : commands) {
       epochTakenAway(c).ifPresent(withheldEpochs::add);

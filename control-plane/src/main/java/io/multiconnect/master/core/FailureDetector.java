@@ -44,8 +44,14 @@ final class FailureDetector {
     this.leaderSinceNanos = leaderSinceNanos;
   }
 
-  void heard(String process, long nowNanos) {
+  /**
+   * Records a heartbeat's receipt; returns whether the process was not healthy ({@link #isHealthy}
+   * in {@code window}) just before it.
+   */
+  boolean heard(String process, long nowNanos, Duration window) {
+    boolean wasHealthy = isHealthy(process, nowNanos, window);
     lastHeardNanos.merge(process, nowNanos, Math::max);
+    return !wasHealthy;
   }
 
   /** Forgets every process but {@code registered}. */

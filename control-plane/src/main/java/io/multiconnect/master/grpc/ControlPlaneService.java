@@ -88,6 +88,9 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
   private final WatchHub watchHub;
   private final LeaderChannels channels;
 
+  /** Asks the leader's control loop for a planning round now. */
+  private final Runnable planSoon;
+
   /**
    * @param heartbeatHandling where the receipt-to-answer time of every heartbeat this master
    *     answers as the leader goes
@@ -102,8 +105,10 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
       LatencyHistogram heartbeatHandling,
       WatchHub watchHub,
       LeaderChannels channels,
-      Predicate<String> members) {
+      Predicate<String> members,
+      Runnable planSoon) {
     this.leaders = leaders;
+    this.planSoon = planSoon;
     this.members = members;
     this.proposer = proposer;
     this.state = state;
@@ -130,9 +135,11 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
       return;
     }
     Leadership leadership = leading.get();
-    leadership
+    if (leadership
         .coordinator()
-        .heard(request.getCoreappId(), request.getIncarnation(), receivedAtNanos);
+        .heard(request.getCoreappId(), request.getIncarnation(), receivedAtNanos)) {
+      planSoon.run();
+    }
     leadership
         .prove()
         .whenComplete(

@@ -1,6 +1,7 @@
 package io.multiconnect.master.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiconnect.common.clock.FakeClock;
@@ -52,6 +53,26 @@ class CoordinatorTest {
     assertEquals(List.of(), coordinator.poll(state), "nobody heard yet: nothing to assign");
     heard("b", "a");
     assertEquals(List.of(new Command.AssignPrimary(0, "a", 0)), coordinator.poll(state));
+  }
+
+  @Test
+  void aHeartbeatThatMakesACoreappHealthyAsksForAPlanningRound() {
+    // The control loop sleeps until the next silence runs out (nextCheckTimeNanos), which no
+    // heartbeat moves earlier; only a coreapp turning healthy can make a round place something.
+    assertTrue(coordinator.heard("a", "a-1", clock.getAsLong()), "first heard: now healthy");
+    clock.advance(U.minus(MS));
+    assertFalse(coordinator.heard("a", "a-1", clock.getAsLong()), "still healthy: nothing new");
+    clock.advance(U);
+    assertTrue(coordinator.heard("a", "a-1", clock.getAsLong()), "silent for U: healthy again");
+    assertFalse(coordinator.heard("a", "a-1", clock.getAsLong()));
+
+    apply(
+        new Command.UpdateSettings(
+            state.settings().heartbeatInterval(), state.settings().unhealthyInterval().plus(U)));
+    clock.advance(U.plus(MS));
+    assertFalse(
+        coordinator.heard("a", "a-1", clock.getAsLong()),
+        "healthy under the longer unhealthy_interval the coordinator was shown");
   }
 
   @Test
