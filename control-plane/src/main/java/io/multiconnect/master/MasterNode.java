@@ -422,7 +422,9 @@ public final class MasterNode implements AutoCloseable {
           waitNanos = Math.max(0, Math.min(waitNanos, next.getAsLong() - clock.nanoTime()));
         }
         if (!allCommitted) {
-          waitNanos = Math.max(waitNanos, FAILED_ROUND_BACKOFF.toNanos());
+          // Retried after the backoff whatever is due: a placement that did not commit has no
+          // deadline of its own to wake the loop.
+          waitNanos = FAILED_ROUND_BACKOFF.toNanos();
         }
         if (wakeups.tryAcquire(waitNanos, TimeUnit.NANOSECONDS)) {
           wakeups.drainPermits();

@@ -63,12 +63,21 @@ public final class MasterStateMachine extends BaseStateMachine {
 
   /**
    * The newest snapshot as last loaded or taken here ({@link #loadLatestSnapshot}, {@link
-   * #takeSnapshot}; Ratis calls {@link #reinitialize} after it installs one from the leader). Ratis
-   * asks for it on every append and commit, and {@link SimpleStateMachineStorage} looks for one in
-   * its directory on every call while there is none, as in a cluster younger than its first
-   * snapshot: 25 directory listings a second on an idle leader.
+   * #takeSnapshot}), while {@link #snapshotKnown}. Ratis asks for it on every append and commit,
+   * and {@link SimpleStateMachineStorage} looks for one in its directory on every call while there
+   * is none, as in a cluster younger than its first snapshot: 25 directory listings a second on an
+   * idle leader.
    */
   private volatile SingleFileSnapshotInfo latestSnapshot;
+
+  /**
+   * Whether {@link #latestSnapshot} is the newest snapshot on disk. Not from {@link #pause} (Ratis
+   * pauses the state machine before it moves a snapshot installed from the leader into place, and
+   * may look for it, to compare logs for a vote, before {@link #reinitialize}) until the next load,
+   * nor after a look-up that found nothing where a snapshot was just written: then the storage
+   * looks for itself, as it does without this cache.
+   */
+  private volatile boolean snapshotKnown;
 
   private volatile ClusterState state = ClusterState.INITIAL;
   private volatile Listener listener;
@@ -88,7 +97,7 @@ public final class MasterStateMachine extends BaseStateMachine {
 
   @Override
   public SnapshotInfo getLatestSnapshot() {
-    return latestSnapshot;
+    return snapshotKnown ? latestSnapshot : storage.getLatestSnapshot();
   }
 
   @Override
@@ -106,6 +115,7 @@ public final class MasterStateMachine extends BaseStateMachine {
   /** Ratis pauses the state machine before it installs a snapshot from the leader. */
   @Override
   public void pause() {
+    snapshotKnown = false;
     getLifeCycle().transition(LifeCycle.State.PAUSING);
     getLifeCycle().transition(LifeCycle.State.PAUSED);
   }
@@ -123,6 +133,7 @@ public final class MasterStateMachine extends BaseStateMachine {
   private void loadLatestSnapshot() throws IOException {
     SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
     latestSnapshot = snapshot;
+    snapshotKnown = true;
     if (snapshot == null) {
       return;
     }
@@ -156,7 +167,9 @@ public final class MasterStateMachine extends BaseStateMachine {
     }
     Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
     MD5FileUtil.computeAndSaveMd5ForFile(file);
-    latestSnapshot = storage.loadLatestSnapshot();
+    SingleFileSnapshotInfo taken = storage.loadLatestSnapshot();
+    latestSnapshot = taken;
+    snapshotKnown = taken != null; // null: the directory could not be read; the storage looks
     LOG.info("took snapshot {} at index {}", file.getName(), last.getIndex());
     return last.getIndex();
   }
