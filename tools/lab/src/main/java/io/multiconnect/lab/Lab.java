@@ -807,7 +807,9 @@ public final class Lab implements AutoCloseable {
 
   private void define(String id, Role role, List<String> mainAndArgs, Map<String, String> env)
       throws IOException {
-    List<String> command = Launcher.java(id, options.jvmFlags(), classpath, logs(), mainAndArgs);
+    List<String> flags = new ArrayList<>(role == Role.MASTER ? Launcher.MASTER_FLAGS : List.of());
+    flags.addAll(options.jvmFlags());
+    List<String> command = Launcher.java(id, flags, classpath, logs(), mainAndArgs);
     Map<String, String> withClock = new LinkedHashMap<>(env);
     withClock.putAll(tlsEnv(id, identity(id, role, env)));
     if (options.clockControl() && role != Role.DATABASE && role != Role.UPSTREAM) {

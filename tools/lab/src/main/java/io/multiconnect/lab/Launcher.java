@@ -29,6 +29,20 @@ public final class Launcher {
   public static final List<String> NODE_FLAGS = List.of("-XX:-UsePerfData");
 
   /**
+   * A master's JVM options beside {@link #NODE_FLAGS}: the quick compiler (C1) only, and at a tenth
+   * of its usual thresholds. A master's work is small and steady (heartbeats, Raft's own messages,
+   * a proposal now and then): the optimizing compiler's compilations, started one by one as idle
+   * traffic crossed their thresholds, were still half of an idle master's CPU after 90 s, and took
+   * the machine's cores from the coreapps during a start; quick compilations at low thresholds are
+   * done in a master's first seconds. The price is a leader that answers fewer heartbeats a second
+   * at its limit (docs/benchmarks.md, *Idle CPU, fourth pass*). Given before {@link #NODE_FLAGS}
+   * and the operator's options, so {@code -XX:TieredStopAtLevel=4 -XX:CompileThresholdScaling=1}
+   * among those brings the optimizing compiler back.
+   */
+  public static final List<String> MASTER_FLAGS =
+      List.of("-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.1");
+
+  /**
    * The command that runs {@code mainAndArgs} in a JVM of this Java installation with {@code
    * jvmFlags} on {@code classpath}. With {@code gcLogs}, the JVM writes one line per collection
    * pause (with its real and CPU time: a pause far longer than its CPU time waited for a core) to

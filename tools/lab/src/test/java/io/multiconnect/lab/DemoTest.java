@@ -96,6 +96,10 @@ class DemoTest {
           assertTrue(
               commandLine.contains(Launcher.NODE_FLAGS.get(0)),
               "a node runs with the product's JVM options: " + commandLine);
+          assertEquals(
+              commandLine.contains("io.multiconnect.master.MasterMain"),
+              commandLine.contains(Launcher.MASTER_FLAGS.get(0)),
+              "masters, and only they, run the quick compiler only: " + commandLine);
         }
       }
 

@@ -13,5 +13,10 @@ class LauncherTest {
     String launcher = Files.readString(Path.of("../../bin/multiconnect"));
     String line = "as_node() { node_flags=(" + String.join(" ", Launcher.NODE_FLAGS) + "); }";
     assertTrue(launcher.contains(line), "bin/multiconnect has: " + line);
+    String master =
+        "as_master() { as_node; node_flags=("
+            + String.join(" ", Launcher.MASTER_FLAGS)
+            + " \"${node_flags[@]}\"); }";
+    assertTrue(launcher.contains(master), "bin/multiconnect has: " + master);
   }
 }
