@@ -86,7 +86,9 @@ public final class BenchMain implements Callable<Integer> {
   @Option(
       names = "--jvm",
       split = " ",
-      description = "JVM flags of every process the bench starts (default: ${DEFAULT-VALUE}).")
+      description =
+          "JVM flags of every process the bench starts, after a master's own (Launcher.MASTER_FLAGS;"
+              + " default: ${DEFAULT-VALUE}).")
   List<String> jvm = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC"));
 
   @Option(

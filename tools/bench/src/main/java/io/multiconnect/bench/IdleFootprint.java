@@ -44,7 +44,9 @@ public final class IdleFootprint implements Callable<Integer> {
   @Option(
       names = "--jvm",
       split = " ",
-      description = "JVM flags of every process (default: the demo's, ${DEFAULT-VALUE}).")
+      description =
+          "JVM flags of every process, after a master's own (Launcher.MASTER_FLAGS; default: the"
+              + " demo's, ${DEFAULT-VALUE}).")
   List<String> jvm = new ArrayList<>(Launcher.NODE_FLAGS);
 
   @Option(names = "--out", description = "Run directory (default run/bench/idle-SHARDS).")
