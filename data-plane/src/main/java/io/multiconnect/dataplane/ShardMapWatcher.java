@@ -82,8 +82,7 @@ public final class ShardMapWatcher implements AutoCloseable {
 
   public ShardMapWatcher start() {
     executor.execute(this::connect);
-    long check = SILENCE.toMillis() / 8;
-    executor.scheduleWithFixedDelay(this::checkSilence, check, check, TimeUnit.MILLISECONDS);
+    checkSilenceIn(SILENCE.toNanos());
     return this;
   }
 
@@ -205,10 +204,28 @@ public final class ShardMapWatcher implements AutoCloseable {
     }
   }
 
+  /**
+   * Ends the open stream once nothing came on it for {@link #SILENCE}, and looks again when what
+   * came last would fall silent: on a live stream this wakes about once per {@code SILENCE}, not at
+   * a fixed rate (each wake-up of an idle process costs CPU).
+   */
   private void checkSilence() {
+    if (closed) {
+      return;
+    }
     long silentNanos = System.nanoTime() - lastHeardNanos;
     if (current != null && silentNanos > SILENCE.toNanos()) {
       ended(streamId, "nothing heard for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms");
+    }
+    checkSilenceIn(SILENCE.toNanos() - silentNanos);
+  }
+
+  private void checkSilenceIn(long nanos) {
+    try {
+      executor.schedule(
+          this::checkSilence, Math.max(nanos, SILENCE.toNanos() / 8), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closing) {
+      // closed meanwhile
     }
   }
 

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeaderFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderFeed.class);
-  static final long RECHECK_MS = 500;
+  static final long RECHECK_MS = 2000;
 
   private final String selfId;
   private final Supplier<Optional<PeerAddress>> leader;

@@ -44,6 +44,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -84,6 +85,10 @@ public final class CoreappNode implements AutoCloseable {
   private final CompletableFuture<Void> superseded = new CompletableFuture<>();
   private final NodeClock clock;
   private final ScheduledExecutorService loop;
+
+  /** The keep-alive timer while acting; loop thread only. */
+  private ScheduledFuture<?> keepAlives;
+
   private final LeaseDecisions lease;
   private final MasterLink masters;
   private final UpstreamSession upstream;
@@ -202,10 +207,6 @@ public final class CoreappNode implements AutoCloseable {
     dbLiveness.ifPresent(d -> d.start(config.dbHeartbeatInterval()));
     loop.execute(masters::register);
     loop.execute(this::tick);
-    long silenceNanos = config.upstreamSilence().toNanos();
-    long keepAlivePeriod = Math.max(silenceNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
-    loop.scheduleWithFixedDelay(
-        () -> upstream.keepAlive(acting), keepAlivePeriod, keepAlivePeriod, TimeUnit.NANOSECONDS);
     journal.ifPresent(j -> clock.onSkew(() -> loop.execute(this::publish)));
     metricsEndpoint =
         config
@@ -386,6 +387,24 @@ public final class CoreappNode implements AutoCloseable {
     acting = next;
     if (next != before) { // a new snapshot every time: held messages are checked again
       sends.activeChanged();
+    }
+    keepAliveWhileActing();
+  }
+
+  /**
+   * Keep-alives go every quarter of the upstream's silence while this coreapp acts, and the timer
+   * stops when it stops acting: a secondary's loop sleeps until its next heartbeat.
+   */
+  private void keepAliveWhileActing() {
+    if (acting != null && keepAlives == null) {
+      long period =
+          Math.max(config.upstreamSilence().toNanos() / 4, TimeUnit.MILLISECONDS.toNanos(10));
+      keepAlives =
+          loop.scheduleWithFixedDelay(
+              () -> upstream.keepAlive(acting), period, period, TimeUnit.NANOSECONDS);
+    } else if (acting == null && keepAlives != null) {
+      keepAlives.cancel(false);
+      keepAlives = null;
     }
   }
 

@@ -141,7 +141,7 @@ public final class UpstreamSimulator implements AutoCloseable {
             .addService(ProtoReflectionServiceV1.newInstance())
             .intercept(CALLERS.interceptor(tls))
             // Dead connections go away; sessions end by the silence timeout regardless.
-            .keepAliveTime(1, TimeUnit.SECONDS)
+            .keepAliveTime(10, TimeUnit.SECONDS)
             .keepAliveTimeout(1, TimeUnit.SECONDS)
             .build();
   }
