@@ -15,7 +15,7 @@ public record RaftTiming(Duration electionTimeoutMin, Duration electionTimeoutMa
 
   /** Chosen from the benchmarks (docs/benchmarks.md, *Raft timing*). */
   public static final RaftTiming DEFAULT =
-      new RaftTiming(Duration.ofMillis(300), Duration.ofMillis(600));
+      new RaftTiming(Duration.ofMillis(480), Duration.ofMillis(600));
 
   public RaftTiming {
     if (electionTimeoutMin.compareTo(LOWEST) < 0 || electionTimeoutMin.compareTo(HIGHEST) > 0) {

@@ -24,9 +24,19 @@ public final class Launcher {
    * longer samples its performance counters into a shared file every 50 ms, half of an idle JVM's
    * CPU (0.12 % of a core of 0.24 %, a quarter of an idle coreapp's budget) and a known source of
    * pauses when the disk under /tmp is busy; {@code jcmd PID} still works, {@code jps} and {@code
-   * jstat} no longer see the node.
+   * jstat} no longer see the node. The JVM's own housekeeping wakes an idle process about ten times
+   * a second, and on a virtual machine each wake-up costs 0.1-0.3 ms of CPU whatever it does: G1's
+   * remembered-set sampling every 300 ms ({@code G1ConcRefinementServiceIntervalMillis}, which only
+   * refines G1's pause-time predictions) and the check for idle monitors to deflate every 250 ms
+   * ({@code AsyncDeflationInterval}; a diagnostic option, hence the unlock) run every 5 s instead:
+   * an empty JVM 0.04 % of a core instead of 0.12 % (docs/benchmarks.md, *Idle CPU, fifth pass*).
    */
-  public static final List<String> NODE_FLAGS = List.of("-XX:-UsePerfData");
+  public static final List<String> NODE_FLAGS =
+      List.of(
+          "-XX:-UsePerfData",
+          "-XX:G1ConcRefinementServiceIntervalMillis=5000",
+          "-XX:+UnlockDiagnosticVMOptions",
+          "-XX:AsyncDeflationInterval=5000");
 
   /**
    * A master's JVM options beside {@link #NODE_FLAGS}: the quick compiler (C1) only, and at a tenth
