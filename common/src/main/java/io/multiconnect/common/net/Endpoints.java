@@ -4,6 +4,14 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.multiconnect.common.node.DaemonThreads;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.common.tls.PeerCheck;
 import java.net.InetSocketAddress;
@@ -59,11 +67,35 @@ public final class Endpoints {
    * Like {@link #channel}, but {@link ManagedChannel#shutdownNow} resets its connection (SO_LINGER
    * 0): the kernel drops what the peer has not yet acknowledged instead of retransmitting it, so
    * nothing written to the channel reaches the peer later than the packets already on their way. A
-   * deadline or a cancelled call does not do that: it abandons the call, not its bytes.
+   * deadline or a cancelled call does not do that: it abandons the call, not its bytes. Its
+   * connection runs on {@code loop} (a {@link #transportThread}). Its calls are never retried by
+   * gRPC itself: a replayed message would skip the caller's checks (and a retriable stream keeps
+   * every message it sent until the server's headers come).
    */
-  public static ManagedChannel abortableChannel(String hostPort, NodeTls tls, PeerCheck expected) {
-    return builder(hostPort, tls, expected).withOption(ChannelOption.SO_LINGER, 0).build();
+  public static ManagedChannel abortableChannel(
+      String hostPort, NodeTls tls, PeerCheck expected, EventLoopGroup loop) {
+    return builder(hostPort, tls, expected)
+        .withOption(ChannelOption.SO_LINGER, 0)
+        .eventLoopGroup(loop)
+        .channelType(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
+        .disableRetry()
+        .build();
   }
+
+  /**
+   * A transport thread of one's own for {@link #abortableChannel}s (the caller shuts it down after
+   * them): work scheduled on it runs on the thread their connections run on, so what it writes to
+   * them is queued and written there, without a hand-off that wakes another thread. Epoll where the
+   * platform has it, as gRPC's own transport threads.
+   */
+  public static EventLoopGroup transportThread(String name) {
+    return new MultiThreadIoEventLoopGroup(
+        1,
+        DaemonThreads.named(name),
+        EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+  }
+
+  private static final boolean EPOLL = Epoll.isAvailable();
 
   private static NettyChannelBuilder builder(String hostPort, NodeTls tls, PeerCheck expected) {
     HostPort to = HostPort.parse("address", hostPort);

@@ -43,6 +43,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: one loop thread owns the lease and the session; it heartbeats every {@code
  * heartbeat_interval}, wakes at the acting deadline to close the session the moment the coreapp may
  * no longer act, and applies every answer. The gRPC handlers read the immutable {@link Acting}
- * snapshot the loop publishes, and check its deadline themselves before each send.
+ * snapshot the loop publishes, and check its deadline themselves before each send; so do the
+ * keep-alives, made on the thread of the session's connection while the coreapp acts.
  */
 public final class CoreappNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CoreappNode.class);
@@ -86,7 +88,7 @@ public final class CoreappNode implements AutoCloseable {
   private final NodeClock clock;
   private final ScheduledExecutorService loop;
 
-  /** The keep-alive timer while acting; loop thread only. */
+  /** The keep-alive timer while acting; set and cancelled on the loop thread. */
   private ScheduledFuture<?> keepAlives;
 
   private final LeaseDecisions lease;
@@ -392,16 +394,23 @@ public final class CoreappNode implements AutoCloseable {
   }
 
   /**
-   * Keep-alives go every quarter of the upstream's silence while this coreapp acts, and the timer
-   * stops when it stops acting: a secondary's loop sleeps until its next heartbeat.
+   * Keep-alives go every quarter of the upstream's silence while this coreapp acts, from the thread
+   * of the session's connection (one wake-up each, not three), and the timer stops when it stops
+   * acting: a secondary has none.
    */
   private void keepAliveWhileActing() {
     if (acting != null && keepAlives == null) {
       long period =
           Math.max(config.upstreamSilence().toNanos() / 4, TimeUnit.MILLISECONDS.toNanos(10));
-      keepAlives =
-          loop.scheduleWithFixedDelay(
-              () -> upstream.keepAlive(acting), period, period, TimeUnit.NANOSECONDS);
+      try {
+        keepAlives =
+            upstreamLink
+                .windowThread()
+                .scheduleWithFixedDelay(
+                    () -> upstream.keepAlive(acting), period, period, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException closed) {
+        // shutting down: the windows' thread reset every session's connection as it stopped
+      }
     } else if (acting == null && keepAlives != null) {
       keepAlives.cancel(false);
       keepAlives = null;

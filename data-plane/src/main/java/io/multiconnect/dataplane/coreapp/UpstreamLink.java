@@ -2,11 +2,14 @@ package io.multiconnect.dataplane.coreapp;
 
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.multiconnect.common.net.Endpoints;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.common.tls.PeerCheck;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A coreapp's connections to the upstream. Each upstream session gets a connection of its own, a
@@ -24,6 +27,7 @@ final class UpstreamLink implements AutoCloseable {
   private final String address;
   private final NodeTls tls;
   private final ManagedChannel closes;
+  private final EventLoopGroup windows = Endpoints.transportThread("upstream-windows");
 
   UpstreamLink(String address, NodeTls tls) {
     this.address = address;
@@ -37,7 +41,17 @@ final class UpstreamLink implements AutoCloseable {
 
   /** A new connection for one session; it connects when the session is opened. */
   Window window() {
-    return new Window(Endpoints.abortableChannel(address, tls, upstream()));
+    return new Window(Endpoints.abortableChannel(address, tls, upstream(), windows));
+  }
+
+  /**
+   * The one thread every window's connection runs on. A keep-alive made here is queued and written
+   * by the thread that made it: one wake-up of one thread, where one made elsewhere wakes its maker
+   * and then this thread (twice, an {@code eventfd} write each), and each wake-up of an idle
+   * process costs CPU.
+   */
+  ScheduledExecutorService windowThread() {
+    return windows.next();
   }
 
   /** The connection closes go over. */
@@ -48,6 +62,7 @@ final class UpstreamLink implements AutoCloseable {
   @Override
   public void close() {
     Endpoints.shutdown(List.of(closes));
+    windows.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
   /** One session's connection. */

@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A coreapp's conversation with the upstream: the one session it holds (or is opening) for the
  * shard it is primary of, opened, kept alive and closed as the loop decides, and the {@link
- * QuietTime} those sessions leave behind. Every method but {@link #gatewayStatus} runs on the
- * coreapp's loop thread; the session's stream events are handed to it.
+ * QuietTime} those sessions leave behind. Every method but {@link #gatewayStatus} and {@link
+ * #keepAlive} runs on the coreapp's loop thread, and the session's stream events are handed to it;
+ * keep-alives run on the thread of the session's connection ({@link UpstreamLink#windowThread}).
  */
 final class UpstreamSession {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamSession.class);
@@ -51,8 +52,8 @@ final class UpstreamSession {
     final long epoch;
     final QuietTime.Mark mark;
     final UpstreamLink.Window window;
-    String sessionId; // set when accepted
-    KeepAlives keepAlives; // open once a keep-alive was sent, until it ends
+    volatile String sessionId; // set when accepted
+    KeepAlives keepAlives; // open once a keep-alive was sent, until it ends; window thread only
 
     Session(
         int shard, int shardCount, long epoch, QuietTime.Mark mark, UpstreamLink.Window window) {
@@ -72,7 +73,7 @@ final class UpstreamSession {
   private final Duration callDeadline;
   private final QuietTime quiet;
   private final Listener listener;
-  private Session session;
+  private volatile Session session; // written on the loop, read by keep-alives too
   private volatile String gatewayStatus = "disconnected";
 
   UpstreamSession(
@@ -256,7 +257,9 @@ final class UpstreamSession {
    * Tells the upstream this coreapp still holds its session, while it may act on it: a message on
    * the session's keep-alive stream, opened on its first use over the session's connection. Nothing
    * written to it can arrive after the coreapp stopped acting (the window's reset ends it with the
-   * session; docs/safety.md, the timing budget).
+   * session; docs/safety.md, the timing budget). Runs on the windows' thread ({@link
+   * UpstreamLink#windowThread}): it checks the acting deadline and queues the message on the
+   * connection in one step, ahead of any reset queued later.
    */
   void keepAlive(Acting a) {
     Session s = session;
@@ -274,7 +277,7 @@ final class UpstreamSession {
     s.keepAlives.send();
   }
 
-  /** A session's keep-alive stream; what the upstream answers on it is handed to the loop. */
+  /** A session's keep-alive stream; the upstream's answers arrive on the windows' thread. */
   private final class KeepAlives implements StreamObserver<SessionAck> {
     private final Session s;
     private final SessionRef ref;
@@ -286,7 +289,10 @@ final class UpstreamSession {
     }
 
     void open() {
-      requests = UpstreamGrpc.newStub(s.window.channel()).keepAlive(this);
+      requests =
+          UpstreamGrpc.newStub(s.window.channel())
+              .withExecutor(upstream.windowThread())
+              .keepAlive(this);
     }
 
     void send() {
@@ -298,22 +304,19 @@ final class UpstreamSession {
 
     @Override
     public void onError(Throwable t) {
-      loop.execute(
-          () -> {
-            if (session == s && s.keepAlives == this) {
-              LOG.info(
-                  "coreapp {}: keep-alive stream of epoch {} ended: {}",
-                  coreappId,
-                  s.epoch,
-                  Status.fromThrowable(t));
-            }
-            ended();
-          });
+      if (session == s && s.keepAlives == this) {
+        LOG.info(
+            "coreapp {}: keep-alive stream of epoch {} ended: {}",
+            coreappId,
+            s.epoch,
+            Status.fromThrowable(t));
+      }
+      ended();
     }
 
     @Override
     public void onCompleted() {
-      loop.execute(this::ended);
+      ended();
     }
 
     /** The next keep-alive opens another stream. */
