@@ -31,6 +31,8 @@ public final class Endpoints {
   /** The most calls one connection may have open at a server at once. */
   public static final int MAX_CALLS_PER_CONNECTION = 1024;
 
+  private static final boolean EPOLL = Epoll.isAvailable();
+
   /** Parses "h1:p1,h2:p2"; throws {@link IllegalArgumentException} naming {@code key}. */
   public static List<String> parseList(String key, String value) {
     List<String> list =
@@ -94,8 +96,6 @@ public final class Endpoints {
         DaemonThreads.named(name),
         EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
   }
-
-  private static final boolean EPOLL = Epoll.isAvailable();
 
   private static NettyChannelBuilder builder(String hostPort, NodeTls tls, PeerCheck expected) {
     HostPort to = HostPort.parse("address", hostPort);

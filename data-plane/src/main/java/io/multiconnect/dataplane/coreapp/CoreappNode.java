@@ -91,6 +91,9 @@ public final class CoreappNode implements AutoCloseable {
   /** The keep-alive timer while acting; set and cancelled on the loop thread. */
   private ScheduledFuture<?> keepAlives;
 
+  /** A quarter of the upstream's silence (at least 10 ms). */
+  private final long keepAlivePeriodNanos;
+
   private final LeaseDecisions lease;
   private final MasterLink masters;
   private final UpstreamSession upstream;
@@ -129,6 +132,8 @@ public final class CoreappNode implements AutoCloseable {
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("coreapp-" + config.id()));
     this.lease = new LeaseDecisions(config.actingMargin());
     this.upstreamLink = new UpstreamLink(config.upstream(), tls);
+    this.keepAlivePeriodNanos =
+        Math.max(config.upstreamSilence().toNanos() / 4, TimeUnit.MILLISECONDS.toNanos(10));
     this.upstream =
         new UpstreamSession(
             config.id(),
@@ -400,14 +405,15 @@ public final class CoreappNode implements AutoCloseable {
    */
   private void keepAliveWhileActing() {
     if (acting != null && keepAlives == null) {
-      long period =
-          Math.max(config.upstreamSilence().toNanos() / 4, TimeUnit.MILLISECONDS.toNanos(10));
       try {
         keepAlives =
             upstreamLink
                 .windowThread()
                 .scheduleWithFixedDelay(
-                    () -> upstream.keepAlive(acting), period, period, TimeUnit.NANOSECONDS);
+                    () -> upstream.keepAlive(acting),
+                    keepAlivePeriodNanos,
+                    keepAlivePeriodNanos,
+                    TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException closed) {
         // shutting down: the windows' thread reset every session's connection as it stopped
       }

@@ -29,7 +29,7 @@ public final class Launcher {
    * remembered-set sampling every 300 ms ({@code G1ConcRefinementServiceIntervalMillis}, which only
    * refines G1's pause-time predictions) and the check for idle monitors to deflate every 250 ms
    * ({@code AsyncDeflationInterval}; a diagnostic option, hence the unlock) run every 5 s instead:
-   * an empty JVM 0.04 % of a core instead of 0.12 % (docs/benchmarks.md, *Idle CPU, fifth pass*).
+   * an empty JVM 0.04 % of a core instead of 0.09 % (docs/benchmarks.md, *Idle CPU, fifth pass*).
    */
   public static final List<String> NODE_FLAGS =
       List.of(
