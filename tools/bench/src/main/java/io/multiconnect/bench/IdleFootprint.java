@@ -5,15 +5,21 @@ import io.multiconnect.lab.Launcher;
 import io.multiconnect.lab.LoopbackNetwork;
 import io.multiconnect.lab.PortPlan;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +32,14 @@ import picocli.CommandLine.Option;
  * core. Held against the targets: a master at most 1 % plus 0.05 % per coreapp, a coreapp at most
  * 0.5 %. Exit code 0 when every process met its target, 1 when one missed, 3 when the cluster did
  * not start.
+ *
+ * <p>An idle process's CPU is how often its threads wake times what a wake-up costs, and the second
+ * factor belongs to the machine (on a virtual machine several times what it is on bare metal). So
+ * the report also gives each process's wake-ups a second (its threads' runs, from {@code
+ * /proc/PID/task/TID/schedstat}), the threads that used the most CPU, and the machine's own price
+ * of a wake-up: a thread of this tool that parks {@value #CALIBRATION_HZ} times a second over the
+ * same window and does nothing else. Wake-ups a second carry from one machine to another; the
+ * percent figures do not.
  */
 @Command(
     name = "idle",
@@ -63,6 +77,11 @@ public final class IdleFootprint implements Callable<Integer> {
 
   static final double COREAPP_TARGET = 0.5;
 
+  static final int CALIBRATION_HZ = 100;
+
+  /** The busiest threads named per process. */
+  static final int BUSIEST = 4;
+
   @Override
   public Integer call() throws Exception {
     Path dir = out != null ? out : Path.of("run", "bench", "idle-" + shards);
@@ -96,17 +115,62 @@ public final class IdleFootprint implements Callable<Integer> {
       for (String n : nodes) {
         lab.process(n).ifPresent(p -> pids.put(n, p.pid()));
       }
+      CompletableFuture<ProcStat.Runs> calibration =
+          CompletableFuture.supplyAsync(
+              () -> emptyWakeups(window * CALIBRATION_HZ),
+              r -> new Thread(r, "idle-calibration").start());
+      Map<String, Map<String, ProcStat.Runs>> threadsBefore = threads(pids);
       Map<String, Long> before = ticks(pids);
       long start = System.nanoTime();
       Rig.pause(window * 1000L);
       Map<String, Long> after = ticks(pids);
+      Map<String, Map<String, ProcStat.Runs>> threadsAfter = threads(pids);
       double seconds = (System.nanoTime() - start) / 1e9;
       Runtime.getRuntime().removeShutdownHook(cleanup);
-      return report(lab, before, after, seconds);
+      Map<String, Map<String, ProcStat.Runs>> woke = new LinkedHashMap<>();
+      threadsAfter.forEach(
+          (node, threads) -> woke.put(node, ProcStat.between(threadsBefore.get(node), threads)));
+      ProcStat.Runs empty = calibration.get();
+      System.out.printf(
+          "idle: an empty wake-up costs %.0f us of CPU here (a thread parked %d times a second: %.3f"
+              + " %% of a core)%n",
+          empty.cpuNanos() / 1e3 / Math.max(1, empty.runs()),
+          CALIBRATION_HZ,
+          100.0 * empty.cpuNanos() / 1e9 / window);
+      return report(lab, before, after, woke, seconds);
     }
   }
 
-  private int report(Lab lab, Map<String, Long> before, Map<String, Long> after, double seconds) {
+  /**
+   * {@code count} times, parks the calling thread until the next of deadlines {@code 1 /
+   * CALIBRATION_HZ} apart and does nothing; its own runs and CPU meanwhile.
+   */
+  static ProcStat.Runs emptyWakeups(int count) {
+    Path self = Path.of("/proc/thread-self/schedstat");
+    try {
+      ProcStat.Runs before = ProcStat.Runs.parse(Files.readString(self));
+      long period = 1_000_000_000L / CALIBRATION_HZ;
+      long deadline = System.nanoTime();
+      for (int i = 0; i < count; i++) {
+        deadline += period;
+        for (long left = deadline - System.nanoTime();
+            left > 0;
+            left = deadline - System.nanoTime()) {
+          LockSupport.parkNanos(left);
+        }
+      }
+      return ProcStat.Runs.parse(Files.readString(self)).minus(before);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private int report(
+      Lab lab,
+      Map<String, Long> before,
+      Map<String, Long> after,
+      Map<String, Map<String, ProcStat.Runs>> woke,
+      double seconds) {
     boolean met = true;
     double total = 0;
     double masterTarget = masterTarget(lab.coreapps.size());
@@ -125,7 +189,13 @@ public final class IdleFootprint implements Callable<Integer> {
                 "target <= %.2f %%: %s", COREAPP_TARGET, verdict(percent, COREAPP_TARGET));
         met &= percent <= COREAPP_TARGET;
       }
-      System.out.printf("  %-9s %6.2f %% of a core  %s%n", node, percent, target);
+      Collection<ProcStat.Runs> threads = woke.get(node).values();
+      long runs = threads.stream().mapToLong(ProcStat.Runs::runs).sum();
+      long nanos = threads.stream().mapToLong(ProcStat.Runs::cpuNanos).sum();
+      System.out.printf(
+          "  %-9s %6.2f %% of a core  %5.0f wake-ups a second, %4.0f us each  %s%n",
+          node, percent, runs / seconds, nanos / 1e3 / Math.max(1, runs), target);
+      System.out.printf("            busiest: %s%n", busiest(woke.get(node), seconds));
     }
     System.out.printf(
         "idle: %d shards, %d processes: %.1f %% of a core in all over %.1f s%n",
@@ -133,8 +203,32 @@ public final class IdleFootprint implements Callable<Integer> {
     return met ? 0 : 1;
   }
 
+  /** The threads that used the most CPU, with their share of a core and wake-ups a second. */
+  static String busiest(Map<String, ProcStat.Runs> threads, double seconds) {
+    return threads.entrySet().stream()
+        .sorted(
+            Comparator.comparingLong(
+                    (Map.Entry<String, ProcStat.Runs> e) -> e.getValue().cpuNanos())
+                .reversed())
+        .limit(BUSIEST)
+        .map(
+            e ->
+                String.format(
+                    "%s %.2f %% %.1f/s",
+                    e.getKey(),
+                    100.0 * e.getValue().cpuNanos() / 1e9 / seconds,
+                    e.getValue().runs() / seconds))
+        .collect(Collectors.joining(", "));
+  }
+
   private static String verdict(double percent, double target) {
     return percent <= target ? "met" : "MISSED";
+  }
+
+  private static Map<String, Map<String, ProcStat.Runs>> threads(Map<String, Long> pids) {
+    Map<String, Map<String, ProcStat.Runs>> t = new LinkedHashMap<>();
+    pids.forEach((node, pid) -> t.put(node, ProcStat.threads(pid)));
+    return t;
   }
 
   private static Map<String, Long> ticks(Map<String, Long> pids) throws IOException {
