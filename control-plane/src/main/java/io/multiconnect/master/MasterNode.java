@@ -201,7 +201,14 @@ public final class MasterNode implements AutoCloseable {
     PeerAddress self = config.self();
     StatusView status =
         new StatusView(
-            leaders, this::state, raft, directory, mirror, heartbeatHandling, leaderChannels);
+            leaders,
+            this::state,
+            raft,
+            directory,
+            mirror,
+            heartbeatHandling,
+            leaderChannels,
+            config.zone());
     this.masterMetrics =
         new MasterMetrics(metrics, status, raft, this::isLeading, watchHub::watchers);
     metrics.register(new RatisMetrics(config.nodeId()));

@@ -75,7 +75,8 @@ public final class MiniCluster implements AutoCloseable {
         false,
         MasterConfig.DEFAULT_DEREGISTER_AFTER,
         Optional.empty(),
-        RaftTiming.DEFAULT);
+        RaftTiming.DEFAULT,
+        "");
   }
 
   public MasterNode node(int i) {

@@ -219,25 +219,34 @@ class WatchAndRelayTest {
     return stream;
   }
 
-  /** Ids reach logs, metric labels and certificates: a registration with another id is refused. */
+  /**
+   * Ids reach logs, metric labels and certificates, zones the state and labels too: a registration
+   * with another id or zone is refused.
+   */
   @Test
-  void aCoreappIdOutsideTheIdAlphabetIsRefusedAtTheDoor() {
-    int leader = cluster.leaderIndex().orElseThrow();
+  void aCoreappIdOrZoneOutsideTheIdAlphabetIsRefusedAtTheDoor() {
+    RegisterRequest valid =
+        RegisterRequest.newBuilder()
+            .setCoreappId("c1")
+            .setIncarnation("i-1")
+            .setAddress("h:1")
+            .build();
     for (String id : List.of("c1\nforged log line", "", "-c1", "x".repeat(65))) {
-      StatusRuntimeException e =
-          assertThrows(
-              StatusRuntimeException.class,
-              () ->
-                  ControlPlaneGrpc.newBlockingStub(cluster.channel(leader))
-                      .register(
-                          RegisterRequest.newBuilder()
-                              .setCoreappId(id)
-                              .setIncarnation("i-1")
-                              .setAddress("h:1")
-                              .build()));
-      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), id);
-      assertTrue(e.getStatus().getDescription().contains("coreapp_id"), e.getStatus().toString());
+      assertRefusedNaming("coreapp_id", valid.toBuilder().setCoreappId(id).build());
     }
+    for (String zone : List.of("rack 1", "-a", "z".repeat(65))) {
+      assertRefusedNaming("zone", valid.toBuilder().setZone(zone).build());
+    }
+  }
+
+  private void assertRefusedNaming(String field, RegisterRequest request) {
+    int leader = cluster.leaderIndex().orElseThrow();
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> ControlPlaneGrpc.newBlockingStub(cluster.channel(leader)).register(request));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), request.toString());
+    assertTrue(e.getStatus().getDescription().contains(field), e.getStatus().toString());
   }
 
   /**

@@ -17,8 +17,10 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code mcctl status}: masters (Raft role and indexes), shards, coreapps (health, lease) and the
- * mirror, as the leader sees them.
+ * {@code mcctl status}: masters (Raft role and indexes), shards, coreapps (health, lease, zone) and
+ * the mirror, as the leader sees them, then warnings about placement: a shard whose primary has no
+ * healthy spare outside its zone (one failure of that zone leaves the shard without a primary), and
+ * a zone that holds a majority of the masters (its failure stops the control plane).
  */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the cluster.")
 public final class StatusCommand implements Callable<Integer> {
@@ -64,18 +66,27 @@ public final class StatusCommand implements Callable<Integer> {
     }
     s.getMovesMap()
         .forEach((shard, target) -> t.append(String.format("%-6d moving to %s%n", shard, target)));
+    String row = "%-12s %-12s %-10s %-6s %-6s %-8s %-16s %s%n";
     t.append(
         String.format(
-            "%n%-12s %-10s %-6s %-6s %-8s %-16s %s%n",
-            "COREAPP", "STATE", "SHARD", "EPOCH", "HEALTHY", "LAST HEARTBEAT", "LEASE LEFT"));
+            "%n" + row,
+            "COREAPP",
+            "ZONE",
+            "STATE",
+            "SHARD",
+            "EPOCH",
+            "HEALTHY",
+            "LAST HEARTBEAT",
+            "LEASE LEFT"));
     for (CoreappStatus c : s.getCoreappsList()) {
       t.append(
           String.format(
-              "%-12s %-10s %-6s %-6d %-8s %-16s %s%n",
+              row,
               c.getId(),
+              zone(c.getZone()),
               c.getState(),
               c.getShard() < 0 ? "-" : Integer.toString(c.getShard()),
-              c.getEpoch(),
+              Long.toString(c.getEpoch()),
               c.getHealthy() ? "yes" : "no",
               c.getLastHeartbeatAgeMs() < 0 ? "-" : c.getLastHeartbeatAgeMs() + " ms ago",
               c.getLeaseRemainingMs() < 0
@@ -84,7 +95,68 @@ public final class StatusCommand implements Callable<Integer> {
                       ? "none"
                       : "<= " + c.getLeaseRemainingMs() + " ms"));
     }
+    List<String> warnings = placementWarnings(s);
+    if (!warnings.isEmpty()) {
+      t.append(System.lineSeparator());
+      warnings.forEach(w -> t.append("warning: ").append(w).append(System.lineSeparator()));
+    }
     return t.toString();
+  }
+
+  private static String zone(String zone) {
+    return zone.isEmpty() ? "-" : zone;
+  }
+
+  /**
+   * What one zone's failure would take down, when any node names a zone: each shard whose primary
+   * has no healthy spare in another zone, and a zone holding a majority of the masters. Health is
+   * known only to the leader: when a follower answered, the spares' health is not checked.
+   */
+  public static List<String> placementWarnings(ClusterStatus s) {
+    List<String> warnings = new ArrayList<>();
+    boolean zoned =
+        s.getCoreappsList().stream().anyMatch(c -> !c.getZone().isEmpty())
+            || s.getMastersList().stream().anyMatch(m -> !m.getZone().isEmpty());
+    if (!zoned) {
+      return warnings;
+    }
+    boolean healthKnown = s.getAnsweredBy().equals(s.getLeader().getLeaderId());
+    Map<String, CoreappStatus> byId = new LinkedHashMap<>();
+    s.getCoreappsList().forEach(c -> byId.put(c.getId(), c));
+    for (ShardAssignment a : s.getShardMap().getAssignmentsList()) {
+      CoreappStatus primary = byId.get(a.getCoreappId());
+      if (primary == null) {
+        continue;
+      }
+      boolean spareElsewhere =
+          s.getCoreappsList().stream()
+              .anyMatch(
+                  c ->
+                      c.getState().equals("secondary")
+                          && (c.getHealthy() || !healthKnown)
+                          && !c.getZone().equals(primary.getZone()));
+      if (!spareElsewhere) {
+        warnings.add(
+            String.format(
+                "shard %d: no %sspare outside zone %s of its primary %s",
+                a.getShard(),
+                healthKnown ? "healthy " : "",
+                zone(primary.getZone()),
+                primary.getId()));
+      }
+    }
+    Map<String, Integer> masters = new LinkedHashMap<>();
+    s.getMastersList().forEach(m -> masters.merge(m.getZone(), 1, Integer::sum));
+    masters.forEach(
+        (zone, count) -> {
+          if (count > s.getMastersCount() / 2) {
+            warnings.add(
+                String.format(
+                    "zone %s holds %d of the %d masters: its failure stops the control plane",
+                    zone(zone), count, s.getMastersCount()));
+          }
+        });
+    return warnings;
   }
 
   static Map<String, Object> json(ClusterStatus s) {
@@ -112,6 +184,7 @@ public final class StatusCommand implements Callable<Integer> {
       Map<String, Object> one = new LinkedHashMap<>();
       one.put("id", c.getId());
       one.put("state", c.getState());
+      one.put("zone", c.getZone());
       one.put("incarnation", c.getIncarnation());
       one.put("acting_margin_ms", c.getActingMarginMs());
       one.put("shard", c.getShard());
@@ -122,14 +195,16 @@ public final class StatusCommand implements Callable<Integer> {
       coreapps.add(one);
     }
     json.put("coreapps", coreapps);
+    json.put("warnings", placementWarnings(s));
     return json;
   }
 
   /** The masters' Raft role and indexes as a table (also used by {@code master list}). */
   public static String mastersTable(List<MasterStatus> masters) {
     StringBuilder t = new StringBuilder();
-    String row = "%-8s %-22s %-22s %-11s %-6s %-8s %s%n";
-    t.append(String.format(row, "MASTER", "API", "RAFT", "ROLE", "TERM", "COMMIT", "APPLIED"));
+    String row = "%-8s %-22s %-22s %-12s %-11s %-6s %-8s %s%n";
+    t.append(
+        String.format(row, "MASTER", "API", "RAFT", "ZONE", "ROLE", "TERM", "COMMIT", "APPLIED"));
     for (MasterStatus ms : masters) {
       boolean ok = ms.getError().isEmpty();
       t.append(
@@ -138,6 +213,7 @@ public final class StatusCommand implements Callable<Integer> {
               ms.getId(),
               ms.getAddress(),
               ms.getRaftAddress(),
+              zone(ms.getZone()),
               ms.getRole(),
               ok ? ms.getTerm() : "-",
               ok ? ms.getCommitIndex() : "-",
@@ -157,6 +233,7 @@ public final class StatusCommand implements Callable<Integer> {
     out.put("id", m.getId());
     out.put("address", m.getAddress());
     out.put("raft_address", m.getRaftAddress());
+    out.put("zone", m.getZone());
     out.put("leader", m.getLeader());
     out.put("role", m.getRole());
     out.put("term", m.getTerm());

@@ -91,7 +91,8 @@ class MembershipTest {
                         true,
                         MasterConfig.DEFAULT_DEREGISTER_AFTER,
                         Optional.empty(),
-                        RaftTiming.DEFAULT),
+                        RaftTiming.DEFAULT,
+                        ""),
                     NodeClock.system(),
                     TestTls.PLAINTEXT)
                 .start());

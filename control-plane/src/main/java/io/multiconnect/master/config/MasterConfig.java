@@ -3,6 +3,7 @@ package io.multiconnect.master.config;
 import io.multiconnect.common.auth.ApiKey;
 import io.multiconnect.common.metrics.MetricsEndpoint;
 import io.multiconnect.common.mirror.MirrorSettings;
+import io.multiconnect.common.node.Zones;
 import io.multiconnect.common.shard.ShardCounts;
 import io.multiconnect.common.tls.NodeTls;
 import java.io.IOException;
@@ -50,6 +51,8 @@ import java.util.UUID;
  *     raft.election.timeout.max.ms}; {@code MC_RAFT_ELECTION_TIMEOUT_MIN_MS}, {@code
  *     MC_RAFT_ELECTION_TIMEOUT_MAX_MS}; default {@link RaftTiming#DEFAULT}); the same on every
  *     master
+ * @param zone this master's failure domain ({@code zone}, {@code MC_ZONE}; empty: none), shown by
+ *     {@code mcctl status}, which warns when one zone holds a majority of the masters
  */
 public record MasterConfig(
     String nodeId,
@@ -63,7 +66,8 @@ public record MasterConfig(
     boolean join,
     Duration deregisterAfter,
     Optional<MetricsEndpoint.Settings> metrics,
-    RaftTiming raftTiming) {
+    RaftTiming raftTiming,
+    String zone) {
 
   public static final UUID DEFAULT_GROUP_ID =
       UUID.fromString("6d756c74-6963-6f6e-6e65-637400000001");
@@ -98,7 +102,8 @@ public record MasterConfig(
           Map.entry("metrics.address", MetricsEndpoint.ENV),
           Map.entry("metrics.api.key", ApiKey.ENV),
           Map.entry("raft.election.timeout.min.ms", "MC_RAFT_ELECTION_TIMEOUT_MIN_MS"),
-          Map.entry("raft.election.timeout.max.ms", "MC_RAFT_ELECTION_TIMEOUT_MAX_MS"));
+          Map.entry("raft.election.timeout.max.ms", "MC_RAFT_ELECTION_TIMEOUT_MAX_MS"),
+          Map.entry("zone", Zones.ENV));
 
   public MasterConfig {
     peers = List.copyOf(peers);
@@ -117,6 +122,9 @@ public record MasterConfig(
     }
     if (!ShardCounts.isAllowed(initialShards)) {
       throw new ConfigException("initial.shards", "must be one of " + ShardCounts.LIST);
+    }
+    if (!Zones.isValid(zone)) {
+      throw new ConfigException("zone", Zones.RULE);
     }
     if (deregisterAfter.compareTo(MIN_DEREGISTER_AFTER) < 0) {
       throw new ConfigException(
@@ -208,7 +216,8 @@ public record MasterConfig(
                 number(
                     p,
                     "raft.election.timeout.max.ms",
-                    RaftTiming.DEFAULT.electionTimeoutMax().toMillis()))));
+                    RaftTiming.DEFAULT.electionTimeoutMax().toMillis()))),
+        p.getProperty("zone", "").trim());
   }
 
   private static Optional<MetricsEndpoint.Settings> metrics(Properties p) {

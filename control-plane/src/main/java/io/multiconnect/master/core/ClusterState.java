@@ -476,7 +476,8 @@ public record ClusterState(
       }
       b.coreapps.put(
           c.coreappId(),
-          new Coreapp(c.coreappId(), c.incarnation(), c.address(), c.actingMargin(), false));
+          new Coreapp(
+              c.coreappId(), c.incarnation(), c.address(), c.actingMargin(), c.zone(), false));
     } else if (command instanceof Command.DeregisterCoreapp c) {
       b.coreapps.remove(c.coreappId());
     } else if (command instanceof Command.SetShardCount c && c.shardCount() != shardCount) {

@@ -17,13 +17,20 @@ public sealed interface Command {
    * Adds a coreapp to the registry, or updates its address; a registration undrains it. A new
    * {@code incarnation} (another process with this id: a restart, or a second process started by
    * mistake) revokes the shard the previous process held: it may still be acting on it, and only
-   * its own release or the revocation's expiry frees it.
+   * its own release or the revocation's expiry frees it. {@code zone} is its failure domain, empty
+   * when it names none (the planner's placement, {@link Planner}).
    */
   record RegisterCoreapp(
-      String coreappId, String incarnation, String address, Duration actingMargin)
+      String coreappId, String incarnation, String address, Duration actingMargin, String zone)
       implements Command {
 
-    /** A registration of a coreapp that stops acting only when its lease ends. */
+    /** A registration of a coreapp that names no zone. */
+    public RegisterCoreapp(
+        String coreappId, String incarnation, String address, Duration actingMargin) {
+      this(coreappId, incarnation, address, actingMargin, "");
+    }
+
+    /** A registration of a coreapp that stops acting only when its lease ends, in no zone. */
     public RegisterCoreapp(String coreappId, String incarnation, String address) {
       this(coreappId, incarnation, address, Duration.ZERO);
     }

@@ -3,8 +3,11 @@ package io.multiconnect.master.core;
 import io.multiconnect.common.lease.Assignment;
 import io.multiconnect.common.lease.Revocation;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -18,8 +21,13 @@ import java.util.Set;
  * without a primary); give every shard without a primary a healthy spare, unless its recipients
  * overlap a revocation still pending; deregister every coreapp gone so long that it is forgotten,
  * when it holds nothing. A shard an operator moved goes to its target when the target is a healthy
- * spare; a target is not given to any other shard. One shard per coreapp; other spares are taken in
- * id order, so the plan is deterministic.
+ * spare; a target is not given to any other shard. One shard per coreapp.
+ *
+ * <p>Placement: a spare that replaces a dead primary is taken outside the dead primary's zone when
+ * one outside it is healthy (what killed the primary may have taken its zone), and otherwise every
+ * spare goes where the zones hold the fewest primaries (counting those this plan assigns), so
+ * primaries spread across zones. Ties go in id order, so the plan is deterministic. Coreapps that
+ * name no zone are one zone together: a cluster without zones is planned in id order.
  */
 public final class Planner {
 
@@ -55,10 +63,17 @@ public final class Planner {
       }
     }
     Set<String> taken = new HashSet<>();
+    Map<String, Integer> primaries = new HashMap<>();
+    for (Assignment a : state.assignments().values()) {
+      if (!liveness.isDead(a.coreappId())) {
+        primaries.merge(zoneOf(state, a.coreappId()), 1, Integer::sum);
+      }
+    }
     for (Assignment a : state.assignments().values()) {
       if (liveness.isDead(a.coreappId())) {
-        Optional<String> spare = pickSpare(state, liveness, taken);
-        spare.ifPresent(taken::add);
+        Optional<String> spare =
+            pickSpare(state, liveness, taken, primaries, Optional.of(zoneOf(state, a.coreappId())));
+        spare.ifPresent(id -> take(state, id, taken, primaries));
         commands.add(
             spare
                 .<Command>map(id -> new Command.AssignPrimary(a.shard(), id, a.epoch()))
@@ -72,11 +87,11 @@ public final class Planner {
       Optional<String> spare =
           Optional.ofNullable(state.moves().get(shard))
               .filter(id -> state.isSpare(id) && liveness.isHealthy(id) && !taken.contains(id))
-              .or(() -> pickSpare(state, liveness, taken));
+              .or(() -> pickSpare(state, liveness, taken, primaries, Optional.empty()));
       if (spare.isEmpty()) {
         continue;
       }
-      taken.add(spare.get());
+      take(state, spare.get(), taken, primaries);
       commands.add(new Command.AssignPrimary(shard, spare.get(), 0));
     }
     for (Coreapp c : state.coreapps().values()) {
@@ -92,11 +107,34 @@ public final class Planner {
     return state.revocations().stream().anyMatch(r -> r.overlaps(shard, state.shardCount()));
   }
 
+  private static String zoneOf(ClusterState state, String coreappId) {
+    Coreapp c = state.coreapps().get(coreappId);
+    return c == null ? "" : c.zone();
+  }
+
+  private static void take(
+      ClusterState state, String id, Set<String> taken, Map<String, Integer> primaries) {
+    taken.add(id);
+    primaries.merge(zoneOf(state, id), 1, Integer::sum);
+  }
+
+  /**
+   * The healthy spare (neither taken by this plan nor reserved by a move) outside {@code avoid} if
+   * there is one, in the zone with the fewest {@code primaries}, first in id order.
+   */
   private static Optional<String> pickSpare(
-      ClusterState state, Liveness liveness, Set<String> taken) {
+      ClusterState state,
+      Liveness liveness,
+      Set<String> taken,
+      Map<String, Integer> primaries,
+      Optional<String> avoid) {
+    Comparator<String> best =
+        Comparator.<String, Boolean>comparing(id -> avoid.equals(Optional.of(zoneOf(state, id))))
+            .thenComparing(id -> primaries.getOrDefault(zoneOf(state, id), 0))
+            .thenComparing(Comparator.naturalOrder());
     return state.coreapps().keySet().stream()
         .filter(id -> !taken.contains(id) && state.isSpare(id) && liveness.isHealthy(id))
         .filter(id -> !state.moves().containsValue(id))
-        .findFirst();
+        .min(best);
   }
 }

@@ -11,6 +11,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.multiconnect.common.clock.NodeClock;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.node.Zones;
 import io.multiconnect.common.tls.CallerRules;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.master.config.PeerAddress;
@@ -293,6 +294,10 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
                   "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit")));
       return;
     }
+    if (!Zones.isValid(request.getZone())) {
+      out.onError(GrpcErrors.invalid(new Rejection("zone", Zones.RULE)));
+      return;
+    }
     if (notTheCaller(request.getCoreappId(), Optional.of(request.getAddress()), out)) {
       return;
     }
@@ -302,7 +307,8 @@ public final class ControlPlaneService extends ControlPlaneGrpc.ControlPlaneImpl
             request.getCoreappId(),
             request.getIncarnation(),
             request.getAddress(),
-            Duration.ofMillis(request.getActingMarginMs())),
+            Duration.ofMillis(request.getActingMarginMs()),
+            request.getZone()),
         index -> RegisterResponse.newBuilder().setVersion(index).build(),
         stub -> stub.register(request));
   }

@@ -47,6 +47,7 @@ public final class StatusView {
   private final Optional<MirrorPublisher> mirror;
   private final LatencyHistogram heartbeatHandling;
   private final LeaderChannels channels;
+  private final String zone;
 
   public StatusView(
       Leaders leaders,
@@ -55,7 +56,8 @@ public final class StatusView {
       Membership membership,
       Optional<MirrorPublisher> mirror,
       LatencyHistogram heartbeatHandling,
-      LeaderChannels channels) {
+      LeaderChannels channels,
+      String zone) {
     this.leaders = leaders;
     this.state = state;
     this.raft = raft;
@@ -63,6 +65,7 @@ public final class StatusView {
     this.mirror = mirror;
     this.heartbeatHandling = heartbeatHandling;
     this.channels = channels;
+    this.zone = zone;
   }
 
   /** The cluster's status; with {@code localOnly}, the members without asking them. */
@@ -102,6 +105,7 @@ public final class StatusView {
         .setTerm(s.term())
         .setCommitIndex(s.commitIndex())
         .setAppliedIndex(s.appliedIndex())
+        .setZone(zone)
         .build();
   }
 
@@ -181,6 +185,7 @@ public final class StatusView {
             .setIncarnation(c.incarnation())
             .setActingMarginMs(c.actingMargin().toMillis())
             .setAddress(c.address())
+            .setZone(c.zone())
             .setShard(-1);
     List<Revocation> releasing = s.revocationsOf(id);
     Optional<Assignment> primary = s.assignmentOf(id);

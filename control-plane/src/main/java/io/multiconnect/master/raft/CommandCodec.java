@@ -58,7 +58,8 @@ public final class CommandCodec {
               .setCoreappId(c.coreappId())
               .setIncarnation(c.incarnation())
               .setAddress(c.address())
-              .setActingMarginMs(c.actingMargin().toMillis()));
+              .setActingMarginMs(c.actingMargin().toMillis())
+              .setZone(c.zone()));
     } else if (command instanceof Command.SetShardCount c) {
       b.setSetShardCount(SetShardCountCmd.newBuilder().setShardCount(c.shardCount()));
     } else if (command instanceof Command.AssignPrimary c) {
@@ -162,7 +163,8 @@ public final class CommandCodec {
               e.getRegisterCoreapp().getCoreappId(),
               e.getRegisterCoreapp().getIncarnation(),
               e.getRegisterCoreapp().getAddress(),
-              Duration.ofMillis(e.getRegisterCoreapp().getActingMarginMs()));
+              Duration.ofMillis(e.getRegisterCoreapp().getActingMarginMs()),
+              e.getRegisterCoreapp().getZone());
       case DEREGISTER_COREAPP ->
           new Command.DeregisterCoreapp(
               e.getDeregisterCoreapp().getCoreappId(), e.getDeregisterCoreapp().getIncarnation());
@@ -266,6 +268,7 @@ public final class CommandCodec {
               .setIncarnation(c.incarnation())
               .setAddress(c.address())
               .setActingMarginMs(c.actingMargin().toMillis())
+              .setZone(c.zone())
               .setDrained(c.drained()));
     }
     for (Revocation r : s.revocations()) {
@@ -350,6 +353,7 @@ public final class CommandCodec {
               c.getIncarnation(),
               c.getAddress(),
               Duration.ofMillis(c.getActingMarginMs()),
+              c.getZone(),
               c.getDrained()));
     }
     List<Revocation> revocations = new ArrayList<>();

@@ -56,6 +56,16 @@ class MasterConfigTest {
   }
 
   @Test
+  void theZoneComesFromTheFileOrTheEnvironmentAndIsEmptyWithoutEither() throws Exception {
+    String valid = "node.id=m1\npeers=m1:127.0.0.1:9871:9881\ndata.dir=/tmp\n";
+    assertEquals("", MasterConfig.load(file(valid), Map.of()).zone());
+    Path f = file(valid + "zone=rack-1\n");
+    assertEquals("rack-1", MasterConfig.load(f, Map.of()).zone());
+    assertEquals("rack-2", MasterConfig.load(f, Map.of("MC_ZONE", "rack-2")).zone());
+    assertRefused(valid + "zone=rack 1\n", "zone: empty, or 1-64 letters");
+  }
+
+  @Test
   void tlsFilesComeFromTheFileAndTheEnvironmentWins() throws Exception {
     Path f = file("node.id=m1\ntls.cert=/etc/m1.crt\ntls.key=/etc/m1.key\ntls.ca=/etc/ca.crt\n");
     assertEquals(

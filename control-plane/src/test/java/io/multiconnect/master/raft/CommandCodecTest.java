@@ -35,9 +35,10 @@ class CommandCodecTest {
   }
 
   @Test
-  void processesAndTheirMarginsSurviveTheLogAndTheSnapshot() throws Exception {
+  void processesTheirMarginsAndZonesSurviveTheLogAndTheSnapshot() throws Exception {
     Command.RegisterCoreapp register =
-        new Command.RegisterCoreapp("a", "a-7f", "127.0.0.1:7001", Duration.ofMillis(500));
+        new Command.RegisterCoreapp(
+            "a", "a-7f", "127.0.0.1:7001", Duration.ofMillis(500), "eu-west-1a");
     assertEquals(register, throughTheLog(register));
     ClusterState s =
         ClusterState.INITIAL
@@ -48,6 +49,14 @@ class CommandCodecTest {
         CommandCodec.decode(StateSnapshot.parseFrom(CommandCodec.encode(s).toByteArray()));
     assertEquals(s, restored);
     assertEquals("a-7f", restored.revocations().get(0).incarnation());
+    assertEquals("", restored.coreapps().get("a").zone());
+    ClusterState zoned = ClusterState.INITIAL.apply(register, 1);
+    assertEquals(
+        "eu-west-1a",
+        CommandCodec.decode(StateSnapshot.parseFrom(CommandCodec.encode(zoned).toByteArray()))
+            .coreapps()
+            .get("a")
+            .zone());
   }
 
   @Test

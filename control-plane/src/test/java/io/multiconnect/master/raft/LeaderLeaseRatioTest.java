@@ -40,7 +40,8 @@ class LeaderLeaseRatioTest {
                 false,
                 MasterConfig.DEFAULT_DEREGISTER_AFTER,
                 Optional.empty(),
-                new RaftTiming(Duration.ofMillis(700), Duration.ofMillis(1_400))));
+                new RaftTiming(Duration.ofMillis(700), Duration.ofMillis(1_400)),
+                ""));
     double ratio = RaftServerConfigKeys.Read.leaderLeaseTimeoutRatio(props);
     assertEquals(700, RaftServerConfigKeys.Rpc.timeoutMin(props).toLong(TimeUnit.MILLISECONDS));
     assertEquals(1_400, RaftServerConfigKeys.Rpc.timeoutMax(props).toLong(TimeUnit.MILLISECONDS));

@@ -3,6 +3,7 @@ package io.multiconnect.dataplane.coreapp;
 import io.multiconnect.common.metrics.MetricsEndpoint;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.net.Endpoints;
+import io.multiconnect.common.node.Zones;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -34,6 +35,8 @@ import java.util.Optional;
  *     budget)
  * @param metrics where {@code GET /metrics} is served, if anywhere ({@code MC_METRICS_ADDRESS},
  *     with {@code WA_API_KEY}: see {@link MetricsEndpoint})
+ * @param zone its failure domain ({@code MC_ZONE}; empty: none): the planner replaces a dead
+ *     primary with a spare of another zone and spreads primaries across zones ({@link Zones})
  */
 public record CoreappConfig(
     String id,
@@ -45,7 +48,8 @@ public record CoreappConfig(
     Optional<Path> leaseJournal,
     Duration upstreamSilence,
     Duration upstreamDelay,
-    Optional<MetricsEndpoint.Settings> metrics) {
+    Optional<MetricsEndpoint.Settings> metrics,
+    String zone) {
 
   public static final Duration DEFAULT_UPSTREAM_SILENCE = Duration.ofMillis(400);
 
@@ -64,6 +68,7 @@ public record CoreappConfig(
     if (upstreamDelay.isNegative()) {
       throw new IllegalArgumentException("MC_UPSTREAM_DELAY_MS: must not be negative");
     }
+    zone = Zones.parse(Zones.ENV, zone);
   }
 
   /**
@@ -98,7 +103,8 @@ public record CoreappConfig(
         Optional.ofNullable(env.get("MC_LEASE_JOURNAL")).filter(f -> !f.isBlank()).map(Path::of),
         millis("MC_UPSTREAM_SILENCE_MS", env, DEFAULT_UPSTREAM_SILENCE),
         millis("MC_UPSTREAM_DELAY_MS", env, DEFAULT_UPSTREAM_DELAY),
-        MetricsEndpoint.Settings.fromEnv(env));
+        MetricsEndpoint.Settings.fromEnv(env),
+        env.get(Zones.ENV));
   }
 
   private static Duration millis(String name, Map<String, String> env, Duration otherwise) {

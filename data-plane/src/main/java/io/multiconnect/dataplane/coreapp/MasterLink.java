@@ -39,6 +39,7 @@ final class MasterLink implements AutoCloseable {
   private final String incarnation;
   private final String address;
   private final Duration actingMargin;
+  private final String zone;
   private final List<ManagedChannel> channels;
   private final ScheduledExecutorService loop;
   private final NodeClock clock;
@@ -65,6 +66,7 @@ final class MasterLink implements AutoCloseable {
     this.incarnation = incarnation;
     this.address = config.address();
     this.actingMargin = config.actingMargin();
+    this.zone = config.zone();
     this.channels =
         config.masters().stream()
             .map(m -> Endpoints.channel(m, tls, PeerCheck.role(NodeIdentity.Role.MASTER)))
@@ -99,6 +101,7 @@ final class MasterLink implements AutoCloseable {
             .setIncarnation(incarnation)
             .setAddress(address)
             .setActingMarginMs(actingMargin.toMillis())
+            .setZone(zone)
             .build();
     OnLoop.when(
         master().register(r),

@@ -8,6 +8,7 @@ import io.multiconnect.common.auth.ApiKey;
 import io.multiconnect.common.metrics.MetricsEndpoint;
 import io.multiconnect.common.mirror.MirrorSettings;
 import io.multiconnect.common.mirror.MirrorTls;
+import io.multiconnect.common.node.Zones;
 import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.dataplane.media.MediaStore;
@@ -153,10 +154,16 @@ public final class Lab implements AutoCloseable {
      */
     public static Options smallTls(
         int masters, List<String> jvmFlags, Map<String, String> nodeEnv) {
+      return smallTls(masters, 2, jvmFlags, nodeEnv);
+    }
+
+    /** {@link #smallTls(int, List, Map)} with {@code coreapps} coreapps. */
+    public static Options smallTls(
+        int masters, int coreapps, List<String> jvmFlags, Map<String, String> nodeEnv) {
       return new Options(
           masters,
           1,
-          2,
+          coreapps,
           1,
           jvmFlags,
           true,
@@ -303,6 +310,9 @@ public final class Lab implements AutoCloseable {
 
   private final Map<String, Integer> ports = new LinkedHashMap<>();
   private volatile Consumer<String> unexpectedExit = id -> {};
+
+  /** The failure domain of each node that names one ({@link #zone}). */
+  private final Map<String, String> zones = new HashMap<>();
 
   /** The lab's CA, with TLS on. */
   private final Optional<ClusterCa> ca;
@@ -661,6 +671,16 @@ public final class Lab implements AutoCloseable {
   }
 
   /**
+   * Puts masters or coreapps {@code nodes} in failure domain {@code zone} (a master's {@code zone},
+   * a coreapp's {@code MC_ZONE}); before {@link #start()}.
+   */
+  public void zone(String zone, String... nodes) {
+    for (String node : nodes) {
+      zones.put(node, zone);
+    }
+  }
+
+  /**
    * Starts every node: database, upstream, masters, then coreapps and webapps. Refuses, before
    * starting anything, when a loopback port of the plan is taken (another cluster still runs).
    */
@@ -718,6 +738,8 @@ public final class Lab implements AutoCloseable {
               + configured(m, "metrics")
               + "\nmetrics.api.key="
               + apiKey
+              + "\nzone="
+              + zones.getOrDefault(m, "")
               + "\n");
       define(
           m,
@@ -778,6 +800,9 @@ public final class Lab implements AutoCloseable {
     env.put("MC_UPSTREAM", configured(UPSTREAM, "grpc"));
     env.put(MetricsEndpoint.ENV, configured(node, "metrics"));
     env.put(ApiKey.ENV, apiKey);
+    if (zones.containsKey(node)) {
+      env.put(Zones.ENV, zones.get(node));
+    }
     if (options.leaseJournal()) {
       env.put("MC_LEASE_JOURNAL", journal(node).toString());
     }

@@ -21,8 +21,16 @@ final class SmallTlsLab {
 
   /** The options of such a lab, to change before creating it. */
   static Lab.Options options(int masters, Map<String, String> nodeEnv) {
+    return options(masters, 2, nodeEnv);
+  }
+
+  /** The options of such a lab with {@code coreapps} coreapps. */
+  static Lab.Options options(int masters, int coreapps, Map<String, String> nodeEnv) {
     return Lab.Options.smallTls(
-        masters, List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), nodeEnv);
+        masters,
+        coreapps,
+        List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+        nodeEnv);
   }
 
   /** A lab of {@code options} in {@code dir}, on loopback (not started). */
