@@ -17,6 +17,12 @@ import java.util.Optional;
 public final class MasterMain {
   private MasterMain() {}
 
+  /**
+   * The exit status of a master that met an entry or a snapshot its release cannot apply: starting
+   * it again on the same release cannot help (the systemd unit does not restart it).
+   */
+  public static final int EXIT_INCOMPATIBLE = 78;
+
   public static void main(String[] args) throws Exception {
     Path configFile = null;
     for (int i = 0; i < args.length; i++) {
@@ -55,8 +61,22 @@ public final class MasterMain {
       System.exit(2);
       return;
     }
-    MasterNode node =
-        new MasterNode(config, ClockControl.fromEnvironment(System.getenv()), tls).start();
+    MasterNode node = new MasterNode(config, ClockControl.fromEnvironment(System.getenv()), tls);
+    // On a thread of its own: the shutdown hook closes the node, which may wait for the thread
+    // that completed the future.
+    node.incompatible()
+        .thenAcceptAsync(
+            reason -> {
+              System.err.println("master " + config.nodeId() + " stops: " + reason);
+              System.exit(EXIT_INCOMPATIBLE);
+            },
+            r -> new Thread(r, "incompatible-exit").start());
+    try {
+      node.start();
+    } catch (IOException e) {
+      System.err.println("master " + config.nodeId() + " cannot start: " + e.getMessage());
+      System.exit(node.incompatible().isDone() ? EXIT_INCOMPATIBLE : 1);
+    }
     Shutdown.closeOnSignal(node);
   }
 }

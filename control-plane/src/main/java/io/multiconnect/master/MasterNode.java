@@ -24,6 +24,7 @@ import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.ClusterVersion;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.master.core.Coordinator;
 import io.multiconnect.master.grpc.AdminAuth;
@@ -50,6 +51,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -106,7 +108,17 @@ public final class MasterNode implements AutoCloseable {
 
   private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.NEW);
   private final MasterConfig config;
-  private final MasterStateMachine stateMachine = new MasterStateMachine();
+  private final MasterStateMachine stateMachine;
+
+  /** The highest cluster version this master's release supports ({@link ClusterVersion}). */
+  private final int supportedVersion;
+
+  /**
+   * Completed with the reason when this master met an entry or a snapshot its release cannot apply:
+   * it stopped applying, and its process should stop ({@code MasterMain} exits).
+   */
+  private final CompletableFuture<String> incompatible = new CompletableFuture<>();
+
   private final NodeClock clock;
   private final RaftAccess raft;
 
@@ -164,7 +176,19 @@ public final class MasterNode implements AutoCloseable {
    * serving and calling the other nodes with {@code tls}.
    */
   public MasterNode(MasterConfig config, NodeClock clock, NodeTls tls) throws IOException {
+    this(config, clock, tls, ClusterVersion.SUPPORTED);
+  }
+
+  /**
+   * A master whose release supports cluster versions up to {@code supportedVersion}: below {@link
+   * ClusterVersion#SUPPORTED}, it stands for a master of an earlier release in the tests of
+   * upgrades.
+   */
+  public MasterNode(MasterConfig config, NodeClock clock, NodeTls tls, int supportedVersion)
+      throws IOException {
     this.config = config;
+    this.supportedVersion = supportedVersion;
+    this.stateMachine = new MasterStateMachine(supportedVersion);
     this.clock = clock;
     this.raft = new RaftAccess(config, stateMachine, tls);
     this.logins = new LoginThrottle(clock::nanoTime);
@@ -208,7 +232,8 @@ public final class MasterNode implements AutoCloseable {
             mirror,
             heartbeatHandling,
             leaderChannels,
-            config.zone());
+            config.zone(),
+            supportedVersion);
     this.masterMetrics =
         new MasterMetrics(metrics, status, raft, this::isLeading, watchHub::watchers);
     metrics.register(new RatisMetrics(config.nodeId()));
@@ -301,7 +326,13 @@ public final class MasterNode implements AutoCloseable {
     if (!lifecycle.compareAndSet(Lifecycle.NEW, Lifecycle.STARTED)) {
       throw new IllegalStateException("already " + lifecycle.get());
     }
-    raft.start();
+    try {
+      raft.start();
+    } catch (IOException | RuntimeException e) {
+      close();
+      stateMachine.incompatibility().ifPresent(incompatible::complete);
+      throw e;
+    }
     watchHub.publish(stateMachine.state());
     grpcServer.start();
     leaderFeed.start();
@@ -351,6 +382,14 @@ public final class MasterNode implements AutoCloseable {
 
   public ClusterState state() {
     return stateMachine.state();
+  }
+
+  /**
+   * Completes with the reason once this master met an entry or a snapshot its release cannot apply
+   * (it stopped applying; the process should stop and run a release that supports it).
+   */
+  public CompletableFuture<String> incompatible() {
+    return incompatible;
   }
 
   /** The mirror publisher, when this master has a mirror database. */
@@ -522,6 +561,11 @@ public final class MasterNode implements AutoCloseable {
           term,
           state().leaseBoundInterval().toMillis());
       wake();
+    }
+
+    @Override
+    public void cannotApply(String reason) {
+      incompatible.complete(reason);
     }
 
     @Override

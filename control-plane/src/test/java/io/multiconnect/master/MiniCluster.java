@@ -17,6 +17,7 @@ import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
 import io.multiconnect.master.config.RaftTiming;
 import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.ClusterVersion;
 import io.multiconnect.proto.v1.AdminGrpc;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -88,8 +89,14 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   void restart(int i, long snapshotThreshold) throws IOException {
+    restart(i, snapshotThreshold, ClusterVersion.SUPPORTED);
+  }
+
+  /** Starts master {@code i} as a release that supports cluster versions up to {@code release}. */
+  void restart(int i, long snapshotThreshold, int release) throws IOException {
     nodes[i] =
-        new MasterNode(config(i, snapshotThreshold), NodeClock.system(), TestTls.PLAINTEXT).start();
+        new MasterNode(config(i, snapshotThreshold), NodeClock.system(), TestTls.PLAINTEXT, release)
+            .start();
   }
 
   void kill(int i) {

@@ -29,6 +29,8 @@ import io.multiconnect.proto.v1.MovePrimaryResponse;
 import io.multiconnect.proto.v1.RemoveMasterRequest;
 import io.multiconnect.proto.v1.RotateTokenKeyRequest;
 import io.multiconnect.proto.v1.RotateTokenKeyResponse;
+import io.multiconnect.proto.v1.SetClusterVersionRequest;
+import io.multiconnect.proto.v1.SetClusterVersionResponse;
 import io.multiconnect.proto.v1.SetDrainedRequest;
 import io.multiconnect.proto.v1.SetShardCountRequest;
 import io.multiconnect.proto.v1.SetShardCountResponse;
@@ -231,6 +233,13 @@ public final class AdminClient implements AutoCloseable {
   public SetShardCountResponse setShardCount(int shards) {
     return call(
         s -> s.setShardCount(SetShardCountRequest.newBuilder().setShardCount(shards).build()));
+  }
+
+  /** Raises the cluster version (docs/operations.md, Rolling upgrades). */
+  public SetClusterVersionResponse setClusterVersion(int version) {
+    return call(
+        s ->
+            s.setClusterVersion(SetClusterVersionRequest.newBuilder().setVersion(version).build()));
   }
 
   public ClusterSettings settings() {

@@ -14,6 +14,7 @@ import io.multiconnect.mcctl.master.MasterCommand;
 import io.multiconnect.mcctl.primary.PrimaryCommand;
 import io.multiconnect.mcctl.settings.SettingsCommand;
 import io.multiconnect.mcctl.shards.ShardsCommand;
+import io.multiconnect.mcctl.version.ClusterVersionCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +49,8 @@ import picocli.CommandLine.Option;
       WatchCommand.class,
       LoginCommand.class,
       AuthCommand.class,
-      SupportBundleCommand.class
+      SupportBundleCommand.class,
+      ClusterVersionCommand.class
     })
 public final class Mcctl {
   private static final ObjectMapper JSON =

@@ -41,11 +41,13 @@ public final class StatusCommand implements Callable<Integer> {
     StringBuilder t = new StringBuilder();
     t.append(
         String.format(
-            "leader %s (term %d, applied index %d), %d shard(s), answered by %s%n",
+            "leader %s (term %d, applied index %d), %d shard(s), cluster version %d, answered by"
+                + " %s%n",
             s.getLeader().getLeaderId().isEmpty() ? "none" : s.getLeader().getLeaderId(),
             s.getTerm(),
             s.getAppliedIndex(),
             s.getShardMap().getShardCount(),
+            s.getClusterVersion(),
             s.getAnsweredBy()));
     MirrorStatus m = s.getMirror();
     t.append(
@@ -166,6 +168,7 @@ public final class StatusCommand implements Callable<Integer> {
     json.put("applied_index", s.getAppliedIndex());
     json.put("answered_by", s.getAnsweredBy());
     json.put("shards", s.getShardMap().getShardCount());
+    json.put("cluster_version", s.getClusterVersion());
     MirrorStatus m = s.getMirror();
     json.put(
         "mirror",
@@ -239,6 +242,7 @@ public final class StatusCommand implements Callable<Integer> {
     out.put("term", m.getTerm());
     out.put("commit_index", m.getCommitIndex());
     out.put("applied_index", m.getAppliedIndex());
+    out.put("supported_cluster_version", m.getSupportedClusterVersion());
     if (!m.getError().isEmpty()) {
       out.put("error", m.getError());
     }

@@ -81,6 +81,17 @@ class McctlTest {
   }
 
   @Test
+  void theClusterVersionIsShownAndNeverLowered() {
+    McctlRun get = mcctl("cluster-version", "get");
+    assertEquals(0, get.exit(), get.err());
+    assertTrue(get.out().startsWith("cluster version 1\n"), get.out());
+    assertEquals(3, get.out().split("supports up to 1").length - 1, get.out());
+    McctlRun same = mcctl("cluster-version", "set", "1");
+    assertEquals(1, same.exit(), same.out());
+    assertTrue(same.err().contains("version"), same.err());
+  }
+
+  @Test
   void statusNamesTheLeaderTheMastersReport() {
     String leader = "m" + cluster.leaderIndex().orElseThrow();
     McctlRun table = mcctl("status");

@@ -48,6 +48,7 @@ import java.util.TreeMap;
  *     its private key); empty when none was
  * @param application the application settings set explicitly, by API name ({@link AppSetting}); the
  *     others have their defaults
+ * @param clusterVersion what this state and the log may hold ({@link ClusterVersion}); only raised
  */
 public record ClusterState(
     long version,
@@ -65,7 +66,8 @@ public record ClusterState(
     NavigableMap<Integer, String> moves,
     NavigableMap<String, Master> masters,
     String externalCertificate,
-    NavigableMap<String, String> application) {
+    NavigableMap<String, String> application,
+    int clusterVersion) {
 
   /** The account every new cluster starts with; its password must be changed at first login. */
   public static final String DEFAULT_ADMIN = ApiAccess.ADMIN_USER;
@@ -93,7 +95,8 @@ public record ClusterState(
           new TreeMap<>(),
           new TreeMap<>(),
           "",
-          new TreeMap<>());
+          new TreeMap<>(),
+          ClusterVersion.INITIAL);
 
   public ClusterState {
     retiredTokenKeys = List.copyOf(retiredTokenKeys);
@@ -150,6 +153,24 @@ public record ClusterState(
    * reaches the log. Returns the reason naming the field, or empty.
    */
   public Optional<Rejection> validate(Command command) {
+    if (command instanceof Command.SetClusterVersion c) {
+      // A uint32 on the wire: 2^31 and above read as negative.
+      return c.version() > clusterVersion
+          ? Optional.empty()
+          : reject(
+              "version",
+              c.version() < 0
+                  ? "too large"
+                  : "the cluster is at version "
+                      + clusterVersion
+                      + ": a cluster version is only raised");
+    }
+    int needed = ClusterVersion.requiredBy(command);
+    if (needed > clusterVersion) {
+      return reject(
+          "cluster_version",
+          "needs cluster version " + needed + "; the cluster is at " + clusterVersion);
+    }
     if (command instanceof Command.RegisterCoreapp c) {
       return validateRegister(c);
     } else if (command instanceof Command.SetShardCount c) {
@@ -480,6 +501,8 @@ public record ClusterState(
               c.coreappId(), c.incarnation(), c.address(), c.actingMargin(), c.zone(), false));
     } else if (command instanceof Command.DeregisterCoreapp c) {
       b.coreapps.remove(c.coreappId());
+    } else if (command instanceof Command.SetClusterVersion c) {
+      b.clusterVersion = c.version();
     } else if (command instanceof Command.SetShardCount c && c.shardCount() != shardCount) {
       assignments.keySet().forEach(b::revoke);
       b.moves.clear();
@@ -636,6 +659,7 @@ public record ClusterState(
     private final TreeMap<String, Master> masters;
     private String externalCertificate;
     private final TreeMap<String, String> application;
+    private int clusterVersion;
 
     Builder(ClusterState s, long version) {
       this.version = version;
@@ -654,6 +678,7 @@ public record ClusterState(
       this.masters = new TreeMap<>(s.masters);
       this.externalCertificate = s.externalCertificate;
       this.application = new TreeMap<>(s.application);
+      this.clusterVersion = s.clusterVersion;
     }
 
     /**
@@ -689,7 +714,8 @@ public record ClusterState(
           moves,
           masters,
           externalCertificate,
-          application);
+          application,
+          clusterVersion);
     }
   }
 }

@@ -235,4 +235,11 @@ public sealed interface Command {
    * no-op, because leases granted under the settings in between were not waited for.
    */
   record SettleSettings(long settingsVersion) implements Command {}
+
+  /**
+   * Raises the cluster version to {@code version} ({@link ClusterVersion}): commands and fields of
+   * that version may be written from the next entry on. The entry itself needs {@code version}, so
+   * a master of a release that does not support it stops here.
+   */
+  record SetClusterVersion(int version) implements Command {}
 }

@@ -27,7 +27,9 @@ import java.util.Set;
  * one outside it is healthy (what killed the primary may have taken its zone), and otherwise every
  * spare goes where the zones hold the fewest primaries (counting those this plan assigns), so
  * primaries spread across zones. Ties go in id order, so the plan is deterministic. Coreapps that
- * name no zone are one zone together: a cluster without zones is planned in id order.
+ * name no zone are one zone together: a cluster without zones is planned in id order. The choice is
+ * greedy, shard by shard: with several dead primaries and few spares, an earlier shard may take the
+ * only spare outside a later shard's zone.
  */
 public final class Planner {
 

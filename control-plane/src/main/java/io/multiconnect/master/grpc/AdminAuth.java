@@ -70,6 +70,7 @@ public final class AdminAuth implements ServerInterceptor {
           admin(AdminGrpc.getAddMasterMethod()),
           admin(AdminGrpc.getRemoveMasterMethod()),
           admin(AdminGrpc.getSetExternalCertificateMethod()),
+          admin(AdminGrpc.getSetClusterVersionMethod()),
           user(AdminGrpc.getCreateUserMethod()),
           user(AdminGrpc.getGetUserMethod()),
           user(AdminGrpc.getUpdateUserMethod()),

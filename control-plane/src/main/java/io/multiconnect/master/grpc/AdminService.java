@@ -53,6 +53,8 @@ import io.multiconnect.proto.v1.RestoreRequest;
 import io.multiconnect.proto.v1.RestoreResponse;
 import io.multiconnect.proto.v1.RotateTokenKeyRequest;
 import io.multiconnect.proto.v1.RotateTokenKeyResponse;
+import io.multiconnect.proto.v1.SetClusterVersionRequest;
+import io.multiconnect.proto.v1.SetClusterVersionResponse;
 import io.multiconnect.proto.v1.SetDrainedRequest;
 import io.multiconnect.proto.v1.SetExternalCertificateRequest;
 import io.multiconnect.proto.v1.SetExternalCertificateResponse;
@@ -70,7 +72,10 @@ import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,6 +161,72 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
                 .setVersion(index)
                 .setShardCount(request.getShardCount())
                 .build());
+  }
+
+  @Override
+  public void setClusterVersion(
+      SetClusterVersionRequest request, StreamObserver<SetClusterVersionResponse> out) {
+    Optional<Leadership> leading = leaderOnly(out);
+    if (leading.isEmpty()) {
+      return;
+    }
+    Command.SetClusterVersion raise = new Command.SetClusterVersion(request.getVersion());
+    Optional<Rejection> refused = state.state().validate(raise);
+    if (refused.isPresent()) {
+      out.onError(GrpcErrors.invalid(refused.get()));
+      return;
+    }
+    Optional<String> blocked =
+        raiseBlockedBy(
+            membership.currentPeerIds(), status.masters(leaders.hint()), request.getVersion());
+    if (blocked.isPresent()) {
+      out.onError(Status.FAILED_PRECONDITION.withDescription(blocked.get()).asRuntimeException());
+      return;
+    }
+    writes.commit(
+        leading.get(),
+        raise,
+        out,
+        index ->
+            SetClusterVersionResponse.newBuilder()
+                .setClusterVersion(request.getVersion())
+                .setIndex(index)
+                .build());
+  }
+
+  /**
+   * Why the cluster version may not be raised to {@code version} yet: a master of the group ({@code
+   * members}) whose address is not known, that did not answer ({@code answers}), or that runs a
+   * release that does not support it. Empty when every member supports it.
+   */
+  static Optional<String> raiseBlockedBy(
+      List<String> members, List<MasterStatus> answers, int version) {
+    Set<String> asked = answers.stream().map(MasterStatus::getId).collect(Collectors.toSet());
+    for (String id : members) {
+      if (!asked.contains(id)) {
+        return Optional.of("master " + id + " has no known address: it cannot report its release");
+      }
+    }
+    for (MasterStatus m : answers) {
+      if (!m.getError().isEmpty()) {
+        return Optional.of(
+            "master "
+                + m.getId()
+                + " did not answer ("
+                + m.getError()
+                + "): every master must report its release before the cluster version is raised");
+      }
+      if (m.getSupportedClusterVersion() < version) {
+        return Optional.of(
+            "master "
+                + m.getId()
+                + " runs a release that supports cluster version "
+                + m.getSupportedClusterVersion()
+                + " at most: upgrade it before raising the cluster version to "
+                + version);
+      }
+    }
+    return Optional.empty();
   }
 
   @Override

@@ -125,6 +125,19 @@ final class MembershipHandler {
                     + " with Raft address "
                     + s.getRaftAddress()));
       }
+      int clusterVersion = state.state().clusterVersion();
+      if (s.getSupportedClusterVersion() < clusterVersion) {
+        // It would stop at the first entry it could not apply, a voter the group counts on.
+        return Optional.of(
+            new Rejection(
+                "master_id",
+                request.getMasterId()
+                    + " runs a release that supports cluster version "
+                    + s.getSupportedClusterVersion()
+                    + " at most, and the cluster is at "
+                    + clusterVersion
+                    + ": install the cluster's release on it first"));
+      }
       return Optional.empty();
     } catch (StatusRuntimeException e) {
       return Optional.of(

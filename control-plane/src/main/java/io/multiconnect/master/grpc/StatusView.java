@@ -48,6 +48,7 @@ public final class StatusView {
   private final LatencyHistogram heartbeatHandling;
   private final LeaderChannels channels;
   private final String zone;
+  private final int supportedVersion;
 
   public StatusView(
       Leaders leaders,
@@ -57,7 +58,8 @@ public final class StatusView {
       Optional<MirrorPublisher> mirror,
       LatencyHistogram heartbeatHandling,
       LeaderChannels channels,
-      String zone) {
+      String zone,
+      int supportedVersion) {
     this.leaders = leaders;
     this.state = state;
     this.raft = raft;
@@ -66,6 +68,7 @@ public final class StatusView {
     this.heartbeatHandling = heartbeatHandling;
     this.channels = channels;
     this.zone = zone;
+    this.supportedVersion = supportedVersion;
   }
 
   /** The cluster's status; with {@code localOnly}, the members without asking them. */
@@ -78,6 +81,7 @@ public final class StatusView {
             .setLeader(ControlPlaneService.hint(leader))
             .setTerm(raft.currentTerm())
             .setAppliedIndex(s.version())
+            .setClusterVersion(s.clusterVersion())
             .setShardMap(Protos.shardMap(s));
     b.addAllMasters(localOnly ? membersOnly(leader) : masters(leader));
     b.setMirror(mirrorStatus(s));
@@ -106,6 +110,7 @@ public final class StatusView {
         .setCommitIndex(s.commitIndex())
         .setAppliedIndex(s.appliedIndex())
         .setZone(zone)
+        .setSupportedClusterVersion(supportedVersion)
         .build();
   }
 

@@ -57,6 +57,36 @@ public final class MasterStateMachine extends BaseStateMachine {
     void leaderReady();
 
     void leaderChanged(RaftPeerId newLeaderId);
+
+    /**
+     * This master met an entry or a snapshot its release cannot apply and has stopped applying: the
+     * master must stop. Called once Ratis has closed the state machine (so never while Ratis waits
+     * for the apply thread), or from a start that failed on such a snapshot.
+     */
+    void cannotApply(String reason);
+  }
+
+  /**
+   * An entry or a snapshot this release cannot apply: it needs a higher cluster version than the
+   * release supports, or holds a command this release does not know. Applying it as anything else
+   * would leave this master's state different from the others'.
+   */
+  public static final class IncompatibleEntryException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    IncompatibleEntryException(String message) {
+      super(message);
+    }
+  }
+
+  /** The highest cluster version this master's release supports ({@code ClusterVersion}). */
+  private final int supportedVersion;
+
+  /** Why this state machine stopped applying: an entry or a snapshot it cannot apply; or null. */
+  private volatile String incompatibility;
+
+  public MasterStateMachine(int supportedVersion) {
+    this.supportedVersion = supportedVersion;
   }
 
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
@@ -146,6 +176,19 @@ public final class MasterStateMachine extends BaseStateMachine {
     }
     try (InputStream in = Files.newInputStream(file.toPath())) {
       ClusterState loaded = CommandCodec.decode(StateSnapshot.parseFrom(in));
+      if (loaded.clusterVersion() > supportedVersion) {
+        String reason =
+            "snapshot "
+                + file.getName()
+                + " needs cluster version "
+                + loaded.clusterVersion()
+                + ", and this master's release supports up to "
+                + supportedVersion
+                + ": run a release that supports it (docs/operations.md, Rolling upgrades)";
+        LOG.error(reason);
+        incompatibility = reason;
+        throw new IOException(reason);
+      }
       state = loaded;
       setLastAppliedTermIndex(snapshot.getTermIndex());
       LOG.info("loaded snapshot {} at index {}", file.getName(), loaded.version());
@@ -195,6 +238,11 @@ public final class MasterStateMachine extends BaseStateMachine {
                 new StateMachineException(
                     "no proposer term: only a leader's own decisions are written to the log"));
       }
+      int needed = CommandCodec.requiredVersion(envelope);
+      if (needed > supportedVersion) {
+        return trx.build()
+            .setException(new StateMachineException(needsMore(needed, supportedVersion)));
+      }
       Command command = CommandCodec.decode(envelope);
       Optional<Rejection> rejection = state.validate(command);
       if (rejection.isPresent()) {
@@ -210,12 +258,22 @@ public final class MasterStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     RaftProtos.LogEntryProto entry = trx.getLogEntry();
-    Applied applied =
-        applyEntry(
-            state,
-            entry.getStateMachineLogEntry().getLogData().toByteArray(),
-            entry.getTerm(),
-            entry.getIndex());
+    Applied applied;
+    try {
+      applied =
+          applyEntry(
+              state,
+              entry.getStateMachineLogEntry().getLogData().toByteArray(),
+              entry.getTerm(),
+              entry.getIndex(),
+              supportedVersion);
+    } catch (IncompatibleEntryException e) {
+      // Thrown, the entry stays unapplied: Ratis stops applying, closes this master's Raft server
+      // and, with it, this state machine (close), which tells the listener.
+      LOG.error("{}; this master stops without applying it", e.getMessage());
+      incompatibility = e.getMessage();
+      throw e;
+    }
     state = applied.state();
     updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
     Listener l = listener;
@@ -225,46 +283,89 @@ public final class MasterStateMachine extends BaseStateMachine {
     return CompletableFuture.completedFuture(Message.valueOf(applied.reply()));
   }
 
+  /** Why this state machine stopped applying, if it met an entry or a snapshot it cannot apply. */
+  public Optional<String> incompatibility() {
+    return Optional.ofNullable(incompatibility);
+  }
+
+  /**
+   * Ratis closes the state machine when its server stops, and after an apply failed: only then is
+   * the listener told of an incompatibility, so that stopping the master cannot wait for the apply
+   * thread that is still in Ratis's hands.
+   */
+  @Override
+  public void close() throws IOException {
+    super.close();
+    String reason = incompatibility;
+    Listener l = listener;
+    if (reason != null && l != null) {
+      l.cannotApply(reason);
+    }
+  }
+
   /** The state after an entry, and the reply to its proposer. */
   record Applied(ClusterState state, String reply) {}
 
   /**
    * What the entry at {@code index} of term {@code entryTerm} does to {@code state}: the same on
-   * every master of one build. Every entry moves the state's version to its index. A command
-   * decided in another term, and an entry this build cannot read (a command type of a later
-   * release, or damage), change nothing else; neither stops the master.
+   * every master. Every entry moves the state's version to its index. A command decided in another
+   * term changes nothing else.
+   *
+   * @throws IncompatibleEntryException when the entry needs a higher cluster version than {@code
+   *     supportedVersion}, or this release cannot read it (a command of a later release, or
+   *     damage): a master must not apply it at all
    */
-  static Applied applyEntry(ClusterState state, byte[] logData, long entryTerm, long index) {
+  static Applied applyEntry(
+      ClusterState state, byte[] logData, long entryTerm, long index, int supportedVersion) {
     CommandEnvelope envelope;
-    Command command;
     try {
       envelope = CommandEnvelope.parseFrom(logData);
-      command = CommandCodec.decode(envelope);
-    } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
-      LOG.error(
-          "entry {} (term {}) cannot be read by this build ({}); applied as a no-op. A master of"
-              + " another release may have written it: run one release on every master",
-          index,
-          entryTerm,
-          e.getMessage());
-      return new Applied(state.skip(index), UNREADABLE + index);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw incompatible(index, entryTerm, "cannot be read (" + e.getMessage() + ")");
     }
     long proposerTerm = envelope.getProposerTerm();
     if (staleProposal(proposerTerm, entryTerm)) {
-      // Decided by a leader of another term (see CommandEnvelope.proposer_term): no effect.
+      // Decided by a leader of another term (see CommandEnvelope.proposer_term): no effect on any
+      // master, whatever it holds.
       LOG.warn(
-          "entry {} (term {}): {} was proposed in term {}; applied as a no-op",
+          "entry {} (term {}) was proposed in term {}; applied as a no-op",
           index,
           entryTerm,
-          command,
           proposerTerm);
       return new Applied(state.skip(index), STALE + index);
+    }
+    int needed = CommandCodec.requiredVersion(envelope);
+    if (needed > supportedVersion) {
+      throw incompatible(index, entryTerm, needsMore(needed, supportedVersion));
+    }
+    Command command;
+    try {
+      command = CommandCodec.decode(envelope);
+    } catch (IllegalArgumentException e) {
+      throw incompatible(index, entryTerm, "holds no command this release knows");
     }
     return new Applied(state.apply(command, index), Long.toString(index));
   }
 
-  /** The reply of an entry this build could not read, applied as a no-op. */
-  public static final String UNREADABLE = "unreadable:";
+  /** Why an entry that needs cluster version {@code needed} cannot be applied here. */
+  static String needsMore(int needed, int supportedVersion) {
+    return "needs cluster version "
+        + needed
+        + ", and this master's release supports up to "
+        + supportedVersion;
+  }
+
+  private static IncompatibleEntryException incompatible(long index, long term, String what) {
+    return new IncompatibleEntryException(
+        "entry "
+            + index
+            + " (term "
+            + term
+            + ") "
+            + what
+            + ": a master of a later release may have written it; run a release that supports it"
+            + " (docs/operations.md, Rolling upgrades)");
+  }
 
   /** The reply of an entry applied as a no-op because its proposer's term was not the entry's. */
   public static final String STALE = "stale:";

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -168,8 +169,16 @@ public final class RaftAccess implements RaftControl, AutoCloseable {
     return RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build();
   }
 
+  /** Starts the Raft server; a state machine that could not load its snapshot fails it. */
   public void start() throws IOException {
-    server.start();
+    try {
+      server.start();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw e;
+    }
   }
 
   @Override

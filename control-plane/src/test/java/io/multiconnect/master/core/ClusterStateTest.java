@@ -561,4 +561,22 @@ class ClusterStateTest {
             .orElseThrow()
             .field());
   }
+
+  @Test
+  void theClusterVersionIsOnlyRaised() {
+    assertEquals(ClusterVersion.INITIAL, ClusterState.INITIAL.clusterVersion());
+    assertEquals(
+        "version",
+        ClusterState.INITIAL
+            .validate(new Command.SetClusterVersion(ClusterVersion.INITIAL))
+            .orElseThrow()
+            .field());
+    ClusterState raised = ClusterState.INITIAL.apply(new Command.SetClusterVersion(3), 1);
+    assertEquals(3, raised.clusterVersion());
+    assertEquals(1, raised.version());
+    // A lower version in the log (it cannot be proposed) changes nothing but the index.
+    ClusterState after = raised.apply(new Command.SetClusterVersion(2), 2);
+    assertEquals(3, after.clusterVersion());
+    assertEquals(2, after.version());
+  }
 }

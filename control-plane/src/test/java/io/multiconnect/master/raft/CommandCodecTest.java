@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.multiconnect.common.auth.Tokens;
 import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.ClusterVersion;
 import io.multiconnect.master.core.Command;
 import io.multiconnect.proto.v1.raft.CommandEnvelope;
 import io.multiconnect.proto.v1.raft.StateSnapshot;
@@ -57,6 +58,23 @@ class CommandCodecTest {
             .coreapps()
             .get("a")
             .zone());
+  }
+
+  @Test
+  void aRaisedClusterVersionSurvivesTheLogAndTheSnapshot() throws Exception {
+    Command.SetClusterVersion raise = new Command.SetClusterVersion(3);
+    assertEquals(raise, throughTheLog(raise));
+    ClusterState s = ClusterState.INITIAL.apply(raise, 1);
+    assertEquals(
+        3,
+        CommandCodec.decode(StateSnapshot.parseFrom(CommandCodec.encode(s).toByteArray()))
+            .clusterVersion());
+    // A snapshot of a release before the gate names no version: the initial one.
+    assertEquals(
+        ClusterVersion.INITIAL,
+        CommandCodec.decode(
+                CommandCodec.encode(ClusterState.INITIAL).toBuilder().clearClusterVersion().build())
+            .clusterVersion());
   }
 
   @Test

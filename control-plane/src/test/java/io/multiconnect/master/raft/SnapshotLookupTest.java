@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.ClusterVersion;
 import java.io.File;
 import java.io.OutputStream;
 import java.lang.reflect.Proxy;
@@ -46,7 +47,7 @@ class SnapshotLookupTest {
             .setStorageFreeSpaceMin(SizeInBytes.ONE_MB)
             .build();
     raftStorage.initialize();
-    MasterStateMachine machine = new MasterStateMachine();
+    MasterStateMachine machine = new MasterStateMachine(ClusterVersion.SUPPORTED);
     machine.initialize(named("m1"), RaftGroupId.randomId(), raftStorage);
     return machine;
   }

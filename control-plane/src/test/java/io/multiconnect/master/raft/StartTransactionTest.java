@@ -3,6 +3,7 @@ package io.multiconnect.master.raft;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.multiconnect.master.core.ClusterVersion;
 import io.multiconnect.master.core.Command;
 import java.io.IOException;
 import org.apache.ratis.protocol.ClientId;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** What the leader's state machine lets into the log. */
 class StartTransactionTest {
-  private final MasterStateMachine machine = new MasterStateMachine();
+  private final MasterStateMachine machine = new MasterStateMachine(ClusterVersion.SUPPORTED);
 
   private TransactionContext start(Command c, long proposerTerm) throws IOException {
     byte[] envelope =
@@ -39,6 +40,20 @@ class StartTransactionTest {
     Exception refused = start(register, 0).getException();
     assertTrue(
         refused != null && refused.getMessage().startsWith("no proposer term"),
+        String.valueOf(refused));
+  }
+
+  @Test
+  void anEntryNeedingMoreThanThisReleaseSupportsIsNeverLogged() throws IOException {
+    Exception refused =
+        start(new Command.SetClusterVersion(ClusterVersion.SUPPORTED + 1), 3).getException();
+    assertTrue(
+        refused != null
+            && refused
+                .getMessage()
+                .equals(
+                    MasterStateMachine.needsMore(
+                        ClusterVersion.SUPPORTED + 1, ClusterVersion.SUPPORTED)),
         String.valueOf(refused));
   }
 }
