@@ -6,6 +6,7 @@ import io.multiconnect.common.tls.NodeIdentity;
 import io.multiconnect.common.tls.NodeTls;
 import io.multiconnect.master.config.ConfigException;
 import io.multiconnect.master.config.MasterConfig;
+import io.multiconnect.master.core.ClusterVersion;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -24,6 +25,14 @@ public final class MasterMain {
   public static final int EXIT_INCOMPATIBLE = 78;
 
   public static void main(String[] args) throws Exception {
+    run(args, ClusterVersion.SUPPORTED);
+  }
+
+  /**
+   * Runs a master as a release that supports cluster versions up to {@code supportedVersion} (this
+   * release's own from {@link #main}; another in the tests of upgrades).
+   */
+  public static void run(String[] args, int supportedVersion) throws Exception {
     Path configFile = null;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--config") && i + 1 < args.length) {
@@ -61,7 +70,9 @@ public final class MasterMain {
       System.exit(2);
       return;
     }
-    MasterNode node = new MasterNode(config, ClockControl.fromEnvironment(System.getenv()), tls);
+    MasterNode node =
+        new MasterNode(
+            config, ClockControl.fromEnvironment(System.getenv()), tls, supportedVersion);
     // On a thread of its own: the shutdown hook closes the node, which may wait for the thread
     // that completed the future.
     node.incompatible()

@@ -22,7 +22,6 @@ import io.multiconnect.proto.v1.SetClusterVersionRequest;
 import io.multiconnect.proto.v1.TakeSnapshotRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +30,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -163,7 +161,7 @@ class ClusterVersionTest {
     // stopped; without it (as with a snapshot older than the raise) m2 replays its log, meets the
     // raise and stops.
     cluster.kill(2);
-    deleteSnapshots(dir.resolve("m2"));
+    MiniCluster.deleteSnapshots(dir.resolve("m2"));
     cluster.restart(2, 10_000, OLD);
     String reason = cluster.node(2).incompatible().get(30, TimeUnit.SECONDS);
     assertTrue(
@@ -180,14 +178,5 @@ class ClusterVersionTest {
     IOException e =
         assertThrows(IOException.class, () -> cluster.restart(snapshotter, 10_000, OLD));
     assertTrue(String.valueOf(e.getMessage()).contains("needs cluster version 2"), e.toString());
-  }
-
-  private static void deleteSnapshots(Path masterDir) throws IOException {
-    try (Stream<Path> files = Files.walk(masterDir)) {
-      for (Path f :
-          files.filter(f -> f.getFileName().toString().startsWith("snapshot.")).toList()) {
-        Files.delete(f);
-      }
-    }
   }
 }

@@ -20,6 +20,7 @@ import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.master.core.ClusterVersion;
 import io.multiconnect.proto.v1.AdminGrpc;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +29,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** In-process masters on real loopback sockets, each with its own data directory. */
 public final class MiniCluster implements AutoCloseable {
@@ -97,6 +99,19 @@ public final class MiniCluster implements AutoCloseable {
     nodes[i] =
         new MasterNode(config(i, snapshotThreshold), NodeClock.system(), TestTls.PLAINTEXT, release)
             .start();
+  }
+
+  /**
+   * Deletes the snapshots in a master's data directory, as if its last snapshot were older than its
+   * log: on its next start it replays the log.
+   */
+  public static void deleteSnapshots(Path masterDir) throws IOException {
+    try (Stream<Path> files = Files.walk(masterDir)) {
+      for (Path f :
+          files.filter(f -> f.getFileName().toString().startsWith("snapshot.")).toList()) {
+        Files.delete(f);
+      }
+    }
   }
 
   void kill(int i) {

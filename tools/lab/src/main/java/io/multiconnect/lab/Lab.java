@@ -314,6 +314,17 @@ public final class Lab implements AutoCloseable {
   /** The failure domain of each node that names one ({@link #zone}). */
   private final Map<String, String> zones = new HashMap<>();
 
+  /**
+   * The main class of each master that runs another than {@link #MASTER_MAIN} ({@link
+   * #runMasterWith}).
+   */
+  private final Map<String, String> masterMains = new HashMap<>(); // guarded by this
+
+  /** The exit status of each node's last process that ended without the lab stopping it. */
+  private final Map<String, Integer> exitCodes = new HashMap<>(); // guarded by this
+
+  private static final String MASTER_MAIN = "io.multiconnect.master.MasterMain";
+
   /** The lab's CA, with TLS on. */
   private final Optional<ClusterCa> ca;
 
@@ -680,6 +691,33 @@ public final class Lab implements AutoCloseable {
     }
   }
 
+  private synchronized String masterMain(String master) {
+    return masterMains.getOrDefault(master, MASTER_MAIN);
+  }
+
+  /**
+   * Runs master {@code master} with {@code mainClass} (taking {@code MasterMain}'s arguments) from
+   * its next start: a master of another release, in the tests of upgrades.
+   */
+  public synchronized void runMasterWith(String master, String mainClass) {
+    String before = masterMain(master);
+    masterMains.put(master, mainClass);
+    Node n = nodes.get(master);
+    if (n != null) {
+      List<String> command = new ArrayList<>(n.command());
+      command.set(command.indexOf(before), mainClass);
+      nodes.put(master, new Node(n.id(), n.role(), command, n.env()));
+    }
+  }
+
+  /**
+   * The exit status of the node's last process that ended without the lab stopping or killing it;
+   * empty when none did.
+   */
+  public synchronized Optional<Integer> exitCode(String id) {
+    return Optional.ofNullable(exitCodes.get(id));
+  }
+
   /**
    * Starts every node: database, upstream, masters, then coreapps and webapps. Refuses, before
    * starting anything, when a loopback port of the plan is taken (another cluster still runs).
@@ -741,11 +779,7 @@ public final class Lab implements AutoCloseable {
               + "\nzone="
               + zones.getOrDefault(m, "")
               + "\n");
-      define(
-          m,
-          Role.MASTER,
-          List.of("io.multiconnect.master.MasterMain", "--config", config.toString()),
-          Map.of());
+      define(m, Role.MASTER, List.of(masterMain(m), "--config", config.toString()), Map.of());
     }
     Map<String, String> common = new LinkedHashMap<>(options.nodeEnv());
     putMirror(common, mirrorFor(Role.COREAPP));
@@ -934,6 +968,7 @@ public final class Lab implements AutoCloseable {
         return; // stopped or killed by the lab
       }
       running.remove(id);
+      exitCodes.put(id, p.exitValue());
     }
     LOG.warn("{} (pid {}) exited with code {}", id, p.pid(), p.exitValue());
     unexpectedExit.accept(id);
