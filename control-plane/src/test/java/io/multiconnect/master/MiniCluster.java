@@ -94,10 +94,17 @@ public final class MiniCluster implements AutoCloseable {
     restart(i, snapshotThreshold, ClusterVersion.SUPPORTED);
   }
 
-  /** Starts master {@code i} as a release that supports cluster versions up to {@code release}. */
-  void restart(int i, long snapshotThreshold, int release) throws IOException {
+  /**
+   * Starts master {@code i} as a release that supports cluster versions up to {@code
+   * supportedVersion}.
+   */
+  public void restart(int i, long snapshotThreshold, int supportedVersion) throws IOException {
     nodes[i] =
-        new MasterNode(config(i, snapshotThreshold), NodeClock.system(), TestTls.PLAINTEXT, release)
+        new MasterNode(
+                config(i, snapshotThreshold),
+                NodeClock.system(),
+                TestTls.PLAINTEXT,
+                supportedVersion)
             .start();
   }
 
@@ -114,7 +121,8 @@ public final class MiniCluster implements AutoCloseable {
     }
   }
 
-  void kill(int i) {
+  /** Stops master {@code i} (gracefully: its Raft server closes). */
+  public void kill(int i) {
     nodes[i].close();
     nodes[i] = null;
   }

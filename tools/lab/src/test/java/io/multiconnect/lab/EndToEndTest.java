@@ -13,14 +13,20 @@ import io.multiconnect.common.tls.PeerCheck;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.common.wire.GrpcWire;
 import io.multiconnect.dataplane.TextMessage;
+import io.multiconnect.master.MiniCluster;
+import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.core.ClusterState;
+import io.multiconnect.master.core.ClusterVersion;
+import io.multiconnect.master.core.Coreapp;
 import io.multiconnect.proto.v1.CoreappGrpc;
 import io.multiconnect.proto.v1.MovePrimaryRequest;
 import io.multiconnect.proto.v1.Refusal;
 import io.multiconnect.proto.v1.SendMessageRequest;
 import io.multiconnect.proto.v1.SendMessagesRequest;
 import io.multiconnect.proto.v1.SendMessagesResponse;
+import io.multiconnect.proto.v1.SetClusterVersionRequest;
 import io.multiconnect.proto.v1.SetDrainedRequest;
+import io.multiconnect.proto.v1.TransferLeadershipRequest;
 import io.multiconnect.proto.v1.UpdateSettingsRequest;
 import io.multiconnect.proto.v1.upstream.ReportRequest;
 import io.multiconnect.proto.v1.upstream.UpstreamGrpc;
@@ -326,6 +332,129 @@ class EndToEndTest {
     assertEquals(0, cluster.upstream.bans(), "the ban detector saw no overlap");
     assertTrue(primaryOf(0).epoch() > from.epoch() && primaryOf(1).epoch() > drained.epoch());
     assertTrue(cluster.state().coreapps().get(drained.coreappId()).drained());
+  }
+
+  /**
+   * docs/operations.md's rolling upgrade under load: masters one at a time (the leader last, after
+   * handing its leadership away) restarted as the next release, coreapps one at a time drained,
+   * stopped and started again, then the cluster version raised. The webapp is not restarted here
+   * (one in process; webapps are upgraded behind a load balancer).
+   */
+  @Test
+  void aRollingUpgradeUnderLoadFailsNoRequestAndLosesNoEntry() throws Exception {
+    startTwoShards(3);
+    long acceptedBefore = cluster.upstream.acceptedMessages();
+    Load shard0 = new Load(recipients(0, 2, 100));
+    Load shard1 = new Load(recipients(1, 2, 100));
+    await().atMost(Duration.ofSeconds(5)).until(() -> shard0.sent.get() > 20);
+    MiniCluster masters = cluster.masters;
+    int next = ClusterVersion.SUPPORTED + 1;
+
+    int firstLeader = masters.awaitLeader(Duration.ofSeconds(15));
+    List<Integer> order = new ArrayList<>(List.of(0, 1, 2));
+    order.remove(Integer.valueOf(firstLeader));
+    order.add(firstLeader);
+    for (int i : order) {
+      // The leader hands its leadership away first (it may also lose it on its own meanwhile).
+      String to = "m" + order.get(0);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                if (masters.awaitLeader(Duration.ofSeconds(15)) == i) {
+                  masters
+                      .admin(i)
+                      .transferLeadership(
+                          TransferLeadershipRequest.newBuilder().setMasterId(to).build());
+                }
+                return masters.leaderIndex().filter(l -> l != i).isPresent();
+              });
+      masters.kill(i);
+      masters.restart(i, MasterConfig.DEFAULT_SNAPSHOT_THRESHOLD, next);
+      long applied = cluster.state().version();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> masters.node(i).state().version() >= applied);
+    }
+
+    for (String c : List.of("c0", "c1", "c2")) {
+      String before = cluster.state().coreapps().get(c).incarnation();
+      // On the leader of the moment: a restarted master may have started an election.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  cluster
+                      .admin()
+                      .setDrained(
+                          SetDrainedRequest.newBuilder().setCoreappId(c).setDrained(true).build())
+                      .getId()
+                      .equals(c));
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(
+              () ->
+                  cluster.state().assignmentOf(c).isEmpty()
+                      && cluster.state().revocationsOf(c).isEmpty()
+                      && cluster.state().assignments().size() == 2);
+      cluster.sigterm(c);
+      assertTrue(cluster.coreapps.get(c).waitFor(20, TimeUnit.SECONDS), c + " stopped");
+      cluster.startCoreapp(c);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                Coreapp now = cluster.state().coreapps().get(c);
+                return !now.incarnation().equals(before) && !now.drained();
+              });
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(
+            () ->
+                cluster.state().clusterVersion() == next
+                    || cluster
+                            .admin()
+                            .setClusterVersion(
+                                SetClusterVersionRequest.newBuilder().setVersion(next).build())
+                            .getClusterVersion()
+                        == next);
+    int sentAtRaise = shard0.sent.get() + shard1.sent.get();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> shard0.sent.get() + shard1.sent.get() > sentAtRaise + 20);
+    shard0.finish();
+    shard1.finish();
+
+    System.out.printf(
+        "rolling upgrade: sent %d + %d, failed %d + %d, slowest %d / %d ms%n",
+        shard0.sent.get(),
+        shard1.sent.get(),
+        shard0.failed.get(),
+        shard1.failed.get(),
+        shard0.slowestMs,
+        shard1.slowestMs);
+    assertEquals(0, shard0.failed.get() + shard1.failed.get(), "no failed request");
+    assertEquals(
+        acceptedBefore + shard0.sent.get() + shard1.sent.get(),
+        cluster.upstream.acceptedMessages(),
+        "every acknowledged message reached the upstream exactly once");
+    assertEquals(0, cluster.upstream.bans());
+    // No lost entry: every master holds the same state, at the raised version.
+    long last = cluster.state().version();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> masters.upNodes().stream().allMatch(n -> n.state().version() >= last));
+    ClusterState leaderState = cluster.state();
+    assertEquals(next, leaderState.clusterVersion());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> masters.upNodes().stream().allMatch(n -> n.state().equals(cluster.state())));
+    assertEquals(3, masters.upNodes().size());
   }
 
   @Test
