@@ -127,4 +127,16 @@ class PlannerTest {
     ClusterState s = planned(registered(4, "a1@a", "a2@a", "n1", "n2", "n3"), ALL_HEALTHY);
     assertEquals(List.of("a1", "n1", "a2", "n2"), List.copyOf(primaries(s).values()));
   }
+
+  @Test
+  void anOperatorsMoveGoesToItsTargetWhateverTheZones() {
+    ClusterState s = planned(registered(2, "a1@a", "a2@a", "a3@a", "b1@b"), ALL_HEALTHY);
+    assertEquals(Map.of(0, "a1", 1, "b1"), primaries(s));
+
+    long epoch = s.assignments().get(1).epoch();
+    s = s.apply(new Command.MovePrimary(1, "a2", epoch), s.version() + 1);
+    s = s.apply(new Command.ConfirmRelease("b1", "i-b1", epoch, false), s.version() + 1);
+    // b1 is a spare again, in the zone without a primary: spreading alone would give it shard 1.
+    assertEquals(Map.of(0, "a1", 1, "a2"), primaries(planned(s, ALL_HEALTHY)));
+  }
 }
