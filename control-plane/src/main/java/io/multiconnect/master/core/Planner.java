@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Decides what the leader should change: a pure function of the replicated state and the leader's
@@ -27,9 +28,9 @@ import java.util.Set;
  * one outside it is healthy (what killed the primary may have taken its zone), and otherwise every
  * spare goes where the zones hold the fewest primaries (counting those this plan assigns), so
  * primaries spread across zones. Ties go in id order, so the plan is deterministic. Coreapps that
- * name no zone are one zone together: a cluster without zones is planned in id order. The choice is
- * greedy, shard by shard: with several dead primaries and few spares, an earlier shard may take the
- * only spare outside a later shard's zone.
+ * name no zone are one zone together: a cluster without zones is planned in id order. Dead
+ * primaries are replaced shard by shard, those with the fewest spares outside their zone first, so
+ * that a shard with a choice does not take another's only one (a heuristic, not a matching).
  */
 public final class Planner {
 
@@ -71,16 +72,28 @@ public final class Planner {
         primaries.merge(zoneOf(state, a.coreappId()), 1, Integer::sum);
       }
     }
-    for (Assignment a : state.assignments().values()) {
-      if (liveness.isDead(a.coreappId())) {
-        Optional<String> spare =
-            pickSpare(state, liveness, taken, primaries, Optional.of(zoneOf(state, a.coreappId())));
-        spare.ifPresent(id -> take(state, id, taken, primaries));
-        commands.add(
-            spare
-                .<Command>map(id -> new Command.AssignPrimary(a.shard(), id, a.epoch()))
-                .orElseGet(() -> new Command.RemovePrimary(a.shard(), a.epoch())));
-      }
+    // The shards with the fewest spares outside their dead primary's zone choose first, so that
+    // one with a choice does not take another's only spare outside its zone.
+    List<Assignment> dead =
+        state.assignments().values().stream()
+            .filter(a -> liveness.isDead(a.coreappId()))
+            .sorted(
+                Comparator.comparingLong(
+                        (Assignment a) ->
+                            candidates(state, liveness, taken)
+                                .filter(
+                                    id -> !zoneOf(state, id).equals(zoneOf(state, a.coreappId())))
+                                .count())
+                    .thenComparingInt(Assignment::shard))
+            .toList();
+    for (Assignment a : dead) {
+      Optional<String> spare =
+          pickSpare(state, liveness, taken, primaries, Optional.of(zoneOf(state, a.coreappId())));
+      spare.ifPresent(id -> take(state, id, taken, primaries));
+      commands.add(
+          spare
+              .<Command>map(id -> new Command.AssignPrimary(a.shard(), id, a.epoch()))
+              .orElseGet(() -> new Command.RemovePrimary(a.shard(), a.epoch())));
     }
     for (int shard = 0; shard < state.shardCount(); shard++) {
       if (state.assignments().containsKey(shard) || overlapsRevocation(state, shard)) {
@@ -134,9 +147,14 @@ public final class Planner {
         Comparator.<String, Boolean>comparing(id -> avoid.equals(Optional.of(zoneOf(state, id))))
             .thenComparing(id -> primaries.getOrDefault(zoneOf(state, id), 0))
             .thenComparing(Comparator.naturalOrder());
+    return candidates(state, liveness, taken).min(best);
+  }
+
+  /** The healthy spares neither taken by this plan nor reserved by a move, in id order. */
+  private static Stream<String> candidates(
+      ClusterState state, Liveness liveness, Set<String> taken) {
     return state.coreapps().keySet().stream()
         .filter(id -> !taken.contains(id) && state.isSpare(id) && liveness.isHealthy(id))
-        .filter(id -> !state.moves().containsValue(id))
-        .min(best);
+        .filter(id -> !state.moves().containsValue(id));
   }
 }

@@ -47,6 +47,11 @@ class PlannerTest {
   private static ClusterState registered(int shards, String... coreapps) {
     ClusterState s = ClusterState.INITIAL.apply(new Command.SetShardCount(shards), 1);
     assertEquals(shards, s.shardCount());
+    return registered(s, coreapps);
+  }
+
+  /** {@code s} with coreapps registered as "id@zone" (or "id" for no zone). */
+  private static ClusterState registered(ClusterState s, String... coreapps) {
     for (String c : coreapps) {
       String[] idZone = c.split("@", 2);
       s =
@@ -138,5 +143,18 @@ class PlannerTest {
     s = s.apply(new Command.ConfirmRelease("b1", "i-b1", epoch, false), s.version() + 1);
     // b1 is a spare again, in the zone without a primary: spreading alone would give it shard 1.
     assertEquals(Map.of(0, "a1", 1, "a2"), primaries(planned(s, ALL_HEALTHY)));
+  }
+
+  @Test
+  void theShardWithFewerSparesOutsideItsZoneChoosesFirst() {
+    ClusterState s = planned(registered(2, "a1@c", "z1@b"), ALL_HEALTHY);
+    assertEquals(Map.of(0, "a1", 1, "z1"), primaries(s));
+    s = planned(registered(s, "x1@a", "y1@b"), ALL_HEALTHY);
+
+    // Both primaries die. Shard 1 (zone b) can leave its zone only for x1, shard 0 (zone c) for
+    // either: shard 1 chooses first. In shard order, shard 0 would take x1 (first in id order) and
+    // leave shard 1 only y1, of its dead primary's zone.
+    s = planned(s, new Liveness(Set.of("a1", "z1")));
+    assertEquals(Map.of(0, "y1", 1, "x1"), primaries(s));
   }
 }
