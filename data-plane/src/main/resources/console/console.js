@@ -116,6 +116,7 @@ function render(s) {
   for (const m of s.masters) {
     const row = masters.insertRow();
     cell(row, m.id);
+    cell(row, m.zone || "-", "nowrap");
     // The role as the master reports it; the leader as the answering master sees it.
     cell(row, m.role === "leader" || !m.leader ? m.role : m.role + " (the leader)", m.role === "unreachable" ? "bad" : "");
     cell(row, m.term);
@@ -133,6 +134,7 @@ function render(s) {
     const row = coreapps.insertRow();
     row.dataset.coreapp = c.id;
     cell(row, c.id);
+    cell(row, c.zone || "-", "nowrap");
     cell(row, c.state);
     cell(row, c.shard >= 0 ? c.shard : "-");
     cell(row, c.epoch || "-");

@@ -150,6 +150,7 @@ final class ConsoleFeed implements AutoCloseable {
       masters
           .addObject()
           .put("id", m.getId())
+          .put("zone", m.getZone())
           .put("role", m.getRole())
           .put("leader", m.getLeader())
           .put("term", m.getTerm())
@@ -180,6 +181,7 @@ final class ConsoleFeed implements AutoCloseable {
       ObjectNode o =
           list.addObject()
               .put("id", c.getId())
+              .put("zone", c.getZone())
               .put("state", c.getState())
               .put("shard", c.getShard())
               .put("epoch", c.getEpoch())

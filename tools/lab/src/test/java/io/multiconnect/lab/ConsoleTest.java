@@ -30,6 +30,8 @@ class ConsoleTest {
   @Test
   void thePageShowsTheClusterAndAFailoverLive() throws Exception {
     try (Lab lab = SmallTlsLab.create(dir.resolve("lab"), 3, Map.of())) {
+      lab.zone("rack-1", "m1", "c1");
+      lab.zone("rack-2", "m2", "m3", "c2");
       lab.start();
       lab.ready(500, 4_000, PASSWORD, Duration.ofSeconds(120));
       String base = lab.webappUrl("w1");
@@ -62,6 +64,12 @@ class ConsoleTest {
                 });
         assertEquals(
             3, browser.eval("document.querySelectorAll('#masters tbody tr').length").asInt());
+        // Each node's failure domain, from its configuration.
+        assertTrue(text(browser, "#masters tbody").contains("rack-1"));
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .ignoreExceptions()
+            .until(() -> text(browser, "#coreapps tbody").contains("rack-2"));
         String primary =
             await()
                 .atMost(Duration.ofSeconds(20))
