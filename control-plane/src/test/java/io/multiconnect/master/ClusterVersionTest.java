@@ -12,7 +12,6 @@ import io.multiconnect.common.net.LoopbackPorts;
 import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
-import io.multiconnect.master.config.RaftTiming;
 import io.multiconnect.proto.v1.AddMasterRequest;
 import io.multiconnect.proto.v1.AdminGrpc;
 import io.multiconnect.proto.v1.ClusterStatus;
@@ -27,7 +26,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -121,21 +119,7 @@ class ClusterVersionTest {
     PeerAddress m3 = new PeerAddress("m3", "127.0.0.1", LoopbackPorts.next(), LoopbackPorts.next());
     List<PeerAddress> peers = new ArrayList<>(cluster.peers);
     peers.add(m3);
-    MasterConfig joining =
-        new MasterConfig(
-            "m3",
-            peers,
-            dir.resolve("m3"),
-            MasterConfig.DEFAULT_GROUP_ID,
-            10_000,
-            MasterConfig.MIN_LOG_SEGMENT_BYTES,
-            Optional.empty(),
-            1,
-            true,
-            MasterConfig.DEFAULT_DEREGISTER_AFTER,
-            Optional.empty(),
-            RaftTiming.DEFAULT,
-            "");
+    MasterConfig joining = MiniCluster.joining("m3", peers, dir.resolve("m3"));
     try (MasterNode old =
         new MasterNode(joining, NodeClock.system(), TestTls.PLAINTEXT, OLD).start()) {
       StatusRuntimeException e =

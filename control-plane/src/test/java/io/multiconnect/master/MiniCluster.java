@@ -109,6 +109,27 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   /**
+   * The configuration of a master {@code id} that starts outside the group (join mode), to be added
+   * to it; {@code peers} lists the group's members and itself.
+   */
+  public static MasterConfig joining(String id, List<PeerAddress> peers, Path dataDir) {
+    return new MasterConfig(
+        id,
+        List.copyOf(peers),
+        dataDir,
+        MasterConfig.DEFAULT_GROUP_ID,
+        10_000,
+        MasterConfig.MIN_LOG_SEGMENT_BYTES,
+        Optional.empty(),
+        1,
+        true,
+        MasterConfig.DEFAULT_DEREGISTER_AFTER,
+        Optional.empty(),
+        RaftTiming.DEFAULT,
+        "");
+  }
+
+  /**
    * Deletes the snapshots in a master's data directory, as if its last snapshot were older than its
    * log: on its next start it replays the log.
    */

@@ -11,9 +11,7 @@ import io.multiconnect.common.tls.TestTls;
 import io.multiconnect.master.MasterNode;
 import io.multiconnect.master.MiniCluster;
 import io.multiconnect.master.TestCoreapp;
-import io.multiconnect.master.config.MasterConfig;
 import io.multiconnect.master.config.PeerAddress;
-import io.multiconnect.master.config.RaftTiming;
 import io.multiconnect.master.core.ClusterState;
 import io.multiconnect.proto.v1.MasterStatus;
 import java.nio.file.Path;
@@ -79,20 +77,7 @@ class MembershipTest {
         // The new master starts in join mode (outside the group), then is added.
         added.add(
             new MasterNode(
-                    new MasterConfig(
-                        id,
-                        List.copyOf(peers),
-                        dir.resolve(id),
-                        MasterConfig.DEFAULT_GROUP_ID,
-                        10_000,
-                        MasterConfig.MIN_LOG_SEGMENT_BYTES,
-                        Optional.empty(),
-                        1,
-                        true,
-                        MasterConfig.DEFAULT_DEREGISTER_AFTER,
-                        Optional.empty(),
-                        RaftTiming.DEFAULT,
-                        ""),
+                    MiniCluster.joining(id, peers, dir.resolve(id)),
                     NodeClock.system(),
                     TestTls.PLAINTEXT)
                 .start());
