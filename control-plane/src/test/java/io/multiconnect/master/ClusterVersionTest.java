@@ -87,6 +87,16 @@ class ClusterVersionTest {
             .collect(
                 Collectors.toMap(MasterStatus::getId, MasterStatus::getSupportedClusterVersion)));
 
+    // Only the admin raises it: a caller without credentials is refused before anything is asked.
+    StatusRuntimeException stranger =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                AdminGrpc.newBlockingStub(
+                        cluster.channel(cluster.awaitLeader(Duration.ofSeconds(20))))
+                    .setClusterVersion(raiseTo(NEW)));
+    assertEquals(Status.Code.UNAUTHENTICATED, stranger.getStatus().getCode());
+
     // m2 runs the earlier release: refused, naming it.
     StatusRuntimeException refused =
         assertThrows(
